@@ -1,0 +1,169 @@
+// The backend SPI: storage plus the kernels every op is built from. Backends are found by ServiceLoader
+// (META-INF/services/ai.lethe.backend.Backend) and see only Views, never Tensors. The tensor layer validates
+// shapes, dtypes and devices before calling in, so a backend may assume its arguments are consistent; it
+// must still check data-dependent conditions (index values) and report them as Java exceptions.
+//
+// Conventions for every method:
+//  - Views are strided unless a method says "contiguous"; an output may alias an input only where stated.
+//  - Outputs are overwritten (never accumulated) unless the method says otherwise.
+//  - float32 is supported by every backend; float64 by the ref backend (gradient checks); int64 where stated.
+//    A backend rejects a dtype it does not support with an IllegalArgumentException naming the op and dtype.
+package ai.lethe.backend;
+
+import ai.lethe.tensor.Device;
+import java.lang.foreign.MemorySegment;
+
+public interface Backend {
+
+    // ---- identity -------------------------------------------------------------------------------------
+
+    /** Device type this backend serves: "ref", "cpu", "cuda". */
+    String name();
+
+    /** Preference when no device is forced: the available backend with the highest priority is the default. */
+    int priority();
+
+    /** Whether the backend can run here, and why not. Never throws; may load native libraries on first call. */
+    Availability availability();
+
+    /** The device tensors of this backend live on. */
+    Device device();
+
+    // ---- memory ---------------------------------------------------------------------------------------
+
+    /** Uninitialised memory of {@code bytes} bytes, reference count 1. */
+    Storage allocate(long bytes);
+
+    MemoryStats memoryStats();
+
+    /** Copies {@code dst.numel()} elements from host memory {@code src} into contiguous {@code dst}. */
+    void write(MemorySegment src, View dst);
+
+    /** Copies contiguous {@code src} into host memory {@code dst}. */
+    void read(View src, MemorySegment dst);
+
+    /** dst = src, elementwise, same shape; converts between dtypes (float → int64 truncates toward zero). */
+    void copy(View src, View dst);
+
+    /** Every element of {@code dst} = value. Any dtype. */
+    void fill(View dst, double value);
+
+    /** Fills contiguous float {@code dst} from the Philox stream (seed, counter); see {@link Philox}. */
+    void random(RandomKind kind, View dst, long seed, long counter, double a, double b);
+
+    // ---- elementwise ----------------------------------------------------------------------------------
+
+    /** out = op(x; p0, p1); same shape; out may be x. */
+    void unary(UnaryOp op, View x, View out, double p0, double p1);
+
+    /**
+     * out = op(a, b; p0, p1); a and b have out's shape (broadcast dimensions have stride 0); out may alias a.
+     * Float operands give an output of the same dtype. int64 operands support ADD, SUB, MUL (int64 output)
+     * and comparisons (float32 output).
+     */
+    void binary(BinaryOp op, View a, View b, View out, double p0, double p1);
+
+    /** out = cond != 0 ? a : b; all four have out's shape (broadcast allowed); cond is float. */
+    void where(View cond, View a, View b, View out);
+
+    // ---- reductions -----------------------------------------------------------------------------------
+
+    /**
+     * out = op over the dimensions where out has size 1 and x does not; out has x's rank. p0 is VAR's
+     * correction. Float only; accumulation in at least float64 for the ref backend, float32 with pairwise or
+     * blocked sums elsewhere.
+     */
+    void reduce(ReduceOp op, View x, View out, double p0);
+
+    /** int64 out (x's shape with {@code axis} of size 1) = index of the max/min along {@code axis}. */
+    void argReduce(ArgReduceOp op, View x, int axis, View out);
+
+    // ---- linear algebra -------------------------------------------------------------------------------
+
+    /**
+     * out = alpha · a @ b + beta · out over the last two dimensions: a [..., M, K], b [..., K, N],
+     * out [..., M, N], all of the same rank, batch dimensions equal or broadcast with stride 0 in a or b.
+     * out is contiguous and does not alias a or b.
+     */
+    void matmul(View a, View b, View out, double alpha, double beta);
+
+    // ---- indexing (index views are int64; out-of-range values throw IndexOutOfBoundsException) ---------
+
+    /** out = x.index_select(axis, index); index is 1-D; out has x's shape with axis = index length. */
+    void indexSelect(View x, int axis, View index, View out);
+
+    /** out.index_add_(axis, index, src): out[.., index[i], ..] += src[.., i, ..]; accumulates into out. */
+    void indexAdd(View src, int axis, View index, View out);
+
+    /** out = x.gather(axis, index); index and out have the same shape, of x's rank. */
+    void gather(View x, int axis, View index, View out);
+
+    /** out.scatter_add_(axis, index, src); index and src have the same shape; accumulates into out. */
+    void scatterAdd(View src, int axis, View index, View out);
+
+    // ---- neural-network kernels (all views contiguous) -------------------------------------------------
+
+    /** out [N, K, OH, OW] = conv2d(x [N, C, H, W], w [K, C, kh, kw]) + bias [K] (bias may be null). */
+    void conv2d(View x, View w, View bias, View out, Conv2dGeometry g);
+
+    /** dx [N, C, H, W] = gradient of conv2d with respect to its input. */
+    void conv2dBackwardInput(View dy, View w, View dx, Conv2dGeometry g);
+
+    /** dw [K, C, kh, kw] = gradient of conv2d with respect to its weight. */
+    void conv2dBackwardWeight(View dy, View x, View dw, Conv2dGeometry g);
+
+    /**
+     * Batch norm in training mode over x [N, C, S] (S = H·W): out = (x − mean)·invStd·weight + bias with
+     * batch statistics (biased variance); saveMean/saveInvStd [C] receive them; runningMean/runningVar [C]
+     * (may be null) are updated as r = (1 − momentum)·r + momentum·stat with the unbiased variance.
+     * weight and bias may be null (no affine).
+     */
+    void batchNormTrain(View x, View weight, View bias, View runningMean, View runningVar, View out,
+                        View saveMean, View saveInvStd, double momentum, double eps);
+
+    /** Batch norm in eval mode: out = (x − runningMean)/√(runningVar + eps)·weight + bias, x [N, C, S]. */
+    void batchNormEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps);
+
+    /** Gradients of training-mode batch norm; dweight/dbias may be null (not wanted or no affine). */
+    void batchNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx,
+                           View dweight, View dbias);
+
+    /**
+     * Layer norm of x [M, D] over its last dimension: out = (x − mean)·invStd·weight + bias; saveMean and
+     * saveInvStd [M]; weight/bias [D] may be null.
+     */
+    void layerNorm(View x, View weight, View bias, View out, View saveMean, View saveInvStd, double eps);
+
+    /** Gradients of layer norm; dweight/dbias may be null. */
+    void layerNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx,
+                           View dweight, View dbias);
+
+    /** out = softmax (or log_softmax when {@code log}) of x [outer, D, inner] along its middle dimension. */
+    void softmax(View x, View out, boolean log);
+
+    /** dx from the forward's output y and dy, shapes [outer, D, inner]. */
+    void softmaxBackward(View y, View dy, View dx, boolean log);
+
+    /** out [N, C, OH, OW] = max over windows; indices (int64) = flat h·W + w of each max in its plane. */
+    void maxPool2d(View x, View out, View indices, Pool2dGeometry g);
+
+    /** dx (zeroed by this call) receives dy at the saved max positions. */
+    void maxPool2dBackward(View dy, View indices, View dx, Pool2dGeometry g);
+
+    void avgPool2d(View x, View out, Pool2dGeometry g);
+
+    void avgPool2dBackward(View dy, View dx, Pool2dGeometry g);
+
+    /** out [N, C, OH, OW] = adaptive average pooling of x [N, C, H, W] (PyTorch's window formula). */
+    void adaptiveAvgPool2d(View x, View out);
+
+    void adaptiveAvgPool2dBackward(View dy, View dx);
+
+    // ---- optimizer steps (contiguous, same shape, updated in place) -------------------------------------
+
+    /** One SGD step; momentumBuffer may be null when momentum is 0. */
+    void sgdStep(View param, View grad, View momentumBuffer, SgdParams p);
+
+    /** One Adam/AdamW step. */
+    void adamStep(View param, View grad, View expAvg, View expAvgSq, AdamParams p);
+}

@@ -1,0 +1,97 @@
+// Finds the backends (ServiceLoader), picks the default device, and maps devices to backends.
+// Order when nothing is forced: the available backend with the highest priority (cuda > cpu > ref).
+// Forcing: -Dlethe.device=cpu|ref|cuda[:N] or the environment variable LETHE_DEVICE.
+package ai.lethe.backend;
+
+import ai.lethe.tensor.Device;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+public final class Backends {
+    private static final System.Logger LOG = System.getLogger("ai.lethe.backend");
+    private static volatile Map<String, Backend> byName;
+    private static volatile Device defaultDevice;
+
+    private Backends() {}
+
+    private static Map<String, Backend> registry() {
+        Map<String, Backend> m = byName;
+        if (m == null) {
+            synchronized (Backends.class) {
+                if (byName == null) {
+                    List<Backend> found = new ArrayList<>();
+                    for (Backend b : ServiceLoader.load(Backend.class, Backends.class.getClassLoader())) found.add(b);
+                    found.sort(Comparator.comparingInt(Backend::priority).reversed());
+                    Map<String, Backend> map = new LinkedHashMap<>();
+                    for (Backend b : found) map.putIfAbsent(b.name(), b);
+                    byName = map;
+                }
+                m = byName;
+            }
+        }
+        return m;
+    }
+
+    /** Every backend found, by priority (highest first), available or not. */
+    public static List<Backend> all() { return List.copyOf(registry().values()); }
+
+    /** The backend of a device type, or an IllegalArgumentException listing the known ones. */
+    public static Backend byName(String name) {
+        Backend b = registry().get(name);
+        if (b == null) throw new IllegalArgumentException("unknown device '" + name + "'; known: " + registry().keySet());
+        return b;
+    }
+
+    /** The backend serving {@code device}, which must be available. */
+    public static Backend of(Device device) {
+        Backend b = byName(device.type());
+        Availability a = b.availability();
+        if (!a.available()) throw new IllegalStateException("device " + device + " is not available: " + a.reason());
+        return b;
+    }
+
+    /** The device new tensors go to when none is given. */
+    public static Device defaultDevice() {
+        Device d = defaultDevice;
+        if (d == null) {
+            synchronized (Backends.class) {
+                if (defaultDevice == null) defaultDevice = chooseDefault();
+                d = defaultDevice;
+            }
+        }
+        return d;
+    }
+
+    /** Changes the default device for the rest of the process (the device must be available). */
+    public static void setDefaultDevice(Device device) {
+        of(device);
+        defaultDevice = device;
+    }
+
+    private static Device chooseDefault() {
+        String forced = System.getProperty("lethe.device");
+        if (forced == null || forced.isBlank()) forced = System.getenv("LETHE_DEVICE");
+        if (forced != null && !forced.isBlank()) {
+            Device d = Device.parse(forced);
+            of(d);
+            LOG.log(System.Logger.Level.DEBUG, "using device {0} (forced)", d);
+            return d;
+        }
+        StringBuilder skipped = new StringBuilder();
+        for (Backend b : registry().values()) {
+            Availability a = b.availability();
+            if (a.available()) {
+                LOG.log(System.Logger.Level.DEBUG, "using device {0}{1}", b.device(),
+                        skipped.isEmpty() ? "" : " (skipped " + skipped + ")");
+                return b.device();
+            }
+            if (!skipped.isEmpty()) skipped.append("; ");
+            skipped.append(b.name()).append(": ").append(a.reason());
+        }
+        throw new IllegalStateException("no backend is available: " + skipped);
+    }
+}

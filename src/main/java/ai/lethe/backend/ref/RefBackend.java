@@ -1,0 +1,184 @@
+// The reference backend: pure Java, double-precision arithmetic, no native code. Slow and obviously correct;
+// every other backend is tested against it, and it is always available. It alone supports float64 (for
+// finite-difference gradient checks).
+package ai.lethe.backend.ref;
+
+import ai.lethe.backend.AdamParams;
+import ai.lethe.backend.ArgReduceOp;
+import ai.lethe.backend.Availability;
+import ai.lethe.backend.Backend;
+import ai.lethe.backend.BinaryOp;
+import ai.lethe.backend.Conv2dGeometry;
+import ai.lethe.backend.HostMemory;
+import ai.lethe.backend.HostStorage;
+import ai.lethe.backend.MemoryStats;
+import ai.lethe.backend.Philox;
+import ai.lethe.backend.Pool2dGeometry;
+import ai.lethe.backend.RandomKind;
+import ai.lethe.backend.ReduceOp;
+import ai.lethe.backend.SgdParams;
+import ai.lethe.backend.Storage;
+import ai.lethe.backend.UnaryOp;
+import ai.lethe.backend.View;
+import ai.lethe.tensor.DType;
+import ai.lethe.tensor.Device;
+import java.lang.foreign.MemorySegment;
+
+public final class RefBackend implements Backend {
+    private final HostMemory memory = new HostMemory(Device.REF);
+
+    @Override public String name() { return "ref"; }
+
+    @Override public int priority() { return 100; }
+
+    @Override public Availability availability() { return Availability.yes("pure Java reference kernels (slow)"); }
+
+    @Override public Device device() { return Device.REF; }
+
+    static void requireFloat(String op, View v) {
+        if (!v.dtype().isFloatingPoint())
+            throw new IllegalArgumentException(op + ": not supported for " + v.dtype() + " on ref");
+    }
+
+    // ---- memory -------------------------------------------------------------------------------------------
+
+    @Override public Storage allocate(long bytes) { return memory.allocate(bytes); }
+
+    @Override public MemoryStats memoryStats() { return memory.stats(); }
+
+    /** Resets the peak-bytes counter to the bytes in use now. */
+    public void resetPeak() { memory.resetPeak(); }
+
+    @Override public void write(MemorySegment src, View dst) {
+        long bytes = dst.numel() * dst.dtype().byteSize();
+        MemorySegment.copy(src, 0, ((HostStorage) dst.storage()).segment(), dst.byteOffset(), bytes);
+    }
+
+    @Override public void read(View src, MemorySegment dst) {
+        long bytes = src.numel() * src.dtype().byteSize();
+        MemorySegment.copy(((HostStorage) src.storage()).segment(), src.byteOffset(), dst, 0, bytes);
+    }
+
+    @Override public void copy(View src, View dst) {
+        RefData s = new RefData(src), d = new RefData(dst);
+        long[] so = s.offsets(), dO = d.offsets();
+        boolean integral = src.dtype() == DType.INT64 || dst.dtype() == DType.INT64;
+        if (integral) {
+            long[] v = new long[so.length];
+            for (int i = 0; i < so.length; i++) v[i] = s.getLong(so[i]);
+            for (int i = 0; i < so.length; i++) d.setLong(dO[i], v[i]);
+        } else {
+            double[] v = new double[so.length];
+            for (int i = 0; i < so.length; i++) v[i] = s.get(so[i]);
+            for (int i = 0; i < so.length; i++) d.set(dO[i], v[i]);
+        }
+    }
+
+    @Override public void fill(View dst, double value) {
+        RefData d = new RefData(dst);
+        for (long o : d.offsets()) d.set(o, value);
+    }
+
+    @Override public void random(RandomKind kind, View dst, long seed, long counter, double a, double b) {
+        requireFloat("random", dst);
+        RefData d = new RefData(dst);
+        long n = dst.numel();
+        int[] w = new int[4];
+        long cachedBlock = -1;
+        for (long i = 0; i < n; i++) {
+            long block = counter + (kind == RandomKind.NORMAL ? i / 2 : i / 4);
+            if (block != cachedBlock) {
+                Philox.block(seed, block, w);
+                cachedBlock = block;
+            }
+            double v = switch (kind) {
+                case UNIFORM -> a + (b - a) * Philox.uniform(w[(int) (i % 4)]);
+                case BERNOULLI -> Philox.uniform(w[(int) (i % 4)]) < a ? 1 : 0;
+                case NORMAL -> {
+                    int lane = (int) (i % 2) * 2;
+                    yield a + b * Philox.normal(w[lane], w[lane + 1]);
+                }
+            };
+            d.set(dst.offset() + i, v);
+        }
+    }
+
+    // ---- math ---------------------------------------------------------------------------------------------
+
+    @Override public void unary(UnaryOp op, View x, View out, double p0, double p1) { RefMath.unary(op, x, out, p0, p1); }
+
+    @Override public void binary(BinaryOp op, View a, View b, View out, double p0, double p1) { RefMath.binary(op, a, b, out, p0, p1); }
+
+    @Override public void where(View cond, View a, View b, View out) { RefMath.where(cond, a, b, out); }
+
+    @Override public void reduce(ReduceOp op, View x, View out, double p0) { RefMath.reduce(op, x, out, p0); }
+
+    @Override public void argReduce(ArgReduceOp op, View x, int axis, View out) { RefMath.argReduce(op, x, axis, out); }
+
+    @Override public void matmul(View a, View b, View out, double alpha, double beta) { RefLinalg.matmul(a, b, out, alpha, beta); }
+
+    // ---- indexing -----------------------------------------------------------------------------------------
+
+    @Override public void indexSelect(View x, int axis, View index, View out) { RefIndex.indexSelect(x, axis, index, out); }
+
+    @Override public void indexAdd(View src, int axis, View index, View out) { RefIndex.indexAdd(src, axis, index, out); }
+
+    @Override public void gather(View x, int axis, View index, View out) { RefIndex.gather(x, axis, index, out); }
+
+    @Override public void scatterAdd(View src, int axis, View index, View out) { RefIndex.scatterAdd(src, axis, index, out); }
+
+    // ---- neural network -----------------------------------------------------------------------------------
+
+    @Override public void conv2d(View x, View w, View bias, View out, Conv2dGeometry g) { RefLinalg.conv2d(x, w, bias, out, g); }
+
+    @Override public void conv2dBackwardInput(View dy, View w, View dx, Conv2dGeometry g) { RefLinalg.conv2dBackwardInput(dy, w, dx, g); }
+
+    @Override public void conv2dBackwardWeight(View dy, View x, View dw, Conv2dGeometry g) { RefLinalg.conv2dBackwardWeight(dy, x, dw, g); }
+
+    @Override public void batchNormTrain(View x, View weight, View bias, View runningMean, View runningVar, View out,
+                                         View saveMean, View saveInvStd, double momentum, double eps) {
+        RefNn.batchNormTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd, momentum, eps);
+    }
+
+    @Override public void batchNormEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps) {
+        RefNn.batchNormEval(x, weight, bias, runningMean, runningVar, out, eps);
+    }
+
+    @Override public void batchNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx,
+                                            View dweight, View dbias) {
+        RefNn.batchNormBackward(dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
+    }
+
+    @Override public void layerNorm(View x, View weight, View bias, View out, View saveMean, View saveInvStd, double eps) {
+        RefNn.layerNorm(x, weight, bias, out, saveMean, saveInvStd, eps);
+    }
+
+    @Override public void layerNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx,
+                                            View dweight, View dbias) {
+        RefNn.layerNormBackward(dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
+    }
+
+    @Override public void softmax(View x, View out, boolean log) { RefNn.softmax(x, out, log); }
+
+    @Override public void softmaxBackward(View y, View dy, View dx, boolean log) { RefNn.softmaxBackward(y, dy, dx, log); }
+
+    @Override public void maxPool2d(View x, View out, View indices, Pool2dGeometry g) { RefNn.maxPool2d(x, out, indices, g); }
+
+    @Override public void maxPool2dBackward(View dy, View indices, View dx, Pool2dGeometry g) { RefNn.maxPool2dBackward(dy, indices, dx, g); }
+
+    @Override public void avgPool2d(View x, View out, Pool2dGeometry g) { RefNn.avgPool2d(x, out, g); }
+
+    @Override public void avgPool2dBackward(View dy, View dx, Pool2dGeometry g) { RefNn.avgPool2dBackward(dy, dx, g); }
+
+    @Override public void adaptiveAvgPool2d(View x, View out) { RefNn.adaptiveAvgPool2d(x, out); }
+
+    @Override public void adaptiveAvgPool2dBackward(View dy, View dx) { RefNn.adaptiveAvgPool2dBackward(dy, dx); }
+
+    // ---- optimizers ---------------------------------------------------------------------------------------
+
+    @Override public void sgdStep(View param, View grad, View momentumBuffer, SgdParams p) { RefOptim.sgd(param, grad, momentumBuffer, p); }
+
+    @Override public void adamStep(View param, View grad, View expAvg, View expAvgSq, AdamParams p) {
+        RefOptim.adam(param, grad, expAvg, expAvgSq, p);
+    }
+}
