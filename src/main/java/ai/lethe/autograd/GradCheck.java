@@ -1,0 +1,98 @@
+// Finite-difference gradient checking (torch.autograd.gradcheck): runs a function in float64 on the ref
+// backend, compares the gradients autograd computes with central differences of a random projection of its
+// output, and reports the worst element. Usable by any op or layer of later issues.
+package ai.lethe.autograd;
+
+import ai.lethe.tensor.DType;
+import ai.lethe.tensor.Device;
+import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.Scope;
+import ai.lethe.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+public final class GradCheck {
+    /** Tolerances and step: |analytic − numeric| ≤ atol + rtol·|numeric| for every element. */
+    public record Options(double eps, double atol, double rtol) {
+        public static final Options DEFAULT = new Options(1e-6, 1e-5, 1e-3);
+    }
+
+    /** The outcome: whether every element passed, and a description of the worst one. */
+    public record Result(boolean passed, String report, double worstError) {}
+
+    private GradCheck() {}
+
+    /** Throws an AssertionError describing the worst element when the gradients disagree. */
+    public static void assertGradients(String name, Function<List<Tensor>, Tensor> f, List<Tensor> inputs) {
+        Result r = check(f, inputs, Options.DEFAULT);
+        if (!r.passed()) throw new AssertionError("gradcheck " + name + ": " + r.report());
+    }
+
+    /**
+     * Checks {@code f}'s gradient with respect to every floating-point input. The inputs are copied to the
+     * ref backend in float64 (int64 inputs are copied as they are), so {@code f} must create any constant
+     * tensors it needs on the device and dtype of its inputs.
+     */
+    public static Result check(Function<List<Tensor>, Tensor> f, List<Tensor> inputs, Options options) {
+        try (Scope scope = Scope.open("gradcheck")) {
+            List<Tensor> xs = new ArrayList<>();
+            for (Tensor t : inputs) xs.add(toRef64(t, t.dtype().isFloatingPoint()));
+            Tensor probe;
+            try (var ng = GradMode.noGrad()) {
+                Tensor out = f.apply(xs);
+                probe = Tensor.normal(out.shape(), 0, 1, new Generator(1234), DType.FLOAT64, Device.REF);
+            }
+            Tensor loss = f.apply(xs).mul(probe).sum();
+            loss.backward();
+            double worst = 0;
+            String worstReport = "all gradients match";
+            boolean passed = true;
+            String failure = null;
+            for (int i = 0; i < xs.size(); i++) {
+                Tensor x = xs.get(i);
+                if (!x.requiresGrad()) continue;
+                double[] analytic = x.grad() == null ? new double[(int) x.numel()] : x.grad().toDoubleArray();
+                double[] values = x.toDoubleArray();
+                for (int j = 0; j < values.length; j++) {
+                    double numeric = (projected(f, xs, i, values, j, options.eps(), probe)
+                            - projected(f, xs, i, values, j, -options.eps(), probe)) / (2 * options.eps());
+                    double err = Math.abs(analytic[j] - numeric);
+                    double allowed = options.atol() + options.rtol() * Math.abs(numeric);
+                    boolean ok = err <= allowed && !Double.isNaN(analytic[j]) && !Double.isNaN(numeric);
+                    String here = "input " + i + " (shape " + x.shape() + ") element " + j + ": analytic " + analytic[j]
+                            + ", numeric " + numeric + ", error " + err + " (allowed " + allowed + ")";
+                    if (!ok && passed) {
+                        passed = false;
+                        failure = here;
+                    }
+                    if (!(err <= worst)) {
+                        worst = Double.isNaN(err) ? Double.POSITIVE_INFINITY : err;
+                        worstReport = here;
+                    }
+                }
+            }
+            return new Result(passed, passed ? "worst: " + worstReport : "first failure: " + failure, worst);
+        }
+    }
+
+    private static Tensor toRef64(Tensor t, boolean requiresGrad) {
+        try (var ng = GradMode.noGrad()) {
+            Tensor onRef = t.to(Device.REF);
+            Tensor r = requiresGrad ? onRef.to(DType.FLOAT64).contiguousCopy() : onRef.contiguousCopy();
+            return requiresGrad ? r.setRequiresGrad(true) : r;
+        }
+    }
+
+    /** Σ probe · f(inputs with element j of input i set to values[j] + delta), without recording. */
+    private static double projected(Function<List<Tensor>, Tensor> f, List<Tensor> xs, int i, double[] values, int j,
+                                    double delta, Tensor probe) {
+        try (Scope s = Scope.open("gradcheck-probe"); var ng = GradMode.noGrad()) {
+            double[] v = values.clone();
+            v[j] += delta;
+            List<Tensor> perturbed = new ArrayList<>(xs);
+            perturbed.set(i, Tensor.fromArray(v, DType.FLOAT64, Device.REF, xs.get(i).shape().dims()));
+            return f.apply(perturbed).mul(probe).sum().item();
+        }
+    }
+}
