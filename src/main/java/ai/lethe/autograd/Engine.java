@@ -112,10 +112,9 @@ public final class Engine {
     }
 
     private static void accumulateLeaf(Tensor leaf, Tensor g) {
-        if (leaf.isClosed()) {
-            g.close();
-            return;
-        }
+        if (leaf.isClosed())
+            throw new IllegalStateException("backward: a leaf tensor of shape " + leaf.shapeUnchecked()
+                    + " that requires grad was closed before its gradient arrived");
         Tensor current = leaf.grad();
         if (current == null || current.isClosed()) {
             Tensor copy = g.contiguousCopy();

@@ -25,19 +25,30 @@ public final class GradCheck {
 
     /** Throws an AssertionError describing the worst element when the gradients disagree. */
     public static void assertGradients(String name, Function<List<Tensor>, Tensor> f, List<Tensor> inputs) {
-        Result r = check(f, inputs, Options.DEFAULT);
+        assertGradients(name, f, inputs, null);
+    }
+
+    /** As above, differentiating only the inputs flagged in {@code differentiable} (null: every float input). */
+    public static void assertGradients(String name, Function<List<Tensor>, Tensor> f, List<Tensor> inputs,
+                                       boolean[] differentiable) {
+        Result r = check(f, inputs, differentiable, Options.DEFAULT);
         if (!r.passed()) throw new AssertionError("gradcheck " + name + ": " + r.report());
     }
 
     /**
      * Checks {@code f}'s gradient with respect to every floating-point input. The inputs are copied to the
      * ref backend in float64 (int64 inputs are copied as they are), so {@code f} must create any constant
-     * tensors it needs on the device and dtype of its inputs.
+     * tensors it needs on the device and dtype of its inputs. Float inputs not flagged in
+     * {@code differentiable} (null: all are) become float64 constants.
      */
-    public static Result check(Function<List<Tensor>, Tensor> f, List<Tensor> inputs, Options options) {
+    public static Result check(Function<List<Tensor>, Tensor> f, List<Tensor> inputs, boolean[] differentiable,
+                               Options options) {
+        if (differentiable != null && differentiable.length != inputs.size())
+            throw new IllegalArgumentException("gradcheck: " + differentiable.length + " flags for " + inputs.size() + " inputs");
         try (Scope scope = Scope.open("gradcheck")) {
             List<Tensor> xs = new ArrayList<>();
-            for (Tensor t : inputs) xs.add(toRef64(t, t.dtype().isFloatingPoint()));
+            for (int i = 0; i < inputs.size(); i++)
+                xs.add(toRef64(inputs.get(i), differentiable == null || differentiable[i]));
             Tensor probe;
             try (var ng = GradMode.noGrad()) {
                 Tensor out = f.apply(xs);
@@ -76,11 +87,12 @@ public final class GradCheck {
         }
     }
 
-    private static Tensor toRef64(Tensor t, boolean requiresGrad) {
+    private static Tensor toRef64(Tensor t, boolean differentiate) {
         try (var ng = GradMode.noGrad()) {
             Tensor onRef = t.to(Device.REF);
-            Tensor r = requiresGrad ? onRef.to(DType.FLOAT64).contiguousCopy() : onRef.contiguousCopy();
-            return requiresGrad ? r.setRequiresGrad(true) : r;
+            boolean isFloat = t.dtype().isFloatingPoint();
+            Tensor r = isFloat ? onRef.to(DType.FLOAT64).contiguousCopy() : onRef.contiguousCopy();
+            return isFloat && differentiate ? r.setRequiresGrad(true) : r;
         }
     }
 

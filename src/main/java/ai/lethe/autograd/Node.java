@@ -75,9 +75,9 @@ public final class Node {
             throw new IllegalStateException("gradient rule of " + op + " returned " + grads.length
                     + " gradients for " + inputs.length + " inputs");
         for (int i = 0; i < grads.length; i++) {
-            if (grads[i] != null && !grads[i].shape().equals(inputs[i].shape()))
+            if (grads[i] != null && !grads[i].shape().equals(inputs[i].shapeUnchecked()))
                 throw new IllegalStateException("gradient rule of " + op + " returned shape " + grads[i].shape()
-                        + " for input " + i + " of shape " + inputs[i].shape());
+                        + " for input " + i + " of shape " + inputs[i].shapeUnchecked());
         }
         return grads;
     }

@@ -18,8 +18,11 @@ public final class Philox {
 
     /** The four 32-bit words of block {@code block} under key {@code seed}, written to {@code out}. */
     public static void block(long seed, long block, int[] out) {
-        int k0 = (int) seed, k1 = (int) (seed >>> 32);
-        int c0 = (int) block, c1 = (int) (block >>> 32), c2 = 0, c3 = 0;
+        bijection((int) block, (int) (block >>> 32), 0, 0, (int) seed, (int) (seed >>> 32), out);
+    }
+
+    /** Philox4x32-10 of counter (c0..c3) under key (k0, k1): the generator's bijection, as in Random123. */
+    public static void bijection(int c0, int c1, int c2, int c3, int k0, int k1, int[] out) {
         for (int round = 0; round < 10; round++) {
             long p0 = (M0 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
             long p1 = (M1 & 0xFFFFFFFFL) * (c2 & 0xFFFFFFFFL);

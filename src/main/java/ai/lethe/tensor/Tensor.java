@@ -477,6 +477,12 @@ public final class Tensor implements AutoCloseable {
 
     public Tensor argmin(int axis) { return Reductions.argmax(this, axis, false, false); }
 
+    /** softmax along {@code axis}. */
+    public Tensor softmax(int axis) { return ai.lethe.autograd.Softmax.softmax(this, axis); }
+
+    /** log_softmax along {@code axis}. */
+    public Tensor logSoftmax(int axis) { return ai.lethe.autograd.Softmax.logSoftmax(this, axis); }
+
     // ---- linear algebra and indexing --------------------------------------------------------------------
 
     /** Matrix product with torch.matmul's rules (1-D operands, broadcast batch dimensions). */
@@ -713,7 +719,6 @@ public final class Tensor implements AutoCloseable {
         Tensor g = grad;
         grad = null;
         if (g != null && g.owner == null) g.close();
-        gradFn = null;
     }
 
     @Override public String toString() { return TensorFormat.format(this); }
