@@ -140,6 +140,8 @@ final class OpCases {
         add("adaptiveAvgPool2d", x -> F.adaptiveAvgPool2d(x0(x), 3, 2), normal(2, 3, 7, 5));
         add("adaptiveAvgPool2d-global", x -> F.adaptiveAvgPool2d(x0(x), 1, 1), normal(2, 3, 4, 4));
         add("dropout", x -> F.dropout(x0(x), 0.3, true, new Generator(7)), normal(4, 9));
+        add("cls-token-and-position-embedding", x -> Tensor.cat(List.of(x.get(1).expand(2, 1, 4), x0(x)), 1).add(x.get(2)),
+                normal(2, 5, 4), normal(1, 1, 4), normal(1, 6, 4));
         add("attention", x -> F.scaledDotProductAttention(x0(x), x.get(1), x.get(2)), normal(2, 3, 5, 4), normal(2, 3, 5, 4), normal(2, 3, 5, 6));
 
         // ---- losses ----
