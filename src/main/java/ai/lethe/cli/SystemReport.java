@@ -1,0 +1,169 @@
+// What `lethe info` reports: the JDK, the OS, the CPU and memory, every backend found (available or not, and
+// why), and the default device. Collected once, rendered as aligned text or as JSON (the same facts).
+package ai.lethe.cli;
+
+import ai.lethe.backend.Availability;
+import ai.lethe.backend.Backend;
+import ai.lethe.backend.Backends;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendInfo> backends,
+                    String defaultDevice, String forcedBy, String defaultDeviceError) {
+
+    record Jdk(String version, String vendor, String home) {}
+
+    record Os(String name, String version, String arch) {}
+
+    /** model is null where /proc/cpuinfo does not name it; totalMemoryBytes is -1 where unknown. */
+    record Cpu(String model, int processors, long totalMemoryBytes, long maxHeapBytes) {}
+
+    record BackendInfo(String name, String device, int priority, boolean available, String detail) {}
+
+    /** {@code deviceOption} is the value of the global --device option, or null. */
+    static SystemReport collect(String deviceOption) {
+        var jdk = new Jdk(Runtime.version().toString(), System.getProperty("java.vendor"),
+                System.getProperty("java.home"));
+        var os = new Os(System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("os.arch"));
+        var cpu = new Cpu(cpuModel(), Runtime.getRuntime().availableProcessors(), totalMemory(),
+                Runtime.getRuntime().maxMemory());
+        List<BackendInfo> backends = Backends.all().stream().map(SystemReport::describe).toList();
+        String device = null, error = null;
+        try {
+            device = Backends.defaultDevice().toString();
+        } catch (RuntimeException e) {
+            error = Main.describe(e);
+        }
+        return new SystemReport(VersionProvider.version(), jdk, os, cpu, backends, device, forcedBy(deviceOption), error);
+    }
+
+    static BackendInfo describe(Backend b) {
+        Availability a;
+        try {
+            a = b.availability();
+            if (a == null) a = Availability.no("the backend reported no availability");
+        } catch (RuntimeException | LinkageError e) {   // availability() must not throw; report it if it does
+            a = Availability.no("availability check failed: " + Main.describe(e));
+        }
+        String device;
+        try {
+            device = String.valueOf(b.device());
+        } catch (RuntimeException e) {
+            device = b.name();
+        }
+        return new BackendInfo(b.name(), device, b.priority(), a.available(), a.reason());
+    }
+
+    /** How the default device was forced, or null when it is the best available one. */
+    private static String forcedBy(String deviceOption) {
+        if (deviceOption != null) return "--device " + deviceOption;
+        String p = System.getProperty("lethe.device");
+        if (p != null && !p.isBlank()) return "-Dlethe.device=" + p;
+        String e = System.getenv("LETHE_DEVICE");
+        if (e != null && !e.isBlank()) return "LETHE_DEVICE=" + e;
+        return null;
+    }
+
+    /** The "model name" of /proc/cpuinfo (or "Model"/"cpu model" on other architectures), else null. */
+    static String cpuModel() {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo)) return null;
+        try (var lines = Files.lines(cpuinfo)) {
+            return lines.map(line -> line.split(":", 2))
+                    .filter(kv -> kv.length == 2)
+                    .filter(kv -> switch (kv[0].trim()) {
+                        case "model name", "Model", "cpu model" -> true;
+                        default -> false;
+                    })
+                    .map(kv -> kv[1].trim())
+                    .filter(v -> !v.isEmpty())
+                    .findFirst().orElse(null);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Physical memory of the machine (or the container's limit), -1 where the JDK cannot tell. */
+    private static long totalMemory() {
+        try {
+            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+                return os.getTotalMemorySize();
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // fall through
+        }
+        return -1;
+    }
+
+    String toText() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("lethe ").append(letheVersion).append('\n');
+        sb.append("jdk:     ").append(jdk.version).append(", ").append(jdk.vendor).append(", ").append(jdk.home).append('\n');
+        sb.append("os:      ").append(os.name).append(' ').append(os.version).append(' ').append(os.arch).append('\n');
+        sb.append("cpu:     ").append(cpu.model == null ? "unknown model" : cpu.model)
+                .append(", ").append(cpu.processors).append(cpu.processors == 1 ? " processor" : " processors")
+                .append(", ").append(cpu.totalMemoryBytes < 0 ? "unknown" : bytes(cpu.totalMemoryBytes)).append(" memory")
+                .append(" (JVM max heap ").append(bytes(cpu.maxHeapBytes)).append(")\n");
+        sb.append("backends:\n");
+        int width = backends.stream().mapToInt(b -> b.name.length()).max().orElse(0);
+        for (BackendInfo b : backends) {
+            sb.append("  ").append(pad(b.name, width)).append("  ")
+                    .append(pad(b.available ? "available" : "unavailable", "unavailable".length())).append("  ")
+                    .append(b.detail == null ? "" : b.detail).append('\n');
+        }
+        if (backends.isEmpty()) sb.append("  (none found)\n");
+        sb.append("default device: ");
+        if (defaultDevice != null) {
+            sb.append(defaultDevice);
+            if (forcedBy != null) sb.append(" (forced by ").append(forcedBy).append(')');
+        } else {
+            sb.append("none (").append(defaultDeviceError).append(')');
+        }
+        return sb.append('\n').toString();
+    }
+
+    String toJson() {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("lethe", Map.of("version", letheVersion));
+        root.put("jdk", ordered("version", jdk.version, "vendor", jdk.vendor, "home", jdk.home));
+        root.put("os", ordered("name", os.name, "version", os.version, "arch", os.arch));
+        root.put("cpu", ordered("model", cpu.model, "processors", cpu.processors,
+                "totalMemoryBytes", cpu.totalMemoryBytes < 0 ? null : cpu.totalMemoryBytes,
+                "maxHeapBytes", cpu.maxHeapBytes));
+        root.put("backends", backends.stream().map(b -> ordered("name", b.name, "device", b.device,
+                "priority", b.priority, "available", b.available, "detail", b.detail)).toList());
+        root.put("defaultDevice", defaultDevice);
+        root.put("defaultDeviceForcedBy", forcedBy);
+        root.put("defaultDeviceError", defaultDeviceError);
+        return Json.write(root);
+    }
+
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        return m;
+    }
+
+    private static String pad(String s, int width) {
+        return s.length() >= width ? s : s + " ".repeat(width - s.length());
+    }
+
+    /** 1536 -> "1.5 KiB", 8 GiB -> "8.0 GiB". */
+    static String bytes(long n) {
+        if (n < 1024) return n + " B";
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}
