@@ -1,0 +1,66 @@
+// What Adam and AdamW share: the moment estimates, the per-parameter step counter for bias correction, the
+// fused backend kernel, and the builder. They differ only in how weight decay is applied (coupled L2 for
+// Adam, decoupled for AdamW) and in its default (0 and 0.01).
+package ai.lethe.optim;
+
+import ai.lethe.backend.AdamParams;
+import ai.lethe.tensor.Tensor;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+public abstract sealed class AdamBase extends Optimizer<AdamOptions> permits Adam, AdamW {
+    /** State name of the first-moment average ("state.<i>.exp_avg"). */
+    public static final String EXP_AVG = "exp_avg";
+    /** State name of the second-moment average ("state.<i>.exp_avg_sq"). */
+    public static final String EXP_AVG_SQ = "exp_avg_sq";
+
+    private final boolean decoupled;
+
+    AdamBase(String name, List<ParamGroup<AdamOptions>> groups, boolean decoupled) {
+        super(name, groups);
+        this.decoupled = decoupled;
+    }
+
+    /** True for AdamW: θ ← θ·(1 − lr·wd) before the Adam update, instead of adding wd·θ to the gradient. */
+    public final boolean decoupledWeightDecay() { return decoupled; }
+
+    @Override protected final Set<String> stateTensorNames() { return Set.of(EXP_AVG, EXP_AVG_SQ); }
+
+    @Override protected final boolean countsSteps() { return true; }
+
+    @Override protected final void update(AdamOptions o, Tensor param, Tensor grad, ParamState state) {
+        Tensor m = state.buffer(EXP_AVG), v = state.buffer(EXP_AVG_SQ);
+        if (m == null) m = newBuffer(state, EXP_AVG, param);
+        if (v == null) v = newBuffer(state, EXP_AVG_SQ, param);
+        long step = state.incrementStep();
+        param.backend().adamStep(param.kernelView(), grad.kernelView(), m.kernelView(), v.kernelView(),
+                new AdamParams(o.lr(), o.beta1(), o.beta2(), o.eps(), o.weightDecay(), decoupled, o.maximize(), step));
+    }
+
+    /** Adam's hyper-parameters for every group; defaults lr 1e-3, betas (0.9, 0.999), eps 1e-8. */
+    public static final class Builder<T extends AdamBase> extends OptimizerBuilder<AdamOptions, Builder<T>, T> {
+        private final Function<List<ParamGroup<AdamOptions>>, T> factory;
+        private double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay;
+        private boolean maximize;
+
+        Builder(double defaultWeightDecay, Function<List<ParamGroup<AdamOptions>>, T> factory) {
+            this.weightDecay = defaultWeightDecay;
+            this.factory = factory;
+        }
+
+        public Builder<T> lr(double lr) { this.lr = lr; return this; }
+
+        public Builder<T> betas(double beta1, double beta2) { this.beta1 = beta1; this.beta2 = beta2; return this; }
+
+        public Builder<T> eps(double eps) { this.eps = eps; return this; }
+
+        public Builder<T> weightDecay(double weightDecay) { this.weightDecay = weightDecay; return this; }
+
+        public Builder<T> maximize(boolean maximize) { this.maximize = maximize; return this; }
+
+        @Override protected AdamOptions defaults() { return new AdamOptions(lr, beta1, beta2, eps, weightDecay, maximize); }
+
+        @Override protected T create(List<ParamGroup<AdamOptions>> groups) { return factory.apply(groups); }
+    }
+}

@@ -1,0 +1,264 @@
+// The base of every optimizer: parameter groups with their own hyper-parameters, per-parameter state kept in
+// the optimizer's own detached scope (so it outlives the scopes of training steps), step() calling a fused
+// backend kernel per parameter, zeroGrad() with set_to_none semantics, optional masks that keep pruned
+// entries at exactly zero, and checkpoint export/import with PyTorch's state_dict names (see OptimizerState).
+package ai.lethe.optim;
+
+import ai.lethe.autograd.GradMode;
+import ai.lethe.tensor.Scope;
+import ai.lethe.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+public abstract class Optimizer<O extends GroupOptions<O>> implements AutoCloseable {
+    private final String name;
+    private final List<ParamGroup<O>> groups;
+    private final List<Tensor> params;
+    private final Map<Tensor, Integer> indexOf = new IdentityHashMap<>();
+    private final Map<Tensor, ParamState> states = new IdentityHashMap<>();
+    private final Map<Tensor, Tensor> masks = new IdentityHashMap<>();
+    private final Scope stateScope;
+    private boolean closed;
+
+    /**
+     * @param name   used in messages ("SGD", "AdamW")
+     * @param groups at least one group; every parameter a contiguous floating-point leaf tensor, in one group
+     */
+    protected Optimizer(String name, List<ParamGroup<O>> groups) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.groups = List.copyOf(Objects.requireNonNull(groups, "groups"));
+        if (this.groups.isEmpty()) throw new IllegalArgumentException(name + ": no parameter groups; give it some parameters");
+        List<Tensor> all = new ArrayList<>();
+        for (int g = 0; g < this.groups.size(); g++) {
+            List<Tensor> ps = this.groups.get(g).params();
+            if (ps.isEmpty()) throw new IllegalArgumentException(name + ": parameter group " + g + " is empty");
+            for (Tensor p : ps) {
+                String where = "parameter " + all.size() + " (group " + g + ")";
+                p.checkOpen(name);
+                if (!p.isLeaf())
+                    throw new IllegalArgumentException(name + ": " + where + " is not a leaf tensor (it was computed by "
+                            + p.gradFn().op() + "); optimizers update leaves only");
+                if (!p.dtype().isFloatingPoint())
+                    throw new IllegalArgumentException(name + ": " + where + " has dtype " + p.dtype()
+                            + "; parameters must be floating point");
+                if (!p.isContiguous())
+                    throw new IllegalArgumentException(name + ": " + where + " of shape " + p.shape()
+                            + " is not contiguous; the fused update needs contiguous parameters");
+                if (indexOf.putIfAbsent(p, all.size()) != null)
+                    throw new IllegalArgumentException(name + ": " + where + " is also parameter " + indexOf.get(p)
+                            + "; a parameter may appear only once across all groups");
+                all.add(p);
+            }
+        }
+        this.params = List.copyOf(all);
+        this.stateScope = Scope.detached(name + " state");
+    }
+
+    // ---- what each optimizer defines --------------------------------------------------------------------
+
+    /**
+     * Updates {@code param} in place from {@code grad} (contiguous, same shape, dtype and device) with the
+     * backend's fused kernel; runs under no-grad. Buffers come from {@link #newBuffer}.
+     */
+    protected abstract void update(O options, Tensor param, Tensor grad, ParamState state);
+
+    /** Names of the per-parameter state tensors, as exported ("momentum_buffer", "exp_avg", ...). */
+    protected abstract Set<String> stateTensorNames();
+
+    /** Whether the per-parameter step counter is part of the state (exported as "state.<i>.step"). */
+    protected boolean countsSteps() { return false; }
+
+    /** A zero buffer like {@code param}, owned by this optimizer, stored in {@code state} as {@code name}. */
+    protected final Tensor newBuffer(ParamState state, String bufferName, Tensor param) {
+        Tensor b = stateScope.adopt(Tensor.zeros(param.shape(), param.dtype(), param.device()));
+        Tensor old = state.buffer(bufferName);
+        state.put(bufferName, b);
+        if (old != null) old.close();
+        return b;
+    }
+
+    // ---- the training-loop API --------------------------------------------------------------------------
+
+    /** One update of every parameter that has a gradient; parameters whose grad is null are skipped. */
+    public final void step() {
+        checkNotClosed("step");
+        try (var _ = GradMode.noGrad(); var _ = Scope.open(name + ".step")) {
+            for (ParamGroup<O> group : groups) {
+                O options = group.options();
+                for (Tensor p : group.params()) {
+                    Tensor g = p.grad();
+                    if (g == null) continue;
+                    Tensor grad = updatable(p, g);
+                    ParamState s = states.computeIfAbsent(p, k -> new ParamState());
+                    update(options, p, grad, s);
+                    p.markModified();
+                    for (Tensor b : s.buffers().values()) b.markModified();
+                    Tensor mask = masks.get(p);
+                    if (mask != null) applyMask(p, s, mask);
+                }
+            }
+        }
+    }
+
+    /** The gradient as the kernels need it: contiguous, with the parameter's dtype, on its device. */
+    private Tensor updatable(Tensor p, Tensor g) {
+        if (g.isClosed())
+            throw new IllegalStateException(name + ".step: the gradient of " + describe(p)
+                    + " was closed (its scope ended); call zeroGrad() or keep the gradient alive until step()");
+        if (!g.device().equals(p.device()))
+            throw new IllegalArgumentException(name + ".step: the gradient of " + describe(p) + " is on " + g.device()
+                    + ", the parameter on " + p.device());
+        Tensor c = g.dtype() == p.dtype() ? g : g.to(p.dtype());
+        return c.isContiguous() ? c : c.contiguousCopy();
+    }
+
+    private String describe(Tensor p) { return "parameter " + indexOf.get(p) + " of shape " + p.shape(); }
+
+    /**
+     * Keeps the entries of {@code param} where {@code mask} is 0 at exactly zero from now on (pruning): the
+     * parameter is masked now, and after every update the parameter and its state buffers are multiplied by the
+     * mask. That equals a masked update (gradient, momentum and weight decay all respecting the mask), since a
+     * zero entry with zero state gets a zero update. {@code mask} (same shape and device, 0/1 values) stays the
+     * caller's; it must stay open while set. Null removes the mask.
+     */
+    public final void setMask(Tensor param, Tensor mask) {
+        checkNotClosed("setMask");
+        if (!indexOf.containsKey(param)) throw new IllegalArgumentException(name + ".setMask: not a parameter of this optimizer");
+        if (mask == null) {
+            masks.remove(param);
+            return;
+        }
+        mask.checkOpen(name + ".setMask");
+        if (!mask.shape().equals(param.shape()) || !mask.device().equals(param.device()))
+            throw new IllegalArgumentException(name + ".setMask: mask of shape " + mask.shape() + " on " + mask.device()
+                    + " for " + describe(param) + " on " + param.device());
+        masks.put(param, mask);
+        try (var _ = GradMode.noGrad(); var _ = Scope.open(name + ".setMask")) {
+            ParamState s = states.get(param);
+            applyMask(param, s, mask);
+        }
+    }
+
+    /** The mask of {@code param}, or null. */
+    public final Tensor mask(Tensor param) { return masks.get(param); }
+
+    private static void applyMask(Tensor param, ParamState state, Tensor mask) {
+        param.mulInPlace(mask);
+        if (state != null) for (Tensor b : state.buffers().values()) b.mulInPlace(mask);
+    }
+
+    /** Drops every gradient (PyTorch's zero_grad(set_to_none=True)). */
+    public final void zeroGrad() {
+        for (Tensor p : params) p.zeroGrad();
+    }
+
+    /** The first group's learning rate (per group: {@code group(g).lr()}). */
+    public final double lr() { return groups.getFirst().lr(); }
+
+    /** Sets the learning rate of every group. */
+    public final void setLr(double lr) {
+        List<O> updated = new ArrayList<>();
+        for (ParamGroup<O> g : groups) updated.add(g.options().withLr(lr));
+        for (int i = 0; i < groups.size(); i++) groups.get(i).setOptions(updated.get(i));
+    }
+
+    public final List<ParamGroup<O>> groups() { return groups; }
+
+    public final ParamGroup<O> group(int index) {
+        Objects.checkIndex(index, groups.size());
+        return groups.get(index);
+    }
+
+    /** Every parameter, numbered across groups in order (the {@code <i>} of the state keys). */
+    public final List<Tensor> parameters() { return params; }
+
+    /** The state of {@code param}, or null if it has none yet (no step with a gradient). */
+    public final ParamState stateOf(Tensor param) {
+        if (!indexOf.containsKey(param)) throw new IllegalArgumentException(name + ".stateOf: not a parameter of this optimizer");
+        return states.get(param);
+    }
+
+    public final String name() { return name; }
+
+    // ---- checkpoints ------------------------------------------------------------------------------------
+
+    /**
+     * The state with PyTorch's state_dict names (see {@link OptimizerState}); its tensors are contiguous copies
+     * that belong to the current scope (or to the caller, who closes the returned state).
+     */
+    public final OptimizerState state() {
+        checkNotClosed("state");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, Double> scalars = new LinkedHashMap<>();
+        for (int i = 0; i < params.size(); i++) {
+            ParamState s = states.get(params.get(i));
+            if (s == null || s.isEmpty()) continue;
+            for (var e : s.buffers().entrySet()) tensors.put("state." + i + "." + e.getKey(), e.getValue().contiguousCopy());
+            if (countsSteps()) scalars.put("state." + i + ".step", (double) s.step());
+        }
+        for (int g = 0; g < groups.size(); g++) {
+            ParamGroup<O> group = groups.get(g);
+            String prefix = "param_groups." + g + ".";
+            group.options().toScalars().forEach((k, v) -> scalars.put(prefix + k, v));
+            if (group.initialLr().isPresent()) scalars.put(prefix + "initial_lr", group.initialLr().getAsDouble());
+            for (int k = 0; k < group.params().size(); k++)
+                scalars.put(prefix + "params." + k, (double) indexOf.get(group.params().get(k)));
+        }
+        return new OptimizerState(tensors, scalars);
+    }
+
+    /**
+     * Replaces the state and the groups' hyper-parameters with {@code state} (as {@link #state()} writes it).
+     * Everything is validated before anything changes; a problem is an IllegalArgumentException naming the key.
+     * Tensors are copied (to this optimizer's device and dtype); the caller still owns {@code state}.
+     */
+    public final void loadState(OptimizerState state) {
+        checkNotClosed("loadState");
+        StateLoad<O> load = new StateLoad<>(this, state);
+        try (var _ = GradMode.noGrad(); var _ = Scope.open(name + ".loadState")) {
+            for (ParamState s : states.values()) s.buffers().values().forEach(Tensor::close);
+            states.clear();
+            for (int i : load.paramsWithState()) {
+                Tensor p = params.get(i);
+                ParamState s = new ParamState();
+                states.put(p, s);
+                load.tensors().getOrDefault(i, Map.of())
+                        .forEach((bufferName, src) -> newBuffer(s, bufferName, p).copyFrom(src.to(p.device())));
+                s.setStep(load.steps().getOrDefault(i, 0L));
+            }
+            for (int g = 0; g < groups.size(); g++) {
+                groups.get(g).setOptions(load.options().get(g));
+                Double initial = load.initialLrs().get(g);
+                if (initial != null) groups.get(g).setInitialLr(initial);
+            }
+        }
+    }
+
+    /** The global index of {@code p}, one of this optimizer's parameters (for StateLoad). */
+    int indexOfParam(Tensor p) { return indexOf.get(p); }
+
+    // ---- lifetime ---------------------------------------------------------------------------------------
+
+    public final boolean isClosed() { return closed; }
+
+    /** Frees the state (the parameters belong to their owner, not to the optimizer). */
+    @Override public void close() {
+        closed = true;
+        states.clear();
+        masks.clear();
+        stateScope.close();
+    }
+
+    private void checkNotClosed(String op) {
+        if (closed) throw new IllegalStateException(name + "." + op + ": the optimizer was closed");
+    }
+
+    @Override public String toString() {
+        return name + "(" + params.size() + " parameters in " + groups.size() + " groups)";
+    }
+}

@@ -1,0 +1,67 @@
+// Stochastic gradient descent with momentum, dampening, Nesterov, weight decay and maximize, as
+// torch.optim.SGD (the first step with momentum sets the buffer to the gradient). One fused backend kernel
+// per parameter; the momentum buffer exists only for groups with momentum > 0.
+package ai.lethe.optim;
+
+import ai.lethe.backend.SgdParams;
+import ai.lethe.backend.View;
+import ai.lethe.tensor.Tensor;
+import java.util.List;
+import java.util.Set;
+
+public final class SGD extends Optimizer<SgdOptions> {
+    /** State name of the momentum buffer ("state.<i>.momentum_buffer"). */
+    public static final String MOMENTUM_BUFFER = "momentum_buffer";
+
+    private SGD(List<ParamGroup<SgdOptions>> groups) { super("SGD", groups); }
+
+    /** A builder whose first group is {@code params}. The lr has no default and must be set. */
+    public static Builder builder(Iterable<Tensor> params) { return new Builder().group(params); }
+
+    /** A builder with no groups yet: add them with {@code group(...)}. */
+    public static Builder builder() { return new Builder(); }
+
+    @Override protected Set<String> stateTensorNames() { return Set.of(MOMENTUM_BUFFER); }
+
+    @Override protected void update(SgdOptions o, Tensor param, Tensor grad, ParamState state) {
+        View buffer = null;
+        boolean first = false;
+        if (o.momentum() != 0) {
+            Tensor b = state.buffer(MOMENTUM_BUFFER);
+            if (b == null) {
+                b = newBuffer(state, MOMENTUM_BUFFER, param);
+                first = true;
+            }
+            buffer = b.kernelView();
+        }
+        param.backend().sgdStep(param.kernelView(), grad.kernelView(), buffer,
+                new SgdParams(o.lr(), o.momentum(), o.dampening(), o.weightDecay(), o.nesterov(), o.maximize(), first));
+    }
+
+    /** SGD's hyper-parameters for every group (defaults as PyTorch's: no momentum, no decay). */
+    public static final class Builder extends OptimizerBuilder<SgdOptions, Builder, SGD> {
+        private double lr = Double.NaN, momentum, dampening, weightDecay;
+        private boolean nesterov, maximize;
+
+        private Builder() {}
+
+        public Builder lr(double lr) { this.lr = lr; return this; }
+
+        public Builder momentum(double momentum) { this.momentum = momentum; return this; }
+
+        public Builder dampening(double dampening) { this.dampening = dampening; return this; }
+
+        public Builder weightDecay(double weightDecay) { this.weightDecay = weightDecay; return this; }
+
+        public Builder nesterov(boolean nesterov) { this.nesterov = nesterov; return this; }
+
+        public Builder maximize(boolean maximize) { this.maximize = maximize; return this; }
+
+        @Override protected SgdOptions defaults() {
+            if (Double.isNaN(lr)) throw new IllegalArgumentException("SGD: lr is required; set it with lr(...)");
+            return new SgdOptions(lr, momentum, dampening, weightDecay, nesterov, maximize);
+        }
+
+        @Override protected SGD create(List<ParamGroup<SgdOptions>> groups) { return new SGD(groups); }
+    }
+}
