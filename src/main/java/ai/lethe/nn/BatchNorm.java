@@ -64,7 +64,7 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
         Tensor tracked = buffer("num_batches_tracked");
         double factor = options.momentum() == null ? 0.0 : options.momentum();
         if (training && options.trackRunningStats() && tracked != null) {
-            try (var ng = GradMode.noGrad(); Tensor one = Tensor.scalar(1, DType.INT64, tracked.device())) {
+            try (var _ = GradMode.noGrad(); Tensor one = Tensor.scalar(1, DType.INT64, tracked.device())) {
                 tracked.addInPlace(one, 1);
             }
             if (options.momentum() == null) factor = 1.0 / tracked.item();

@@ -106,7 +106,7 @@ public final class Init {
         return Scope.unscoped(() -> {
             double[] scaled = new double[xs.length];
             for (int i = 0; i < xs.length; i++) scaled[i] = xs[i] / Math.sqrt(2.0);
-            try (var ng = GradMode.noGrad();
+            try (var _ = GradMode.noGrad();
                  Tensor x = Tensor.fromArray(scaled, DType.FLOAT64, Device.REF, xs.length);
                  Tensor e = x.erf()) {
                 double[] out = e.toDoubleArray();
@@ -134,7 +134,7 @@ public final class Init {
     public static Tensor uniform(Tensor t, double low, double high) { return uniform(t, low, high, Generator.global()); }
 
     public static Tensor constant(Tensor t, double value) {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             return t.fill(value);
         }
     }
@@ -152,7 +152,7 @@ public final class Init {
     private static Tensor write(Tensor t, java.util.function.Supplier<Tensor> make) {
         t.checkOpen("Init");
         if (t.numel() == 0) return t;
-        try (Scope s = Scope.open("Init"); var ng = GradMode.noGrad()) {
+        try (Scope _ = Scope.open("Init"); var _ = GradMode.noGrad()) {
             t.copyFrom(make.get());
         }
         return t;

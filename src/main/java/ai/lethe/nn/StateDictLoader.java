@@ -26,7 +26,7 @@ final class StateDictLoader {
         for (String k : state.keySet()) if (!own.containsKey(k)) unexpected.add(k);
         LoadResult result = new LoadResult(missing, unexpected, mismatched);
         if (strict && !result.isClean()) throw new IllegalArgumentException(describe(module, own, state, result));
-        try (Scope s = Scope.open("loadStateDict"); var ng = GradMode.noGrad()) {
+        try (Scope _ = Scope.open("loadStateDict"); var _ = GradMode.noGrad()) {
             for (var e : own.entrySet()) {
                 Tensor dst = e.getValue(), src = state.get(e.getKey());
                 if (src == null || src == dst || !compatible(dst, src)) continue;

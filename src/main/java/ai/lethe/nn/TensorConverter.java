@@ -15,7 +15,7 @@ final class TensorConverter {
 
     static void convert(Module root, UnaryOperator<Tensor> fn) {
         Map<Tensor, Tensor> done = new IdentityHashMap<>();
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (Module m : root.namedModules().values()) {
                 replaceAll(m, m.ownParameters(), fn, done);
                 replaceAll(m, m.ownBuffers(), fn, done);

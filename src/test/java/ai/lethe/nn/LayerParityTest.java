@@ -76,7 +76,7 @@ class LayerParityTest {
     @ParameterizedTest(name = "{0} {1}") @MethodSource("cases")
     void matchesPyTorch(Device device, String name) {
         Fixture fx = Fixture.layer(name);
-        try (Module m = CASES.get(name).get(); Scope s = Scope.open("parity")) {
+        try (Module m = CASES.get(name).get(); Scope _ = Scope.open("parity")) {
             m.to(device);
             Map<String, Tensor> state = new LinkedHashMap<>();
             for (var e : fx.withPrefix("state.").entrySet()) state.put(e.getKey(), e.getValue().toTensor(device));
