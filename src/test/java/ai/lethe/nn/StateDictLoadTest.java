@@ -107,6 +107,24 @@ class StateDictLoadTest {
         }
     }
 
+    /** Old torchvision checkpoints have no num_batches_tracked; PyTorch loads them strictly and zeroes the counter. */
+    @Test void missingBatchNormCounterIsResetNotReported() {
+        try (Module m = new TestModels.TinyResNet(); Scope _ = Scope.open()) {
+            Map<String, Tensor> state = randomState(m, Device.REF, 4);
+            state.keySet().removeIf(k -> k.endsWith("num_batches_tracked"));
+            assertEquals(6, state.keySet().stream().filter(k -> k.endsWith("running_mean")).count());
+            assertTrue(m.loadStateDict(state, true).isClean());
+            for (var e : m.stateDict().entrySet())
+                if (e.getKey().endsWith("num_batches_tracked")) assertEquals(0, e.getValue().item(), e.getKey());
+                else assertArrayEquals(state.get(e.getKey()).toFloatArray(), e.getValue().toFloatArray(), e.getKey());
+            try (BatchNorm2d bn = new BatchNorm2d(2)) {
+                var only = new LinkedHashMap<>(bn.stateDict());
+                only.remove("num_batches_tracked");
+                assertTrue(bn.loadStateDict(only, true).isClean());
+            }
+        }
+    }
+
     @Test void loadingOwnStateDictIsANoOp() {
         try (Module m = TestModels.convNet()) {
             Map<String, float[]> before = snapshot(m);
