@@ -114,7 +114,7 @@ public abstract class Module implements AutoCloseable {
     /** Parameter {@code name} (dotted for descendants: "0.weight"); null if registered as absent. */
     public final Tensor parameter(String name) {
         checkOpen("parameter");
-        Module owner = ownerOf(name, "parameter");
+        Module owner = ownerOf(name);
         String leaf = leafName(name);
         if (!owner.parameters.containsKey(leaf))
             throw new IllegalArgumentException("parameter: " + owner.reprName() + " has no parameter '" + leaf + "' (has "
@@ -125,7 +125,7 @@ public abstract class Module implements AutoCloseable {
     /** Buffer {@code name} (dotted for descendants); null if registered as absent. */
     public final Tensor buffer(String name) {
         checkOpen("buffer");
-        Module owner = ownerOf(name, "buffer");
+        Module owner = ownerOf(name);
         String leaf = leafName(name);
         if (!owner.buffers.containsKey(leaf))
             throw new IllegalArgumentException("buffer: " + owner.reprName() + " has no buffer '" + leaf + "' (has "
@@ -146,7 +146,7 @@ public abstract class Module implements AutoCloseable {
         return m;
     }
 
-    private Module ownerOf(String dotted, String what) {
+    private Module ownerOf(String dotted) {
         int dot = dotted.lastIndexOf('.');
         return dot < 0 ? this : module(dotted.substring(0, dot));
     }
@@ -296,7 +296,7 @@ public abstract class Module implements AutoCloseable {
         List<Slot> slots = new ArrayList<>();
         try {
             for (var e : replacements.entrySet()) {
-                Module owner = ownerOf(e.getKey(), "functionalCall");
+                Module owner = ownerOf(e.getKey());
                 String leaf = leafName(e.getKey());
                 Map<String, Tensor> map = owner.parameters.containsKey(leaf) ? owner.parameters
                         : owner.buffers.containsKey(leaf) ? owner.buffers : null;
