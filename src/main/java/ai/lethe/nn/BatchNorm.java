@@ -1,0 +1,83 @@
+// Batch normalisation over channel dimension 1 (torch.nn.modules.batchnorm._BatchNorm): parameters weight = 1,
+// bias = 0 (when affine); buffers running_mean = 0, running_var = 1 and the int64 scalar num_batches_tracked
+// (when tracking running stats). Training normalises with batch statistics and updates the running ones;
+// evaluation uses the running ones. BatchNorm1d and BatchNorm2d differ only in the input ranks they accept.
+package ai.lethe.nn;
+
+import ai.lethe.autograd.GradMode;
+import ai.lethe.backend.Backends;
+import ai.lethe.tensor.DType;
+import ai.lethe.tensor.Shape;
+import ai.lethe.tensor.Tensor;
+
+public abstract sealed class BatchNorm extends Module permits BatchNorm1d, BatchNorm2d {
+    /**
+     * eps added to the variance; momentum of the running-statistics update (null: cumulative moving average,
+     * PyTorch's momentum=None); affine: learnable weight and bias; trackRunningStats: keep running statistics.
+     */
+    public record Options(double eps, Double momentum, boolean affine, boolean trackRunningStats) {
+        public static final Options DEFAULT = new Options(1e-5, 0.1, true, true);
+
+        public Options {
+            if (!(eps > 0)) throw new IllegalArgumentException("BatchNorm: eps must be positive, got " + eps);
+            if (momentum != null && !(momentum >= 0 && momentum <= 1))
+                throw new IllegalArgumentException("BatchNorm: momentum must be in [0, 1] (or null), got " + momentum);
+        }
+
+        public Options withEps(double e) { return new Options(e, momentum, affine, trackRunningStats); }
+
+        public Options withMomentum(Double m) { return new Options(eps, m, affine, trackRunningStats); }
+
+        public Options withAffine(boolean a) { return new Options(eps, momentum, a, trackRunningStats); }
+
+        public Options withTrackRunningStats(boolean t) { return new Options(eps, momentum, affine, t); }
+    }
+
+    private final long numFeatures;
+    private final Options options;
+
+    BatchNorm(long numFeatures, Options options) {
+        if (numFeatures <= 0) throw new IllegalArgumentException(reprName() + ": number of features must be positive, got " + numFeatures);
+        this.numFeatures = numFeatures;
+        this.options = options;
+        Shape c = Shape.of(numFeatures);
+        registerParameter("weight", options.affine() ? Tensor.ones(c) : null);
+        registerParameter("bias", options.affine() ? Tensor.zeros(c) : null);
+        boolean track = options.trackRunningStats();
+        registerBuffer("running_mean", track ? Tensor.zeros(c) : null);
+        registerBuffer("running_var", track ? Tensor.ones(c) : null);
+        registerBuffer("num_batches_tracked", track ? Tensor.zeros(Shape.scalar(), DType.INT64, Backends.defaultDevice()) : null);
+    }
+
+    public long numFeatures() { return numFeatures; }
+
+    public Options options() { return options; }
+
+    /** Rejects inputs of the wrong rank, naming the expected ones. */
+    abstract void checkInput(Tensor x);
+
+    @Override public Tensor forward(Tensor x) {
+        checkOpen("forward");
+        checkInput(x);
+        boolean training = isTraining();
+        Tensor runningMean = buffer("running_mean"), runningVar = buffer("running_var");
+        Tensor tracked = buffer("num_batches_tracked");
+        double factor = options.momentum() == null ? 0.0 : options.momentum();
+        if (training && options.trackRunningStats() && tracked != null) {
+            try (var _ = GradMode.noGrad(); Tensor one = Tensor.scalar(1, DType.INT64, tracked.device())) {
+                tracked.addInPlace(one, 1);
+            }
+            if (options.momentum() == null) factor = 1.0 / tracked.item();
+        }
+        boolean useBatchStats = training || (runningMean == null && runningVar == null);
+        boolean passRunning = !training || options.trackRunningStats();
+        return F.batchNorm(x, passRunning ? runningMean : null, passRunning ? runningVar : null,
+                parameter("weight"), parameter("bias"), useBatchStats, factor, options.eps());
+    }
+
+    @Override protected String extraRepr() {
+        return numFeatures + ", eps=" + Repr.pyFloat(options.eps()) + ", momentum="
+                + (options.momentum() == null ? "None" : Repr.pyFloat(options.momentum())) + ", affine=" + Repr.pyBool(options.affine())
+                + ", track_running_stats=" + Repr.pyBool(options.trackRunningStats());
+    }
+}

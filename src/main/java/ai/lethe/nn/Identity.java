@@ -1,0 +1,11 @@
+// Returns its input (torch.nn.Identity): a placeholder where a model has no layer (timm's q_norm, a removed head).
+package ai.lethe.nn;
+
+import ai.lethe.tensor.Tensor;
+
+public final class Identity extends Module {
+    @Override public Tensor forward(Tensor x) {
+        checkOpen("forward");
+        return x;
+    }
+}
