@@ -15,7 +15,7 @@ public final class Dropout {
         if (!training || p == 0) return x;
         if (p == 1) return x.mul(0.0);
         Tensor mask;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor keep = Tensor.bernoulli(x.shape(), 1 - p, gen, x.device());
             mask = x.dtype() == keep.dtype() ? keep : keep.to(x.dtype());
             mask.mulInPlace(1.0 / (1 - p));

@@ -19,7 +19,7 @@ public final class Engine {
             throw new IllegalStateException("backward: the tensor of shape " + root.shape() + " does not require grad"
                     + " (no input of the computation had requiresGrad, or it was computed under noGrad)");
         Tensor seed;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             if (gradient == null) {
                 if (root.numel() != 1)
                     throw new IllegalArgumentException("backward: called on a non-scalar tensor of shape " + root.shape()

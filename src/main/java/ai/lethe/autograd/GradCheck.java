@@ -45,12 +45,12 @@ public final class GradCheck {
                                Options options) {
         if (differentiable != null && differentiable.length != inputs.size())
             throw new IllegalArgumentException("gradcheck: " + differentiable.length + " flags for " + inputs.size() + " inputs");
-        try (Scope scope = Scope.open("gradcheck")) {
+        try (var _ = Scope.open("gradcheck")) {
             List<Tensor> xs = new ArrayList<>();
             for (int i = 0; i < inputs.size(); i++)
                 xs.add(toRef64(inputs.get(i), differentiable == null || differentiable[i]));
             Tensor probe;
-            try (var ng = GradMode.noGrad()) {
+            try (var _ = GradMode.noGrad()) {
                 Tensor out = f.apply(xs);
                 probe = Tensor.normal(out.shape(), 0, 1, new Generator(1234), DType.FLOAT64, Device.REF);
             }
@@ -88,7 +88,7 @@ public final class GradCheck {
     }
 
     private static Tensor toRef64(Tensor t, boolean differentiate) {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor onRef = t.to(Device.REF);
             boolean isFloat = t.dtype().isFloatingPoint();
             Tensor r = isFloat ? onRef.to(DType.FLOAT64).contiguousCopy() : onRef.contiguousCopy();
@@ -99,7 +99,7 @@ public final class GradCheck {
     /** Σ probe · f(inputs with element j of input i set to values[j] + delta), without recording. */
     private static double projected(Function<List<Tensor>, Tensor> f, List<Tensor> xs, int i, double[] values, int j,
                                     double delta, Tensor probe) {
-        try (Scope s = Scope.open("gradcheck-probe"); var ng = GradMode.noGrad()) {
+        try (var _ = Scope.open("gradcheck-probe"); var _ = GradMode.noGrad()) {
             double[] v = values.clone();
             v[j] += delta;
             List<Tensor> perturbed = new ArrayList<>(xs);

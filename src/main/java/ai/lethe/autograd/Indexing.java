@@ -60,7 +60,7 @@ public final class Indexing {
         Tensor out = Tensor.zeros(outShape, DType.FLOAT32, index.device());
         long[] id = java.util.Arrays.copyOf(d, d.length + 1);
         id[d.length] = 1;
-        try (var ng = GradMode.noGrad();
+        try (var _ = GradMode.noGrad();
              Tensor idx = index.reshape(id).contiguous();
              Tensor ones = Tensor.ones(Shape.of(id), DType.FLOAT32, index.device())) {
             out.backend().scatterAdd(ones.kernelView(), d.length, idx.kernelView(), out.kernelView());

@@ -256,7 +256,7 @@ public final class Views {
 
     /** An unrecorded broadcast view of {@code t} with {@code shape} (owned by the caller). */
     public static Tensor broadcastView(Tensor t, Shape shape) {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             return Scope.unscoped(() -> expand(t, shape.dims()));
         }
     }
@@ -316,7 +316,7 @@ public final class Views {
         Tensor out = Tensor.empty(first.shape().with(ax, total), first.dtype(), first.device());
         long pos = 0;
         long[] starts = new long[tensors.size()];
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (int k = 0; k < tensors.size(); k++) {
                 Tensor t = tensors.get(k);
                 long len = t.shape().dim(ax);

@@ -43,7 +43,7 @@ class EngineTest {
             Tensor d = x.detach();
             assertFalse(d.requiresGrad());
             assertTrue(d.sharesStorageWith(x));
-            try (var ng = GradMode.noGrad()) {
+            try (var _ = GradMode.noGrad()) {
                 assertFalse(x.mul(2.0).requiresGrad());
             }
             assertTrue(x.mul(2.0).requiresGrad());

@@ -120,7 +120,7 @@ class BadInputTest {
         fails(IllegalArgumentException.class, () -> Tensor.ones(Shape.of(2), d).add(Tensor.fromLongs(new long[] {1, 2}, d, 2)),
                 "add", "float32", "int64");
         fails(IllegalArgumentException.class, () -> Tensor.fromLongs(new long[] {1, 2}, d, 2).exp(), "exp", "int64");
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             fails(IllegalArgumentException.class, () -> Tensor.zeros(Shape.of(2), d).addInPlace(Tensor.ones(Shape.of(3), d), 1),
                     "add", "[2]", "[3]");
         }
