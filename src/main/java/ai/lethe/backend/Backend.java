@@ -36,6 +36,9 @@ public interface Backend {
 
     MemoryStats memoryStats();
 
+    /** Sets the peak-bytes counter of {@link #memoryStats()} to the bytes in use now. */
+    void resetPeakBytes();
+
     /** Copies {@code dst.numel()} elements from host memory {@code src} into contiguous {@code dst}. */
     void write(MemorySegment src, View dst);
 

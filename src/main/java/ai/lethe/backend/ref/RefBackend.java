@@ -46,8 +46,7 @@ public final class RefBackend implements Backend {
 
     @Override public MemoryStats memoryStats() { return memory.stats(); }
 
-    /** Resets the peak-bytes counter to the bytes in use now. */
-    public void resetPeak() { memory.resetPeak(); }
+    @Override public void resetPeakBytes() { memory.resetPeak(); }
 
     @Override public void write(MemorySegment src, View dst) {
         long bytes = dst.numel() * dst.dtype().byteSize();
