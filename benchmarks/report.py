@@ -4,6 +4,7 @@
 #   --peer FILE    JSON lines of pytorch/peer_cpu.py (optional: the PyTorch column is then empty)
 #   --probe FILE   backend availability, lines "name<TAB>yes|no<TAB>reason" (ai.lethe.bench.Probe)
 #   --mode TEXT    "full" or "quick"; --threads N: the thread count given to the cpu backend and PyTorch
+#   --load-dir DIR where load-before.txt / load-after.txt hold /proc/loadavg's first fields (optional)
 #   --out FILE     the markdown to write
 # Tables put Lethe cpu, Lethe ref and PyTorch side by side in one unit; the ratio is Lethe cpu / PyTorch
 # (> 1: Lethe is faster). Benchmarks whose batch param is 0 ran at the auto batch (ref 8, others 128).
@@ -138,6 +139,15 @@ def machine():
     return cpu, usable, mem
 
 
+def read_load(directory, name):
+    """The 1-minute load average recorded in DIR/NAME, or None."""
+    try:
+        with open(os.path.join(directory, name)) as f:
+            return float(f.read().split()[0])
+    except (OSError, TypeError, ValueError, IndexError):
+        return None
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--jmh")
@@ -145,6 +155,7 @@ def main():
     p.add_argument("--probe")
     p.add_argument("--mode", default="full")
     p.add_argument("--threads", default="2")
+    p.add_argument("--load-dir")
     p.add_argument("--out", required=True)
     a = p.parse_args()
 
@@ -164,6 +175,12 @@ def main():
         w("> **PENDING — not final results.** The native `cpu` backend was not available in this build "
           f"(`{reason}`), so the Lethe-cpu column and the ratios are empty. Only the `ref` backend (the slow "
           "pure-Java oracle) and PyTorch were measured. Re-run `benchmarks/run` once the cpu backend is merged.")
+        w("")
+    load_before, load_after = read_load(a.load_dir, "load-before.txt"), read_load(a.load_dir, "load-after.txt")
+    if load_before is not None and load_before > 0.5:
+        w(f"> **Busy machine:** the 1-minute load average was {load_before:.2f} when the run started (an idle "
+          "machine shows about 0), so other work was sharing the cores: numbers may be low and noisy. "
+          "Re-run on an idle machine before quoting them.")
         w("")
     if a.mode == "quick":
         w("> Quick (smoke) run: very short warm-up and measurement; numbers are indicative only. "
@@ -185,6 +202,9 @@ def main():
         w("- PyTorch: not measured (torch not importable, or the peer was skipped)")
     w(f"- Threads: Lethe cpu with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS={a.threads}; PyTorch "
       f"{meta.get('threads', '—') if meta else '—'} threads; Lethe ref is single-threaded Java (double accumulation).")
+    if load_before is not None:
+        w(f"- Load average (1 min) before / after the run: {load_before:.2f} / "
+          f"{'—' if load_after is None else f'{load_after:.2f}'} (on {cores} cores)")
     avail = ", ".join(f"`{k}` {'available' if ok else 'unavailable (' + why + ')'}" for k, (ok, why) in probe.items())
     w(f"- Lethe backends found: {avail or '—'}")
     w(f"- Batches: Lethe cpu and PyTorch {NATIVE_BATCH}; Lethe ref {REF_BATCH} (it is ~100× slower). "
