@@ -40,9 +40,12 @@ public final class HostMemory {
     private final Map<Long, ArrayDeque<MemorySegment>> cache = new HashMap<>();
     private long live, peak, allocations, frees, cached;
 
-    public HostMemory(Device device) {
+    public HostMemory(Device device) { this(device, Long.getLong("lethe.hostCacheBytes", DEFAULT_CACHE_LIMIT)); }
+
+    /** A pool that caches at most {@code cacheLimit} bytes of free blocks. */
+    public HostMemory(Device device, long cacheLimit) {
         this.device = device;
-        this.cacheLimit = Long.getLong("lethe.hostCacheBytes", DEFAULT_CACHE_LIMIT);
+        this.cacheLimit = cacheLimit;
     }
 
     /** The block size a request is served with: 64-byte multiples, then quarter steps between powers of 2. */
