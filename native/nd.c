@@ -68,11 +68,14 @@ void nd_run(const nd_iter *it, nd_row_fn fn, const void *ctx, int64_t grain) {
         run_range(it, 0, total, fn, ctx);
         return;
     }
-#pragma omp parallel num_threads(nthreads)
-    {
-        int t = omp_get_thread_num(), n = omp_get_num_threads();
+    // several chunks per thread, handed out dynamically: a thread slowed down by another process (2-core
+    // machines are often shared) passes its remaining share to the others
+    const int64_t chunks = min_i64(8 * nthreads, max_i64(nthreads, total / max_i64(grain / 4, 1)));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+    for (int64_t k = 0; k < chunks; k++) {
         // chunk borders on multiples of 16 elements keep vector loops aligned and cache lines unshared
-        int64_t start = (total * t / n) & ~(int64_t) 15, end = t == n - 1 ? total : (total * (t + 1) / n) & ~(int64_t) 15;
+        int64_t start = (total * k / chunks) & ~(int64_t) 15;
+        int64_t end = k == chunks - 1 ? total : (total * (k + 1) / chunks) & ~(int64_t) 15;
         if (start < end) run_range(it, start, end, fn, ctx);
     }
 }

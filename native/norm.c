@@ -16,7 +16,7 @@ LETHE_EXPORT int lethe_batch_norm_train(int64_t n, int64_t c, int64_t s, const f
                                         const float *bias, float *running_mean, float *running_var, float *out,
                                         float *save_mean, float *save_invstd, double momentum, double eps) {
     const int64_t count = n * s;
-#pragma omp parallel for schedule(static) if (n * c * s >= GRAIN_ROWS && c > 1)
+#pragma omp parallel for schedule(dynamic, 1) if (n * c * s >= GRAIN_ROWS && c > 1)
     for (int64_t ch = 0; ch < c; ch++) {
         double sum = 0;
         for (int64_t i = 0; i < n; i++) {
@@ -57,7 +57,7 @@ LETHE_EXPORT int lethe_batch_norm_train(int64_t n, int64_t c, int64_t s, const f
 LETHE_EXPORT int lethe_batch_norm_eval(int64_t n, int64_t c, int64_t s, const float *x, const float *weight,
                                        const float *bias, const float *running_mean, const float *running_var,
                                        float *out, double eps) {
-#pragma omp parallel for schedule(static) if (n * c * s >= GRAIN_MEMORY && n * c > 1)
+#pragma omp parallel for schedule(guided) if (n * c * s >= GRAIN_MEMORY && n * c > 1)
     for (int64_t plane = 0; plane < n * c; plane++) {
         const int64_t ch = plane % c;
         const double inv = 1.0 / sqrt((double) running_var[ch] + eps);
@@ -77,7 +77,7 @@ LETHE_EXPORT int lethe_batch_norm_backward(int64_t n, int64_t c, int64_t s, cons
                                            const float *weight, const float *save_mean, const float *save_invstd,
                                            float *dx, float *dweight, float *dbias) {
     const int64_t count = n * s;
-#pragma omp parallel for schedule(static) if (n * c * s >= GRAIN_ROWS && c > 1)
+#pragma omp parallel for schedule(dynamic, 1) if (n * c * s >= GRAIN_ROWS && c > 1)
     for (int64_t ch = 0; ch < c; ch++) {
         const float mean = save_mean[ch];
         const double inv = save_invstd[ch];
@@ -111,7 +111,7 @@ LETHE_EXPORT int lethe_batch_norm_backward(int64_t n, int64_t c, int64_t s, cons
 // out [M, D] = (x - mean) * invstd * weight + bias per row of x [M, D]; save_mean, save_invstd [M].
 LETHE_EXPORT int lethe_layer_norm(int64_t m, int64_t d, const float *x, const float *weight, const float *bias,
                                   float *out, float *save_mean, float *save_invstd, double eps) {
-#pragma omp parallel for schedule(static) if (m * d >= GRAIN_ROWS && m > 1)
+#pragma omp parallel for schedule(guided) if (m * d >= GRAIN_ROWS && m > 1)
     for (int64_t r = 0; r < m; r++) {
         const float *restrict row = x + r * d;
         float *restrict o = out + r * d;
@@ -153,7 +153,7 @@ LETHE_EXPORT int lethe_layer_norm_backward(int64_t m, int64_t d, const float *dy
         used = omp_get_num_threads();
         double *pw = want_params ? partial + omp_get_thread_num() * 2 * d : NULL, *pb = pw ? pw + d : NULL;
         if (pw) memset(pw, 0, (size_t) (2 * d) * sizeof(double));
-#pragma omp for schedule(static)
+#pragma omp for schedule(guided)
         for (int64_t r = 0; r < m; r++) {
             const float *restrict g = dy + r * d, *restrict row = x + r * d;
             const float mean = save_mean[r], inv = save_invstd[r];

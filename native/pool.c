@@ -24,7 +24,7 @@ static pool_geom geometry(const int64_t *geom) {
 LETHE_EXPORT int lethe_max_pool2d(const int64_t *geom, const float *x, float *out, int64_t *indices) {
     const pool_geom g = geometry(geom);
     const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
-#pragma omp parallel for schedule(static) if (g.planes * ohw * g.kh * g.kw >= GRAIN_MEMORY && g.planes > 1)
+#pragma omp parallel for schedule(guided) if (g.planes * ohw * g.kh * g.kw >= GRAIN_MEMORY && g.planes > 1)
     for (int64_t p = 0; p < g.planes; p++) {
         const float *plane = x + p * hw;
         for (int64_t y = 0; y < g.oh; y++)
@@ -58,7 +58,7 @@ LETHE_EXPORT int lethe_max_pool2d_backward(const int64_t *geom, const float *dy,
     const pool_geom g = geometry(geom);
     const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
     int64_t bad_at = -1;
-#pragma omp parallel for schedule(static) if (g.planes * (hw + ohw) >= GRAIN_MEMORY && g.planes > 1)
+#pragma omp parallel for schedule(guided) if (g.planes * (hw + ohw) >= GRAIN_MEMORY && g.planes > 1)
     for (int64_t p = 0; p < g.planes; p++) {
         float *plane = dx + p * hw;
         memset(plane, 0, (size_t) hw * sizeof(float));
@@ -98,7 +98,7 @@ static double avg_divisor(const pool_geom *g, int64_t h0, int64_t h1, int64_t ph
 LETHE_EXPORT int lethe_avg_pool2d(const int64_t *geom, const float *x, float *out) {
     const pool_geom g = geometry(geom);
     const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
-#pragma omp parallel for schedule(static) if (g.planes * ohw * g.kh * g.kw >= GRAIN_MEMORY && g.planes > 1)
+#pragma omp parallel for schedule(guided) if (g.planes * ohw * g.kh * g.kw >= GRAIN_MEMORY && g.planes > 1)
     for (int64_t p = 0; p < g.planes; p++) {
         const float *plane = x + p * hw;
         for (int64_t y = 0; y < g.oh; y++) {
@@ -120,7 +120,7 @@ LETHE_EXPORT int lethe_avg_pool2d(const int64_t *geom, const float *x, float *ou
 LETHE_EXPORT int lethe_avg_pool2d_backward(const int64_t *geom, const float *dy, float *dx) {
     const pool_geom g = geometry(geom);
     const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
-#pragma omp parallel for schedule(static) if (g.planes * (hw + ohw * g.kh * g.kw) >= GRAIN_MEMORY && g.planes > 1)
+#pragma omp parallel for schedule(guided) if (g.planes * (hw + ohw * g.kh * g.kw) >= GRAIN_MEMORY && g.planes > 1)
     for (int64_t p = 0; p < g.planes; p++) {
         float *plane = dx + p * hw;
         memset(plane, 0, (size_t) hw * sizeof(float));
@@ -150,7 +150,7 @@ static void adaptive_window(int64_t o, int64_t out_size, int64_t size, int64_t *
 // out [N, C, OH, OW] = adaptive average pooling of x [N, C, H, W].
 LETHE_EXPORT int lethe_adaptive_avg_pool2d(int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow,
                                            const float *x, float *out) {
-#pragma omp parallel for schedule(static) if (planes * h * w >= GRAIN_MEMORY && planes > 1)
+#pragma omp parallel for schedule(guided) if (planes * h * w >= GRAIN_MEMORY && planes > 1)
     for (int64_t p = 0; p < planes; p++) {
         const float *plane = x + p * h * w;
         for (int64_t y = 0; y < oh; y++) {
@@ -172,7 +172,7 @@ LETHE_EXPORT int lethe_adaptive_avg_pool2d(int64_t planes, int64_t h, int64_t w,
 // dx [N, C, H, W] = gradient of adaptive average pooling from dy [N, C, OH, OW].
 LETHE_EXPORT int lethe_adaptive_avg_pool2d_backward(int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow,
                                                     const float *dy, float *dx) {
-#pragma omp parallel for schedule(static) if (planes * h * w >= GRAIN_MEMORY && planes > 1)
+#pragma omp parallel for schedule(guided) if (planes * h * w >= GRAIN_MEMORY && planes > 1)
     for (int64_t p = 0; p < planes; p++) {
         float *plane = dx + p * h * w;
         memset(plane, 0, (size_t) (h * w) * sizeof(float));

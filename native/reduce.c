@@ -121,13 +121,13 @@ LETHE_EXPORT int lethe_reduce(int op, int64_t outer, int64_t red, int64_t inner,
         if (outer < omp_get_max_threads() && red >= GRAIN_MEMORY) {
             for (int64_t o = 0; o < outer; o++) out[o] = row_result(op, x + o * red, red, correction, 1);
         } else {
-#pragma omp parallel for schedule(static) if (total >= GRAIN_MEMORY)
+#pragma omp parallel for schedule(guided) if (total >= GRAIN_MEMORY)
             for (int64_t o = 0; o < outer; o++) out[o] = row_result(op, x + o * red, red, correction, 0);
         }
         return LETHE_OK;
     }
     int64_t tiles = (inner + TILE - 1) / TILE;
-#pragma omp parallel for schedule(static) if (total >= GRAIN_MEMORY && outer * tiles > 1)
+#pragma omp parallel for schedule(guided) if (total >= GRAIN_MEMORY && outer * tiles > 1)
     for (int64_t w = 0; w < outer * tiles; w++) {
         int64_t o = w / tiles, j0 = (w % tiles) * TILE;
         column_tile(op, x + o * red * inner + j0, red, inner, min_i64(TILE, inner - j0), correction,
@@ -143,7 +143,7 @@ LETHE_EXPORT int lethe_reduce(int op, int64_t outer, int64_t red, int64_t inner,
 LETHE_EXPORT int lethe_arg_reduce(int op, int64_t outer, int64_t n, int64_t inner, const float *x, int64_t *out) {
     if (op != A_ARGMAX && op != A_ARGMIN) return LETHE_ERR_ARG;
     int is_max = op == A_ARGMAX;
-#pragma omp parallel for schedule(static) if (outer * n * inner >= GRAIN_MEMORY && outer * inner > 1)
+#pragma omp parallel for schedule(guided) if (outer * n * inner >= GRAIN_MEMORY && outer * inner > 1)
     for (int64_t w = 0; w < outer * inner; w++) {
         const float *p = x + (w / inner) * n * inner + w % inner;
         int64_t best = 0;

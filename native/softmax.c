@@ -58,12 +58,12 @@ static void softmax_columns(const float *x, float *out, int64_t d, int64_t inner
 LETHE_EXPORT int lethe_softmax(int64_t outer, int64_t d, int64_t inner, const float *x, float *out, int log_softmax) {
     const int64_t total = outer * d * inner;
     if (inner == 1) {
-#pragma omp parallel for schedule(static) if (total >= GRAIN_ROWS && outer > 1)
+#pragma omp parallel for schedule(guided) if (total >= GRAIN_ROWS && outer > 1)
         for (int64_t r = 0; r < outer; r++) softmax_row(x + r * d, out + r * d, d, log_softmax);
         return LETHE_OK;
     }
     const int64_t tiles = (inner + TILE - 1) / TILE;
-#pragma omp parallel for schedule(static) if (total >= GRAIN_ROWS && outer * tiles > 1)
+#pragma omp parallel for schedule(guided) if (total >= GRAIN_ROWS && outer * tiles > 1)
     for (int64_t w = 0; w < outer * tiles; w++) {
         int64_t o = w / tiles, q0 = (w % tiles) * TILE;
         softmax_columns(x + o * d * inner + q0, out + o * d * inner + q0, d, inner, min_i64(TILE, inner - q0),
@@ -77,7 +77,7 @@ LETHE_EXPORT int lethe_softmax(int64_t outer, int64_t d, int64_t inner, const fl
 LETHE_EXPORT int lethe_softmax_backward(int64_t outer, int64_t d, int64_t inner, const float *y, const float *dy,
                                         float *dx, int log_softmax) {
     const int64_t total = outer * d * inner;
-#pragma omp parallel for schedule(static) if (total >= GRAIN_ROWS && outer * inner > 1)
+#pragma omp parallel for schedule(guided) if (total >= GRAIN_ROWS && outer * inner > 1)
     for (int64_t w = 0; w < outer * inner; w++) {
         const int64_t base = (w / inner) * d * inner + w % inner;
         const float *yp = y + base, *gp = dy + base;

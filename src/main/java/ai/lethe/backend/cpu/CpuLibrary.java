@@ -2,6 +2,11 @@
 // not when it cannot: not linux-x86_64, not built (the build's BUILD-ERROR.txt), a CPU without AVX2/FMA, or a
 // dlopen failure (e.g. libopenblas missing at run time). Never throws.
 //
+// Before the library (and with it libgomp) is loaded, the OpenMP busy-wait is shortened to GOMP_SPINCOUNT =
+// 10000 unless the user chose a wait policy: with the default (300000 spins) a thread waiting at a barrier
+// keeps its core while its partner may need it, and on a 2-core machine shared with another busy process
+// that made kernels 2-3x slower than on one thread; short spins cost nothing measurable when idle.
+//
 // The library is a class-path resource: from a directory (file: URL, e.g. target/classes) it is loaded in
 // place; from a jar it is extracted once to ~/.cache/lethe/native/<sha-256 of its bytes>/liblethe_cpu.so
 // (written to a temporary file, then renamed atomically, so concurrent JVMs never see a partial file).
@@ -10,7 +15,11 @@ package ai.lethe.backend.cpu;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +37,8 @@ final class CpuLibrary {
     static final String DEFAULT_RESOURCE_DIR = "native/linux-x86_64/";
     static final String LIBRARY_NAME = "liblethe_cpu.so";
     static final String BUILD_ERROR_NAME = "BUILD-ERROR.txt";
+    /** Busy-wait iterations of an idle OpenMP thread before it sleeps. */
+    private static final String OPENMP_SPIN_COUNT = "10000";
 
     private CpuLibrary() {}
 
@@ -47,6 +58,7 @@ final class CpuLibrary {
             URL url = loader.getResource(resourceDir + LIBRARY_NAME);
             if (url == null) return new Unavailable("native library not built: " + buildError(loader, resourceDir));
             Path path = url.getProtocol().equals("file") ? Path.of(url.toURI()) : extract(url);
+            shortenOpenMpSpinning();
             SymbolLookup lookup;
             try {
                 lookup = SymbolLookup.libraryLookup(path, Arena.global());
@@ -59,6 +71,20 @@ final class CpuLibrary {
             return new Loaded(bindings, path);
         } catch (IOException | URISyntaxException | RuntimeException | LinkageError e) {
             return new Unavailable("cannot load " + LIBRARY_NAME + ": " + e);
+        }
+    }
+
+    /** Sets GOMP_SPINCOUNT for libgomp, which reads it once when it is loaded, unless a wait policy is set. */
+    private static void shortenOpenMpSpinning() {
+        if (System.getenv("OMP_WAIT_POLICY") != null || System.getenv("GOMP_SPINCOUNT") != null) return;
+        Linker linker = Linker.nativeLinker();
+        MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().find("setenv").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        try (Arena arena = Arena.ofConfined()) {
+            int status = (int) setenv.invokeExact(arena.allocateFrom("GOMP_SPINCOUNT"), arena.allocateFrom(OPENMP_SPIN_COUNT), 0);
+            if (status != 0) throw new IllegalStateException("setenv(GOMP_SPINCOUNT) failed");
+        } catch (Throwable t) {
+            throw t instanceof RuntimeException r ? r : new IllegalStateException("setenv(GOMP_SPINCOUNT) failed", t);
         }
     }
 
