@@ -7,7 +7,8 @@
 # one-line warning and exits 0. It does nothing when the library is newer than every native source.
 #
 # Flags: x86-64-v3 (AVX2 + FMA) baseline, OpenMP, no FMA contraction and no -ffast-math (results must match
-# the ref backend, NaN/inf included; -fno-math-errno only lets sqrt vectorise). cpu_check.c is compiled for
+# the ref backend, NaN/inf included). -fno-math-errno and -fno-trapping-math change no value (errno and FP
+# exception flags are never read) but let sqrt and float compares/selects vectorise. cpu_check.c is compiled for
 # plain x86-64 so the CPU test runs anywhere.
 set -u
 
@@ -49,7 +50,7 @@ blas_dir="$(dirname "$(readlink -f "$blas_lib")")"
 work="$(mktemp -d "${TMPDIR:-/tmp}/lethe-native.XXXXXX")" || give_up "cannot create a temporary directory"
 trap 'rm -rf "$work"' EXIT
 
-common_flags=(-O3 -fPIC -fvisibility=hidden -std=gnu11 -Wall -Wextra -mtune=generic -fno-math-errno -ffp-contract=off)
+common_flags=(-O3 -fPIC -fvisibility=hidden -std=gnu11 -Wall -Wextra -mtune=generic -fno-math-errno -fno-trapping-math -ffp-contract=off)
 pids=()
 for src in "${sources[@]}"; do
     name="$(basename "$src" .c)"

@@ -16,16 +16,16 @@ enum { A_ARGMAX, A_ARGMIN };
 
 // ---- whole rows (inner == 1) ----------------------------------------------------------------------------
 
-static double row_sum(const float *x, int64_t n, int parallel) {
+static double row_sum(const float *x, int64_t n) {
     double s = 0;
-#pragma omp parallel for simd reduction(+ : s) if (parallel)
+#pragma omp simd reduction(+ : s)
     for (int64_t i = 0; i < n; i++) s += x[i];
     return s;
 }
 
-static double row_squared_deviation(const float *x, int64_t n, double mean, int parallel) {
+static double row_squared_deviation(const float *x, int64_t n, double mean) {
     double s = 0;
-#pragma omp parallel for simd reduction(+ : s) if (parallel)
+#pragma omp simd reduction(+ : s)
     for (int64_t i = 0; i < n; i++) {
         double d = x[i] - mean;
         s += d * d;
@@ -33,17 +33,18 @@ static double row_squared_deviation(const float *x, int64_t n, double mean, int 
     return s;
 }
 
-static double row_extreme(const float *x, int64_t n, int is_max, int parallel) {
+// max (is_max) or min of x[0..n), NaN when any element is NaN; -inf/+inf for n == 0.
+static float row_extreme(const float *x, int64_t n, int is_max) {
     float m = is_max ? -INFINITY : INFINITY;
     int nan = 0;
     if (is_max) {
-#pragma omp parallel for simd reduction(max : m) reduction(| : nan) if (parallel)
+#pragma omp simd reduction(max : m) reduction(| : nan)
         for (int64_t i = 0; i < n; i++) {
             m = x[i] > m ? x[i] : m;
             nan |= x[i] != x[i];
         }
     } else {
-#pragma omp parallel for simd reduction(min : m) reduction(| : nan) if (parallel)
+#pragma omp simd reduction(min : m) reduction(| : nan)
         for (int64_t i = 0; i < n; i++) {
             m = x[i] < m ? x[i] : m;
             nan |= x[i] != x[i];
@@ -52,16 +53,50 @@ static double row_extreme(const float *x, int64_t n, int is_max, int parallel) {
     return nan ? NAN : m;
 }
 
+// The sum of a row split into one part per thread (for rows too long for one core).
+static double row_sum_parallel(const float *x, int64_t n) {
+    double s = 0;
+#pragma omp parallel reduction(+ : s)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        s += row_sum(x + n * t / nt, n * (t + 1) / nt - n * t / nt);
+    }
+    return s;
+}
+
+static double row_squared_deviation_parallel(const float *x, int64_t n, double mean) {
+    double s = 0;
+#pragma omp parallel reduction(+ : s)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        s += row_squared_deviation(x + n * t / nt, n * (t + 1) / nt - n * t / nt, mean);
+    }
+    return s;
+}
+
+static float row_extreme_parallel(const float *x, int64_t n, int is_max) {
+    float part[64];
+    int parts = 1;
+#pragma omp parallel
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads() < 64 ? omp_get_num_threads() : 64;
+#pragma omp single
+        parts = nt;
+        if (t < nt) part[t] = row_extreme(x + n * t / nt, n * (t + 1) / nt - n * t / nt, is_max);
+    }
+    return row_extreme(part, parts, is_max);
+}
+
 static float row_result(int op, const float *x, int64_t n, double correction, int parallel) {
     switch (op) {
-        case R_SUM: return (float) row_sum(x, n, parallel);
-        case R_MEAN: return (float) (row_sum(x, n, parallel) / (double) n);
-        case R_MAX: return (float) row_extreme(x, n, 1, parallel);
-        case R_MIN: return (float) row_extreme(x, n, 0, parallel);
+        case R_SUM: return (float) (parallel ? row_sum_parallel(x, n) : row_sum(x, n));
+        case R_MEAN: return (float) ((parallel ? row_sum_parallel(x, n) : row_sum(x, n)) / (double) n);
+        case R_MAX: return parallel ? row_extreme_parallel(x, n, 1) : row_extreme(x, n, 1);
+        case R_MIN: return parallel ? row_extreme_parallel(x, n, 0) : row_extreme(x, n, 0);
         default: {
-            double mean = row_sum(x, n, parallel) / (double) n;
-            double denom = fmax((double) n - correction, 0.0);
-            return (float) (row_squared_deviation(x, n, mean, parallel) / denom);
+            double mean = (parallel ? row_sum_parallel(x, n) : row_sum(x, n)) / (double) n;
+            double ss = parallel ? row_squared_deviation_parallel(x, n, mean) : row_squared_deviation(x, n, mean);
+            return (float) (ss / fmax((double) n - correction, 0.0));
         }
     }
 }
@@ -120,8 +155,10 @@ LETHE_EXPORT int lethe_reduce(int op, int64_t outer, int64_t red, int64_t inner,
     if (inner == 1) {
         if (outer < omp_get_max_threads() && red >= GRAIN_MEMORY) {
             for (int64_t o = 0; o < outer; o++) out[o] = row_result(op, x + o * red, red, correction, 1);
+        } else if (total < GRAIN_MEMORY || outer == 1) {
+            for (int64_t o = 0; o < outer; o++) out[o] = row_result(op, x + o * red, red, correction, 0);
         } else {
-#pragma omp parallel for schedule(guided) if (total >= GRAIN_MEMORY)
+#pragma omp parallel for schedule(guided)
             for (int64_t o = 0; o < outer; o++) out[o] = row_result(op, x + o * red, red, correction, 0);
         }
         return LETHE_OK;

@@ -27,6 +27,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,13 +72,18 @@ class CpuBackendTest {
         }
     }
 
-    @Test void unloadableLibraryIsReported() throws IOException {
+    @Test void libraryWithoutTheKernelsIsReported() throws IOException {
+        // a real shared library (libm) under the kernels' name, as a stale or foreign build would be
+        Path libm = Stream.of("/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib64/libm.so.6", "/lib64/libm.so.6")
+                .map(Path::of).filter(Files::isRegularFile).findFirst().orElse(null);
+        Assumptions.assumeTrue(libm != null, "no libm.so.6 found to stand in for a stale library");
         Path dir = Files.createDirectories(temp.resolve("lib"));
-        Files.writeString(dir.resolve("liblethe_cpu.so"), "not an ELF file");
+        Files.copy(libm, dir.resolve("liblethe_cpu.so"));
         try (URLClassLoader loader = loaderOver(temp)) {
             var a = new CpuBackend(loader, "lib/").availability();
             assertFalse(a.available());
             assertTrue(a.reason().startsWith("cannot load liblethe_cpu.so: "), a.reason());
+            assertTrue(a.reason().contains("lethe_cpu_supported is missing"), a.reason());
         }
     }
 
