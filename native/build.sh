@@ -9,7 +9,7 @@
 # Flags: x86-64-v3 (AVX2 + FMA) baseline, OpenMP, no FMA contraction and no -ffast-math (results must match
 # the ref backend, NaN/inf included). -fno-math-errno and -fno-trapping-math change no value (errno and FP
 # exception flags are never read) but let sqrt and float compares/selects vectorise. cpu_check.c is compiled for
-# plain x86-64 so the CPU test runs anywhere.
+# plain x86-64 so the CPU test runs anywhere. LETHE_CC overrides the compiler (default gcc; GCC flags).
 set -u
 
 usage() { echo "usage: $0 <outdir>" >&2; exit 2; }
@@ -24,7 +24,7 @@ error_file="$out/BUILD-ERROR.txt"
 give_up() {
     printf '%s\n' "$1" > "$error_file"
     rm -f "$lib"
-    echo "[lethe native] WARNING: cpu backend not built: $1" >&2
+    echo "[lethe native] WARNING: cpu backend not built: ${1%%$'\n'*} (details: $error_file)" >&2
     exit 0
 }
 
@@ -35,7 +35,8 @@ if [ -f "$lib" ] && [ ! -f "$error_file" ] \
 fi
 
 [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] || give_up "not linux-x86_64 ($(uname -s)/$(uname -m))"
-command -v gcc > /dev/null 2>&1 || give_up "gcc not found on PATH"
+cc="${LETHE_CC:-gcc}"
+command -v "$cc" > /dev/null 2>&1 || give_up "$cc not found on PATH (a C compiler is needed for the cpu backend)"
 
 blas_include=""
 for dir in /usr/include /usr/include/x86_64-linux-gnu /usr/include/openblas; do
@@ -43,8 +44,8 @@ for dir in /usr/include /usr/include/x86_64-linux-gnu /usr/include/openblas; do
 done
 [ -n "$blas_include" ] || give_up "cblas.h not found in /usr/include, /usr/include/x86_64-linux-gnu or /usr/include/openblas (install libopenblas-dev)"
 
-blas_lib="$(gcc -print-file-name=libopenblas.so)"
-[ -f "$blas_lib" ] || give_up "libopenblas.so not found by gcc (install libopenblas-dev)"
+blas_lib="$("$cc" -print-file-name=libopenblas.so)"
+[ -f "$blas_lib" ] || give_up "libopenblas.so not found by $cc (install libopenblas-dev)"
 blas_dir="$(dirname "$(readlink -f "$blas_lib")")"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/lethe-native.XXXXXX")" || give_up "cannot create a temporary directory"
@@ -59,7 +60,7 @@ for src in "${sources[@]}"; do
     else
         flags=("${common_flags[@]}" -march=x86-64-v3 -fopenmp -I"$blas_include")
     fi
-    gcc "${flags[@]}" -c "$src" -o "$work/$name.o" > "$work/$name.log" 2>&1 &
+    "$cc" "${flags[@]}" -c "$src" -o "$work/$name.o" > "$work/$name.log" 2>&1 &
     pids+=("$!")
 done
 failed=""
@@ -71,7 +72,7 @@ if [ -n "$failed" ]; then
 fi
 cat "$work"/*.log >&2
 
-gcc -shared -fopenmp -o "$work/liblethe_cpu.so" "$work"/*.o -L"$blas_dir" -Wl,-rpath,"$blas_dir" -lopenblas -lm \
+"$cc" -shared -fopenmp -o "$work/liblethe_cpu.so" "$work"/*.o -L"$blas_dir" -Wl,-rpath,"$blas_dir" -lopenblas -lm \
     > "$work/link.log" 2>&1 || give_up "linking failed: $(head -c 2000 "$work/link.log")"
 mv -f "$work/liblethe_cpu.so" "$lib" || give_up "cannot write $lib"
 rm -f "$error_file"
