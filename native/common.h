@@ -63,7 +63,7 @@ void nd_run(const nd_iter *it, nd_row_fn fn, const void *ctx, int64_t grain);
 // ---- workspaces --------------------------------------------------------------------------------------
 
 // A 64-byte aligned buffer of at least `bytes` owned by the calling thread, reused across calls (grown when
-// needed, never shrunk). `slot` (0..3) selects one of several independent buffers. NULL when out of memory.
+// needed, never shrunk). `slot` (0..7) selects one of several independent buffers. NULL when out of memory.
 void *thread_workspace(int slot, size_t bytes);
 
 // ---- matrix products ----------------------------------------------------------------------------------

@@ -1,17 +1,28 @@
-// conv.c — 2-D convolution (NCHW input, KCRS weight) forward and its two gradients, as im2col/col2im plus
-// sgemm, one sample at a time so that a sample's column matrix stays in the core's L2 cache:
-//   forward        out_n [K, P]     = w [K, CKK] @ col_n [CKK, P]           (+ bias)
+// conv.c — 2-D convolution (NCHW input, KCRS weight) forward and its two gradients as im2col + sgemm, on a
+// chunk of S samples at a time so that the chunk's column matrix stays in the core's L2 cache:
+//   forward        out [K, S*P]    = w [K, CKK] @ col [CKK, S*P]           (+ bias), scattered to NCHW
 //   input grad     stride 1: a forward convolution of dy with the flipped, channel-swapped kernel;
 //                  otherwise dcol [CKK, P] = w^T @ dy_n [K, P], dx_n = col2im(dcol)
-//   weight grad    dw^T [CKK, K]   += col_n @ dy_n^T                        (per-thread partial sums)
-// with P = OH*OW and CKK = C*kh*kw. A 1x1 stride-1 unpadded convolution uses x_n [C, P] as its column
-// matrix directly; a stride-1 convolution as wide as its input ("same" padding) builds each column row with
-// one contiguous copy. Batches of at least one sample per thread run samples in parallel (single-threaded
-// sgemm each); smaller batches run samples in turn with each step parallelised.
+//   weight grad    dw^T [CKK, K]  += col [CKK, S*P] @ dy_chunk^T           (per-thread partial sums)
+// with P = OH*OW and CKK = C*kh*kw. Large planes use S = 1 and write their output in place; small planes
+// (7x7, 4x4) batch samples, so that OpenBLAS packs the weights once per chunk rather than once per sample
+// and multiplies wider matrices. Column rows of wide stride-1 "same" convolutions are one contiguous copy
+// per kernel tap; all others are read from a zero-padded copy of each input plane, so no inner loop checks
+// bounds. A 1x1 stride-1 unpadded convolution needs no im2col at all. Batches with at
+// least one sample per thread run chunks in parallel (single-threaded sgemm each); smaller batches run
+// samples in turn with every step parallelised.
 #include "common.h"
 
 #include <omp.h>
 #include <string.h>
+
+// Bytes of a chunk's column matrix: the L2 share it may take.
+#define COL_BUDGET (512 * 1024)
+// Columns (S*P) beyond which a wider chunk no longer speeds up the product.
+#define TARGET_COLUMNS 256
+
+// Per-thread workspaces (thread_workspace slots).
+enum { WS_COL, WS_PARTIAL, WS_FLIPPED, WS_PLANE, WS_CHUNK };
 
 typedef struct {
     int64_t n, c, h, w, k, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
@@ -30,20 +41,47 @@ static int is_pointwise(const conv_geom *g) {
     return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
 }
 
-static int samples_in_parallel(const conv_geom *g) { return g->n >= omp_get_max_threads() && g->n > 1; }
+static int64_t ckk_of(const conv_geom *g) { return g->c * g->kh * g->kw; }
 
-// Output columns [lo, hi) whose input column ox * stride + offset lies in [0, size).
-static void valid_columns(int64_t offset, int64_t stride, int64_t size, int64_t out_size, int64_t *lo, int64_t *hi) {
-    int64_t first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-    int64_t last = size - 1 - offset < 0 ? 0 : (size - 1 - offset) / stride + 1;
-    *hi = min_i64(last, out_size);
-    *lo = min_i64(first, *hi);
+static int chunks_in_parallel(const conv_geom *g) { return g->n >= omp_get_max_threads() && g->n > 1; }
+
+// Samples per chunk: enough columns for an efficient product, within the cache budget.
+static int64_t samples_per_chunk(const conv_geom *g) {
+    const int64_t p = g->oh * g->ow, per_sample = ckk_of(g) * p * (int64_t) sizeof(float);
+    int64_t s = (TARGET_COLUMNS + p - 1) / p;
+    s = min_i64(s, max_i64(1, COL_BUDGET / per_sample));
+    return max_i64(1, min_i64(s, g->n));
 }
 
-// One col row (channel c, kernel tap i, j) when stride is 1 and OW == W ("same" width): output row oy reads
-// input row oy + i*dh - ph shifted by j*dw - pw columns, so the valid rows are one contiguous run of the
-// input plane; the columns that wrapped around a row edge are zeroed afterwards.
-static void im2col_row_same_width(const conv_geom *g, const float *plane, float *row, int64_t i, int64_t j) {
+// ---- column matrices -------------------------------------------------------------------------------------
+
+// The zero-padded plane [(H + 2 ph), (W + 2 pw)] of one input channel, or the plane itself without padding.
+static const float *padded_plane(const conv_geom *g, const float *plane, float *pad) {
+    if (g->ph == 0 && g->pw == 0) return plane;
+    const int64_t pw = g->w + 2 * g->pw;
+    memset(pad, 0, (size_t) (g->ph * pw) * sizeof(float));
+    for (int64_t y = 0; y < g->h; y++) {
+        float *row = pad + (y + g->ph) * pw;
+        for (int64_t x = 0; x < g->pw; x++) row[x] = 0;
+        memcpy(row + g->pw, plane + y * g->w, (size_t) g->w * sizeof(float));
+        for (int64_t x = g->pw + g->w; x < pw; x++) row[x] = 0;
+    }
+    memset(pad + (g->ph + g->h) * pw, 0, (size_t) (g->ph * pw) * sizeof(float));
+    return pad;
+}
+
+// Rows at least this wide are copied in one run per kernel tap when the convolution keeps the width.
+#define FLAT_COPY_MIN_WIDTH 16
+
+// Whether col rows are built by im2col_row_flat: stride 1, output as wide as the input, wide rows.
+static int flat_copy_im2col(const conv_geom *g) {
+    return g->sh == 1 && g->sw == 1 && g->ow == g->w && g->w >= FLAT_COPY_MIN_WIDTH;
+}
+
+// One col row (kernel tap i, j) of a flat_copy_im2col convolution: output row oy reads input row
+// oy + i*dh - ph shifted by j*dw - pw columns, so the valid rows are one contiguous run of the input plane;
+// the columns that wrapped around a row edge are zeroed afterwards.
+static void im2col_row_flat(const conv_geom *g, const float *plane, float *row, int64_t i, int64_t j) {
     const int64_t w = g->w, row_shift = i * g->dh - g->ph, shift = j * g->dw - g->pw;
     const int64_t oy_lo = max_i64(0, -row_shift), oy_hi = min_i64(g->oh, g->h - row_shift);
     if (oy_lo >= oy_hi || shift >= w || -shift >= w) {
@@ -63,113 +101,146 @@ static void im2col_row_same_width(const conv_geom *g, const float *plane, float 
     }
 }
 
-// One col row in general: output row by output row, with the valid column range computed once.
-static void im2col_row(const conv_geom *g, const float *plane, float *row, int64_t i, int64_t j) {
-    const int64_t ow = g->ow, off = j * g->dw - g->pw;
-    int64_t lo, hi;
-    valid_columns(off, g->sw, g->w, ow, &lo, &hi);
-    for (int64_t oy = 0; oy < g->oh; oy++) {
-        float *restrict d = row + oy * ow;
-        int64_t iy = oy * g->sh - g->ph + i * g->dh;
-        if (iy < 0 || iy >= g->h) {
-            memset(d, 0, (size_t) ow * sizeof(float));
+// col rows of channels [c0, c1) for one sample x [C, H, W]: col[(c kh + i) kw + j][oy OW + ox] at row stride
+// ld = x at (oy sh + i dh - ph, ox sw + j dw - pw), 0 in the padding. pad: a plane-sized scratch buffer.
+static void im2col(const conv_geom *g, const float *x, float *col, int64_t ld, float *pad, int64_t c0, int64_t c1) {
+    const int64_t pw = g->w + 2 * g->pw;
+    for (int64_t c = c0; c < c1; c++) {
+        if (flat_copy_im2col(g)) {
+            for (int64_t i = 0; i < g->kh; i++)
+                for (int64_t j = 0; j < g->kw; j++)
+                    im2col_row_flat(g, x + c * g->h * g->w, col + ((c * g->kh + i) * g->kw + j) * ld, i, j);
             continue;
         }
-        const float *restrict s = plane + iy * g->w;
-        for (int64_t ox = 0; ox < lo; ox++) d[ox] = 0;
-        if (g->sw == 1) for (int64_t ox = lo; ox < hi; ox++) d[ox] = s[ox + off];
-        else for (int64_t ox = lo; ox < hi; ox++) d[ox] = s[ox * g->sw + off];
-        for (int64_t ox = hi; ox < ow; ox++) d[ox] = 0;
+        const float *src = padded_plane(g, x + c * g->h * g->w, pad);
+        for (int64_t i = 0; i < g->kh; i++)
+            for (int64_t j = 0; j < g->kw; j++) {
+                float *row = col + ((c * g->kh + i) * g->kw + j) * ld;
+                for (int64_t oy = 0; oy < g->oh; oy++) {
+                    const float *restrict s = src + (oy * g->sh + i * g->dh) * pw + j * g->dw;
+                    float *restrict d = row + oy * g->ow;
+                    if (g->sw == 1) for (int64_t ox = 0; ox < g->ow; ox++) d[ox] = s[ox];
+                    else for (int64_t ox = 0; ox < g->ow; ox++) d[ox] = s[ox * g->sw];
+                }
+            }
     }
 }
 
-// col [CKK, P] rows of channels [c0, c1) from one sample x [C, H, W]; padding reads as 0.
-static void im2col(const conv_geom *g, const float *x, float *col, int64_t c0, int64_t c1) {
-    const int64_t p = g->oh * g->ow;
-    const int same_width = g->sh == 1 && g->sw == 1 && g->ow == g->w;
-    for (int64_t c = c0; c < c1; c++)
-        for (int64_t i = 0; i < g->kh; i++)
-            for (int64_t j = 0; j < g->kw; j++) {
-                float *row = col + ((c * g->kh + i) * g->kw + j) * p;
-                const float *plane = x + c * g->h * g->w;
-                if (same_width) im2col_row_same_width(g, plane, row, i, j);
-                else im2col_row(g, plane, row, i, j);
-            }
-}
-
-// dx [C, H, W] planes of channels [c0, c1) = sum of the col [CKK, P] entries that read each position.
-static void col2im(const conv_geom *g, const float *col, float *dx, int64_t c0, int64_t c1) {
-    const int64_t ow = g->ow, p = g->oh * g->ow;
-    memset(dx + c0 * g->h * g->w, 0, (size_t) ((c1 - c0) * g->h * g->w) * sizeof(float));
-    for (int64_t c = c0; c < c1; c++)
+// dx planes of channels [c0, c1) for one sample = sum of the col [CKK, P] entries that read each position,
+// accumulated in the padded plane pad and then cut out of it.
+static void col2im(const conv_geom *g, const float *col, float *dx, float *pad, int64_t c0, int64_t c1) {
+    const int64_t pw = g->w + 2 * g->pw, p = g->oh * g->ow;
+    for (int64_t c = c0; c < c1; c++) {
+        memset(pad, 0, (size_t) ((g->h + 2 * g->ph) * pw) * sizeof(float));
         for (int64_t i = 0; i < g->kh; i++)
             for (int64_t j = 0; j < g->kw; j++) {
                 const float *row = col + ((c * g->kh + i) * g->kw + j) * p;
-                float *plane = dx + c * g->h * g->w;
-                int64_t off = j * g->dw - g->pw, lo, hi;
-                valid_columns(off, g->sw, g->w, ow, &lo, &hi);
                 for (int64_t oy = 0; oy < g->oh; oy++) {
-                    int64_t iy = oy * g->sh - g->ph + i * g->dh;
-                    if (iy < 0 || iy >= g->h) continue;
-                    const float *restrict s = row + oy * ow;
-                    float *restrict d = plane + iy * g->w;
-                    if (g->sw == 1) for (int64_t ox = lo; ox < hi; ox++) d[ox + off] += s[ox];
-                    else for (int64_t ox = lo; ox < hi; ox++) d[ox * g->sw + off] += s[ox];
+                    float *restrict d = pad + (oy * g->sh + i * g->dh) * pw + j * g->dw;
+                    const float *restrict s = row + oy * g->ow;
+                    if (g->sw == 1) for (int64_t ox = 0; ox < g->ow; ox++) d[ox] += s[ox];
+                    else for (int64_t ox = 0; ox < g->ow; ox++) d[ox * g->sw] += s[ox];
                 }
             }
+        float *plane = dx + c * g->h * g->w;
+        for (int64_t y = 0; y < g->h; y++)
+            memcpy(plane + y * g->w, pad + (y + g->ph) * pw + g->pw, (size_t) g->w * sizeof(float));
+    }
 }
 
-static void im2col_parallel(const conv_geom *g, const float *x, float *col) {
-#pragma omp parallel for schedule(dynamic, 1) if (g->c * g->kh * g->kw * g->oh * g->ow >= GRAIN_MEMORY && g->c > 1)
-    for (int64_t c = 0; c < g->c; c++) im2col(g, x, col, c, c + 1);
+// The column matrix [CKK, count*P] of samples [n0, n0 + count) (a view of x itself for one sample of a
+// pointwise convolution).
+static const float *chunk_columns(const conv_geom *g, const float *x, int64_t n0, int64_t count, float *col,
+                                  float *pad) {
+    const int64_t p = g->oh * g->ow, x_size = g->c * g->h * g->w, ld = count * p;
+    if (is_pointwise(g)) {
+        if (count == 1) return x + n0 * x_size;
+        for (int64_t s = 0; s < count; s++)
+            for (int64_t c = 0; c < g->c; c++)
+                memcpy(col + c * ld + s * p, x + (n0 + s) * x_size + c * p, (size_t) p * sizeof(float));
+        return col;
+    }
+    for (int64_t s = 0; s < count; s++) im2col(g, x + (n0 + s) * x_size, col + s * p, ld, pad, 0, g->c);
+    return col;
 }
 
-static void col2im_parallel(const conv_geom *g, const float *col, float *dx) {
-#pragma omp parallel for schedule(dynamic, 1) if (g->c * g->kh * g->kw * g->oh * g->ow >= GRAIN_MEMORY && g->c > 1)
-    for (int64_t c = 0; c < g->c; c++) col2im(g, col, dx, c, c + 1);
+// Workspaces of the calling thread for one chunk; NULL when out of memory.
+typedef struct { float *col, *pad, *chunk; } chunk_space;
+
+static int chunk_workspaces(const conv_geom *g, int64_t samples, int64_t chunk_floats, chunk_space *ws) {
+    const int64_t p = g->oh * g->ow;
+    ws->col = thread_workspace(WS_COL, (size_t) (ckk_of(g) * samples * p) * sizeof(float));
+    ws->pad = thread_workspace(WS_PLANE, (size_t) ((g->h + 2 * g->ph) * (g->w + 2 * g->pw)) * sizeof(float));
+    ws->chunk = chunk_floats ? thread_workspace(WS_CHUNK, (size_t) chunk_floats * sizeof(float)) : NULL;
+    return ws->col && ws->pad && (ws->chunk || !chunk_floats);
 }
 
-// out_n [K, P] rows start at bias[k] (or 0): the sgemm then accumulates onto them.
-static void bias_rows(float *out, const float *bias, int64_t k, int64_t p) {
+// The column matrix [CKK, P] of one sample built by all threads (channels split among them), for batches
+// too small to give every thread a sample. Returns x_n itself for a pointwise convolution.
+static const float *sample_columns_parallel(const conv_geom *g, const float *x_n, float *col, int *failed) {
+    if (is_pointwise(g)) return x_n;
+    const size_t pad_bytes = (size_t) ((g->h + 2 * g->ph) * (g->w + 2 * g->pw)) * sizeof(float);
+#pragma omp parallel for schedule(dynamic, 1) if (ckk_of(g) * g->oh * g->ow >= GRAIN_MEMORY && g->c > 1)
+    for (int64_t c = 0; c < g->c; c++) {
+        float *pad = thread_workspace(WS_PLANE, pad_bytes);
+        if (pad) im2col(g, x_n, col, g->oh * g->ow, pad, c, c + 1);
+        else *failed = 1;
+    }
+    return col;
+}
+
+// ---- forward -------------------------------------------------------------------------------------------------
+
+// out_n [K, P] += bias[k] on every row k.
+static void add_bias(float *out, const float *bias, int64_t k, int64_t p) {
     for (int64_t r = 0; r < k; r++)
-        for (int64_t q = 0; q < p; q++) out[r * p + q] = bias[r];
+        for (int64_t q = 0; q < p; q++) out[r * p + q] += bias[r];
+}
+
+// Samples [n0, n0 + count) of the forward pass on the calling thread.
+static void forward_chunk(const conv_geom *g, const float *x, const float *w, const float *bias, float *out,
+                          int64_t n0, int64_t count, const chunk_space *ws) {
+    const int64_t p = g->oh * g->ow, ckk = ckk_of(g), ld = count * p;
+    const float *col = chunk_columns(g, x, n0, count, ws->col, ws->pad);
+    // product: [K, count*P], in place for one sample
+    float *product = count == 1 ? out + n0 * g->k * p : ws->chunk;
+    sgemm_serial(0, 0, g->k, ld, ckk, 1.0f, w, ckk, col, ld, 0.0f, product, ld);
+    if (count == 1) {
+        if (bias) add_bias(product, bias, g->k, p);
+        return;
+    }
+    for (int64_t s = 0; s < count; s++)
+        for (int64_t k = 0; k < g->k; k++) {
+            const float *restrict from = product + k * ld + s * p;
+            float *restrict to = out + ((n0 + s) * g->k + k) * p;
+            const float b = bias ? bias[k] : 0.0f;
+            for (int64_t q = 0; q < p; q++) to[q] = from[q] + b;
+        }
 }
 
 // out [N, K, OH, OW] = conv(x, w) + bias (bias may be NULL).
 static int conv_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *out) {
-    const int64_t p = g->oh * g->ow, ckk = g->c * g->kh * g->kw, x_size = g->c * g->h * g->w, out_size = g->k * p;
-    const int pointwise = is_pointwise(g);
-    const float beta = bias ? 1.0f : 0.0f;
-    if (!samples_in_parallel(g)) {
-        float *col = pointwise ? NULL : thread_workspace(0, (size_t) (ckk * p) * sizeof(float));
-        if (!pointwise && !col) return LETHE_ERR_NOMEM;
-        for (int64_t n = 0; n < g->n; n++) {
-            const float *src = x + n * x_size;
-            if (!pointwise) {
-                im2col_parallel(g, src, col);
-                src = col;
-            }
-            if (bias) bias_rows(out + n * out_size, bias, g->k, p);
-            sgemm_parallel(0, 0, g->k, p, ckk, 1.0f, w, ckk, src, p, beta, out + n * out_size, p);
-        }
-        return LETHE_OK;
-    }
+    const int64_t p = g->oh * g->ow, ckk = ckk_of(g), x_size = g->c * g->h * g->w, out_size = g->k * p;
     int failed = 0;
+    if (!chunks_in_parallel(g)) {
+        float *col = thread_workspace(WS_COL, (size_t) (ckk * p) * sizeof(float));
+        if (!col) return LETHE_ERR_NOMEM;
+        for (int64_t n = 0; n < g->n && !failed; n++) {
+            const float *cols = sample_columns_parallel(g, x + n * x_size, col, &failed);
+            sgemm_parallel(0, 0, g->k, p, ckk, 1.0f, w, ckk, cols, p, 0.0f, out + n * out_size, p);
+            if (bias) add_bias(out + n * out_size, bias, g->k, p);
+        }
+        return failed ? LETHE_ERR_NOMEM : LETHE_OK;
+    }
+    const int64_t samples = samples_per_chunk(g), chunks = (g->n + samples - 1) / samples;
 #pragma omp parallel
     {
-        float *col = pointwise ? NULL : thread_workspace(0, (size_t) (ckk * p) * sizeof(float));
-        if (!pointwise && !col) failed = 1;
+        chunk_space ws;
+        int ok = chunk_workspaces(g, samples, samples > 1 ? g->k * samples * p : 0, &ws);
+        if (!ok) failed = 1;
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t n = 0; n < g->n; n++) {
-            if (!pointwise && !col) continue;
-            const float *src = x + n * x_size;
-            if (!pointwise) {
-                im2col(g, src, col, 0, g->c);
-                src = col;
-            }
-            if (bias) bias_rows(out + n * out_size, bias, g->k, p);
-            sgemm_serial(0, 0, g->k, p, ckk, 1.0f, w, ckk, src, p, beta, out + n * out_size, p);
-        }
+        for (int64_t chunk = 0; chunk < chunks; chunk++)
+            if (ok) forward_chunk(g, x, w, bias, out, chunk * samples, min_i64(samples, g->n - chunk * samples), &ws);
     }
     return failed ? LETHE_ERR_NOMEM : LETHE_OK;
 }
@@ -179,6 +250,8 @@ LETHE_EXPORT int lethe_conv2d(const int64_t *geom, const float *x, const float *
     const conv_geom g = geometry(geom);
     return conv_forward(&g, x, w, bias, out);
 }
+
+// ---- input gradient ------------------------------------------------------------------------------------------
 
 // Whether the input gradient is itself a stride-1 convolution of dy (with the kernel flipped and its two
 // channel axes swapped, padding d*(k-1) - pad): stride 1 and padding at most d*(k-1) on both axes.
@@ -190,7 +263,7 @@ static int input_grad_is_convolution(const conv_geom *g) {
 static int input_grad_by_convolution(const conv_geom *g, const float *dy, const float *w, float *dx) {
     const int64_t taps = g->kh * g->kw;
     // flipped: [C, K, kh, kw]
-    float *flipped = thread_workspace(2, (size_t) (g->c * g->k * taps) * sizeof(float));
+    float *flipped = thread_workspace(WS_FLIPPED, (size_t) (g->c * g->k * taps) * sizeof(float));
     if (!flipped) return LETHE_ERR_NOMEM;
     for (int64_t k = 0; k < g->k; k++)
         for (int64_t c = 0; c < g->c; c++)
@@ -200,88 +273,104 @@ static int input_grad_by_convolution(const conv_geom *g, const float *dy, const 
     return conv_forward(&t, dy, flipped, NULL, dx);
 }
 
-// dx [N, C, H, W] = gradient of conv2d with respect to its input, from dy [N, K, OH, OW] and w.
+// dx [N, C, H, W] = gradient of conv2d with respect to its input, from dy [N, K, OH, OW] and w: a pointwise
+// product dx_n = w^T @ dy_n, a convolution for stride 1, else col2im(w^T @ dy_n).
 LETHE_EXPORT int lethe_conv2d_backward_input(const int64_t *geom, const float *dy, const float *w, float *dx) {
     const conv_geom g = geometry(geom);
-    const int64_t p = g.oh * g.ow, ckk = g.c * g.kh * g.kw, x_size = g.c * g.h * g.w, dy_size = g.k * p;
+    const int64_t p = g.oh * g.ow, ckk = ckk_of(&g), x_size = g.c * g.h * g.w, dy_size = g.k * p;
     const int pointwise = is_pointwise(&g);
     if (!pointwise && input_grad_is_convolution(&g)) return input_grad_by_convolution(&g, dy, w, dx);
-    if (!samples_in_parallel(&g)) {
-        float *dcol = pointwise ? NULL : thread_workspace(0, (size_t) (ckk * p) * sizeof(float));
-        if (!pointwise && !dcol) return LETHE_ERR_NOMEM;
+    int failed = 0;
+    if (!chunks_in_parallel(&g)) {
+        float *dcol = thread_workspace(WS_COL, (size_t) (ckk * p) * sizeof(float));
+        if (!dcol) return LETHE_ERR_NOMEM;
+        const size_t pad_bytes = (size_t) ((g.h + 2 * g.ph) * (g.w + 2 * g.pw)) * sizeof(float);
         for (int64_t n = 0; n < g.n; n++) {
             if (pointwise) {
                 sgemm_parallel(1, 0, g.c, p, g.k, 1.0f, w, g.c, dy + n * dy_size, p, 0.0f, dx + n * x_size, p);
-            } else {
-                sgemm_parallel(1, 0, ckk, p, g.k, 1.0f, w, ckk, dy + n * dy_size, p, 0.0f, dcol, p);
-                col2im_parallel(&g, dcol, dx + n * x_size);
+                continue;
+            }
+            sgemm_parallel(1, 0, ckk, p, g.k, 1.0f, w, ckk, dy + n * dy_size, p, 0.0f, dcol, p);
+#pragma omp parallel for schedule(dynamic, 1) if (ckk * p >= GRAIN_MEMORY && g.c > 1)
+            for (int64_t c = 0; c < g.c; c++) {
+                float *pad = thread_workspace(WS_PLANE, pad_bytes);
+                if (pad) col2im(&g, dcol, dx + n * x_size, pad, c, c + 1);
+                else failed = 1;
             }
         }
-        return LETHE_OK;
+        return failed ? LETHE_ERR_NOMEM : LETHE_OK;
     }
-    int failed = 0;
 #pragma omp parallel
     {
-        float *dcol = pointwise ? NULL : thread_workspace(0, (size_t) (ckk * p) * sizeof(float));
-        if (!pointwise && !dcol) failed = 1;
+        chunk_space ws;
+        int ok = chunk_workspaces(&g, 1, 0, &ws);
+        if (!ok) failed = 1;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t n = 0; n < g.n; n++) {
+            if (!ok) continue;
             if (pointwise) {
                 sgemm_serial(1, 0, g.c, p, g.k, 1.0f, w, g.c, dy + n * dy_size, p, 0.0f, dx + n * x_size, p);
-            } else if (dcol) {
-                sgemm_serial(1, 0, ckk, p, g.k, 1.0f, w, ckk, dy + n * dy_size, p, 0.0f, dcol, p);
-                col2im(&g, dcol, dx + n * x_size, 0, g.c);
+            } else {
+                sgemm_serial(1, 0, ckk, p, g.k, 1.0f, w, ckk, dy + n * dy_size, p, 0.0f, ws.col, p);
+                col2im(&g, ws.col, dx + n * x_size, ws.pad, 0, g.c);
             }
         }
     }
     return failed ? LETHE_ERR_NOMEM : LETHE_OK;
 }
 
+// ---- weight gradient -----------------------------------------------------------------------------------------
+
+// partial [CKK, K] += col(samples [n0, n0 + count)) @ dy_chunk^T on the calling thread.
+static void weight_grad_chunk(const conv_geom *g, const float *dy, const float *x, float *partial, int64_t n0,
+                              int64_t count, const chunk_space *ws) {
+    const int64_t p = g->oh * g->ow, ckk = ckk_of(g), ld = count * p;
+    const float *col = chunk_columns(g, x, n0, count, ws->col, ws->pad);
+    // dy of the chunk as [K, count*P]: the sample's own [K, P] block for one sample
+    const float *dyc = dy + n0 * g->k * p;
+    if (count > 1) {
+        for (int64_t k = 0; k < g->k; k++)
+            for (int64_t s = 0; s < count; s++)
+                memcpy(ws->chunk + k * ld + s * p, dy + ((n0 + s) * g->k + k) * p, (size_t) p * sizeof(float));
+        dyc = ws->chunk;
+    }
+    sgemm_serial(0, 1, ckk, g->k, ld, 1.0f, col, ld, dyc, ld, 1.0f, partial, g->k);
+}
+
 // dw [K, C, kh, kw] = gradient of conv2d with respect to its weight, from dy [N, K, OH, OW] and x. Summed
-// transposed, dw^T [CKK, K] += col_n [CKK, P] @ dy_n^T (the faster orientation for few output channels), in
-// one partial sum per thread; the partials are added and transposed at the end.
+// transposed, dw^T [CKK, K] += col @ dy^T (the faster orientation for few output channels), in one partial
+// sum per thread; the partials are added and transposed at the end.
 LETHE_EXPORT int lethe_conv2d_backward_weight(const int64_t *geom, const float *dy, const float *x, float *dw) {
     const conv_geom g = geometry(geom);
-    const int64_t p = g.oh * g.ow, ckk = g.c * g.kh * g.kw, x_size = g.c * g.h * g.w, dy_size = g.k * p;
-    const int64_t dw_size = g.k * ckk;
-    const int pointwise = is_pointwise(&g);
-    const int parallel = samples_in_parallel(&g);
+    const int64_t p = g.oh * g.ow, ckk = ckk_of(&g), dw_size = g.k * ckk;
+    const int parallel = chunks_in_parallel(&g);
+    const int64_t samples = parallel ? samples_per_chunk(&g) : 1, chunks = (g.n + samples - 1) / samples;
     const int threads = parallel ? omp_get_max_threads() : 1;
     // partial: [threads, CKK, K]
-    float *partial = thread_workspace(1, (size_t) (threads * dw_size) * sizeof(float));
+    float *partial = thread_workspace(WS_PARTIAL, (size_t) (threads * dw_size) * sizeof(float));
     if (!partial) return LETHE_ERR_NOMEM;
     int failed = 0, used = 1;
     if (!parallel) {
-        float *col = pointwise ? NULL : thread_workspace(0, (size_t) (ckk * p) * sizeof(float));
-        if (!pointwise && !col) return LETHE_ERR_NOMEM;
+        float *col = thread_workspace(WS_COL, (size_t) (ckk * p) * sizeof(float));
+        if (!col) return LETHE_ERR_NOMEM;
         memset(partial, 0, (size_t) dw_size * sizeof(float));
-        for (int64_t n = 0; n < g.n; n++) {
-            const float *src = x + n * x_size;
-            if (!pointwise) {
-                im2col_parallel(&g, src, col);
-                src = col;
-            }
-            sgemm_parallel(0, 1, ckk, g.k, p, 1.0f, src, p, dy + n * dy_size, p, 1.0f, partial, g.k);
+        for (int64_t n = 0; n < g.n && !failed; n++) {
+            const float *cols = sample_columns_parallel(&g, x + n * g.c * g.h * g.w, col, &failed);
+            sgemm_parallel(0, 1, ckk, g.k, p, 1.0f, cols, p, dy + n * g.k * p, p, 1.0f, partial, g.k);
         }
     } else {
 #pragma omp parallel num_threads(threads)
         {
 #pragma omp single
             used = omp_get_num_threads();
-            float *col = pointwise ? NULL : thread_workspace(0, (size_t) (ckk * p) * sizeof(float));
-            if (!pointwise && !col) failed = 1;
+            chunk_space ws;
+            int ok = chunk_workspaces(&g, samples, samples > 1 ? g.k * samples * p : 0, &ws);
+            if (!ok) failed = 1;
             float *mine = partial + omp_get_thread_num() * dw_size;
             memset(mine, 0, (size_t) dw_size * sizeof(float));
 #pragma omp for schedule(dynamic, 1)
-            for (int64_t n = 0; n < g.n; n++) {
-                if (!pointwise && !col) continue;
-                const float *src = x + n * x_size;
-                if (!pointwise) {
-                    im2col(&g, src, col, 0, g.c);
-                    src = col;
-                }
-                sgemm_serial(0, 1, ckk, g.k, p, 1.0f, src, p, dy + n * dy_size, p, 1.0f, mine, g.k);
-            }
+            for (int64_t chunk = 0; chunk < chunks; chunk++)
+                if (ok) weight_grad_chunk(&g, dy, x, mine, chunk * samples, min_i64(samples, g.n - chunk * samples), &ws);
         }
     }
     if (failed) return LETHE_ERR_NOMEM;

@@ -82,12 +82,14 @@ void nd_run(const nd_iter *it, nd_row_fn fn, const void *ctx, int64_t grain) {
 
 // ---- workspaces ------------------------------------------------------------------------------------------
 
-#define WORKSPACE_SLOTS 4
+#define WORKSPACE_SLOTS 8
 
 static __thread void *workspace_ptr[WORKSPACE_SLOTS];
 static __thread size_t workspace_cap[WORKSPACE_SLOTS];
 
 void *thread_workspace(int slot, size_t bytes) {
+    if (slot < 0 || slot >= WORKSPACE_SLOTS) return NULL;
+    if (bytes == 0) bytes = 64;
     if (bytes <= workspace_cap[slot]) return workspace_ptr[slot];
     free(workspace_ptr[slot]);
     size_t cap = (bytes + bytes / 4 + 63) & ~(size_t) 63;
