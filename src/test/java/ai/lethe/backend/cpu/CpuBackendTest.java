@@ -35,6 +35,13 @@ import org.junit.jupiter.api.io.TempDir;
 class CpuBackendTest {
     @TempDir Path temp;
 
+    /** The reasons below are those of linux-x86_64; elsewhere the platform itself is the reason. */
+    private static void assumeLinuxX64() {
+        String os = System.getProperty("os.name", ""), arch = System.getProperty("os.arch", "");
+        Assumptions.assumeTrue(os.toLowerCase(java.util.Locale.ROOT).startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64")),
+                "not linux-x86_64");
+    }
+
     private static URLClassLoader loaderOver(Path root) throws IOException {
         return new URLClassLoader(new URL[] {root.toUri().toURL()}, null);
     }
@@ -49,6 +56,7 @@ class CpuBackendTest {
     }
 
     @Test void missingLibraryIsReportedNotThrown() throws IOException {
+        assumeLinuxX64();
         try (URLClassLoader loader = loaderOver(temp)) {
             CpuBackend cpu = new CpuBackend(loader, "nowhere/");
             var a = cpu.availability();
@@ -63,6 +71,7 @@ class CpuBackendTest {
     }
 
     @Test void buildErrorIsTheReason() throws IOException {
+        assumeLinuxX64();
         Path dir = Files.createDirectories(temp.resolve("native/linux-x86_64"));
         Files.writeString(dir.resolve("BUILD-ERROR.txt"), "cblas.h not found (install libopenblas-dev)\n");
         try (URLClassLoader loader = loaderOver(temp)) {
@@ -73,6 +82,7 @@ class CpuBackendTest {
     }
 
     @Test void libraryWithoutTheKernelsIsReported() throws IOException {
+        assumeLinuxX64();
         // a real shared library (libm) under the kernels' name, as a stale or foreign build would be
         Path libm = Stream.of("/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib64/libm.so.6", "/lib64/libm.so.6")
                 .map(Path::of).filter(Files::isRegularFile).findFirst().orElse(null);

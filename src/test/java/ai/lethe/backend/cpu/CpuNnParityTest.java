@@ -55,6 +55,8 @@ class CpuNnParityTest {
                 Arguments.of(new Conv2dGeometry(2, 3, 17, 18, 4, 3, 3, 1, 1, 1, 1, 1, 1), true),   // wide rows: flat im2col
                 Arguments.of(new Conv2dGeometry(2, 2, 16, 20, 3, 3, 3, 1, 1, 2, 2, 2, 2), false),  // flat, dilated
                 Arguments.of(new Conv2dGeometry(1, 2, 18, 18, 3, 3, 3, 1, 1, 0, 0, 1, 1), true),   // wide, unpadded
+                Arguments.of(new Conv2dGeometry(1, 3, 9, 9, 4, 3, 3, 2, 2, 1, 1, 1, 1), true),     // one sample, strided: col2im
+                Arguments.of(new Conv2dGeometry(2, 3, 5, 5, 2, 1, 1, 1, 1, 1, 1, 1, 1), false),    // 1x1 with padding: col2im
                 Arguments.of(new Conv2dGeometry(13, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1), true),    // chunks of 11 + 2 samples
                 Arguments.of(new Conv2dGeometry(37, 5, 4, 4, 6, 1, 1, 1, 1, 0, 0, 1, 1), false),   // pointwise, 16 + 16 + 5
                 Arguments.of(new Conv2dGeometry(0, 3, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1), true));
