@@ -337,19 +337,27 @@ static void weight_grad_chunk(const conv_geom *g, const float *dy, const float *
     sgemm_serial(0, 1, ckk, g->k, ld, 1.0f, col, ld, dyc, ld, 1.0f, partial, g->k);
 }
 
+// Bytes the per-group partial sums of the weight gradient may take beyond one per thread.
+#define PARTIAL_BUDGET (32 * 1024 * 1024)
+
 // dw [K, C, kh, kw] = gradient of conv2d with respect to its weight, from dy [N, K, OH, OW] and x. Summed
-// transposed, dw^T [CKK, K] += col @ dy^T (the faster orientation for few output channels), in one partial
-// sum per thread; the partials are added and transposed at the end.
+// transposed, dw^T [CKK, K] += col @ dy^T (the faster orientation for few output channels). The chunks are
+// cut into G fixed groups of consecutive chunks, each summed into its own partial by whichever thread takes
+// it (dynamically, so a thread slowed by another process holds nobody up); the partials are then added in
+// group order and transposed. The result depends only on G, not on which thread ran what: the same inputs
+// give the same bits run after run.
 LETHE_EXPORT int lethe_conv2d_backward_weight(const int64_t *geom, const float *dy, const float *x, float *dw) {
     const conv_geom g = geometry(geom);
     const int64_t p = g.oh * g.ow, ckk = ckk_of(&g), dw_size = g.k * ckk;
     const int parallel = chunks_in_parallel(&g);
     const int64_t samples = parallel ? samples_per_chunk(&g) : 1, chunks = (g.n + samples - 1) / samples;
-    const int threads = parallel ? omp_get_max_threads() : 1;
-    // partial: [threads, CKK, K]
-    float *partial = thread_workspace(WS_PARTIAL, (size_t) (threads * dw_size) * sizeof(float));
+    const int64_t threads = omp_get_max_threads();
+    const int64_t groups = !parallel ? 1
+            : max_i64(1, min_i64(chunks, min_i64(4 * threads, max_i64(threads, PARTIAL_BUDGET / (dw_size * 4)))));
+    // partial: [groups, CKK, K]
+    float *partial = thread_workspace(WS_PARTIAL, (size_t) (groups * dw_size) * sizeof(float));
     if (!partial) return LETHE_ERR_NOMEM;
-    int failed = 0, used = 1;
+    int failed = 0;
     if (!parallel) {
         float *col = thread_workspace(WS_COL, (size_t) (ckk * p) * sizeof(float));
         if (!col) return LETHE_ERR_NOMEM;
@@ -359,26 +367,26 @@ LETHE_EXPORT int lethe_conv2d_backward_weight(const int64_t *geom, const float *
             sgemm_parallel(0, 1, ckk, g.k, p, 1.0f, cols, p, dy + n * g.k * p, p, 1.0f, partial, g.k);
         }
     } else {
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel
         {
-#pragma omp single
-            used = omp_get_num_threads();
             chunk_space ws;
             int ok = chunk_workspaces(&g, samples, samples > 1 ? g.k * samples * p : 0, &ws);
             if (!ok) failed = 1;
-            float *mine = partial + omp_get_thread_num() * dw_size;
-            memset(mine, 0, (size_t) dw_size * sizeof(float));
 #pragma omp for schedule(dynamic, 1)
-            for (int64_t chunk = 0; chunk < chunks; chunk++)
-                if (ok) weight_grad_chunk(&g, dy, x, mine, chunk * samples, min_i64(samples, g.n - chunk * samples), &ws);
+            for (int64_t group = 0; group < groups; group++) {
+                float *sum = partial + group * dw_size;
+                memset(sum, 0, (size_t) dw_size * sizeof(float));
+                for (int64_t chunk = chunks * group / groups; ok && chunk < chunks * (group + 1) / groups; chunk++)
+                    weight_grad_chunk(&g, dy, x, sum, chunk * samples, min_i64(samples, g.n - chunk * samples), &ws);
+            }
         }
     }
     if (failed) return LETHE_ERR_NOMEM;
-#pragma omp parallel for schedule(static) if (dw_size * used >= GRAIN_MEMORY)
+#pragma omp parallel for schedule(static) if (dw_size * groups >= GRAIN_MEMORY)
     for (int64_t k = 0; k < g.k; k++)
         for (int64_t q = 0; q < ckk; q++) {
             float s = 0;
-            for (int t = 0; t < used; t++) s += partial[t * dw_size + q * g.k + k];
+            for (int64_t t = 0; t < groups; t++) s += partial[t * dw_size + q * g.k + k];
             dw[k * ckk + q] = s;
         }
     return LETHE_OK;

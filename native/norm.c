@@ -153,7 +153,8 @@ LETHE_EXPORT int lethe_layer_norm_backward(int64_t m, int64_t d, const float *dy
         used = omp_get_num_threads();
         double *pw = want_params ? partial + omp_get_thread_num() * 2 * d : NULL, *pb = pw ? pw + d : NULL;
         if (pw) memset(pw, 0, (size_t) (2 * d) * sizeof(double));
-#pragma omp for schedule(guided)
+        // static blocks of rows: each thread's partial sums the same rows every run (deterministic results)
+#pragma omp for schedule(static)
         for (int64_t r = 0; r < m; r++) {
             const float *restrict g = dy + r * d, *restrict row = x + r * d;
             const float mean = save_mean[r], inv = save_invstd[r];

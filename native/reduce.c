@@ -53,38 +53,32 @@ static float row_extreme(const float *x, int64_t n, int is_max) {
     return nan ? NAN : m;
 }
 
-// The sum of a row split into one part per thread (for rows too long for one core).
+// Parts a long row is split into across threads, combined in part order so that the result does not depend
+// on thread timing.
+#define ROW_PARTS 16
+
 static double row_sum_parallel(const float *x, int64_t n) {
-    double s = 0;
-#pragma omp parallel reduction(+ : s)
-    {
-        int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        s += row_sum(x + n * t / nt, n * (t + 1) / nt - n * t / nt);
-    }
+    double part[ROW_PARTS], s = 0;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int t = 0; t < ROW_PARTS; t++) part[t] = row_sum(x + n * t / ROW_PARTS, n * (t + 1) / ROW_PARTS - n * t / ROW_PARTS);
+    for (int t = 0; t < ROW_PARTS; t++) s += part[t];
     return s;
 }
 
 static double row_squared_deviation_parallel(const float *x, int64_t n, double mean) {
-    double s = 0;
-#pragma omp parallel reduction(+ : s)
-    {
-        int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        s += row_squared_deviation(x + n * t / nt, n * (t + 1) / nt - n * t / nt, mean);
-    }
+    double part[ROW_PARTS], s = 0;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int t = 0; t < ROW_PARTS; t++)
+        part[t] = row_squared_deviation(x + n * t / ROW_PARTS, n * (t + 1) / ROW_PARTS - n * t / ROW_PARTS, mean);
+    for (int t = 0; t < ROW_PARTS; t++) s += part[t];
     return s;
 }
 
 static float row_extreme_parallel(const float *x, int64_t n, int is_max) {
-    float part[64];
-    int parts = 1;
-#pragma omp parallel
-    {
-        int t = omp_get_thread_num(), nt = omp_get_num_threads() < 64 ? omp_get_num_threads() : 64;
-#pragma omp single
-        parts = nt;
-        if (t < nt) part[t] = row_extreme(x + n * t / nt, n * (t + 1) / nt - n * t / nt, is_max);
-    }
-    return row_extreme(part, parts, is_max);
+    float part[ROW_PARTS];
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int t = 0; t < ROW_PARTS; t++) part[t] = row_extreme(x + n * t / ROW_PARTS, n * (t + 1) / ROW_PARTS - n * t / ROW_PARTS, is_max);
+    return row_extreme(part, ROW_PARTS, is_max);
 }
 
 static float row_result(int op, const float *x, int64_t n, double correction, int parallel) {

@@ -277,6 +277,33 @@ class CpuNnParityTest {
         }
     }
 
+    /** Runs {@code op} (writing {@code out} on the cpu backend) repeatedly and requires the same bits every time. */
+    private static void assertRepeatable(String what, Pair out, Runnable op) {
+        op.run();
+        double[] first = BothBackends.values(out.cpu());
+        for (int run = 0; run < 5; run++) {
+            op.run();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(first, BothBackends.values(out.cpu()), what + " run " + run);
+        }
+    }
+
+    @Test void parallelSumsGiveTheSameBitsEveryRun() {
+        var g = new Conv2dGeometry(64, 8, 10, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1);
+        Pair x = both.normal(g.n(), g.c(), g.h(), g.w()), dy = both.normal(g.n(), g.k(), g.outH(), g.outW());
+        Pair dw = both.output(g.k(), g.c(), g.kh(), g.kw());
+        assertRepeatable("conv2dBackwardWeight", dw, () -> both.cpu.conv2dBackwardWeight(dy.cpu(), x.cpu(), dw.cpu(), g));
+
+        Pair row = both.normal(1, 500_000), sum = both.output(1, 1);
+        for (var op : ai.lethe.backend.ReduceOp.values())
+            assertRepeatable("reduce " + op, sum, () -> both.cpu.reduce(op, row.cpu(), sum.cpu(), 1));
+
+        Pair lx = both.normal(4000, 64), ldy = both.normal(4000, 64), lw = both.normal(64);
+        Pair mean = both.output(4000), inv = both.output(4000), lout = both.output(4000, 64), ldw = both.output(64);
+        both.cpu.layerNorm(lx.cpu(), lw.cpu(), null, lout.cpu(), mean.cpu(), inv.cpu(), 1e-5);
+        assertRepeatable("layerNormBackward dweight", ldw, () -> both.cpu.layerNormBackward(ldy.cpu(), lx.cpu(), lw.cpu(),
+                mean.cpu(), inv.cpu(), null, ldw.cpu(), null));
+    }
+
     @Test void nnKernelsRejectFloat64() {
         Pair x = both.output(DType.FLOAT64, 2, 3, 4), out = both.output(DType.FLOAT64, 2, 3, 4);
         var e = assertThrows(IllegalArgumentException.class, () -> both.cpu.softmax(x.cpu(), out.cpu(), false));
