@@ -1,5 +1,6 @@
 // conv.c — 2-D convolution (NCHW input, KCRS weight) forward and its two gradients as im2col + sgemm, on a
-// chunk of S samples at a time so that the chunk's column matrix stays in the core's L2 cache:
+// chunk of S samples at a time so that the chunk's column matrix stays in the core's L2 cache (stride-1 3x3
+// convolutions of a batch go to winograd.c instead, forward and input gradient):
 //   forward        out [K, S*P]    = w [K, CKK] @ col [CKK, S*P]           (+ bias), scattered to NCHW
 //   input grad     stride 1: a forward convolution of dy with the flipped, channel-swapped kernel;
 //                  otherwise dcol [CKK, P] = w^T @ dy_n [K, P], dx_n = col2im(dcol)
@@ -12,6 +13,7 @@
 // least one sample per thread run chunks in parallel (single-threaded sgemm each); smaller batches run
 // samples in turn with every step parallelised.
 #include "common.h"
+#include "conv.h"
 
 #include <omp.h>
 #include <string.h>
@@ -20,13 +22,6 @@
 #define COL_BUDGET (512 * 1024)
 // Columns (S*P) beyond which a wider chunk no longer speeds up the product.
 #define TARGET_COLUMNS 256
-
-// Per-thread workspaces (thread_workspace slots).
-enum { WS_COL, WS_PARTIAL, WS_FLIPPED, WS_PLANE, WS_CHUNK };
-
-typedef struct {
-    int64_t n, c, h, w, k, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
-} conv_geom;
 
 // geom = { N, C, H, W, K, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW } (validated in Java).
 static conv_geom geometry(const int64_t *geom) {
@@ -220,6 +215,7 @@ static void forward_chunk(const conv_geom *g, const float *x, const float *w, co
 
 // out [N, K, OH, OW] = conv(x, w) + bias (bias may be NULL).
 static int conv_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *out) {
+    if (winograd_applies(g)) return winograd_forward(g, x, w, bias, out);
     const int64_t p = g->oh * g->ow, ckk = ckk_of(g), x_size = g->c * g->h * g->w, out_size = g->k * p;
     int failed = 0;
     if (!chunks_in_parallel(g)) {
@@ -382,12 +378,15 @@ LETHE_EXPORT int lethe_conv2d_backward_weight(const int64_t *geom, const float *
         }
     }
     if (failed) return LETHE_ERR_NOMEM;
-#pragma omp parallel for schedule(static) if (dw_size * groups >= GRAIN_MEMORY)
+    // partial[0] += the other groups, in group order (contiguous, vectorised), then dw = partial[0]^T
+    for (int64_t t = 1; t < groups; t++) {
+        float *restrict into = partial;
+        const float *restrict from = partial + t * dw_size;
+#pragma omp parallel for simd schedule(static) if (dw_size >= GRAIN_MEMORY)
+        for (int64_t i = 0; i < dw_size; i++) into[i] += from[i];
+    }
+#pragma omp parallel for schedule(static) if (dw_size >= GRAIN_MEMORY)
     for (int64_t k = 0; k < g.k; k++)
-        for (int64_t q = 0; q < ckk; q++) {
-            float s = 0;
-            for (int64_t t = 0; t < groups; t++) s += partial[t * dw_size + q * g.k + k];
-            dw[k * ckk + q] = s;
-        }
+        for (int64_t q = 0; q < ckk; q++) dw[k * ckk + q] = partial[q * g.k + k];
     return LETHE_OK;
 }
