@@ -1,6 +1,7 @@
 // conv.c — 2-D convolution (NCHW input, KCRS weight) forward and its two gradients as im2col + sgemm, on a
 // chunk of S samples at a time so that the chunk's column matrix stays in the core's L2 cache (stride-1 3x3
-// convolutions of a batch go to winograd.c instead, forward and input gradient):
+// convolutions of a batch go to winograd.c instead: forward and input gradient, and the weight gradient of
+// planes of 14x14 and more):
 //   forward        out [K, S*P]    = w [K, CKK] @ col [CKK, S*P]           (+ bias), scattered to NCHW
 //   input grad     stride 1: a forward convolution of dy with the flipped, channel-swapped kernel;
 //                  otherwise dcol [CKK, P] = w^T @ dy_n [K, P], dx_n = col2im(dcol)
@@ -344,6 +345,7 @@ static void weight_grad_chunk(const conv_geom *g, const float *dy, const float *
 // give the same bits run after run.
 LETHE_EXPORT int lethe_conv2d_backward_weight(const int64_t *geom, const float *dy, const float *x, float *dw) {
     const conv_geom g = geometry(geom);
+    if (winograd_weight_grad_applies(&g)) return winograd_weight_grad(&g, dy, x, dw);
     const int64_t p = g.oh * g.ow, ckk = ckk_of(&g), dw_size = g.k * ckk;
     const int parallel = chunks_in_parallel(&g);
     const int64_t samples = parallel ? samples_per_chunk(&g) : 1, chunks = (g.n + samples - 1) / samples;

@@ -19,4 +19,10 @@ int winograd_applies(const conv_geom *g);
 // out [N, K, OH, OW] = conv(x, w) + bias (bias may be NULL) by Winograd's F(2x2, 3x3); a LETHE_* status.
 int winograd_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *out);
 
+// Whether winograd_weight_grad computes this weight gradient: winograd_applies, and planes of enough tiles.
+int winograd_weight_grad_applies(const conv_geom *g);
+
+// dw [K, C, 3, 3] = gradient of the convolution with respect to its weight, by F(3x3, 2x2); a LETHE_* status.
+int winograd_weight_grad(const conv_geom *g, const float *dy, const float *x, float *dw);
+
 #endif

@@ -288,10 +288,12 @@ class CpuNnParityTest {
     }
 
     @Test void parallelSumsGiveTheSameBitsEveryRun() {
-        var g = new Conv2dGeometry(64, 8, 10, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1);
-        Pair x = both.normal(g.n(), g.c(), g.h(), g.w()), dy = both.normal(g.n(), g.k(), g.outH(), g.outW());
-        Pair dw = both.output(g.k(), g.c(), g.kh(), g.kw());
-        assertRepeatable("conv2dBackwardWeight", dw, () -> both.cpu.conv2dBackwardWeight(dy.cpu(), x.cpu(), dw.cpu(), g));
+        for (int size : new int[] {10, 15}) {   // im2col and Winograd weight gradients
+            var g = new Conv2dGeometry(64, 8, size, size, 12, 3, 3, 1, 1, 1, 1, 1, 1);
+            Pair x = both.normal(g.n(), g.c(), g.h(), g.w()), dy = both.normal(g.n(), g.k(), g.outH(), g.outW());
+            Pair dw = both.output(g.k(), g.c(), g.kh(), g.kw());
+            assertRepeatable("conv2dBackwardWeight " + size, dw, () -> both.cpu.conv2dBackwardWeight(dy.cpu(), x.cpu(), dw.cpu(), g));
+        }
 
         Pair row = both.normal(1, 500_000), sum = both.output(1, 1);
         for (var op : ai.lethe.backend.ReduceOp.values())
