@@ -5,7 +5,7 @@
 //   forward        out [K, S*P]    = w [K, CKK] @ col [CKK, S*P]           (+ bias), scattered to NCHW
 //   input grad     stride 1: a forward convolution of dy with the flipped, channel-swapped kernel;
 //                  otherwise dcol [CKK, P] = w^T @ dy_n [K, P], dx_n = col2im(dcol)
-//   weight grad    dw^T [CKK, K]  += col [CKK, S*P] @ dy_chunk^T           (per-thread partial sums)
+//   weight grad    dw^T [CKK, K]  += col [CKK, S*P] @ dy_chunk^T           (partial sums per fixed group)
 // with P = OH*OW and CKK = C*kh*kw. Large planes use S = 1 and write their output in place; small planes
 // (7x7, 4x4) batch samples, so that OpenBLAS packs the weights once per chunk rather than once per sample
 // and multiplies wider matrices. Column rows of wide stride-1 "same" convolutions are one contiguous copy
@@ -333,9 +333,6 @@ static void weight_grad_chunk(const conv_geom *g, const float *dy, const float *
     }
     sgemm_serial(0, 1, ckk, g->k, ld, 1.0f, col, ld, dyc, ld, 1.0f, partial, g->k);
 }
-
-// Bytes the per-group partial sums of the weight gradient may take beyond one per thread.
-#define PARTIAL_BUDGET (32 * 1024 * 1024)
 
 // dw [K, C, kh, kw] = gradient of conv2d with respect to its weight, from dy [N, K, OH, OW] and x. Summed
 // transposed, dw^T [CKK, K] += col @ dy^T (the faster orientation for few output channels). The chunks are

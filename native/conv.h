@@ -9,6 +9,9 @@ typedef struct {
     int64_t n, c, h, w, k, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
 } conv_geom;
 
+// Bytes the partial sums of a weight gradient (one per fixed group of chunks) may take beyond one per thread.
+#define PARTIAL_BUDGET (32 * 1024 * 1024)
+
 // Per-thread workspaces of the convolutions (thread_workspace slots).
 enum { WS_COL, WS_PARTIAL, WS_FLIPPED, WS_PLANE, WS_CHUNK, WS_WINOGRAD_WEIGHTS, WS_WINOGRAD_INPUT, WS_WINOGRAD_PRODUCT };
 

@@ -187,9 +187,6 @@ int winograd_forward(const conv_geom *g, const float *x, const float *w, const f
 
 // ---- weight gradient: F(3x3, 2x2), dw = G^T [ sum over tiles (A dy A^T) .* (B^T d B) ] G ---------------------
 
-// Bytes the per-group transformed weight-gradient sums may take beyond one per thread.
-#define PARTIAL_BUDGET (32 * 1024 * 1024)
-
 // D[xi][k][t0 + ty*TW + tx] = A dy A^T (4x4) of each 2x2 tile of one dy plane [OH, OW] (0 beyond its edge).
 static void transform_gradient(const conv_geom *g, const float *plane, float *d, int64_t k, int64_t t0, int64_t dld,
                                int64_t th, int64_t tw, float *scratch) {
