@@ -97,28 +97,44 @@ static void im2col_row_flat(const conv_geom *g, const float *plane, float *row, 
     }
 }
 
+// Floats of an im2col scratch buffer: the padded plane, then (as int32) the offsets of tap_offsets.
+static int64_t im2col_scratch(const conv_geom *g) {
+    return (g->h + 2 * g->ph) * (g->w + 2 * g->pw) + g->kh * g->kw * g->oh * g->ow;
+}
+
+// offsets [kh*kw, P]: where in the padded plane each kernel tap reads for each output position.
+static void tap_offsets(const conv_geom *g, int32_t *offsets) {
+    const int64_t pw = g->w + 2 * g->pw, p = g->oh * g->ow;
+    for (int64_t i = 0; i < g->kh; i++)
+        for (int64_t j = 0; j < g->kw; j++)
+            for (int64_t oy = 0; oy < g->oh; oy++)
+                for (int64_t ox = 0; ox < g->ow; ox++)
+                    offsets[(i * g->kw + j) * p + oy * g->ow + ox] =
+                            (int32_t) ((oy * g->sh + i * g->dh) * pw + ox * g->sw + j * g->dw);
+}
+
 // col rows of channels [c0, c1) for one sample x [C, H, W]: col[(c kh + i) kw + j][oy OW + ox] at row stride
-// ld = x at (oy sh + i dh - ph, ox sw + j dw - pw), 0 in the padding. pad: a plane-sized scratch buffer.
-static void im2col(const conv_geom *g, const float *x, float *col, int64_t ld, float *pad, int64_t c0, int64_t c1) {
-    const int64_t pw = g->w + 2 * g->pw;
+// ld = x at (oy sh + i dh - ph, ox sw + j dw - pw), 0 in the padding. scratch: im2col_scratch floats. Rows
+// not copied flat are gathered from the padded plane through per-tap offsets: one loop of P per tap, where
+// row-by-row copies of short rows (7x7, 4x4 planes) cost more in loop overhead than in data.
+static void im2col(const conv_geom *g, const float *x, float *col, int64_t ld, float *scratch, int64_t c0, int64_t c1) {
+    const int64_t p = g->oh * g->ow, taps = g->kh * g->kw;
+    const int flat = flat_copy_im2col(g);
+    int32_t *offsets = (int32_t *) (scratch + (g->h + 2 * g->ph) * (g->w + 2 * g->pw));
+    if (!flat) tap_offsets(g, offsets);
     for (int64_t c = c0; c < c1; c++) {
-        if (flat_copy_im2col(g)) {
+        if (flat) {
             for (int64_t i = 0; i < g->kh; i++)
                 for (int64_t j = 0; j < g->kw; j++)
                     im2col_row_flat(g, x + c * g->h * g->w, col + ((c * g->kh + i) * g->kw + j) * ld, i, j);
             continue;
         }
-        const float *src = padded_plane(g, x + c * g->h * g->w, pad);
-        for (int64_t i = 0; i < g->kh; i++)
-            for (int64_t j = 0; j < g->kw; j++) {
-                float *row = col + ((c * g->kh + i) * g->kw + j) * ld;
-                for (int64_t oy = 0; oy < g->oh; oy++) {
-                    const float *restrict s = src + (oy * g->sh + i * g->dh) * pw + j * g->dw;
-                    float *restrict d = row + oy * g->ow;
-                    if (g->sw == 1) for (int64_t ox = 0; ox < g->ow; ox++) d[ox] = s[ox];
-                    else for (int64_t ox = 0; ox < g->ow; ox++) d[ox] = s[ox * g->sw];
-                }
-            }
+        const float *src = padded_plane(g, x + c * g->h * g->w, scratch);
+        for (int64_t t = 0; t < taps; t++) {
+            float *restrict row = col + (c * taps + t) * ld;
+            const int32_t *restrict at = offsets + t * p;
+            for (int64_t q = 0; q < p; q++) row[q] = src[at[q]];
+        }
     }
 }
 
@@ -166,7 +182,7 @@ typedef struct { float *col, *pad, *chunk; } chunk_space;
 static int chunk_workspaces(const conv_geom *g, int64_t samples, int64_t chunk_floats, chunk_space *ws) {
     const int64_t p = g->oh * g->ow;
     ws->col = thread_workspace(WS_COL, (size_t) (ckk_of(g) * samples * p) * sizeof(float));
-    ws->pad = thread_workspace(WS_PLANE, (size_t) ((g->h + 2 * g->ph) * (g->w + 2 * g->pw)) * sizeof(float));
+    ws->pad = thread_workspace(WS_PLANE, (size_t) im2col_scratch(g) * sizeof(float));
     ws->chunk = chunk_floats ? thread_workspace(WS_CHUNK, (size_t) chunk_floats * sizeof(float)) : NULL;
     return ws->col && ws->pad && (ws->chunk || !chunk_floats);
 }
@@ -175,10 +191,10 @@ static int chunk_workspaces(const conv_geom *g, int64_t samples, int64_t chunk_f
 // too small to give every thread a sample. Returns x_n itself for a pointwise convolution.
 static const float *sample_columns_parallel(const conv_geom *g, const float *x_n, float *col, int *failed) {
     if (is_pointwise(g)) return x_n;
-    const size_t pad_bytes = (size_t) ((g->h + 2 * g->ph) * (g->w + 2 * g->pw)) * sizeof(float);
+    const size_t scratch_bytes = (size_t) im2col_scratch(g) * sizeof(float);
 #pragma omp parallel for schedule(dynamic, 1) if (ckk_of(g) * g->oh * g->ow >= GRAIN_MEMORY && g->c > 1)
     for (int64_t c = 0; c < g->c; c++) {
-        float *pad = thread_workspace(WS_PLANE, pad_bytes);
+        float *pad = thread_workspace(WS_PLANE, scratch_bytes);
         if (pad) im2col(g, x_n, col, g->oh * g->ow, pad, c, c + 1);
         else *failed = 1;
     }
