@@ -1,0 +1,201 @@
+// The native CPU backend: kernels in liblethe_cpu.so (native/, built by the Maven build; OpenMP + OpenBLAS)
+// called through FFM, storage in its own off-heap host memory. float32 compute; int64 where the SPI allows
+// it; float64 only for copy/fill (every other float64 use is rejected: it belongs to the ref backend).
+// Unavailable, with a reason, when the library was not built, cannot be loaded, or the CPU lacks AVX2/FMA.
+package ai.lethe.backend.cpu;
+
+import ai.lethe.backend.AdamParams;
+import ai.lethe.backend.ArgReduceOp;
+import ai.lethe.backend.Availability;
+import ai.lethe.backend.Backend;
+import ai.lethe.backend.BinaryOp;
+import ai.lethe.backend.Conv2dGeometry;
+import ai.lethe.backend.HostMemory;
+import ai.lethe.backend.HostStorage;
+import ai.lethe.backend.MemoryStats;
+import ai.lethe.backend.Pool2dGeometry;
+import ai.lethe.backend.RandomKind;
+import ai.lethe.backend.ReduceOp;
+import ai.lethe.backend.SgdParams;
+import ai.lethe.backend.Storage;
+import ai.lethe.backend.UnaryOp;
+import ai.lethe.backend.View;
+import ai.lethe.tensor.Device;
+import java.lang.foreign.MemorySegment;
+
+public final class CpuBackend implements Backend {
+    private final HostMemory memory = new HostMemory(Device.CPU);
+    private final ClassLoader loader;
+    private final String resourceDir;
+
+    /** The loaded kernels, set once by the first availability check that succeeds. */
+    private volatile Kernels kernels;
+    private volatile Availability availability;
+
+    private record Kernels(CpuMath math, CpuLinalg linalg, CpuIndex index, CpuNn nn) {}
+
+    public CpuBackend() { this(CpuBackend.class.getClassLoader(), CpuLibrary.DEFAULT_RESOURCE_DIR); }
+
+    /** A backend loading its library from {@code resourceDir} of {@code loader} (tests point it elsewhere). */
+    CpuBackend(ClassLoader loader, String resourceDir) {
+        this.loader = loader;
+        this.resourceDir = resourceDir;
+    }
+
+    @Override public String name() { return "cpu"; }
+
+    @Override public int priority() { return 200; }
+
+    @Override public Device device() { return Device.CPU; }
+
+    @Override public Availability availability() {
+        Availability a = availability;
+        if (a == null) {
+            synchronized (this) {
+                if (availability == null) availability = load();
+                a = availability;
+            }
+        }
+        return a;
+    }
+
+    private Availability load() {
+        return switch (CpuLibrary.load(loader, resourceDir)) {
+            case CpuLibrary.Loaded(NativeCpu lib, var path) -> {
+                CpuMath math = new CpuMath(lib, memory);
+                kernels = new Kernels(math, new CpuLinalg(lib, math), new CpuIndex(lib, math), new CpuNn(lib));
+                yield Availability.yes("native kernels (OpenMP, OpenBLAS) from " + path);
+            }
+            case CpuLibrary.Unavailable(String reason) -> Availability.no(reason);
+        };
+    }
+
+    /** The kernels, or an IllegalStateException with the reason the backend is unavailable. */
+    private Kernels kernels() {
+        Kernels k = kernels;
+        if (k != null) return k;
+        Availability a = availability();
+        if (!a.available()) throw new IllegalStateException("the cpu backend is not available: " + a.reason());
+        return kernels;
+    }
+
+    private CpuMath math() { return kernels().math(); }
+
+    // ---- memory -------------------------------------------------------------------------------------------
+
+    @Override public Storage allocate(long bytes) { return memory.allocate(bytes); }
+
+    @Override public MemoryStats memoryStats() { return memory.stats(); }
+
+    /** Sets the peak-bytes counter of {@link #memoryStats()} to the bytes in use now (Backend.resetPeakBytes on main). */
+    public void resetPeakBytes() { memory.resetPeak(); }
+
+    @Override public void write(MemorySegment src, View dst) {
+        long bytes = dst.numel() * dst.dtype().byteSize();
+        MemorySegment.copy(src, 0, ((HostStorage) dst.storage()).segment(), dst.byteOffset(), bytes);
+    }
+
+    @Override public void read(View src, MemorySegment dst) {
+        long bytes = src.numel() * src.dtype().byteSize();
+        MemorySegment.copy(((HostStorage) src.storage()).segment(), src.byteOffset(), dst, 0, bytes);
+    }
+
+    @Override public void copy(View src, View dst) { math().copy(src, dst); }
+
+    @Override public void fill(View dst, double value) { math().fill(dst, value); }
+
+    @Override public void random(RandomKind kind, View dst, long seed, long counter, double a, double b) {
+        math().random(kind, dst, seed, counter, a, b);
+    }
+
+    // ---- math ---------------------------------------------------------------------------------------------
+
+    @Override public void unary(UnaryOp op, View x, View out, double p0, double p1) { math().unary(op, x, out, p0, p1); }
+
+    @Override public void binary(BinaryOp op, View a, View b, View out, double p0, double p1) {
+        math().binary(op, a, b, out, p0, p1);
+    }
+
+    @Override public void where(View cond, View a, View b, View out) { math().where(cond, a, b, out); }
+
+    @Override public void reduce(ReduceOp op, View x, View out, double p0) { math().reduce(op, x, out, p0); }
+
+    @Override public void argReduce(ArgReduceOp op, View x, int axis, View out) { math().argReduce(op, x, axis, out); }
+
+    @Override public void matmul(View a, View b, View out, double alpha, double beta) {
+        kernels().linalg().matmul(a, b, out, alpha, beta);
+    }
+
+    // ---- indexing -----------------------------------------------------------------------------------------
+
+    @Override public void indexSelect(View x, int axis, View index, View out) { kernels().index().indexSelect(x, axis, index, out); }
+
+    @Override public void indexAdd(View src, int axis, View index, View out) { kernels().index().indexAdd(src, axis, index, out); }
+
+    @Override public void gather(View x, int axis, View index, View out) { kernels().index().gather(x, axis, index, out); }
+
+    @Override public void scatterAdd(View src, int axis, View index, View out) { kernels().index().scatterAdd(src, axis, index, out); }
+
+    // ---- neural network -----------------------------------------------------------------------------------
+
+    @Override public void conv2d(View x, View w, View bias, View out, Conv2dGeometry g) { kernels().linalg().conv2d(x, w, bias, out, g); }
+
+    @Override public void conv2dBackwardInput(View dy, View w, View dx, Conv2dGeometry g) {
+        kernels().linalg().conv2dBackwardInput(dy, w, dx, g);
+    }
+
+    @Override public void conv2dBackwardWeight(View dy, View x, View dw, Conv2dGeometry g) {
+        kernels().linalg().conv2dBackwardWeight(dy, x, dw, g);
+    }
+
+    @Override public void batchNormTrain(View x, View weight, View bias, View runningMean, View runningVar, View out,
+                                         View saveMean, View saveInvStd, double momentum, double eps) {
+        kernels().nn().batchNormTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd, momentum, eps);
+    }
+
+    @Override public void batchNormEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps) {
+        kernels().nn().batchNormEval(x, weight, bias, runningMean, runningVar, out, eps);
+    }
+
+    @Override public void batchNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx,
+                                            View dweight, View dbias) {
+        kernels().nn().batchNormBackward(dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
+    }
+
+    @Override public void layerNorm(View x, View weight, View bias, View out, View saveMean, View saveInvStd, double eps) {
+        kernels().nn().layerNorm(x, weight, bias, out, saveMean, saveInvStd, eps);
+    }
+
+    @Override public void layerNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx,
+                                            View dweight, View dbias) {
+        kernels().nn().layerNormBackward(dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
+    }
+
+    @Override public void softmax(View x, View out, boolean log) { kernels().nn().softmax(x, out, log); }
+
+    @Override public void softmaxBackward(View y, View dy, View dx, boolean log) { kernels().nn().softmaxBackward(y, dy, dx, log); }
+
+    @Override public void maxPool2d(View x, View out, View indices, Pool2dGeometry g) { kernels().nn().maxPool2d(x, out, indices, g); }
+
+    @Override public void maxPool2dBackward(View dy, View indices, View dx, Pool2dGeometry g) {
+        kernels().nn().maxPool2dBackward(dy, indices, dx, g);
+    }
+
+    @Override public void avgPool2d(View x, View out, Pool2dGeometry g) { kernels().nn().avgPool2d(x, out, g); }
+
+    @Override public void avgPool2dBackward(View dy, View dx, Pool2dGeometry g) { kernels().nn().avgPool2dBackward(dy, dx, g); }
+
+    @Override public void adaptiveAvgPool2d(View x, View out) { kernels().nn().adaptiveAvgPool2d(x, out); }
+
+    @Override public void adaptiveAvgPool2dBackward(View dy, View dx) { kernels().nn().adaptiveAvgPool2dBackward(dy, dx); }
+
+    // ---- optimizers ---------------------------------------------------------------------------------------
+
+    @Override public void sgdStep(View param, View grad, View momentumBuffer, SgdParams p) {
+        kernels().nn().sgdStep(param, grad, momentumBuffer, p);
+    }
+
+    @Override public void adamStep(View param, View grad, View expAvg, View expAvgSq, AdamParams p) {
+        kernels().nn().adamStep(param, grad, expAvg, expAvgSq, p);
+    }
+}

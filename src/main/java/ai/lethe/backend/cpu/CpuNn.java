@@ -1,0 +1,147 @@
+// The cpu backend's neural-network and optimizer kernels on the Java side: dtype and density checks, then
+// one native call each (native/norm.c, softmax.c, pool.c, optim.c). Optional views pass as NULL.
+package ai.lethe.backend.cpu;
+
+import static ai.lethe.backend.cpu.CpuViews.address;
+import static ai.lethe.backend.cpu.CpuViews.addressOrNull;
+import static ai.lethe.backend.cpu.CpuViews.requireContiguous;
+import static ai.lethe.backend.cpu.CpuViews.requireDType;
+import static ai.lethe.backend.cpu.CpuViews.requireFloat32;
+
+import ai.lethe.backend.AdamParams;
+import ai.lethe.backend.Pool2dGeometry;
+import ai.lethe.backend.SgdParams;
+import ai.lethe.backend.View;
+import ai.lethe.tensor.DType;
+import java.lang.foreign.MemorySegment;
+
+final class CpuNn {
+    private final NativeCpu lib;
+
+    CpuNn(NativeCpu lib) { this.lib = lib; }
+
+    private static void requireDenseFloat32(String op, View... views) {
+        requireFloat32(op, views);
+        requireContiguous(op, views);
+    }
+
+    // ---- batch norm over x [N, C, S] -----------------------------------------------------------------------
+
+    void batchNormTrain(View x, View weight, View bias, View runningMean, View runningVar, View out, View saveMean,
+                        View saveInvStd, double momentum, double eps) {
+        requireDenseFloat32("batchNormTrain", x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd);
+        lib.batchNormTrain(x.dim(0), x.dim(1), x.dim(2), address(x), addressOrNull(weight), addressOrNull(bias),
+                addressOrNull(runningMean), addressOrNull(runningVar), address(out), addressOrNull(saveMean),
+                addressOrNull(saveInvStd), momentum, eps);
+    }
+
+    void batchNormEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps) {
+        requireDenseFloat32("batchNormEval", x, weight, bias, runningMean, runningVar, out);
+        lib.batchNormEval(x.dim(0), x.dim(1), x.dim(2), address(x), addressOrNull(weight), addressOrNull(bias),
+                address(runningMean), address(runningVar), address(out), eps);
+    }
+
+    void batchNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx, View dweight,
+                           View dbias) {
+        requireDenseFloat32("batchNormBackward", dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
+        lib.batchNormBackward(x.dim(0), x.dim(1), x.dim(2), address(dy), address(x), addressOrNull(weight),
+                address(saveMean), address(saveInvStd), addressOrNull(dx), addressOrNull(dweight), addressOrNull(dbias));
+    }
+
+    // ---- layer norm over the last dimension of x [M, D] ------------------------------------------------------
+
+    void layerNorm(View x, View weight, View bias, View out, View saveMean, View saveInvStd, double eps) {
+        requireDenseFloat32("layerNorm", x, weight, bias, out, saveMean, saveInvStd);
+        lib.layerNorm(x.dim(0), x.dim(1), address(x), addressOrNull(weight), addressOrNull(bias), address(out),
+                addressOrNull(saveMean), addressOrNull(saveInvStd), eps);
+    }
+
+    void layerNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx, View dweight,
+                           View dbias) {
+        requireDenseFloat32("layerNormBackward", dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
+        lib.layerNormBackward(x.dim(0), x.dim(1), address(dy), address(x), addressOrNull(weight), address(saveMean),
+                address(saveInvStd), addressOrNull(dx), addressOrNull(dweight), addressOrNull(dbias));
+    }
+
+    // ---- softmax over the middle dimension of [outer, D, inner] ---------------------------------------------
+
+    void softmax(View x, View out, boolean log) {
+        requireDenseFloat32("softmax", x, out);
+        if (x.numel() == 0) return;
+        lib.softmax(x.dim(0), x.dim(1), x.dim(2), address(x), address(out), log);
+    }
+
+    void softmaxBackward(View y, View dy, View dx, boolean log) {
+        requireDenseFloat32("softmaxBackward", y, dy, dx);
+        if (y.numel() == 0) return;
+        lib.softmaxBackward(y.dim(0), y.dim(1), y.dim(2), address(y), address(dy), address(dx), log);
+    }
+
+    // ---- pooling ---------------------------------------------------------------------------------------------
+
+    private static MemorySegment geometry(Pool2dGeometry g) {
+        return NativeCpu.longs(NativeCpu.LAYOUT_A, g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(), g.strideH(), g.strideW(),
+                g.padH(), g.padW(), g.outH(), g.outW(), g.countIncludePad() ? 1 : 0);
+    }
+
+    void maxPool2d(View x, View out, View indices, Pool2dGeometry g) {
+        requireDenseFloat32("maxPool2d", x, out);
+        requireDType("maxPool2d", indices, DType.INT64);
+        requireContiguous("maxPool2d", indices);
+        if (out.numel() == 0) return;
+        lib.maxPool2d(geometry(g), address(x), address(out), address(indices));
+    }
+
+    void maxPool2dBackward(View dy, View indices, View dx, Pool2dGeometry g) {
+        requireDenseFloat32("maxPool2dBackward", dy, dx);
+        requireDType("maxPool2dBackward", indices, DType.INT64);
+        requireContiguous("maxPool2dBackward", indices);
+        if (dx.numel() == 0) return;
+        if (lib.maxPool2dBackward(geometry(g), address(dy), address(indices), address(dx)) == NativeCpu.ERR_INDEX)
+            throw new IndexOutOfBoundsException("maxPool2dBackward: index " + NativeCpu.info(0)
+                    + " is out of range for a plane of " + NativeCpu.info(3) + " elements");
+    }
+
+    void avgPool2d(View x, View out, Pool2dGeometry g) {
+        requireDenseFloat32("avgPool2d", x, out);
+        if (out.numel() == 0) return;
+        lib.avgPool2d(geometry(g), address(x), address(out));
+    }
+
+    void avgPool2dBackward(View dy, View dx, Pool2dGeometry g) {
+        requireDenseFloat32("avgPool2dBackward", dy, dx);
+        if (dx.numel() == 0) return;
+        lib.avgPool2dBackward(geometry(g), address(dy), address(dx));
+    }
+
+    void adaptiveAvgPool2d(View x, View out) {
+        requireDenseFloat32("adaptiveAvgPool2d", x, out);
+        if (out.numel() == 0) return;
+        lib.adaptiveAvgPool2d(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), out.dim(2), out.dim(3), address(x), address(out));
+    }
+
+    void adaptiveAvgPool2dBackward(View dy, View dx) {
+        requireDenseFloat32("adaptiveAvgPool2dBackward", dy, dx);
+        if (dx.numel() == 0) return;
+        lib.adaptiveAvgPool2dBackward(dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3), dy.dim(2), dy.dim(3), address(dy),
+                address(dx));
+    }
+
+    // ---- optimizers ------------------------------------------------------------------------------------------
+
+    void sgdStep(View param, View grad, View momentumBuffer, SgdParams p) {
+        requireDenseFloat32("sgdStep", param, grad, momentumBuffer);
+        if (p.momentum() != 0 && momentumBuffer == null)
+            throw new IllegalArgumentException("sgdStep: momentum " + p.momentum() + " needs a momentum buffer");
+        if (param.numel() == 0) return;
+        lib.sgdStep(param.numel(), address(param), address(grad), addressOrNull(momentumBuffer), p.lr(), p.momentum(),
+                p.dampening(), p.weightDecay(), p.nesterov(), p.maximize(), p.firstStep());
+    }
+
+    void adamStep(View param, View grad, View expAvg, View expAvgSq, AdamParams p) {
+        requireDenseFloat32("adamStep", param, grad, expAvg, expAvgSq);
+        if (param.numel() == 0) return;
+        lib.adamStep(param.numel(), address(param), address(grad), address(expAvg), address(expAvgSq), p.lr(),
+                p.beta1(), p.beta2(), p.eps(), p.weightDecay(), p.decoupledWeightDecay(), p.maximize(), p.step());
+    }
+}
