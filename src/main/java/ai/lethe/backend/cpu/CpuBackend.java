@@ -87,8 +87,7 @@ public final class CpuBackend implements Backend {
 
     @Override public MemoryStats memoryStats() { return memory.stats(); }
 
-    /** Sets the peak-bytes counter of {@link #memoryStats()} to the bytes in use now (Backend.resetPeakBytes on main). */
-    public void resetPeakBytes() { memory.resetPeak(); }
+    @Override public void resetPeakBytes() { memory.resetPeak(); }
 
     @Override public void write(MemorySegment src, View dst) {
         long bytes = dst.numel() * dst.dtype().byteSize();
