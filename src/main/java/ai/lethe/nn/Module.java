@@ -161,6 +161,15 @@ public abstract class Module implements AutoCloseable {
 
     public final List<Module> children() { return List.copyOf(namedChildren().values()); }
 
+    /** The i-th child (negative counts from the end), for the list-like containers. */
+    protected final Module childAt(int i) {
+        var list = children();
+        int j = i < 0 ? i + list.size() : i;
+        if (j < 0 || j >= list.size())
+            throw new IndexOutOfBoundsException(reprName() + ": index " + i + " out of range for " + list.size() + " modules");
+        return list.get(j);
+    }
+
     /** This module ("") and every descendant, pre-order, each once (torch's named_modules). */
     public final Map<String, Module> namedModules() {
         checkOpen("namedModules");

@@ -24,12 +24,7 @@ public class ModuleList extends Module implements Iterable<Module> {
     public int size() { return namedChildren().size(); }
 
     /** The i-th module (negative counts from the end). */
-    public Module get(int i) {
-        var list = children();
-        int j = i < 0 ? i + list.size() : i;
-        if (j < 0 || j >= list.size()) throw new IndexOutOfBoundsException("ModuleList: index " + i + " out of range for " + list.size() + " modules");
-        return list.get(j);
-    }
+    public Module get(int i) { return childAt(i); }
 
     @Override public Iterator<Module> iterator() { return children().iterator(); }
 

@@ -7,24 +7,18 @@ package ai.lethe.backend.cpu;
 import ai.lethe.backend.AdamParams;
 import ai.lethe.backend.ArgReduceOp;
 import ai.lethe.backend.Availability;
-import ai.lethe.backend.Backend;
+import ai.lethe.backend.HostBackend;
 import ai.lethe.backend.BinaryOp;
 import ai.lethe.backend.Conv2dGeometry;
-import ai.lethe.backend.HostMemory;
-import ai.lethe.backend.HostStorage;
-import ai.lethe.backend.MemoryStats;
 import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.RandomKind;
 import ai.lethe.backend.ReduceOp;
 import ai.lethe.backend.SgdParams;
-import ai.lethe.backend.Storage;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
 import ai.lethe.tensor.Device;
-import java.lang.foreign.MemorySegment;
 
-public final class CpuBackend implements Backend {
-    private final HostMemory memory = new HostMemory(Device.CPU);
+public final class CpuBackend extends HostBackend {
     private final ClassLoader loader;
     private final String resourceDir;
 
@@ -38,6 +32,7 @@ public final class CpuBackend implements Backend {
 
     /** A backend loading its library from {@code resourceDir} of {@code loader} (tests point it elsewhere). */
     CpuBackend(ClassLoader loader, String resourceDir) {
+        super(Device.CPU);
         this.loader = loader;
         this.resourceDir = resourceDir;
     }
@@ -62,7 +57,7 @@ public final class CpuBackend implements Backend {
     private Availability load() {
         return switch (CpuLibrary.load(loader, resourceDir)) {
             case CpuLibrary.Loaded(NativeCpu lib, var path) -> {
-                CpuMath math = new CpuMath(lib, memory);
+                CpuMath math = new CpuMath(lib, hostMemory());
                 kernels = new Kernels(math, new CpuLinalg(lib, math), new CpuIndex(lib, math), new CpuNn(lib));
                 yield Availability.yes("native kernels (OpenMP, OpenBLAS) from " + path);
             }
@@ -82,22 +77,6 @@ public final class CpuBackend implements Backend {
     private CpuMath math() { return kernels().math(); }
 
     // ---- memory -------------------------------------------------------------------------------------------
-
-    @Override public Storage allocate(long bytes) { return memory.allocate(bytes); }
-
-    @Override public MemoryStats memoryStats() { return memory.stats(); }
-
-    @Override public void resetPeakBytes() { memory.resetPeak(); }
-
-    @Override public void write(MemorySegment src, View dst) {
-        long bytes = dst.numel() * dst.dtype().byteSize();
-        MemorySegment.copy(src, 0, ((HostStorage) dst.storage()).segment(), dst.byteOffset(), bytes);
-    }
-
-    @Override public void read(View src, MemorySegment dst) {
-        long bytes = src.numel() * src.dtype().byteSize();
-        MemorySegment.copy(((HostStorage) src.storage()).segment(), src.byteOffset(), dst, 0, bytes);
-    }
 
     @Override public void copy(View src, View dst) { math().copy(src, dst); }
 

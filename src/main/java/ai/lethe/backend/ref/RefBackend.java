@@ -6,26 +6,21 @@ package ai.lethe.backend.ref;
 import ai.lethe.backend.AdamParams;
 import ai.lethe.backend.ArgReduceOp;
 import ai.lethe.backend.Availability;
-import ai.lethe.backend.Backend;
+import ai.lethe.backend.HostBackend;
 import ai.lethe.backend.BinaryOp;
 import ai.lethe.backend.Conv2dGeometry;
-import ai.lethe.backend.HostMemory;
-import ai.lethe.backend.HostStorage;
-import ai.lethe.backend.MemoryStats;
 import ai.lethe.backend.Philox;
 import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.RandomKind;
 import ai.lethe.backend.ReduceOp;
 import ai.lethe.backend.SgdParams;
-import ai.lethe.backend.Storage;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
 import ai.lethe.tensor.DType;
 import ai.lethe.tensor.Device;
-import java.lang.foreign.MemorySegment;
 
-public final class RefBackend implements Backend {
-    private final HostMemory memory = new HostMemory(Device.REF);
+public final class RefBackend extends HostBackend {
+    public RefBackend() { super(Device.REF); }
 
     @Override public String name() { return "ref"; }
 
@@ -41,22 +36,6 @@ public final class RefBackend implements Backend {
     }
 
     // ---- memory -------------------------------------------------------------------------------------------
-
-    @Override public Storage allocate(long bytes) { return memory.allocate(bytes); }
-
-    @Override public MemoryStats memoryStats() { return memory.stats(); }
-
-    @Override public void resetPeakBytes() { memory.resetPeak(); }
-
-    @Override public void write(MemorySegment src, View dst) {
-        long bytes = dst.numel() * dst.dtype().byteSize();
-        MemorySegment.copy(src, 0, ((HostStorage) dst.storage()).segment(), dst.byteOffset(), bytes);
-    }
-
-    @Override public void read(View src, MemorySegment dst) {
-        long bytes = src.numel() * src.dtype().byteSize();
-        MemorySegment.copy(((HostStorage) src.storage()).segment(), src.byteOffset(), dst, 0, bytes);
-    }
 
     @Override public void copy(View src, View dst) {
         RefData s = new RefData(src), d = new RefData(dst);

@@ -30,18 +30,23 @@ final class RefLinalg {
         }
     }
 
-    static void conv2d(View x, View w, View bias, View out, Conv2dGeometry g) {
-        RefBackend.requireFloat("conv2d", x);
-        double[] xv = new RefData(x).toDoubles(), wv = new RefData(w).toDoubles();
-        double[] bv = bias == null ? null : new RefData(bias).toDoubles();
+    /** One term of a convolution: output element {@code y} += input element {@code x} · weight element {@code w}. */
+    @FunctionalInterface
+    private interface Tap {
+        void accept(int y, int x, int w);
+    }
+
+    /**
+     * Visits every (output, input, weight) index triple of the convolution, skipping taps that fall into the
+     * zero padding. Forward and both gradients are this one loop nest with different accumulations.
+     */
+    private static void forEachTap(Conv2dGeometry g, Tap tap) {
         long oh = g.outH(), ow = g.outW();
-        double[] o = new double[Math.toIntExact(g.n() * g.k() * oh * ow)];
-        int idx = 0;
         for (long n = 0; n < g.n(); n++)
             for (long k = 0; k < g.k(); k++)
                 for (long y = 0; y < oh; y++)
                     for (long z = 0; z < ow; z++) {
-                        double acc = bv == null ? 0 : bv[(int) k];
+                        int yi = (int) (((n * g.k() + k) * oh + y) * ow + z);
                         for (long c = 0; c < g.c(); c++)
                             for (long i = 0; i < g.kh(); i++) {
                                 long ih = y * g.strideH() - g.padH() + i * g.dilationH();
@@ -49,61 +54,37 @@ final class RefLinalg {
                                 for (long j = 0; j < g.kw(); j++) {
                                     long iw = z * g.strideW() - g.padW() + j * g.dilationW();
                                     if (iw < 0 || iw >= g.w()) continue;
-                                    acc += xv[(int) (((n * g.c() + c) * g.h() + ih) * g.w() + iw)]
-                                            * wv[(int) (((k * g.c() + c) * g.kh() + i) * g.kw() + j)];
+                                    tap.accept(yi, (int) (((n * g.c() + c) * g.h() + ih) * g.w() + iw),
+                                            (int) (((k * g.c() + c) * g.kh() + i) * g.kw() + j));
                                 }
                             }
-                        o[idx++] = acc;
                     }
+    }
+
+    static void conv2d(View x, View w, View bias, View out, Conv2dGeometry g) {
+        RefBackend.requireFloat("conv2d", x);
+        double[] xv = new RefData(x).toDoubles(), wv = new RefData(w).toDoubles();
+        double[] o = new double[Math.toIntExact(out.numel())];
+        if (bias != null) {
+            double[] bv = new RefData(bias).toDoubles();
+            long plane = g.outH() * g.outW();
+            for (int i = 0; i < o.length; i++) o[i] = bv[(int) (i / plane % g.k())];
+        }
+        forEachTap(g, (yi, xi, wi) -> o[yi] += xv[xi] * wv[wi]);
         new RefData(out).fromDoubles(o);
     }
 
     static void conv2dBackwardInput(View dy, View w, View dx, Conv2dGeometry g) {
         double[] dyv = new RefData(dy).toDoubles(), wv = new RefData(w).toDoubles();
-        double[] d = new double[Math.toIntExact(g.n() * g.c() * g.h() * g.w())];
-        long oh = g.outH(), ow = g.outW();
-        for (long n = 0; n < g.n(); n++)
-            for (long k = 0; k < g.k(); k++)
-                for (long y = 0; y < oh; y++)
-                    for (long z = 0; z < ow; z++) {
-                        double gy = dyv[(int) (((n * g.k() + k) * oh + y) * ow + z)];
-                        for (long c = 0; c < g.c(); c++)
-                            for (long i = 0; i < g.kh(); i++) {
-                                long ih = y * g.strideH() - g.padH() + i * g.dilationH();
-                                if (ih < 0 || ih >= g.h()) continue;
-                                for (long j = 0; j < g.kw(); j++) {
-                                    long iw = z * g.strideW() - g.padW() + j * g.dilationW();
-                                    if (iw < 0 || iw >= g.w()) continue;
-                                    d[(int) (((n * g.c() + c) * g.h() + ih) * g.w() + iw)] +=
-                                            gy * wv[(int) (((k * g.c() + c) * g.kh() + i) * g.kw() + j)];
-                                }
-                            }
-                    }
+        double[] d = new double[Math.toIntExact(dx.numel())];
+        forEachTap(g, (yi, xi, wi) -> d[xi] += dyv[yi] * wv[wi]);
         new RefData(dx).fromDoubles(d);
     }
 
     static void conv2dBackwardWeight(View dy, View x, View dw, Conv2dGeometry g) {
         double[] dyv = new RefData(dy).toDoubles(), xv = new RefData(x).toDoubles();
-        double[] d = new double[Math.toIntExact(g.k() * g.c() * g.kh() * g.kw())];
-        long oh = g.outH(), ow = g.outW();
-        for (long n = 0; n < g.n(); n++)
-            for (long k = 0; k < g.k(); k++)
-                for (long y = 0; y < oh; y++)
-                    for (long z = 0; z < ow; z++) {
-                        double gy = dyv[(int) (((n * g.k() + k) * oh + y) * ow + z)];
-                        if (gy == 0) continue;
-                        for (long c = 0; c < g.c(); c++)
-                            for (long i = 0; i < g.kh(); i++) {
-                                long ih = y * g.strideH() - g.padH() + i * g.dilationH();
-                                if (ih < 0 || ih >= g.h()) continue;
-                                for (long j = 0; j < g.kw(); j++) {
-                                    long iw = z * g.strideW() - g.padW() + j * g.dilationW();
-                                    if (iw < 0 || iw >= g.w()) continue;
-                                    d[(int) (((k * g.c() + c) * g.kh() + i) * g.kw() + j)] +=
-                                            gy * xv[(int) (((n * g.c() + c) * g.h() + ih) * g.w() + iw)];
-                                }
-                            }
-                    }
+        double[] d = new double[Math.toIntExact(dw.numel())];
+        forEachTap(g, (yi, xi, wi) -> d[wi] += dyv[yi] * xv[xi]);
         new RefData(dw).fromDoubles(d);
     }
 }
