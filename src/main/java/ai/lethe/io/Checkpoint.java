@@ -1,0 +1,202 @@
+// Training checkpoints: a folder holding model.safetensors (the model's state dict; CheckpointInfo in its
+// metadata) and, when an optimizer is given, optimizer.safetensors (see OptimizerFiles). Both files are plain
+// safetensors that PyTorch reads. Loading also accepts a single .safetensors file as a weights-only checkpoint
+// (a PyTorch export, or a model.safetensors on its own).
+//
+// Saving is atomic at the level of the folder: both files are written into a fresh hidden sibling folder and
+// forced to disk; then an existing checkpoint folder is renamed aside, the new folder renamed into place, and
+// the old one deleted. At every moment the complete old or the complete new checkpoint exists (between the two
+// renames, under the aside name ".<name>.old-<random>"), an existing checkpoint is never partly overwritten, and
+// a failure at any step leaves the old one in place and no temporary folder behind. A folder that holds anything
+// but checkpoint files is never replaced.
+package ai.lethe.io;
+
+import ai.lethe.nn.LoadResult;
+import ai.lethe.nn.Module;
+import ai.lethe.optim.Optimizer;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+public final class Checkpoint {
+    public static final String MODEL_FILE = "model.safetensors";
+    public static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    private static final Set<String> FILES = Set.of(MODEL_FILE, OPTIMIZER_FILE);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final System.Logger LOG = System.getLogger("ai.lethe.io");
+
+    private Checkpoint() {}
+
+    // ---- saving -----------------------------------------------------------------------------------------
+
+    /** Saves {@code model}, {@code optimizerOrNull}'s state and {@code info} as the checkpoint folder {@code dir}. */
+    public static void save(Path dir, Module model, Optimizer<?> optimizerOrNull, CheckpointInfo info) throws IOException {
+        save(dir, model, optimizerOrNull, info, WriteHook.NONE);
+    }
+
+    static void save(Path dir, Module model, Optimizer<?> optimizer, CheckpointInfo info, WriteHook hook) throws IOException {
+        if (model == null || info == null) throw new IllegalArgumentException(dir + ": the model and the info must not be null");
+        checkJson(dir, info.modelConfigJson());
+        Path parent = AtomicFiles.parentOf(dir);
+        Files.createDirectories(parent);
+        checkReplaceable(dir);
+        Path tmp = AtomicFiles.createSibling(dir, "tmp", true);
+        try {
+            ModelFiles.save(model, tmp.resolve(MODEL_FILE), info.toMetadata());
+            hook.reached("model-written");
+            if (optimizer != null)
+                OptimizerFiles.save(optimizer, tmp.resolve(OPTIMIZER_FILE), Map.of(CheckpointInfo.VERSION, LetheVersion.current()), hook);
+            AtomicFiles.syncDirectory(tmp);
+            hook.reached("files-written");
+            swapIn(tmp, dir, hook);
+        } catch (IOException | RuntimeException | Error e) {
+            if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) AtomicFiles.deleteQuietly(tmp, e);
+            throw e;
+        }
+    }
+
+    private static void checkJson(Path dir, String json) {
+        if (json == null) return;
+        try {
+            JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(dir + ": the model config is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** An existing {@code dir} must be a folder holding only checkpoint files (so replacing it loses nothing else). */
+    private static void checkReplaceable(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS))
+            throw new IOException(dir + ": exists and is not a folder; a checkpoint is a folder (refusing to replace it)");
+        try (Stream<Path> s = Files.list(dir)) {
+            List<String> others = s.map(p -> p.getFileName().toString()).filter(n -> !FILES.contains(n)).sorted().toList();
+            if (!others.isEmpty())
+                throw new IOException(dir + ": the folder holds files that are not part of a checkpoint " + others
+                        + "; refusing to replace it");
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** Puts the complete folder {@code fresh} at {@code dir}, replacing an existing checkpoint there. */
+    private static void swapIn(Path fresh, Path dir, WriteHook hook) throws IOException {
+        Path parent = AtomicFiles.parentOf(dir);
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            AtomicFiles.move(fresh, dir);
+            AtomicFiles.syncDirectory(parent);
+            return;
+        }
+        Path aside = AtomicFiles.createSibling(dir, "old", true);
+        Files.delete(aside); // only its unique name is wanted
+        AtomicFiles.move(dir, aside);
+        try {
+            hook.reached("old-moved-aside");
+            AtomicFiles.move(fresh, dir);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) AtomicFiles.move(aside, dir);
+            } catch (IOException restore) {
+                e.addSuppressed(new IOException("the previous checkpoint is kept at " + aside + "; move it back to " + dir, restore));
+            }
+            throw e;
+        }
+        AtomicFiles.syncDirectory(parent);
+        try {
+            AtomicFiles.deleteRecursively(aside);
+        } catch (IOException e) {
+            // the new checkpoint is complete and in place: the save succeeded, only the cleanup did not
+            LOG.log(System.Logger.Level.WARNING, "saved " + dir + " but could not delete the previous checkpoint at " + aside, e);
+        }
+    }
+
+    // ---- loading ----------------------------------------------------------------------------------------
+
+    /** The info recorded in the checkpoint {@code checkpoint} (a folder, or a .safetensors file). */
+    public static CheckpointInfo readInfo(Path checkpoint) throws IOException {
+        Path file = modelFile(checkpoint);
+        try (SafetensorsFile f = Safetensors.open(file)) {
+            Map<String, String> meta = f.metadata();
+            Map<String, String> extra = new LinkedHashMap<>(meta);
+            CheckpointInfo.RESERVED.forEach(extra::remove);
+            return new CheckpointInfo(meta.get(CheckpointInfo.MODEL), meta.get(CheckpointInfo.DATASET),
+                    number(file, meta, CheckpointInfo.EPOCH), number(file, meta, CheckpointInfo.SEED),
+                    meta.get(CheckpointInfo.VERSION), extra);
+        }
+    }
+
+    private static long number(Path file, Map<String, String> meta, String key) throws SafetensorsException {
+        String v = meta.get(key);
+        if (v == null) throw new SafetensorsException(file, "not a Lethe checkpoint: the metadata has no '" + key + "'");
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new SafetensorsException(file, "metadata '" + key + "' is '" + v + "', not a whole number");
+        }
+    }
+
+    /** Loads the checkpoint's weights into {@code model}; see {@link ModelFiles#load(Module, Path, boolean)}. */
+    public static LoadResult loadModel(Path checkpoint, Module model, boolean strict) throws IOException {
+        return ModelFiles.load(model, modelFile(checkpoint), strict);
+    }
+
+    /** Loads the checkpoint's optimizer state into {@code optimizer}; see {@link OptimizerFiles#load(Optimizer, Path)}. */
+    public static void loadOptimizer(Path checkpoint, Optimizer<?> optimizer) throws IOException {
+        Path file = optimizerFile(checkpoint);
+        if (!Files.isRegularFile(file))
+            throw new NoSuchFileException(file.toString(), null, "the checkpoint " + checkpoint + " holds no optimizer state");
+        OptimizerFiles.load(optimizer, file);
+    }
+
+    /** Whether {@code checkpoint} holds optimizer state (a weights-only file never does). */
+    public static boolean hasOptimizer(Path checkpoint) {
+        return Files.isDirectory(checkpoint) && Files.isRegularFile(checkpoint.resolve(OPTIMIZER_FILE));
+    }
+
+    /** The weights file of a checkpoint folder, or the path itself when it is a .safetensors file. */
+    static Path modelFile(Path checkpoint) throws IOException {
+        if (Files.isDirectory(checkpoint)) {
+            Path f = checkpoint.resolve(MODEL_FILE);
+            if (!Files.isRegularFile(f)) throw new NoSuchFileException(f.toString(), null, "the checkpoint folder has no " + MODEL_FILE);
+            return f;
+        }
+        if (Files.isRegularFile(checkpoint)) {
+            if (!checkpoint.getFileName().toString().endsWith(".safetensors"))
+                throw new IOException(checkpoint + ": a checkpoint is a folder or a .safetensors file");
+            return checkpoint;
+        }
+        throw new NoSuchFileException(checkpoint.toString(), null, "no checkpoint there" + interrupted(checkpoint));
+    }
+
+    private static Path optimizerFile(Path checkpoint) throws IOException {
+        if (Files.isRegularFile(checkpoint)) {
+            modelFile(checkpoint);
+            throw new NoSuchFileException(checkpoint.toString(), null, "a weights-only checkpoint holds no optimizer state");
+        }
+        modelFile(checkpoint);
+        return checkpoint.resolve(OPTIMIZER_FILE);
+    }
+
+    /** A hint when a save was interrupted between its two renames: where the previous checkpoint is. */
+    private static String interrupted(Path checkpoint) {
+        Path abs = checkpoint.toAbsolutePath();
+        if (abs.getParent() == null || abs.getFileName() == null || !Files.isDirectory(abs.getParent())) return "";
+        String prefix = "." + abs.getFileName() + ".old-";
+        try (Stream<Path> s = Files.list(abs.getParent())) {
+            return s.filter(p -> p.getFileName().toString().startsWith(prefix)).findFirst()
+                    .map(p -> " (a save was interrupted; the previous checkpoint is at " + p + ")").orElse("");
+        } catch (IOException | UncheckedIOException e) {
+            return "";
+        }
+    }
+}
