@@ -38,7 +38,7 @@ final class IoTestSupport {
         assertEquals(expected.length, actual.length, what + ": length");
         for (int i = 0; i < expected.length; i++)
             assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]),
-                    () -> what + ": element differs in its bits");
+                    what + ": element " + i + " differs in its bits (" + expected[i] + " vs " + actual[i] + ")");
     }
 
     static void assertBitsEqual(double[] expected, double[] actual, String what) {

@@ -101,7 +101,6 @@ class SafetensorsRoundTripTest {
         assertEquals(0, n % 8, "header padded to a multiple of 8");
         String header = new String(raw, 8, (int) n, StandardCharsets.UTF_8);
         assertTrue(header.startsWith("{\"__metadata__\":{\"k\":\"v\"},\"b\":"), header);
-        assertEquals(header.strip().length() + (n - header.strip().length()), n);
         assertTrue(header.substring(header.strip().length()).chars().allMatch(c -> c == ' '), "padding is spaces");
         JsonNode h = JsonMapper.builder().build().readTree(header);
         assertEquals("F16", h.get("b").get("dtype").asText());
