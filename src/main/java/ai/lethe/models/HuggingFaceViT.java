@@ -1,7 +1,8 @@
 // Converts ViT state dicts between Hugging Face's names (transformers' ViTModel / ViTForImageClassification, as
-// SSD's reference code uses) and timm's (VisionTransformer here). Names only: the numerics of the two are the
-// same architecture, except that HF's LayerNorm eps defaults to 1e-12 (use ViTConfig.withLayerNormEps(1e-12)
-// for HF checkpoints) and HF splits the attention input projection into query, key and value.
+// SSD's reference code uses) and timm's (VisionTransformer here), and reads HF's config.json (config). Names
+// only: the two are the same architecture, except that HF's LayerNorm eps defaults to 1e-12 (config(json)
+// reads it; or use ViTConfig.withLayerNormEps(1e-12)) and HF splits the attention input projection into
+// query, key and value.
 //
 //   Hugging Face ("vit." prefix optional)                        timm
 //   ------------------------------------------------------------ ------------------------------------------
@@ -70,6 +71,14 @@ public final class HuggingFaceViT {
     private static final Pattern HF_QKV = Pattern.compile("encoder\\.layer\\.(\\d+)\\.attention\\.attention\\.(query|key|value)\\.(weight|bias)");
     private static final Pattern TIMM_BLOCK_KEY = Pattern.compile("blocks\\.(\\d+)\\.(.+)\\.(weight|bias)");
     private static final List<String> UNUSED = List.of("pooler.dense.weight", "pooler.dense.bias", "embeddings.mask_token");
+
+    /**
+     * The ViTConfig of a Hugging Face ViT config.json (see HuggingFaceConfig for the fields read and their
+     * defaults); layerNormEps is HF's (1e-12 unless the file says otherwise). HF applies hidden dropout after the
+     * embeddings, the attention output and the MLP output, timm also after the GELU: with nonzero dropout the
+     * two differ in training (never in evaluation).
+     */
+    public static ViTConfig config(String configJson) { return HuggingFaceConfig.read(configJson); }
 
     // ---- HF -> timm -------------------------------------------------------------------------------------
 

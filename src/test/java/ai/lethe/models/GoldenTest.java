@@ -34,8 +34,7 @@ class GoldenTest {
     }
 
     private static ImageModel load(FixtureReader fx, Device device) {
-        ImageModel m = Models.create(ModelConfig.fromJson(fx.metadata().get("config")));
-        m.to(device);
+        ImageModel m = Models.create(ModelConfig.fromJson(fx.metadata().get("config"))).to(device);
         LoadResult r = m.loadStateDict(fx.tensors("state.", device), true);
         assertTrue(r.isClean(), r.toString());
         return m;

@@ -106,4 +106,25 @@ class HuggingFaceViTTest {
             assertTrue(e.getMessage().contains("'blocks.0.attn.qkv.bias' has shape [95]"), e.getMessage());
         }
     }
+
+    @Test
+    void configJsonGivesTheViTConfig() {
+        String base = """
+                {"architectures": ["ViTForImageClassification"], "attention_probs_dropout_prob": 0.0, "encoder_stride": 16,
+                 "hidden_act": "gelu", "hidden_dropout_prob": 0.0, "hidden_size": 768, "id2label": {"0": "a", "1": "b", "2": "c"},
+                 "image_size": 224, "initializer_range": 0.02, "intermediate_size": 3072, "layer_norm_eps": 1e-12,
+                 "model_type": "vit", "num_attention_heads": 12, "num_channels": 3, "num_hidden_layers": 12, "patch_size": 16,
+                 "qkv_bias": true, "torch_dtype": "float32", "transformers_version": "4.40.0"}""";
+        assertEquals(ViTConfig.base(224, 16, 3).withLayerNormEps(1e-12), HuggingFaceViT.config(base));
+        assertEquals(new ViTConfig(32, 4, 1, 10, 32, 2, 2, 4.0, false, 0.1, 0.0, 1e-6), HuggingFaceViT.config("""
+                {"model_type": "vit", "image_size": 32, "patch_size": 4, "num_channels": 1, "num_labels": 10, "hidden_size": 32,
+                 "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 128, "qkv_bias": false,
+                 "hidden_dropout_prob": 0.1, "layer_norm_eps": 1e-6}"""));
+        var e = assertThrows(IllegalArgumentException.class, () -> HuggingFaceViT.config(base.replace("\"gelu\"", "\"gelu_new\"")));
+        assertTrue(e.getMessage().contains("hidden_act \"gelu_new\" is not supported"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> HuggingFaceViT.config(base.replace("\"image_size\": 224", "\"image_size\": 220")));
+        assertEquals("HuggingFaceViT.config: ViTConfig: imageSize 220 is not divisible by patchSize 16", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> HuggingFaceViT.config("{\"model_type\": \"deit\"}"));
+        assertEquals("HuggingFaceViT.config: model_type is \"deit\", not \"vit\"", e.getMessage());
+    }
 }
