@@ -29,6 +29,7 @@ package ai.lethe.models;
 import ai.lethe.autograd.GradMode;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,7 @@ public final class HuggingFaceViT {
     /** A converted state dict and the source keys that have no counterpart (HF's pooler and mask token). */
     public record Conversion(Map<String, Tensor> stateDict, List<String> unused) {
         public Conversion {
-            stateDict = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stateDict));
+            stateDict = Collections.unmodifiableMap(new LinkedHashMap<>(stateDict));
             unused = List.copyOf(unused);
         }
     }
