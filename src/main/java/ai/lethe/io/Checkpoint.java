@@ -11,9 +11,13 @@
 // but checkpoint files is never replaced.
 package ai.lethe.io;
 
+import ai.lethe.models.ImageModel;
+import ai.lethe.models.ModelConfig;
+import ai.lethe.models.Models;
 import ai.lethe.nn.LoadResult;
 import ai.lethe.nn.Module;
 import ai.lethe.optim.Optimizer;
+import ai.lethe.tensor.Device;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -148,6 +152,35 @@ public final class Checkpoint {
     /** Loads the checkpoint's weights into {@code model}; see {@link ModelFiles#load(Module, Path, boolean)}. */
     public static LoadResult loadModel(Path checkpoint, Module model, boolean strict) throws IOException {
         return ModelFiles.load(model, modelFile(checkpoint), strict);
+    }
+
+    /**
+     * Builds the model a checkpoint describes (the model config JSON in its "lethe.model" metadata) on
+     * {@code device} and loads its weights strictly. The caller closes the model.
+     */
+    public static ImageModel openModel(Path checkpoint, Device device) throws IOException {
+        Path file = modelFile(checkpoint);
+        String json;
+        try (SafetensorsFile f = Safetensors.open(file)) {
+            json = f.metadata().get(CheckpointInfo.MODEL);
+        }
+        if (json == null)
+            throw new SafetensorsException(file, "no model config in the metadata ('" + CheckpointInfo.MODEL
+                    + "'); build the model yourself and use loadModel(checkpoint, model, strict)");
+        ModelConfig config;
+        try {
+            config = ModelConfig.fromJson(json);
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsException(file, "its model config is invalid: " + e.getMessage());
+        }
+        ImageModel model = Models.create(config).to(device);
+        try {
+            loadModel(checkpoint, model, true);
+            return model;
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     /** Loads the checkpoint's optimizer state into {@code optimizer}; see {@link OptimizerFiles#load(Optimizer, Path)}. */

@@ -1,18 +1,16 @@
-// Test-only reader of the safetensors fixtures written by tools/reference/model_fixtures.py (through
-// safetensors_min.py): 8-byte little-endian header length, JSON header {name: {dtype, shape, data_offsets}},
-// "__metadata__", raw little-endian data. Handles F32 and I64 only. Stands in for ai.lethe.io's safetensors
-// reader until that package is on this branch; swap it for that reader then.
+// The safetensors fixtures written by tools/reference/model_fixtures.py, read with ai.lethe.io into plain Java
+// arrays (float32 and int64 entries) so tests can compare them with any backend's tensors.
 package ai.lethe.models;
 
+import ai.lethe.io.Safetensors;
+import ai.lethe.io.SafetensorsFile;
+import ai.lethe.io.TensorInfo;
+import ai.lethe.tensor.DType;
 import ai.lethe.tensor.Device;
+import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -31,43 +29,20 @@ record FixtureReader(Map<String, Entry> tensors, Map<String, String> metadata) {
     }
 
     static FixtureReader read(String resource) {
-        try (InputStream in = FixtureReader.class.getResourceAsStream(resource)) {
-            if (in == null) throw new IllegalStateException("missing test resource " + resource + " (run tools/reference/model_fixtures.py)");
-            ByteBuffer buf = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
-            int headerLength = Math.toIntExact(buf.getLong(0));
-            JsonNode header = new ObjectMapper().readTree(new String(buf.array(), 8, headerLength, java.nio.charset.StandardCharsets.UTF_8));
-            int base = 8 + headerLength;
+        var url = FixtureReader.class.getResource(resource);
+        if (url == null) throw new IllegalStateException("missing test resource " + resource + " (run tools/reference/model_fixtures.py)");
+        try (SafetensorsFile file = Safetensors.open(Path.of(url.toURI()));
+             Scope _ = Scope.open("fixture")) {
             Map<String, Entry> tensors = new LinkedHashMap<>();
-            Map<String, String> meta = new LinkedHashMap<>();
-            for (var it = header.properties().iterator(); it.hasNext(); ) {
-                var e = it.next();
-                if (e.getKey().equals("__metadata__")) {
-                    e.getValue().properties().forEach(m -> meta.put(m.getKey(), m.getValue().asText()));
-                    continue;
-                }
-                JsonNode h = e.getValue();
-                long[] shape = new long[h.get("shape").size()];
-                for (int i = 0; i < shape.length; i++) shape[i] = h.get("shape").get(i).asLong();
-                int begin = base + h.get("data_offsets").get(0).asInt(), end = base + h.get("data_offsets").get(1).asInt();
-                String dtype = h.get("dtype").asText();
-                ByteBuffer data = buf.slice(begin, end - begin).order(ByteOrder.LITTLE_ENDIAN);
-                switch (dtype) {
-                    case "F32" -> {
-                        float[] f = new float[(end - begin) / 4];
-                        data.asFloatBuffer().get(f);
-                        tensors.put(e.getKey(), new Entry(dtype, shape, f, null));
-                    }
-                    case "I64" -> {
-                        long[] l = new long[(end - begin) / 8];
-                        data.asLongBuffer().get(l);
-                        tensors.put(e.getKey(), new Entry(dtype, shape, null, l));
-                    }
-                    default -> throw new IllegalStateException(resource + ": unsupported dtype " + dtype + " of " + e.getKey());
-                }
+            for (TensorInfo info : file.infos()) {
+                Tensor t = file.tensor(info.name(), Device.REF);
+                tensors.put(info.name(), t.dtype() == DType.INT64
+                        ? new Entry("I64", info.shape().dims(), null, t.toLongArray())
+                        : new Entry("F32", info.shape().dims(), t.toFloatArray(), null));
             }
-            return new FixtureReader(tensors, meta);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return new FixtureReader(tensors, new LinkedHashMap<>(file.metadata()));
+        } catch (IOException | java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot read test resource " + resource + ": " + e.getMessage(), e);
         }
     }
 
