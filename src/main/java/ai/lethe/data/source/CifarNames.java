@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,7 @@ public final class CifarNames {
         m.put("trees", List.of("maple_tree", "oak_tree", "palm_tree", "pine_tree", "willow_tree"));
         m.put("vehicles_1", List.of("bicycle", "bus", "motorcycle", "pickup_truck", "train"));
         m.put("vehicles_2", List.of("lawn_mower", "rocket", "streetcar", "tank", "tractor"));
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 
     /** The standard coarse label of each fine label (index = fine label). */

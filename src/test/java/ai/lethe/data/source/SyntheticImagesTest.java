@@ -118,7 +118,7 @@ class SyntheticImagesTest {
                 net.train();
                 for (int epoch = 0; epoch < 4; epoch++)
                     for (int from = 0; from < tt.train().size(); from += 50)
-                        try (Scope step = Scope.open("step")) {
+                        try (Scope _ = Scope.open("step")) {
                             Tensor loss = F.crossEntropy(net.forward(images(tt.train(), from, 50, device)), labels(tt.train(), from, 50, device));
                             opt.zeroGrad();
                             loss.backward();
@@ -127,7 +127,7 @@ class SyntheticImagesTest {
             }
             net.eval();
             long correct = 0;
-            try (Scope eval = Scope.open("eval"); var _ = GradMode.noGrad()) {
+            try (Scope _ = Scope.open("eval"); var _ = GradMode.noGrad()) {
                 for (int from = 0; from < tt.test().size(); from += 100)
                     correct += (long) net.forward(images(tt.test(), from, 100, device)).argmax(1)
                             .eq(labels(tt.test(), from, 100, device)).sum().item();
