@@ -3,6 +3,7 @@
 // array per label byte, checking that each file is a whole, non-zero number of records and each label is in range.
 package ai.lethe.data.source;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ final class CifarRecords {
         byte[] buf = new byte[record];
         for (Path f : files) {
             long records = Files.size(f) / record;
-            try (InputStream in = Files.newInputStream(f)) {
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(f), 1 << 20)) {
                 for (long r = 0; r < records; r++, n++) {
                     if (in.readNBytes(buf, 0, record) != record)
                         throw new DatasetFormatException(f, "truncated while reading: record " + r + " is incomplete");

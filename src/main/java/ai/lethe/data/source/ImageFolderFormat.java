@@ -62,7 +62,8 @@ public final class ImageFolderFormat {
             if (images.isEmpty())
                 throw new DatasetFormatException(root.resolve(f), "class folder has no " + String.join("/", EXTENSIONS) + " images");
             files.addAll(images);
-            images.forEach(_ -> labelList.add(classes.indexOf(f)));
+            int label = classes.indexOf(f);
+            images.forEach(_ -> labelList.add(label));
         }
         BufferedImage first = decode(files.getFirst());
         int channels = options.channels() != 0 ? options.channels() : ImageDecoding.isGrey(first) ? 1 : 3;
