@@ -46,7 +46,8 @@ def read_jmh(path):
         name = r["benchmark"].removeprefix("ai.lethe.bench.")
         params = r.get("params", {})
         backend = params.get("backend", "?")
-        case = params.get("shape") or params.get("layer") or TRAIN.get(name, ("-",))[0]
+        case = (params.get("shape") or params.get("layer")
+                or (f'workers{params["workers"]}' if "workers" in params else TRAIN.get(name, ("-",))[0]))
         batch = int(params.get("batch", "0") or 0) or (REF_BATCH if backend == "ref" else NATIVE_BATCH)
         entry = {"ops/s": (r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"]), "batch": batch}
         images = r.get("secondaryMetrics", {}).get("images")
@@ -259,6 +260,20 @@ def main():
         t = peer.get((bench, case, "images/s"))
         w(f"| `{bench}`: {desc} | {fmt_err(c)} | {fmt_err(r)} | {fmt(t)} | {ratio(c[0] if c else None, t)} |")
     w("")
+    # data loader (Lethe only): its rate next to the training step's, to show it is not the bottleneck
+    loader = {k: v for k, v in lethe.items() if k[0] == "DataLoaderBench.batch"}
+    if loader:
+        w("## Data loader — `DataLoaderBench.batch`, Lethe only")
+        w("")
+        w("Batches of 256 synthetic 3×32×32 byte images with CIFAR augmentation (crop 32 pad 4 + flip + normalize), "
+          "shuffled, tensors made on the backend; the consumer only closes each batch. For scale: the training "
+          "steps above, in images/s.")
+        w("")
+        w("| Workers | backend | batches/s | images/s |")
+        w("|---|---|---:|---:|")
+        for (_, backend, case), v in sorted(loader.items(), key=lambda kv: (kv[0][2], kv[0][1])):
+            w(f"| {case.removeprefix('workers')} | {backend} | {fmt_err(v.get('ops/s'))} | {fmt_err(v.get('images/s'))} |")
+        w("")
     w("± is JMH's 99.9% confidence half-width (shown where JMH could compute one: at least 2 measurement "
       "iterations). Raw data: `benchmarks/target/results/` (jmh.json, peer.jsonl) of the run that wrote this file.")
 
