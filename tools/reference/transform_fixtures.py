@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-# Writes transform_fixtures.json next to this script: inputs and PyTorch outputs that the ai.lethe.data.transform
+# Writes src/test/resources/data/transform/transform_fixtures.json: inputs and PyTorch outputs that the ai.lethe.data.transform
 # tests compare with (torch never runs during the tests).
 #   resize: F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False, antialias=False), as
 #           torchvision's Resize on tensors with antialias off;
 #   rotate: torchvision.transforms.functional.rotate(x, angle, InterpolationMode.BILINEAR, fill=None):
 #           rotation about the image centre, counter-clockwise for positive angles, bilinear, zeros outside
 #           (grid_sample padding_mode="zeros"; fill=None, so no mask is blended in).
-# Run from the repository root:  /usr/bin/python3 src/test/resources/data/transform/transform_fixtures.py
+# Run from the repository root:  /usr/bin/python3 tools/reference/transform_fixtures.py
 # Deterministic (fixed seed); float32 values are written as the doubles they equal (exact when read as float).
 import json
 import os
@@ -18,7 +18,8 @@ import torchvision
 import torchvision.transforms.functional as TF
 from torchvision.transforms import InterpolationMode
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "transform_fixtures.json")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "test", "resources", "data", "transform",
+                   "transform_fixtures.json")
 
 
 def values(t):
