@@ -20,8 +20,16 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
-final class AtomicFiles {
+public final class AtomicFiles {
     private AtomicFiles() {}
+
+    /** Replaces {@code target} with {@code content} atomically (a reader sees the old or the new file, never a part). */
+    public static void write(Path target, byte[] content) throws IOException {
+        replaceFile(target, ch -> {
+            var buf = java.nio.ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) ch.write(buf);
+        }, WriteHook.NONE);
+    }
 
     /** Writes a file's content into an open channel. */
     @FunctionalInterface
