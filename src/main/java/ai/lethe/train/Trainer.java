@@ -124,13 +124,14 @@ public final class Trainer {
                                   Device device) {
         model.train();
         long t0 = System.nanoTime();
-        double lossSum = 0;
+        double lossSum = 0, lastLr = opt.lr();
         long correct = 0, seen = 0;
         int step = 0;
         try (Epoch batches = loader.epoch(epoch)) {
             for (Batch batch : batches) {
                 try (batch; Scope _ = Scope.open("train-step")) {
                     double lr = opt.lr();
+                    lastLr = lr;
                     Tensor logits = model.forward(batch.images());
                     Tensor loss = F.crossEntropy(logits, batch.labels(), F.Reduction.MEAN, config.labelSmoothing());
                     double value = loss.item();
@@ -152,7 +153,7 @@ public final class Trainer {
         EvalResult val = validation == null ? EvalResult.EMPTY
                 : Accuracy.evaluate(model, validation, evalTransform, device, Math.max(config.batchSize(), 256), config.workers());
         return new EpochStats(epoch, config.epochs(), lossSum / seen, (double) correct / seen, val.loss(), val.accuracy(),
-                opt.lr(), seconds, seen / seconds);
+                lastLr, seconds, seen / seconds);
     }
 
     private Optimizer<?> optimizer() {

@@ -1,0 +1,56 @@
+// The model options shared by commands that create a model: architecture name, ResNet width and stem, ViT
+// patch size, and the input resize; turned into a ModelConfig for a dataset's channels and classes.
+package ai.lethe.cli;
+
+import ai.lethe.data.ImageShape;
+import ai.lethe.models.ModelConfig;
+import ai.lethe.models.ResNetConfig;
+import ai.lethe.models.ViTConfig;
+import picocli.CommandLine.Option;
+
+final class ModelOptions {
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "resnet18",
+            description = "resnet18, vit-tiny, vit-small or vit-base (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--width", paramLabel = "N", defaultValue = "64",
+            description = "ResNet base width: 64 is torchvision's, 16 suits small machines (default: ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--stem", paramLabel = "STEM", defaultValue = "cifar",
+            description = "ResNet stem: cifar (3x3 stride 1, no max-pool) or imagenet (7x7 stride 2 + max-pool).")
+    String stem;
+
+    @Option(names = "--patch", paramLabel = "N", defaultValue = "4", description = "ViT patch size (default: ${DEFAULT-VALUE}).")
+    int patch;
+
+    @Option(names = "--image-size", paramLabel = "N", defaultValue = "0",
+            description = "Resize images to N x N before the model (e.g. 224 for a ViT); 0 keeps their size.")
+    int imageSize;
+
+    /** The config for images of {@code shape} (after resizing) and {@code classes} classes. */
+    ModelConfig config(ImageShape shape, int classes) {
+        return switch (model) {
+            case "resnet18" -> new ResNetConfig(shape.channels(), classes, width, stem(), ResNetConfig.RESNET18_BLOCKS);
+            case "vit-tiny" -> ViTConfig.tiny(vitSize(shape), patch, classes).withInChannels(shape.channels());
+            case "vit-small" -> ViTConfig.small(vitSize(shape), patch, classes).withInChannels(shape.channels());
+            case "vit-base" -> ViTConfig.base(vitSize(shape), patch, classes).withInChannels(shape.channels());
+            default -> throw new IllegalArgumentException("--model: unknown model '" + model
+                    + "'; known: resnet18, vit-tiny, vit-small, vit-base");
+        };
+    }
+
+    private ResNetConfig.Stem stem() {
+        return switch (stem) {
+            case "cifar" -> ResNetConfig.Stem.CIFAR;
+            case "imagenet" -> ResNetConfig.Stem.IMAGENET;
+            default -> throw new IllegalArgumentException("--stem: unknown stem '" + stem + "'; known: cifar, imagenet");
+        };
+    }
+
+    private static int vitSize(ImageShape shape) {
+        if (shape.height() != shape.width())
+            throw new IllegalArgumentException("--model: a ViT needs square images, got " + shape + "; use --image-size");
+        return shape.height();
+    }
+}
