@@ -30,6 +30,7 @@ public final class ProgressDisplay implements TrainListener {
     @Override public void onStart(TrainConfig config, int stepsPerEpoch, int startEpoch) {
         this.epochs = config.epochs();
         this.stepsPerEpoch = stepsPerEpoch;
+        epochStart = System.nanoTime();
     }
 
     @Override public void onStep(StepStats s) {
@@ -37,7 +38,6 @@ public final class ProgressDisplay implements TrainListener {
             lossSum = 0;
             steps = 0;
             samples = 0;
-            epochStart = System.nanoTime();
             if (bars) bar = new ProgressBarBuilder().setTaskName("epoch " + (s.epoch() + 1) + "/" + epochs)
                     .setInitialMax(stepsPerEpoch).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
                     .setConsumer(new ConsoleProgressBarConsumer(out)).build();
@@ -63,5 +63,6 @@ public final class ProgressDisplay implements TrainListener {
             line.append(String.format(Locale.ROOT, "  val loss %.4f  val acc %.2f%%", e.valLoss(), 100 * e.valAccuracy()));
         line.append(String.format(Locale.ROOT, "  lr %.3g  %.1f s  %.0f img/s", e.lr(), e.seconds(), e.imagesPerSecond()));
         out.println(line);
+        epochStart = System.nanoTime();
     }
 }
