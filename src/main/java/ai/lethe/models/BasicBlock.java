@@ -29,8 +29,7 @@ public final class BasicBlock extends Module {
     /** Whether this block has the 1×1 projection shortcut. */
     public boolean hasDownsample() { return namedChildren().containsKey("downsample"); }
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         Tensor identity = hasDownsample() ? module("downsample").forward(x) : x;
         Tensor out = module("relu").forward(module("bn1").forward(module("conv1").forward(x)));
         out = module("bn2").forward(module("conv2").forward(out));

@@ -18,8 +18,8 @@ public abstract sealed class ImageModel extends Module permits ResNet, VisionTra
     /** The input of the classifier head, [N, featureDim]. */
     public abstract Tensor features(Tensor x);
 
-    /** Logits [N, numClasses] of images [N, inChannels, H, W]. */
-    @Override public abstract Tensor forward(Tensor x);
+    /** Logits [N, numClasses] of images [N, inChannels, H, W] (call it through forward). */
+    @Override protected abstract Tensor compute(Tensor x);
 
     @Override public ImageModel to(Device device) {
         super.to(device);

@@ -18,8 +18,7 @@ public final class Mlp extends Module {
         registerModule("drop2", new Dropout(drop, gen));
     }
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         Tensor y = module("act").forward(module("fc1").forward(x));
         return module("drop2").forward(module("fc2").forward(module("drop1").forward(y)));
     }

@@ -18,8 +18,7 @@ public final class PatchEmbed extends Module {
         registerModule("norm", new Identity());
     }
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         if (x.rank() != 4 || x.shape().dim(2) != imageSize || x.shape().dim(3) != imageSize)
             throw new IllegalArgumentException("PatchEmbed: input image size " + (x.rank() == 4 ? x.shape().dim(2) + "x" + x.shape().dim(3)
                     : "of shape " + x.shape()) + " doesn't match the model's (" + imageSize + "x" + imageSize + ")");

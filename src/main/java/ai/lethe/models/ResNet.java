@@ -79,5 +79,5 @@ public final class ResNet extends ImageModel {
         return module("avgpool").forward(y).flatten(1, -1);
     }
 
-    @Override public Tensor forward(Tensor x) { return module("fc").forward(features(x)); }
+    @Override protected Tensor compute(Tensor x) { return module("fc").forward(features(x)); }
 }

@@ -24,8 +24,7 @@ public final class TransformerBlock extends Module {
         registerModule("drop_path2", new Identity());
     }
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         Tensor y = x.add(branch("norm1", "attn", "ls1", "drop_path1", x));
         return y.add(branch("norm2", "mlp", "ls2", "drop_path2", y));
     }

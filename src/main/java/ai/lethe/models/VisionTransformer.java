@@ -73,8 +73,9 @@ public final class VisionTransformer extends ImageModel {
     public Tensor forwardFeatures(Tensor x) {
         checkImages(x);
         Tensor patches = module("patch_embed").forward(x);
-        Tensor cls = parameter("cls_token").expand(patches.shape().dim(0), -1, -1);
-        Tensor tokens = module("pos_drop").forward(Tensor.cat(List.of(cls, patches), 1).add(parameter("pos_embed")));
+        Tensor cls = parameterUse("cls_token", parameter("cls_token").expand(patches.shape().dim(0), -1, -1));
+        Tensor tokens = parameterUse("pos_embed", Tensor.cat(List.of(cls, patches), 1).add(parameter("pos_embed")));
+        tokens = module("pos_drop").forward(tokens);
         tokens = module("blocks").forward(module("norm_pre").forward(tokens));
         return module("norm").forward(tokens);
     }
@@ -83,5 +84,5 @@ public final class VisionTransformer extends ImageModel {
     @Override public Tensor features(Tensor x) { return module("fc_norm").forward(forwardFeatures(x).select(1, 0)); }
 
     /** Logits [N, numClasses], or the features [N, dim] when numClasses = 0. */
-    @Override public Tensor forward(Tensor x) { return module("head").forward(features(x)); }
+    @Override protected Tensor compute(Tensor x) { return module("head").forward(features(x)); }
 }

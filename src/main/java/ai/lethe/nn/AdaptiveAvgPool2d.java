@@ -13,8 +13,7 @@ public final class AdaptiveAvgPool2d extends Module {
 
     private AdaptiveAvgPool2d(Pair2 output) { this.output = output.atLeast(1, "AdaptiveAvgPool2d", "output_size"); }
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         return F.adaptiveAvgPool2d(x, output.h(), output.w());
     }
 

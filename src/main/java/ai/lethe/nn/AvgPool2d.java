@@ -30,8 +30,7 @@ public final class AvgPool2d extends Module {
         this.countIncludePad = countIncludePad;
     }
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         return F.avgPool2d(x, kernel.array(), stride.array(), padding.array(), ceilMode, countIncludePad);
     }
 

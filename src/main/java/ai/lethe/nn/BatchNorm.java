@@ -56,8 +56,7 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
     /** Rejects inputs of the wrong rank, naming the expected ones. */
     abstract void checkInput(Tensor x);
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         checkInput(x);
         boolean training = isTraining();
         Tensor runningMean = buffer("running_mean"), runningVar = buffer("running_var");

@@ -96,7 +96,7 @@ public class Conv2d extends Module {
 
     public int[] dilation() { return dilation.clone(); }
 
-    @Override public Tensor forward(Tensor x) {
+    @Override protected Tensor compute(Tensor x) {
         return F.conv2d(x, parameter("weight"), parameter("bias"), stride, padding, dilation);
     }
 

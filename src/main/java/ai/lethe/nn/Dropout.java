@@ -20,8 +20,7 @@ public final class Dropout extends Module {
 
     public double p() { return p; }
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         return F.dropout(x, p, isTraining(), gen);
     }
 

@@ -13,8 +13,7 @@ public final class Flatten extends Module {
         this.end = end;
     }
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         return x.flatten(start, end);
     }
 

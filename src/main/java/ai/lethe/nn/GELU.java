@@ -12,8 +12,7 @@ public final class GELU extends Module {
 
     public boolean approximateTanh() { return approximateTanh; }
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         return F.gelu(x, approximateTanh);
     }
 

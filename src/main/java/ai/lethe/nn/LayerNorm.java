@@ -29,7 +29,7 @@ public class LayerNorm extends Module {
 
     public double eps() { return eps; }
 
-    @Override public Tensor forward(Tensor x) {
+    @Override protected Tensor compute(Tensor x) {
         return F.layerNorm(x, normalizedShape, parameter("weight"), parameter("bias"), eps);
     }
 

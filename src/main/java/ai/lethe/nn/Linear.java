@@ -26,7 +26,7 @@ public class Linear extends Module {
 
     public long outFeatures() { return outFeatures; }
 
-    @Override public Tensor forward(Tensor x) {
+    @Override protected Tensor compute(Tensor x) {
         return F.linear(x, parameter("weight"), parameter("bias"));
     }
 

@@ -28,8 +28,7 @@ public final class MaxPool2d extends Module {
         this.ceilMode = ceilMode;
     }
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         return F.maxPool2d(x, kernel.array(), stride.array(), padding.array(), ceilMode);
     }
 

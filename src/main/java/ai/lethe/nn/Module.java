@@ -26,14 +26,55 @@ public abstract class Module implements AutoCloseable {
     private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
     private boolean closed;
+    private final List<ForwardHook> forwardHooks = new ArrayList<>();
+    private final List<ParameterUseHook> parameterUseHooks = new ArrayList<>();
 
     protected Module() {
         String simple = getClass().getSimpleName();
         this.scope = Scope.detached(simple.isEmpty() ? "Module" : simple);
     }
 
-    /** The computation of this module. Modules start in training mode. */
-    public abstract Tensor forward(Tensor x);
+    /**
+     * The computation of this module on {@code x}, followed by its forward hooks. Modules start in training
+     * mode. Subclasses implement {@link #compute(Tensor)}.
+     */
+    public final Tensor forward(Tensor x) {
+        checkOpen("forward");
+        Tensor y = compute(x);
+        if (!forwardHooks.isEmpty()) for (ForwardHook h : List.copyOf(forwardHooks)) h.after(this, x, y);
+        return y;
+    }
+
+    /** What this module computes: each layer and model implements it; callers use {@link #forward(Tensor)}. */
+    protected abstract Tensor compute(Tensor x);
+
+    // ---- hooks ------------------------------------------------------------------------------------------
+
+    /** A registered hook; closing it removes the hook. */
+    public interface HookHandle extends AutoCloseable {
+        @Override void close();
+    }
+
+    /** Calls {@code hook} after every forward of this module (not of its children). */
+    public final HookHandle addForwardHook(ForwardHook hook) {
+        forwardHooks.add(java.util.Objects.requireNonNull(hook, "hook"));
+        return () -> forwardHooks.remove(hook);
+    }
+
+    /** Calls {@code hook} wherever this module uses one of its own parameters directly (see ParameterUseHook). */
+    public final HookHandle addParameterUseHook(ParameterUseHook hook) {
+        parameterUseHooks.add(java.util.Objects.requireNonNull(hook, "hook"));
+        return () -> parameterUseHooks.remove(hook);
+    }
+
+    /**
+     * For modules that use a parameter directly: reports {@code batchTensor} (batch first; the parameter enters
+     * it elementwise, broadcast over the batch) as the use site of parameter {@code name}, and returns it.
+     */
+    protected final Tensor parameterUse(String name, Tensor batchTensor) {
+        if (!parameterUseHooks.isEmpty()) for (ParameterUseHook h : List.copyOf(parameterUseHooks)) h.used(this, name, batchTensor);
+        return batchTensor;
+    }
 
     // ---- registration -----------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ public class ModuleList extends Module implements Iterable<Module> {
     @Override public Iterator<Module> iterator() { return children().iterator(); }
 
     /** ModuleList has no forward; iterate it and call its modules. */
-    @Override public Tensor forward(Tensor x) {
+    @Override protected Tensor compute(Tensor x) {
         throw new UnsupportedOperationException("ModuleList has no forward: call its modules (get(i).forward(x)) from the module that holds it");
     }
 }

@@ -32,8 +32,7 @@ public class MultiheadSelfAttention extends Module {
 
     public int numHeads() { return numHeads; }
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         if (x.rank() != 3 || x.shape().dim(2) != dim)
             throw new IllegalArgumentException("MultiheadSelfAttention: expected input [B, T, " + dim + "], got shape " + x.shape());
         long b = x.shape().dim(0), t = x.shape().dim(1), headDim = dim / numHeads;

@@ -4,8 +4,7 @@ package ai.lethe.nn;
 import ai.lethe.tensor.Tensor;
 
 public final class ReLU extends Module {
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         return F.relu(x);
     }
 }

@@ -26,8 +26,7 @@ public class Sequential extends Module {
     /** The i-th child (negative counts from the end). */
     public Module get(int i) { return childAt(i); }
 
-    @Override public Tensor forward(Tensor x) {
-        checkOpen("forward");
+    @Override protected Tensor compute(Tensor x) {
         Tensor y = x;
         for (Module m : children()) y = m.forward(y);
         return y;

@@ -28,7 +28,7 @@ final class TestModels {
                 registerModule("downsample", new Sequential(new Conv2d(cin, cout, 1, stride, 0, false), new BatchNorm2d(cout)));
         }
 
-        @Override public Tensor forward(Tensor x) {
+        @Override protected Tensor compute(Tensor x) {
             Tensor identity = namedChildren().containsKey("downsample") ? module("downsample").forward(x) : x;
             Tensor out = module("relu").forward(module("bn1").forward(module("conv1").forward(x)));
             out = module("bn2").forward(module("conv2").forward(out));
@@ -48,7 +48,7 @@ final class TestModels {
             registerModule("fc", new Linear(8, 5));
         }
 
-        @Override public Tensor forward(Tensor x) {
+        @Override protected Tensor compute(Tensor x) {
             Tensor y = module("maxpool").forward(module("relu").forward(module("bn1").forward(module("conv1").forward(x))));
             y = module("layer2").forward(module("layer1").forward(y));
             return module("fc").forward(module("avgpool").forward(y).flatten(1, -1));
@@ -64,7 +64,7 @@ final class TestModels {
             registerModule("drop2", new Dropout(0.0));
         }
 
-        @Override public Tensor forward(Tensor x) {
+        @Override protected Tensor compute(Tensor x) {
             Tensor y = x;
             for (Module m : children()) y = m.forward(y);
             return y;
@@ -80,7 +80,7 @@ final class TestModels {
             registerModule("mlp", new Mlp(dim, 4 * dim));
         }
 
-        @Override public Tensor forward(Tensor x) {
+        @Override protected Tensor compute(Tensor x) {
             Tensor y = x.add(module("attn").forward(module("norm1").forward(x)));
             return y.add(module("mlp").forward(module("norm2").forward(y)));
         }
@@ -91,7 +91,7 @@ final class TestModels {
             registerModule("proj", new Conv2d(inChans, dim, patch, patch, 0, true));
         }
 
-        @Override public Tensor forward(Tensor x) { return module("proj").forward(x).flatten(2, -1).transpose(1, 2); }
+        @Override protected Tensor compute(Tensor x) { return module("proj").forward(x).flatten(2, -1).transpose(1, 2); }
     }
 
     /** timm's VisionTransformer registration order: patch_embed first, then cls_token and pos_embed. */
@@ -107,7 +107,7 @@ final class TestModels {
             registerModule("head", new Linear(dim, 10));
         }
 
-        @Override public Tensor forward(Tensor x) {
+        @Override protected Tensor compute(Tensor x) {
             Tensor patches = module("patch_embed").forward(x);
             long b = patches.shape().dim(0);
             Tensor cls = parameter("cls_token").expand(b, -1, -1);

@@ -30,7 +30,7 @@ final class BasicBlock extends Module {
         return Conv2d.builder(in, out, kernel).stride(stride).padding(kernel / 2).bias(false).generator(gen).build();
     }
 
-    @Override public Tensor forward(Tensor x) {
+    @Override protected Tensor compute(Tensor x) {
         Tensor y = bn1.forward(conv1.forward(x)).relu();
         y = bn2.forward(conv2.forward(y));
         Tensor shortcut = downsample == null ? x : downsample.forward(x);

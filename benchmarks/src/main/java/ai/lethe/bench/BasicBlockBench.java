@@ -57,7 +57,7 @@ public class BasicBlockBench {
             fc = registerModule("fc", new Linear(WIDTH, 10, true, gen));
         }
 
-        @Override public Tensor forward(Tensor x) {
+        @Override protected Tensor compute(Tensor x) {
             return fc.forward(pool.forward(block.forward(x)).flatten(1, -1));
         }
     }

@@ -37,7 +37,7 @@ final class ResNet18W16 extends Module {
         fc = registerModule("fc", new Linear(in, CLASSES, true, gen));
     }
 
-    @Override public Tensor forward(Tensor x) {
+    @Override protected Tensor compute(Tensor x) {
         Tensor y = bn1.forward(conv1.forward(x)).relu();
         y = layers.forward(y);
         return fc.forward(pool.forward(y).flatten(1, -1));
