@@ -1,0 +1,140 @@
+// Computes a Fisher-information diagonal of a model over a data loader's batches (see FisherKind), with the
+// model in eval mode. BATCH_MEAN squares each batch's mean-loss gradient, as SSD's reference does. PER_SAMPLE
+// and TRUE use per-sample rules on the layers' activations and output gradients (PerSampleRules): one backward
+// pass per batch (TRUE: one per class, each sample's signal weighted by √p(y|x)), with no batch-size-1 loop and
+// without materialising N × |θ|. The model's mode, requiresGrad flags and gradients are left as they were
+// (gradients are dropped).
+package ai.lethe.fisher;
+
+import ai.lethe.autograd.GradMode;
+import ai.lethe.data.loader.Batch;
+import ai.lethe.data.loader.DataLoader;
+import ai.lethe.data.loader.Epoch;
+import ai.lethe.nn.F;
+import ai.lethe.nn.Module;
+import ai.lethe.tensor.Scope;
+import ai.lethe.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntConsumer;
+
+public final class FisherDiagonal {
+    private FisherDiagonal() {}
+
+    /** The {@code kind} Fisher diagonal of {@code model} over one pass of {@code loader} (no shuffling needed). */
+    public static FisherMap compute(Module model, DataLoader loader, FisherKind kind) {
+        return compute(model, loader, kind, batches -> {});
+    }
+
+    /** As above, calling {@code progress} with the number of batches done after each batch. */
+    public static FisherMap compute(Module model, DataLoader loader, FisherKind kind, IntConsumer progress) {
+        if (model.parameters().isEmpty()) throw new IllegalArgumentException("Fisher: the model has no parameters");
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        LinkedHashMap<String, Tensor> acc = FisherMap.zerosLike(model);
+        try {
+            model.zeroGrad();
+            long samples = switch (kind) {
+                case BATCH_MEAN -> batchMean(model, loader, acc, progress);
+                case PER_SAMPLE, TRUE -> perSample(model, loader, acc, kind == FisherKind.TRUE, progress);
+            };
+            return new FisherMap(acc, kind, samples);
+        } catch (RuntimeException e) {
+            acc.values().forEach(Tensor::close);
+            throw e;
+        } finally {
+            model.zeroGrad();
+            if (wasTraining) model.train();
+        }
+    }
+
+    /** Σ over batches of (∇ mean CE)², divided by the number of batches; returns the number of samples. */
+    private static long batchMean(Module model, DataLoader loader, Map<String, Tensor> acc, IntConsumer progress) {
+        Map<String, Tensor> params = model.namedParameters();
+        long samples = 0;
+        int batches = 0;
+        try (Epoch epoch = loader.epoch(0)) {
+            for (Batch batch : epoch) {
+                try (batch; Scope _ = Scope.open("fisher-batch")) {
+                    model.zeroGrad();
+                    F.crossEntropy(model.forward(batch.images()), batch.labels()).backward();
+                    try (var _ = GradMode.noGrad()) {
+                        for (var e : params.entrySet()) {
+                            Tensor g = e.getValue().grad();
+                            if (g != null) acc.get(e.getKey()).addInPlace(g.square(), 1);
+                        }
+                    }
+                    samples += batch.size();
+                    progress.accept(++batches);
+                }
+            }
+        }
+        scale(acc, batches);
+        return samples;
+    }
+
+    /** (1/N) Σ_n of per-sample squared gradients (TRUE: summed over classes, weighted by p(y|x_n)). */
+    private static long perSample(Module model, DataLoader loader, Map<String, Tensor> acc, boolean trueFisher,
+                                  IntConsumer progress) {
+        long samples = 0;
+        int batches = 0;
+        Set<String> covered = new LinkedHashSet<>();
+        try (PerSampleCapture capture = new PerSampleCapture(model); Epoch epoch = loader.epoch(0)) {
+            for (Batch batch : epoch) {
+                try (batch; Scope _ = Scope.open("fisher-batch")) {
+                    capture.clear();
+                    Tensor x = batch.images().detach().setRequiresGrad(true);
+                    Tensor logits = model.forward(x);
+                    if (!trueFisher) {
+                        F.crossEntropy(logits, batch.labels(), F.Reduction.SUM, 0).backward();
+                        accumulate(capture, acc, covered);
+                    } else {
+                        Tensor logp = logits.logSoftmax(1);
+                        Tensor weight;
+                        try (var _ = GradMode.noGrad()) {
+                            weight = logp.exp().sqrt();   // √p(y|x): squares of the scaled gradients carry p(y|x)
+                        }
+                        for (int y = 0; y < logits.shape().dim(1); y++) {
+                            logp.select(1, y).mul(weight.select(1, y)).sum().neg().backward();
+                            accumulate(capture, acc, covered);
+                        }
+                    }
+                    samples += batch.size();
+                    progress.accept(++batches);
+                }
+            }
+        }
+        Set<String> missing = new LinkedHashSet<>(acc.keySet());
+        missing.removeAll(covered);
+        if (!missing.isEmpty() && samples > 0)
+            throw new IllegalStateException("per-sample Fisher has no rule for parameters " + missing
+                    + " (covered: Linear, Conv2d, BatchNorm, LayerNorm, and parameters a module reports with parameterUse)");
+        scale(acc, samples);
+        return samples;
+    }
+
+    private static void accumulate(PerSampleCapture capture, Map<String, Tensor> acc, Set<String> covered) {
+        try (var _ = GradMode.noGrad()) {
+            for (PerSampleCapture.LayerCall call : capture.layers()) {
+                PerSampleRules.accumulate(call, acc, 1);
+                String prefix = call.name().isEmpty() ? "" : call.name() + ".";
+                call.module().namedParameters().keySet().forEach(k -> covered.add(prefix + k));
+            }
+            for (PerSampleCapture.ParameterUse use : capture.uses()) {
+                Tensor target = acc.get(use.name());
+                if (target == null) continue;
+                PerSampleRules.parameterUse(use, target, 1);
+                covered.add(use.name());
+            }
+        }
+    }
+
+    private static void scale(Map<String, Tensor> acc, long count) {
+        if (count == 0) return;
+        try (var _ = GradMode.noGrad()) {
+            for (Tensor t : acc.values()) t.mulInPlace(1.0 / count);
+        }
+    }
+}
