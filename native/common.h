@@ -21,6 +21,7 @@ enum {
     LETHE_ERR_INDEX = -1,    // an index value is out of range; info = { bad index, position, axis, size }
     LETHE_ERR_ARG = -2,      // an argument the Java side should have rejected (dtype, op code, rank)
     LETHE_ERR_NOMEM = -3,    // a workspace allocation failed
+    LETHE_ERR_VALUE = -4,    // a data value outside the kernel's domain; info = { position, raw bits, 0, 0 }
 };
 
 enum { DT_F32 = 0, DT_F64 = 1, DT_I64 = 2 };
@@ -63,7 +64,11 @@ void nd_run(const nd_iter *it, nd_row_fn fn, const void *ctx, int64_t grain);
 // ---- workspaces --------------------------------------------------------------------------------------
 
 // A 64-byte aligned buffer of at least `bytes` owned by the calling thread, reused across calls (grown when
-// needed, never shrunk). `slot` (0..7) selects one of several independent buffers. NULL when out of memory.
+// needed, never shrunk). `slot` (0..WORKSPACE_SLOTS-1) selects one of several independent buffers. NULL when
+// out of memory. Slots 0..7 belong to the convolutions (conv.h); the per-sample and unlearning kernels use
+// the ones below, so that they can call im2col (WS_COL, WS_PLANE) while holding their own buffers.
+#define WORKSPACE_SLOTS 12
+enum { WS_PER_SAMPLE_PARTIAL = 8, WS_PER_SAMPLE_PRODUCT = 9, WS_HISTOGRAM = 10 };
 void *thread_workspace(int slot, size_t bytes);
 
 // ---- matrix products ----------------------------------------------------------------------------------

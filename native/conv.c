@@ -201,6 +201,18 @@ static const float *sample_columns_parallel(const conv_geom *g, const float *x_n
     return col;
 }
 
+// ---- exported helpers (conv.h) --------------------------------------------------------------------------------
+
+conv_geom conv_geometry(const int64_t *geom) { return geometry(geom); }
+
+int64_t conv_im2col_scratch(const conv_geom *g) { return im2col_scratch(g); }
+
+const float *conv_sample_columns(const conv_geom *g, const float *x_n, float *col, float *scratch) {
+    if (is_pointwise(g)) return x_n;
+    im2col(g, x_n, col, g->oh * g->ow, scratch, 0, g->c);
+    return col;
+}
+
 // ---- forward -------------------------------------------------------------------------------------------------
 
 // out_n [K, P] += bias[k] on every row k.

@@ -28,4 +28,18 @@ int winograd_weight_grad_applies(const conv_geom *g);
 // dw [K, C, 3, 3] = gradient of the convolution with respect to its weight, by F(3x3, 2x2); a LETHE_* status.
 int winograd_weight_grad(const conv_geom *g, const float *dy, const float *x, float *dw);
 
+// ---- helpers for other kernels (persample.c) -------------------------------------------------------------
+
+// The geometry of a Java geometry array { N, C, H, W, K, kh, kw, strideH, strideW, padH, padW, dilationH,
+// dilationW } (validated in Java), with the output size filled in.
+conv_geom conv_geometry(const int64_t *geom);
+
+// Floats of the scratch buffer conv_sample_columns needs (a padded plane and the tap offsets).
+int64_t conv_im2col_scratch(const conv_geom *g);
+
+// The column matrix [CKK, P] (CKK = C kh kw, P = OH OW) of one sample x_n [C, H, W], built on the calling
+// thread into col (CKK*P floats) with scratch (conv_im2col_scratch floats); a pointwise (1x1, stride 1,
+// unpadded) convolution returns x_n itself.
+const float *conv_sample_columns(const conv_geom *g, const float *x_n, float *col, float *scratch);
+
 #endif

@@ -82,8 +82,6 @@ void nd_run(const nd_iter *it, nd_row_fn fn, const void *ctx, int64_t grain) {
 
 // ---- workspaces ------------------------------------------------------------------------------------------
 
-#define WORKSPACE_SLOTS 8
-
 static __thread void *workspace_ptr[WORKSPACE_SLOTS];
 static __thread size_t workspace_cap[WORKSPACE_SLOTS];
 

@@ -1,4 +1,5 @@
-// rng.c — the Philox4x32-10 streams of ai.lethe.backend.Philox, bit for bit:
+// rng.c — the Philox4x32-10 streams of ai.lethe.backend.Philox, bit for bit (random tensors, and the Gaussian
+// noise added in place by lethe_add_gaussian_noise):
 //   key = (seed low, seed high); block b -> philox(key, (b low, b high, 0, 0)) = 4 words
 //   UNIFORM / BERNOULLI element i: word i % 4 of block counter + i / 4, u = (w >> 8) 2^-24
 //   NORMAL element i: words 2 (i % 2), 2 (i % 2) + 1 of block counter + i / 2, Box-Muller (cosine branch)
@@ -72,6 +73,36 @@ LETHE_EXPORT int lethe_random(int kind, float *dst, int64_t n, int64_t seed, int
     {
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
         fill_blocks(kind, dst, n, (uint64_t) seed, (uint64_t) counter, blocks * t / nt, blocks * (t + 1) / nt, a, b);
+    }
+    return LETHE_OK;
+}
+
+// Elements of blocks [b0, b1) (relative to counter) of the noise of lethe_add_gaussian_noise.
+static void noise_blocks(float *theta, const float *std, int64_t n, uint64_t seed, uint64_t counter, int64_t b0,
+                         int64_t b1) {
+    uint32_t w[4];
+    for (int64_t blk = b0; blk < b1; blk++) {
+        philox_block(seed, counter + (uint64_t) blk, w);
+        for (int lane = 0; lane < 2; lane++) {
+            int64_t i = blk * 2 + lane;
+            if (i >= n) break;
+            double u1 = uniform_open_zero_of(w[2 * lane]), u2 = uniform_of(w[2 * lane + 1]);
+            // z as lethe_random(K_NORMAL, a = 0, b = 1) stores it
+            float z = (float) (0.0 + 1.0 * (sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2)));
+            theta[i] = (float) ((double) theta[i] + (double) std[i] * (double) z);
+        }
+    }
+}
+
+// theta [n] += std [n] * z (contiguous float32), z the NORMAL(0, 1) draw of (seed, counter) exactly as
+// lethe_random stores it (rounded to float); the sum is computed in double and rounded once.
+LETHE_EXPORT int lethe_add_gaussian_noise(float *theta, const float *std, int64_t n, int64_t seed, int64_t counter) {
+    const int64_t blocks = (n + 1) / 2;
+    const int threads = threads_for(n, GRAIN_MATH);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        noise_blocks(theta, std, n, (uint64_t) seed, (uint64_t) counter, blocks * t / nt, blocks * (t + 1) / nt);
     }
     return LETHE_OK;
 }

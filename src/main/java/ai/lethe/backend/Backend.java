@@ -164,9 +164,73 @@ public interface Backend {
 
     // ---- optimizer steps (contiguous, same shape, updated in place) -------------------------------------
 
-    /** One SGD step; momentumBuffer may be null when momentum is 0. */
-    void sgdStep(View param, View grad, View momentumBuffer, SgdParams p);
+    /**
+     * One SGD step (see {@link SgdParams}); momentumBuffer may be null when momentum is 0. mask (float, same
+     * shape, contiguous) may be null: where mask == 0 the parameter and its momentum buffer are set to exactly 0
+     * and nothing else happens (the gradient, momentum, weight decay and l1 of a pruned entry are ignored);
+     * elsewhere (any other value) the normal update.
+     */
+    void sgdStep(View param, View grad, View momentumBuffer, View mask, SgdParams p);
 
-    /** One Adam/AdamW step. */
-    void adamStep(View param, View grad, View expAvg, View expAvgSq, AdamParams p);
+    /**
+     * One Adam/AdamW step (see {@link AdamParams}). mask as in {@link #sgdStep}: where mask == 0 the parameter,
+     * expAvg and expAvgSq are set to exactly 0; elsewhere the normal update.
+     */
+    void adamStep(View param, View grad, View expAvg, View expAvgSq, View mask, AdamParams p);
+
+    // ---- unlearning and pruning kernels ------------------------------------------------------------------
+    // Float only (float32 everywhere, float64 on the ref backend); the native backends compute each element in
+    // double where the ref backend does and round once, so results match it to float rounding.
+
+    /**
+     * acc += scale · x² elementwise (x strided or contiguous, acc contiguous, same shape; acc does not overlap
+     * x). Each element is computed as acc + scale·(x·x) and rounded once.
+     */
+    void addSquared(View x, View acc, double scale);
+
+    /**
+     * acc [M, N] += scale · Σ_b (a_b @ b_b)²: a [B, M, T], b [B, T, N] (strided allowed), each sample's product
+     * squared and accumulated without materialising B·M·N (per-sample squared weight gradient of a Linear over
+     * tokens: a = per-sample output gradients transposed, b = per-sample inputs). acc contiguous, not
+     * overlapping a or b. B, M, N or T of 0 leaves acc unchanged.
+     */
+    void perSampleSquaredGemm(View a, View b, View acc, double scale);
+
+    /**
+     * acc [K, C, kh, kw] += scale · Σ_n (dW_n)², dW_n = the weight gradient of conv2d for sample n alone:
+     * dy [N, K, OH, OW], x [N, C, H, W] contiguous (per-sample im2col, GEMM, square-accumulate). acc contiguous.
+     */
+    void perSampleSquaredConvWeight(View dy, View x, View acc, Conv2dGeometry g, double scale);
+
+    /**
+     * SSD selection + dampening in one pass, in place: θ *= (iF > α·iD) ? min(λ·iD/iF, 1) : 1 (contiguous, same
+     * shape). Computed in double and rounded once; a NaN importance selects nothing, a NaN ratio counts as 1
+     * ({@code r < 1 ? r : 1}). The caller validates α > 0 and λ >= 0.
+     */
+    void ssdDampen(View theta, View importanceD, View importanceF, double alpha, double lambda);
+
+    /**
+     * θ += std · z, z the NORMAL(0, 1) Philox draws of (seed, counter) exactly as random(NORMAL, ...) would produce
+     * them for θ's elements in row-major order (contiguous, same shape): z is rounded to θ's dtype as random
+     * stores it, then θ + std·z is computed in double and rounded once. Consumes
+     * {@code Philox.blocksFor(NORMAL, numel)} blocks from {@code counter}.
+     */
+    void addGaussianNoise(View theta, View std, long seed, long counter);
+
+    /**
+     * Radix-select histogram over non-negative float scores (keys = float bits, monotonic for x >= 0): for every
+     * element whose key >>> matchShift == matchValue (matchShift 32 = every element), counts[(key >>> shift) &
+     * (2^bits − 1)] += 1 (counts has 2^bits entries, accumulated). A negative or NaN score is an
+     * IllegalArgumentException naming the op. Scores are compared as float32 (float64 scores are rounded to
+     * float first); −0 counts as +0. shift in [0, 31], bits in [1, 16], shift + bits <= 32, matchShift in
+     * [0, 32]; scores may be strided.
+     */
+    void scoreHistogram(View scores, int shift, int bits, int matchShift, int matchValue, long[] counts);
+
+    /**
+     * mask = 1 where score > threshold, and where score == threshold for the first tiesToKeep such elements in
+     * row-major order; 0 elsewhere. Returns how many ties it kept (min(tiesToKeep, ties)). mask contiguous float
+     * of the scores' shape; scores may be strided; scores are compared as float32 (as in scoreHistogram).
+     */
+    long maskFromScores(View scores, View mask, float threshold, long tiesToKeep);
 }

@@ -29,12 +29,13 @@ public abstract sealed class AdamBase extends Optimizer<AdamOptions> permits Ada
 
     @Override protected final boolean countsSteps() { return true; }
 
-    @Override protected final void update(AdamOptions o, Tensor param, Tensor grad, ParamState state) {
+    @Override protected final void update(AdamOptions o, Tensor param, Tensor grad, Tensor mask, ParamState state) {
         Tensor m = state.buffer(EXP_AVG), v = state.buffer(EXP_AVG_SQ);
         if (m == null) m = newBuffer(state, EXP_AVG, param);
         if (v == null) v = newBuffer(state, EXP_AVG_SQ, param);
         long step = state.incrementStep();
         param.backend().adamStep(param.kernelView(), grad.kernelView(), m.kernelView(), v.kernelView(),
+                mask == null ? null : mask.kernelView(),
                 new AdamParams(o.lr(), o.beta1(), o.beta2(), o.eps(), o.weightDecay(), decoupled, o.maximize(), step));
     }
 

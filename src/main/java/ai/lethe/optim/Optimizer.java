@@ -1,7 +1,8 @@
 // The base of every optimizer: parameter groups with their own hyper-parameters, per-parameter state kept in
 // the optimizer's own detached scope (so it outlives the scopes of training steps), step() calling a fused
 // backend kernel per parameter, zeroGrad() with set_to_none semantics, optional masks that keep pruned
-// entries at exactly zero, and checkpoint export/import with PyTorch's state_dict names (see OptimizerState).
+// entries at exactly zero (handed to the fused kernel: a masked update in the same single pass), and
+// checkpoint export/import with PyTorch's state_dict names (see OptimizerState).
 package ai.lethe.optim;
 
 import ai.lethe.autograd.GradMode;
@@ -63,9 +64,11 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
 
     /**
      * Updates {@code param} in place from {@code grad} (contiguous, same shape, dtype and device) with the
-     * backend's fused kernel; runs under no-grad. Buffers come from {@link #newBuffer}.
+     * backend's fused kernel; runs under no-grad. Buffers come from {@link #newBuffer}. {@code mask} is null or
+     * the parameter's mask (contiguous, same shape, dtype and device) for the kernel's masked update: where it is
+     * 0 the parameter and every state buffer become exactly 0.
      */
-    protected abstract void update(O options, Tensor param, Tensor grad, ParamState state);
+    protected abstract void update(O options, Tensor param, Tensor grad, Tensor mask, ParamState state);
 
     /** Names of the per-parameter state tensors, as exported ("momentum_buffer", "exp_avg", ...). */
     protected abstract Set<String> stateTensorNames();
@@ -95,17 +98,16 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
                     if (g == null) continue;
                     Tensor grad = updatable(p, g);
                     ParamState s = states.computeIfAbsent(p, k -> new ParamState());
-                    update(options, p, grad, s);
+                    Tensor mask = masks.get(p);
+                    update(options, p, grad, mask == null ? null : updatable(p, mask), s);
                     p.markModified();
                     for (Tensor b : s.buffers().values()) b.markModified();
-                    Tensor mask = masks.get(p);
-                    if (mask != null) applyMask(p, s, mask);
                 }
             }
         }
     }
 
-    /** The gradient as the kernels need it: contiguous, with the parameter's dtype, on its device. */
+    /** The gradient (or mask) as the kernels need it: contiguous, with the parameter's dtype, on its device. */
     private Tensor updatable(Tensor p, Tensor g) {
         if (g.isClosed())
             throw new IllegalStateException(name + ".step: the gradient of " + describe(p)
@@ -121,10 +123,11 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
 
     /**
      * Keeps the entries of {@code param} where {@code mask} is 0 at exactly zero from now on (pruning): the
-     * parameter is masked now, and after every update the parameter and its state buffers are multiplied by the
-     * mask. That equals a masked update (gradient, momentum and weight decay all respecting the mask), since a
-     * zero entry with zero state gets a zero update. {@code mask} (same shape and device, 0/1 values) stays the
-     * caller's; it must stay open while set. Null removes the mask.
+     * parameter and its state are zeroed there now, and every step hands the mask to the backend's fused kernel,
+     * which sets those entries and their state to exactly 0 and updates the others normally (a masked update:
+     * gradient, momentum, weight decay and l1 all respect the mask). Entries where the mask is not 0 are not
+     * scaled. {@code mask} (same shape and device, 0/1 values) stays the caller's; it must stay open while set.
+     * Null removes the mask.
      */
     public final void setMask(Tensor param, Tensor mask) {
         checkNotClosed("setMask");
@@ -147,9 +150,15 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
     /** The mask of {@code param}, or null. */
     public final Tensor mask(Tensor param) { return masks.get(param); }
 
+    /** Zeroes param and its state where mask == 0 (under no-grad). */
     private static void applyMask(Tensor param, ParamState state, Tensor mask) {
-        param.mulInPlace(mask);
-        if (state != null) for (Tensor b : state.buffers().values()) b.mulInPlace(mask);
+        Tensor pruned = mask.eq(0);
+        zeroWhere(param, pruned);
+        if (state != null) for (Tensor b : state.buffers().values()) zeroWhere(b, pruned);
+    }
+
+    private static void zeroWhere(Tensor t, Tensor pruned) {
+        t.copyFrom(Tensor.where(pruned, Tensor.zerosLike(t), t));
     }
 
     /** Drops every gradient (PyTorch's zero_grad(set_to_none=True)). */

@@ -1,6 +1,7 @@
 // Stochastic gradient descent with momentum, dampening, Nesterov, weight decay and maximize, as
-// torch.optim.SGD (the first step with momentum sets the buffer to the gradient). One fused backend kernel
-// per parameter; the momentum buffer exists only for groups with momentum > 0.
+// torch.optim.SGD (the first step with momentum sets the buffer to the gradient), plus an optional l1 term
+// (d += l1·sign(θ), the gradient of l1·‖θ‖₁, for l1-sparse unlearning). One fused backend kernel per parameter,
+// masked where the parameter has a mask; the momentum buffer exists only for groups with momentum > 0.
 package ai.lethe.optim;
 
 import ai.lethe.backend.SgdParams;
@@ -23,7 +24,7 @@ public final class SGD extends Optimizer<SgdOptions> {
 
     @Override protected Set<String> stateTensorNames() { return Set.of(MOMENTUM_BUFFER); }
 
-    @Override protected void update(SgdOptions o, Tensor param, Tensor grad, ParamState state) {
+    @Override protected void update(SgdOptions o, Tensor param, Tensor grad, Tensor mask, ParamState state) {
         View buffer = null;
         boolean first = false;
         if (o.momentum() != 0) {
@@ -34,13 +35,14 @@ public final class SGD extends Optimizer<SgdOptions> {
             }
             buffer = b.kernelView();
         }
-        param.backend().sgdStep(param.kernelView(), grad.kernelView(), buffer,
-                new SgdParams(o.lr(), o.momentum(), o.dampening(), o.weightDecay(), o.nesterov(), o.maximize(), first));
+        param.backend().sgdStep(param.kernelView(), grad.kernelView(), buffer, mask == null ? null : mask.kernelView(),
+                new SgdParams(o.lr(), o.momentum(), o.dampening(), o.weightDecay(), o.l1(), o.nesterov(), o.maximize(),
+                        first));
     }
 
-    /** SGD's hyper-parameters for every group (defaults as PyTorch's: no momentum, no decay). */
+    /** SGD's hyper-parameters for every group (defaults as PyTorch's: no momentum, no decay; no l1). */
     public static final class Builder extends OptimizerBuilder<SgdOptions, Builder, SGD> {
-        private double lr = Double.NaN, momentum, dampening, weightDecay;
+        private double lr = Double.NaN, momentum, dampening, weightDecay, l1;
         private boolean nesterov, maximize;
 
         private Builder() {}
@@ -53,13 +55,16 @@ public final class SGD extends Optimizer<SgdOptions> {
 
         public Builder weightDecay(double weightDecay) { this.weightDecay = weightDecay; return this; }
 
+        /** The l1 penalty: d += l1·sign(θ) (default 0; must be a finite number >= 0). */
+        public Builder l1(double l1) { this.l1 = l1; return this; }
+
         public Builder nesterov(boolean nesterov) { this.nesterov = nesterov; return this; }
 
         public Builder maximize(boolean maximize) { this.maximize = maximize; return this; }
 
         @Override protected SgdOptions defaults() {
             if (Double.isNaN(lr)) throw new IllegalArgumentException("SGD: lr is required; set it with lr(...)");
-            return new SgdOptions(lr, momentum, dampening, weightDecay, nesterov, maximize);
+            return new SgdOptions(lr, momentum, dampening, weightDecay, nesterov, maximize, l1);
         }
 
         @Override protected SGD create(List<ParamGroup<SgdOptions>> groups) { return new SGD(groups); }

@@ -26,7 +26,8 @@ public final class CpuBackend extends HostBackend {
     private volatile Kernels kernels;
     private volatile Availability availability;
 
-    private record Kernels(CpuMath math, CpuLinalg linalg, CpuIndex index, CpuNn nn) {}
+    private record Kernels(CpuMath math, CpuLinalg linalg, CpuIndex index, CpuNn nn, CpuUnlearning unlearning,
+                           CpuRawKernels raw) {}
 
     public CpuBackend() { this(CpuBackend.class.getClassLoader(), CpuLibrary.DEFAULT_RESOURCE_DIR); }
 
@@ -58,7 +59,8 @@ public final class CpuBackend extends HostBackend {
         return switch (CpuLibrary.load(loader, resourceDir)) {
             case CpuLibrary.Loaded(NativeCpu lib, var path) -> {
                 CpuMath math = new CpuMath(lib, hostMemory());
-                kernels = new Kernels(math, new CpuLinalg(lib, math), new CpuIndex(lib, math), new CpuNn(lib));
+                kernels = new Kernels(math, new CpuLinalg(lib, math), new CpuIndex(lib, math), new CpuNn(lib),
+                        new CpuUnlearning(lib, math), new CpuRawKernels(lib));
                 yield Availability.yes("native kernels (OpenMP, OpenBLAS) from " + path);
             }
             case CpuLibrary.Unavailable(String reason) -> Availability.no(reason);
@@ -75,6 +77,12 @@ public final class CpuBackend extends HostBackend {
     }
 
     private CpuMath math() { return kernels().math(); }
+
+    /**
+     * The unlearning, pruning and masked-optimizer kernels on raw native memory (see
+     * ai.lethe.kernels.CpuKernels); an IllegalStateException with the reason when the backend is unavailable.
+     */
+    public CpuRawKernels rawKernels() { return kernels().raw(); }
 
     // ---- memory -------------------------------------------------------------------------------------------
 
@@ -169,11 +177,39 @@ public final class CpuBackend extends HostBackend {
 
     // ---- optimizers ---------------------------------------------------------------------------------------
 
-    @Override public void sgdStep(View param, View grad, View momentumBuffer, SgdParams p) {
-        kernels().nn().sgdStep(param, grad, momentumBuffer, p);
+    @Override public void sgdStep(View param, View grad, View momentumBuffer, View mask, SgdParams p) {
+        kernels().nn().sgdStep(param, grad, momentumBuffer, mask, p);
     }
 
-    @Override public void adamStep(View param, View grad, View expAvg, View expAvgSq, AdamParams p) {
-        kernels().nn().adamStep(param, grad, expAvg, expAvgSq, p);
+    @Override public void adamStep(View param, View grad, View expAvg, View expAvgSq, View mask, AdamParams p) {
+        kernels().nn().adamStep(param, grad, expAvg, expAvgSq, mask, p);
+    }
+
+    // ---- unlearning and pruning ---------------------------------------------------------------------------
+
+    @Override public void addSquared(View x, View acc, double scale) { kernels().unlearning().addSquared(x, acc, scale); }
+
+    @Override public void perSampleSquaredGemm(View a, View b, View acc, double scale) {
+        kernels().unlearning().perSampleSquaredGemm(a, b, acc, scale);
+    }
+
+    @Override public void perSampleSquaredConvWeight(View dy, View x, View acc, Conv2dGeometry g, double scale) {
+        kernels().unlearning().perSampleSquaredConvWeight(dy, x, acc, g, scale);
+    }
+
+    @Override public void ssdDampen(View theta, View importanceD, View importanceF, double alpha, double lambda) {
+        kernels().unlearning().ssdDampen(theta, importanceD, importanceF, alpha, lambda);
+    }
+
+    @Override public void addGaussianNoise(View theta, View std, long seed, long counter) {
+        kernels().unlearning().addGaussianNoise(theta, std, seed, counter);
+    }
+
+    @Override public void scoreHistogram(View scores, int shift, int bits, int matchShift, int matchValue, long[] counts) {
+        kernels().unlearning().scoreHistogram(scores, shift, bits, matchShift, matchValue, counts);
+    }
+
+    @Override public long maskFromScores(View scores, View mask, float threshold, long tiesToKeep) {
+        return kernels().unlearning().maskFromScores(scores, mask, threshold, tiesToKeep);
     }
 }

@@ -25,7 +25,7 @@ final class CpuLinalg {
     }
 
     /** How BLAS reads a [rows, cols] matrix with the given strides: transposed or not, leading dimension. */
-    private record MatrixLayout(boolean transposed, long ld) {
+    record MatrixLayout(boolean transposed, long ld) {
         /** The layout, or null when the strides fit neither row-major nor column-major BLAS storage. */
         static MatrixLayout of(long rows, long cols, long rowStride, long colStride) {
             if ((cols == 1 || colStride == 1) && (rows == 1 || rowStride >= Math.max(cols, 1)))
@@ -79,7 +79,7 @@ final class CpuLinalg {
 
     // ---- convolution -------------------------------------------------------------------------------------
 
-    private static MemorySegment geometry(Conv2dGeometry g) {
+    static MemorySegment geometry(Conv2dGeometry g) {
         return NativeCpu.longs(NativeCpu.LAYOUT_A, g.n(), g.c(), g.h(), g.w(), g.k(), g.kh(), g.kw(), g.strideH(),
                 g.strideW(), g.padH(), g.padW(), g.dilationH(), g.dilationW());
     }

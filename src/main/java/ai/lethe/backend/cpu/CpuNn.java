@@ -129,19 +129,20 @@ final class CpuNn {
 
     // ---- optimizers ------------------------------------------------------------------------------------------
 
-    void sgdStep(View param, View grad, View momentumBuffer, SgdParams p) {
-        requireDenseFloat32("sgdStep", param, grad, momentumBuffer);
+    void sgdStep(View param, View grad, View momentumBuffer, View mask, SgdParams p) {
+        requireDenseFloat32("sgdStep", param, grad, momentumBuffer, mask);
         if (p.momentum() != 0 && momentumBuffer == null)
             throw new IllegalArgumentException("sgdStep: momentum " + p.momentum() + " needs a momentum buffer");
         if (param.numel() == 0) return;
-        lib.sgdStep(param.numel(), address(param), address(grad), addressOrNull(momentumBuffer), p.lr(), p.momentum(),
-                p.dampening(), p.weightDecay(), p.nesterov(), p.maximize(), p.firstStep());
+        lib.sgdStep(param.numel(), address(param), address(grad), addressOrNull(momentumBuffer), addressOrNull(mask),
+                p.lr(), p.momentum(), p.dampening(), p.weightDecay(), p.l1(), p.nesterov(), p.maximize(), p.firstStep());
     }
 
-    void adamStep(View param, View grad, View expAvg, View expAvgSq, AdamParams p) {
-        requireDenseFloat32("adamStep", param, grad, expAvg, expAvgSq);
+    void adamStep(View param, View grad, View expAvg, View expAvgSq, View mask, AdamParams p) {
+        requireDenseFloat32("adamStep", param, grad, expAvg, expAvgSq, mask);
         if (param.numel() == 0) return;
-        lib.adamStep(param.numel(), address(param), address(grad), address(expAvg), address(expAvgSq), p.lr(),
-                p.beta1(), p.beta2(), p.eps(), p.weightDecay(), p.decoupledWeightDecay(), p.maximize(), p.step());
+        lib.adamStep(param.numel(), address(param), address(grad), address(expAvg), address(expAvgSq),
+                addressOrNull(mask), p.lr(), p.beta1(), p.beta2(), p.eps(), p.weightDecay(), p.decoupledWeightDecay(),
+                p.maximize(), p.step());
     }
 }

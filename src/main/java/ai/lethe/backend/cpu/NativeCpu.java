@@ -14,7 +14,7 @@ import java.lang.invoke.MethodHandle;
 
 final class NativeCpu {
     // ---- status codes (native/common.h) ----
-    static final int OK = 0, ERR_INDEX = -1, ERR_ARG = -2, ERR_NOMEM = -3;
+    static final int OK = 0, ERR_INDEX = -1, ERR_ARG = -2, ERR_NOMEM = -3, ERR_VALUE = -4;
 
     // ---- dtype codes (native/common.h) ----
     static final int DT_F32 = 0, DT_F64 = 1, DT_I64 = 2;
@@ -43,7 +43,9 @@ final class NativeCpu {
     private final MethodHandle cpuSupported, init, copy, fill, unary, binaryF32, binaryI64, where, reduce, argReduce,
             matmul, take, putAdd, conv2d, conv2dBackwardInput, conv2dBackwardWeight, batchNormTrain, batchNormEval,
             batchNormBackward, layerNorm, layerNormBackward, softmax, softmaxBackward, maxPool2d, maxPool2dBackward,
-            avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward, random, sgdStep, adamStep;
+            avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward, random, sgdStep, adamStep,
+            addSquared, perSampleSquaredGemm, perSampleSquaredConvWeight, ssdDampen, addGaussianNoise, scoreHistogram,
+            maskFromScores;
 
     private NativeCpu(SymbolLookup lib) {
         cpuSupported = bind(lib, "lethe_cpu_supported");
@@ -76,8 +78,15 @@ final class NativeCpu {
         adaptiveAvgPool2d = bind(lib, "lethe_adaptive_avg_pool2d", J, J, J, J, J, A, A);
         adaptiveAvgPool2dBackward = bind(lib, "lethe_adaptive_avg_pool2d_backward", J, J, J, J, J, A, A);
         random = bind(lib, "lethe_random", I, A, J, J, J, D, D);
-        sgdStep = bind(lib, "lethe_sgd_step", J, A, A, A, D, D, D, D, I, I, I);
-        adamStep = bind(lib, "lethe_adam_step", J, A, A, A, A, D, D, D, D, D, I, I, J);
+        sgdStep = bind(lib, "lethe_sgd_step", J, A, A, A, A, D, D, D, D, D, I, I, I);
+        adamStep = bind(lib, "lethe_adam_step", J, A, A, A, A, A, D, D, D, D, D, I, I, J);
+        addSquared = bind(lib, "lethe_add_squared", A, A, A, D);
+        perSampleSquaredGemm = bind(lib, "lethe_per_sample_squared_gemm", A, A, A, A, D);
+        perSampleSquaredConvWeight = bind(lib, "lethe_per_sample_squared_conv_weight", A, A, A, A, D);
+        ssdDampen = bind(lib, "lethe_ssd_dampen", J, A, A, A, D, D);
+        addGaussianNoise = bind(lib, "lethe_add_gaussian_noise", A, A, J, J, J);
+        scoreHistogram = bind(lib, "lethe_score_histogram", J, A, I, I, I, I, A, A);
+        maskFromScores = bind(lib, "lethe_mask_from_scores", J, A, A, F, J, A);
     }
 
     /** Binds every function of the library; a missing symbol is an IllegalStateException (stale library). */
@@ -115,6 +124,8 @@ final class NativeCpu {
             case ERR_NOMEM -> throw new OutOfMemoryError(op + ": the cpu backend could not allocate its native workspace");
             case ERR_ARG -> throw new IllegalArgumentException(op + ": the native cpu kernel rejected its arguments");
             case ERR_INDEX -> throw new IndexOutOfBoundsException(op + ": index " + info(0) + " is out of range for size " + info(3));
+            case ERR_VALUE -> throw new IllegalArgumentException(op + ": value " + Float.intBitsToFloat((int) info(1))
+                    + " at flat index " + info(0) + " is outside the kernel's domain");
             default -> throw new IllegalStateException(op + ": native cpu kernel failed with status " + status);
         }
     }
@@ -337,21 +348,75 @@ final class NativeCpu {
         } catch (Throwable t) { throw rethrow(t); }
     }
 
-    void sgdStep(long n, MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer, double lr,
-                 double momentum, double dampening, double weightDecay, boolean nesterov, boolean maximize,
-                 boolean firstStep) {
+    void sgdStep(long n, MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer, MemorySegment mask,
+                 double lr, double momentum, double dampening, double weightDecay, double l1, boolean nesterov,
+                 boolean maximize, boolean firstStep) {
         try {
-            check("sgdStep", (int) sgdStep.invokeExact(n, param, grad, momentumBuffer, lr, momentum, dampening,
-                    weightDecay, nesterov ? 1 : 0, maximize ? 1 : 0, firstStep ? 1 : 0));
+            check("sgdStep", (int) sgdStep.invokeExact(n, param, grad, momentumBuffer, mask, lr, momentum, dampening,
+                    weightDecay, l1, nesterov ? 1 : 0, maximize ? 1 : 0, firstStep ? 1 : 0));
         } catch (Throwable t) { throw rethrow(t); }
     }
 
     void adamStep(long n, MemorySegment param, MemorySegment grad, MemorySegment expAvg, MemorySegment expAvgSq,
-                  double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
-                  boolean maximize, long step) {
+                  MemorySegment mask, double lr, double beta1, double beta2, double eps, double weightDecay,
+                  boolean decoupled, boolean maximize, long step) {
         try {
-            check("adamStep", (int) adamStep.invokeExact(n, param, grad, expAvg, expAvgSq, lr, beta1, beta2, eps,
+            check("adamStep", (int) adamStep.invokeExact(n, param, grad, expAvg, expAvgSq, mask, lr, beta1, beta2, eps,
                     weightDecay, decoupled ? 1 : 0, maximize ? 1 : 0, step));
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    void addSquared(MemorySegment layout, MemorySegment x, MemorySegment acc, double scale) {
+        try {
+            check("addSquared", (int) addSquared.invokeExact(layout, x, acc, scale));
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    void perSampleSquaredGemm(MemorySegment desc, MemorySegment a, MemorySegment b, MemorySegment acc, double scale) {
+        try {
+            check("perSampleSquaredGemm", (int) perSampleSquaredGemm.invokeExact(desc, a, b, acc, scale));
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    void perSampleSquaredConvWeight(MemorySegment geom, MemorySegment dy, MemorySegment x, MemorySegment acc,
+                                    double scale) {
+        try {
+            check("perSampleSquaredConvWeight", (int) perSampleSquaredConvWeight.invokeExact(geom, dy, x, acc, scale));
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    void ssdDampen(long n, MemorySegment theta, MemorySegment importanceD, MemorySegment importanceF, double alpha,
+                   double lambda) {
+        try {
+            check("ssdDampen", (int) ssdDampen.invokeExact(n, theta, importanceD, importanceF, alpha, lambda));
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    void addGaussianNoise(MemorySegment theta, MemorySegment std, long n, long seed, long counter) {
+        try {
+            check("addGaussianNoise", (int) addGaussianNoise.invokeExact(theta, std, n, seed, counter));
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /**
+     * Returns OK or ERR_VALUE (info: position of the first negative or NaN score, its bits); other errors
+     * throw. counts (int64 [2^bits]) is accumulated into.
+     */
+    int scoreHistogram(long n, MemorySegment scores, int shift, int bits, int matchShift, int matchValue,
+                       MemorySegment counts) {
+        try {
+            int status = (int) scoreHistogram.invokeExact(n, scores, shift, bits, matchShift, matchValue, counts,
+                    scratch(INFO));
+            if (status != ERR_VALUE) check("scoreHistogram", status);
+            return status;
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** Returns the number of ties kept. */
+    long maskFromScores(long n, MemorySegment scores, MemorySegment mask, float threshold, long tiesToKeep) {
+        try {
+            check("maskFromScores", (int) maskFromScores.invokeExact(n, scores, mask, threshold, tiesToKeep, scratch(INFO)));
+            return info(0);
         } catch (Throwable t) { throw rethrow(t); }
     }
 }

@@ -154,9 +154,39 @@ public final class RefBackend extends HostBackend {
 
     // ---- optimizers ---------------------------------------------------------------------------------------
 
-    @Override public void sgdStep(View param, View grad, View momentumBuffer, SgdParams p) { RefOptim.sgd(param, grad, momentumBuffer, p); }
+    @Override public void sgdStep(View param, View grad, View momentumBuffer, View mask, SgdParams p) {
+        RefOptim.sgd(param, grad, momentumBuffer, mask, p);
+    }
 
-    @Override public void adamStep(View param, View grad, View expAvg, View expAvgSq, AdamParams p) {
-        RefOptim.adam(param, grad, expAvg, expAvgSq, p);
+    @Override public void adamStep(View param, View grad, View expAvg, View expAvgSq, View mask, AdamParams p) {
+        RefOptim.adam(param, grad, expAvg, expAvgSq, mask, p);
+    }
+
+    // ---- unlearning and pruning ---------------------------------------------------------------------------
+
+    @Override public void addSquared(View x, View acc, double scale) { RefUnlearning.addSquared(x, acc, scale); }
+
+    @Override public void perSampleSquaredGemm(View a, View b, View acc, double scale) {
+        RefUnlearning.perSampleSquaredGemm(a, b, acc, scale);
+    }
+
+    @Override public void perSampleSquaredConvWeight(View dy, View x, View acc, Conv2dGeometry g, double scale) {
+        RefUnlearning.perSampleSquaredConvWeight(dy, x, acc, g, scale);
+    }
+
+    @Override public void ssdDampen(View theta, View importanceD, View importanceF, double alpha, double lambda) {
+        RefUnlearning.ssdDampen(theta, importanceD, importanceF, alpha, lambda);
+    }
+
+    @Override public void addGaussianNoise(View theta, View std, long seed, long counter) {
+        RefUnlearning.addGaussianNoise(theta, std, seed, counter);
+    }
+
+    @Override public void scoreHistogram(View scores, int shift, int bits, int matchShift, int matchValue, long[] counts) {
+        RefUnlearning.scoreHistogram(scores, shift, bits, matchShift, matchValue, counts);
+    }
+
+    @Override public long maskFromScores(View scores, View mask, float threshold, long tiesToKeep) {
+        return RefUnlearning.maskFromScores(scores, mask, threshold, tiesToKeep);
     }
 }

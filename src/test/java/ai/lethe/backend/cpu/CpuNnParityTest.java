@@ -251,7 +251,7 @@ class CpuNnParityTest {
     void sgdStep(SgdParams p) {
         for (long n : new long[] {1, 37, 100_003}) {
             Pair param = both.normal(n), grad = both.normal(n), buf = p.momentum() == 0 ? null : both.normal(n);
-            both.run(s -> s.backend().sgdStep(s.v(param), s.v(grad), s.v(buf), p));
+            both.run(s -> s.backend().sgdStep(s.v(param), s.v(grad), s.v(buf), null, p));
             assertClose("sgd param " + p, param);
             if (buf != null) assertClose("sgd momentum " + p, buf);
         }
@@ -270,7 +270,7 @@ class CpuNnParityTest {
     void adamStep(AdamParams p) {
         for (long n : new long[] {1, 37, 100_003}) {
             Pair param = both.normal(n), grad = both.normal(n), m = both.normal(n), v = both.uniform(0, 2, n);
-            both.run(s -> s.backend().adamStep(s.v(param), s.v(grad), s.v(m), s.v(v), p));
+            both.run(s -> s.backend().adamStep(s.v(param), s.v(grad), s.v(m), s.v(v), null, p));
             assertClose("adam param " + p, param);
             assertClose("adam exp_avg " + p, m);
             assertClose("adam exp_avg_sq " + p, v);

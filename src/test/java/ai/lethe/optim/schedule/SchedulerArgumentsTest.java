@@ -152,7 +152,7 @@ class SchedulerArgumentsTest {
     static final class Plain extends Optimizer<PlainOptions> {
         Plain(List<Tensor> params) { super("Plain", List.of(new ParamGroup<>(params, new PlainOptions(0.1)))); }
 
-        @Override protected void update(PlainOptions o, Tensor param, Tensor grad, ParamState state) {
+        @Override protected void update(PlainOptions o, Tensor param, Tensor grad, Tensor mask, ParamState state) {
             param.addInPlace(grad, -o.lr());
         }
 
