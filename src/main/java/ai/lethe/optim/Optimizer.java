@@ -147,6 +147,9 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
         }
     }
 
+    /** Whether {@code param} is one of this optimizer's parameters. */
+    public final boolean holds(Tensor param) { return param != null && indexOf.containsKey(param); }
+
     /** The mask of {@code param}, or null. */
     public final Tensor mask(Tensor param) { return masks.get(param); }
 
