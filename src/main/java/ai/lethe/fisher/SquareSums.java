@@ -1,4 +1,6 @@
-// The accumulations behind the per-sample rules, on tensors under no-grad:
+// The accumulations behind the per-sample rules, on tensors under no-grad. The two per-sample GEMM forms call
+// the fused kernels of ai.lethe.kernels.Squares (backend perSampleSquaredGemm / perSampleSquaredConvWeight);
+// the small reductions (biases, norm affine, tokens) stay tensor ops:
 //   sumOfSquares     acc += scale · Σ_n x_n²            (x [N, ...], acc [...])
 //   addProduct       acc += scale · a @ b               (Linear without tokens: (g∘g)ᵀ(x∘x))
 //   perSampleSquaredGemm        acc [M, K] += scale · Σ_n (a_n @ b_n)²
@@ -6,6 +8,7 @@
 package ai.lethe.fisher;
 
 import ai.lethe.backend.Conv2dGeometry;
+import ai.lethe.kernels.Squares;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 
@@ -21,20 +24,14 @@ final class SquareSums {
         acc.addInPlace(a.matmul(b), scale);
     }
 
+    /** acc [M, K] += scale · Σ_n (a_n @ b_n)², fused: each sample's product is squared as it is computed. */
     static void perSampleSquaredGemm(Tensor a, Tensor b, Tensor acc, double scale) {
-        long n = a.shape().dim(0);
-        for (long i = 0; i < n; i++) acc.addInPlace(a.select(0, i).matmul(b.select(0, i)).square(), scale);
+        Squares.perSampleSquaredGemm(a, b, acc, scale);
     }
 
+    /** acc [K, C, kh, kw] += scale · Σ_n (dW_n)², fused: never one weight gradient per sample in memory. */
     static void perSampleSquaredConvWeight(Tensor dy, Tensor x, Tensor acc, Conv2dGeometry g, double scale) {
-        Tensor dyc = dy.contiguous(), xc = x.contiguous();
-        for (long i = 0; i < g.n(); i++) {
-            Conv2dGeometry one = new Conv2dGeometry(1, g.c(), g.h(), g.w(), g.k(), g.kh(), g.kw(), g.strideH(), g.strideW(),
-                    g.padH(), g.padW(), g.dilationH(), g.dilationW());
-            Tensor dw = Tensor.empty(acc.shape(), acc.dtype(), acc.device());
-            Tensor dyi = dyc.narrow(0, i, 1).contiguous(), xi = xc.narrow(0, i, 1).contiguous();
-            acc.backend().conv2dBackwardWeight(dyi.kernelView(), xi.kernelView(), dw.kernelView(), one);
-            acc.addInPlace(dw.square(), scale);
-        }
+        Squares.perSampleSquaredConvWeight(dy, x, acc, new int[] {(int) g.strideH(), (int) g.strideW()}, new int[] {(int) g.padH(), (int) g.padW()},
+                new int[] {(int) g.dilationH(), (int) g.dilationW()}, scale);
     }
 }
