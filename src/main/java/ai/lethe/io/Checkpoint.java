@@ -9,6 +9,11 @@
 // renames, under the aside name ".<name>.old-<random>"), an existing checkpoint is never partly overwritten, and
 // a failure at any step leaves the old one in place and no temporary folder behind. A folder that holds anything
 // but checkpoint files is never replaced.
+//
+// A pruned model (ai.lethe.prune.Masks) also gets masks.safetensors: its masks by parameter name (0/1, stored as
+// F16: exact and half the size), the keys PyTorch's prune would call "<param>_mask" without the suffix. Loading a
+// checkpoint folder (loadModel, openModel) makes the model's masks the checkpoint's: the file's masks are set
+// (zeroing pruned weights), and a checkpoint without the file leaves the model dense (existing masks removed).
 package ai.lethe.io;
 
 import ai.lethe.models.ImageModel;
@@ -17,7 +22,10 @@ import ai.lethe.models.Models;
 import ai.lethe.nn.LoadResult;
 import ai.lethe.nn.Module;
 import ai.lethe.optim.Optimizer;
+import ai.lethe.prune.Masks;
 import ai.lethe.tensor.Device;
+import ai.lethe.tensor.Scope;
+import ai.lethe.tensor.Tensor;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -35,7 +43,8 @@ import java.util.stream.Stream;
 public final class Checkpoint {
     public static final String MODEL_FILE = "model.safetensors";
     public static final String OPTIMIZER_FILE = "optimizer.safetensors";
-    private static final Set<String> FILES = Set.of(MODEL_FILE, OPTIMIZER_FILE);
+    public static final String MASKS_FILE = "masks.safetensors";
+    private static final Set<String> FILES = Set.of(MODEL_FILE, OPTIMIZER_FILE, MASKS_FILE);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final System.Logger LOG = System.getLogger("ai.lethe.io");
 
@@ -58,6 +67,9 @@ public final class Checkpoint {
         try {
             ModelFiles.save(model, tmp.resolve(MODEL_FILE), info.toMetadata());
             hook.reached("model-written");
+            if (Masks.any(model))
+                Safetensors.write(tmp.resolve(MASKS_FILE), Masks.of(model), Map.of(CheckpointInfo.VERSION, LetheVersion.current()),
+                        FloatStorage.F16);
             if (optimizer != null)
                 OptimizerFiles.save(optimizer, tmp.resolve(OPTIMIZER_FILE), Map.of(CheckpointInfo.VERSION, LetheVersion.current()), hook);
             AtomicFiles.syncDirectory(tmp);
@@ -151,7 +163,31 @@ public final class Checkpoint {
 
     /** Loads the checkpoint's weights into {@code model}; see {@link ModelFiles#load(Module, Path, boolean)}. */
     public static LoadResult loadModel(Path checkpoint, Module model, boolean strict) throws IOException {
-        return ModelFiles.load(model, modelFile(checkpoint), strict);
+        Path file = modelFile(checkpoint);
+        LoadResult result = ModelFiles.load(model, file, strict);
+        loadMasks(file.resolveSibling(MASKS_FILE), model);
+        return result;
+    }
+
+    /**
+     * Makes {@code model}'s masks those of {@code file} (a masks.safetensors beside the weights): none when it
+     * does not exist. A mask for a parameter the model lacks, or of another shape, is an error naming the file.
+     */
+    private static void loadMasks(Path file, Module model) throws IOException {
+        Masks.clear(model);
+        if (!Files.isRegularFile(file)) return;
+        Map<String, Tensor> params = model.namedParameters();
+        try (SafetensorsFile f = Safetensors.open(file); Scope _ = Scope.open("Checkpoint.loadMasks")) {
+            for (String name : f.names()) {
+                Tensor p = params.get(name);
+                if (p == null) throw new SafetensorsException(file, "a mask for '" + name + "', which the model does not have");
+                try {
+                    Masks.set(model, name, f.tensor(name, p.device(), p.dtype()));
+                } catch (IllegalArgumentException e) {
+                    throw new SafetensorsException(file, e.getMessage());
+                }
+            }
+        }
     }
 
     /**

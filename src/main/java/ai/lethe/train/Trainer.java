@@ -2,7 +2,9 @@
 // optimizer step, with the recipe's learning-rate schedule per iteration, validation after every epoch,
 // listeners (progress, metrics), checkpoints in a run folder (the latest epoch to resume from, the best by
 // validation accuracy, the final model), a stop with a clear message when the loss stops being finite, and
-// resumption from the latest checkpoint that gives the same weights as an uninterrupted run.
+// resumption from the latest checkpoint that gives the same weights as an uninterrupted run. A pruned model
+// (ai.lethe.prune.Masks) trains with its masks attached to the optimizer, so pruned weights stay exactly 0; its
+// checkpoints carry the masks, and resuming restores them before the optimizer is built.
 package ai.lethe.train;
 
 import ai.lethe.data.Dataset;
@@ -20,6 +22,7 @@ import ai.lethe.optim.AdamW;
 import ai.lethe.optim.Optimizer;
 import ai.lethe.optim.SGD;
 import ai.lethe.optim.schedule.LambdaLR;
+import ai.lethe.prune.Masks;
 import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
@@ -88,7 +91,7 @@ public final class Trainer {
         List<EpochStats> history = new ArrayList<>(start.history());
         int bestEpoch = start.bestEpoch();
         double best = start.bestValAccuracy();
-        try (Optimizer<?> opt = optimizer()) {
+        try (Optimizer<?> opt = Masks.attach(optimizer(), model)) {
             LambdaLR schedule = new LambdaLR(opt, it -> config.lrFactor(it, perEpoch));
             if (start.epochsDone() > 0) {
                 Checkpoint.loadOptimizer(run.last(), opt);

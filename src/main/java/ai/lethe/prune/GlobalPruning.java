@@ -1,0 +1,98 @@
+// One global pruning step over all prunable tensors (Prunable): given a score per entry, keep the largest
+// scores and prune the rest so that exactly a given number of entries is pruned in total, with one threshold
+// across all tensors (ai.lethe.kernels.GlobalTopK; ties broken as it does: earlier tensors first, then lower
+// flat indices). Entries already pruned stay pruned: they score 0 and every unpruned entry scores at least
+// Float.MIN_NORMAL, so the new masks are a subset of the old ones (iterative magnitude pruning, SynFlow's rounds).
+// Magnitude pruning is the step with scores |w| (ai.lethe.kernels.Pruning.magnitudeScores).
+package ai.lethe.prune;
+
+import ai.lethe.autograd.GradMode;
+import ai.lethe.kernels.GlobalTopK;
+import ai.lethe.kernels.Pruning;
+import ai.lethe.nn.Module;
+import ai.lethe.tensor.Scope;
+import ai.lethe.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+public final class GlobalPruning {
+    private GlobalPruning() {}
+
+    /** round(sparsity · total): the number of entries a target sparsity prunes. */
+    public static long prunedCount(long total, double sparsity) {
+        checkSparsity("GlobalPruning.prunedCount", sparsity);
+        return Math.round(sparsity * total);
+    }
+
+    static void checkSparsity(String op, double sparsity) {
+        if (!(sparsity >= 0 && sparsity < 1))
+            throw new IllegalArgumentException(op + ": sparsity must be in [0, 1), got " + sparsity);
+    }
+
+    /**
+     * Global magnitude pruning of {@code model}'s prunable tensors to {@code sparsity}: exactly
+     * round(sparsity · total) entries pruned, the smallest |w| (already-pruned entries first).
+     */
+    public static void magnitude(Module model, double sparsity) {
+        String op = "GlobalPruning.magnitude";
+        checkSparsity(op, sparsity);
+        List<String> names = Prunable.require(op, model);
+        Map<String, Tensor> params = model.namedParameters();
+        try (var _ = Scope.open(op)) {
+            Map<String, Tensor> scores = new LinkedHashMap<>();
+            for (String n : names) scores.put(n, Pruning.magnitudeScores(params.get(n)));
+            pruneTo(model, scores, prunedCount(Prunable.count(model), sparsity));
+        }
+    }
+
+    /**
+     * Sets masks on the tensors of {@code scores} (prunable parameter names → non-negative float32 scores of the
+     * parameter's shape) so that exactly {@code pruned} of their entries are pruned: the lowest scores, existing
+     * masks respected (see the class comment). {@code pruned} must be at least the number already pruned.
+     */
+    public static void pruneTo(Module model, Map<String, Tensor> scores, long pruned) {
+        String op = "GlobalPruning.pruneTo";
+        Map<String, Tensor> masks = Masks.of(model);
+        long total = 0, already = 0;
+        try (var _ = GradMode.noGrad(); var _ = Scope.open(op)) {
+            List<Tensor> keyed = new ArrayList<>(scores.size());
+            for (var e : scores.entrySet()) {
+                Tensor p = model.parameter(e.getKey());
+                if (p == null) throw new IllegalArgumentException(op + ": the model has no parameter '" + e.getKey() + "'");
+                Tensor s = e.getValue();
+                if (!s.shape().equals(p.shape()))
+                    throw new IllegalArgumentException(op + ": scores of '" + e.getKey() + "' have shape " + s.shape()
+                            + ", the parameter " + p.shape());
+                total += s.numel();
+                Tensor k = s.clampMin(Float.MIN_NORMAL);
+                Tensor old = masks.get(e.getKey());
+                if (old != null) {
+                    k = k.mul(old);
+                    already += s.numel() - (long) old.sum().item();
+                }
+                keyed.add(k.contiguous());
+            }
+            if (pruned < already || pruned > total)
+                throw new IllegalArgumentException(op + ": pruned must be in [" + already + " (already pruned), " + total
+                        + "], got " + pruned);
+            List<Tensor> fresh = GlobalTopK.keepLargest(keyed, total - pruned);
+            int i = 0;
+            for (String name : scores.keySet()) Masks.set(model, name, fresh.get(i++));
+        }
+    }
+
+    /** Pruned fraction of each prunable tensor (by its mask; 0 for an unmasked one), by parameter name. */
+    public static Map<String, Double> perTensor(Module model) {
+        Map<String, Tensor> masks = Masks.of(model);
+        Map<String, Double> out = new LinkedHashMap<>();
+        try (var _ = GradMode.noGrad(); var _ = Scope.open("GlobalPruning.perTensor")) {
+            for (String n : Prunable.names(model)) {
+                Tensor m = masks.get(n);
+                out.put(n, m == null ? 0.0 : 1 - m.sum().item() / m.numel());
+            }
+        }
+        return out;
+    }
+}
