@@ -14,7 +14,7 @@ public final class SvgReport {
     static final List<String> RADAR_AXES = List.of("UA", "MIA-Efficacy", "RA", "TA", "Efficiency");
     private static final String[] COLORS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
             "#7f7f7f", "#bcbd22", "#17becf"};
-    private static final int RADAR = 240, RADAR_R = 80, BAR_W = 320, BAR_H = 240, PER_ROW = 4;
+    private static final int RADAR = 240, RADAR_R = 70, BAR_W = 320, BAR_H = 240, PER_ROW = 4;
 
     private SvgReport() {}
 
@@ -60,11 +60,12 @@ public final class SvgReport {
         }
         StringBuilder pts = new StringBuilder();
         for (int k = 0; k < values.length; k++) {
-            double[] end = xy(cx, cy, k, values.length, 1.0), label = xy(cx, cy, k, values.length, 1.22);
+            double[] end = xy(cx, cy, k, values.length, 1.0), label = xy(cx, cy, k, values.length, 1.25);
             sb.append(f("  <line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#bbb\"/>\n", cx, cy, end[0], end[1]));
             String shown = Double.isFinite(values[k]) ? f("%.1f", 100 * values[k]) : "-";
-            sb.append(f("  <text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s %s</text>\n", label[0], label[1] + 4,
-                    RADAR_AXES.get(k), shown));
+            // two lines (axis name, value) keep the side labels inside the chart's cell
+            sb.append(f("  <text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s<tspan x=\"%.1f\" dy=\"12\">%s</tspan></text>\n",
+                    label[0], label[1] - 2, RADAR_AXES.get(k), label[0], shown));
             double v = Double.isFinite(values[k]) ? Math.max(0, Math.min(1, values[k])) : 0;
             pts.append(point(cx, cy, k, values.length, v)).append(' ');
         }

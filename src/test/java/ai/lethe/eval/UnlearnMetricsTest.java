@@ -186,4 +186,33 @@ class UnlearnMetricsTest {
             assertEquals(1.0, self.zrf(), 1e-12);
         }
     }
+
+    @Test
+    void imageModelEntryPointDrawsItsIncompetentModelFromTheSeed() {
+        // a width-2 ResNet on 8×8 three-channel copies of the hand-made sets (pixel values repeated over the image)
+        record Tiled(Dataset d) implements Dataset {
+            @Override public String name() { return d.name() + " 3x8x8"; }
+            @Override public int size() { return d.size(); }
+            @Override public ImageShape shape() { return new ImageShape(3, 8, 8); }
+            @Override public List<String> classNames() { return d.classNames(); }
+            @Override public int label(int i) { return d.label(i); }
+            @Override public void readImage(int i, float[] dst, int off) {
+                float[] px = new float[3];
+                d.readImage(i, px, 0);
+                for (int k = 0; k < 192; k++) dst[off + k] = px[k / 64] * (1 + (k % 64) / 64f);
+            }
+        }
+        Dataset train = new Tiled(TRAIN), test = new Tiled(TEST);
+        var config = new ai.lethe.models.ResNetConfig(3, 3, 2, ai.lethe.models.ResNetConfig.Stem.CIFAR, List.of(1, 1, 1, 1));
+        try (ai.lethe.models.ImageModel model = ai.lethe.models.Models.create(config, new ai.lethe.tensor.Generator(1)).to(DEVICE);
+             ai.lethe.models.ImageModel incompetent = ai.lethe.models.Models.create(config, new ai.lethe.tensor.Generator(42)).to(DEVICE)) {
+            SplitSets sets = sets(train, test, new ClassForget(2));
+            MiaOptions zrf = MiaOptions.defaults().withZrf(MiaOptions.Zrf.PAPER);
+            MetricSet viaSeed = UnlearnMetrics.evaluate(model, sets, Transform.identity(), DEVICE, 4, 0, 42, zrf);
+            MetricSet explicit = UnlearnMetrics.evaluate(model, incompetent, sets, Transform.identity(), DEVICE, 4, 0, 42, zrf);
+            assertEquals(Arrays.toString(explicit.values()), Arrays.toString(viaSeed.values()));
+            // JS is at most ln 2 with natural logarithms
+            assertTrue(viaSeed.zrf() >= 1 - Math.log(2) && viaSeed.zrf() <= 1, "ZRF " + viaSeed.zrf());
+        }
+    }
 }
