@@ -1,0 +1,34 @@
+// The table cells the Markdown and console tables share: the papers' columns (UA, MIA-efficacy, RA, TA as
+// percentages with one decimal, mean ± std over seeds; RTE in seconds and as a ratio to Retrain; the average gap to
+// Retrain in percentage points) for each method summary. An undefined value prints as "-".
+package ai.lethe.report;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+final class Cells {
+    static final List<String> HEADER = List.of("Method", "Seeds", "UA (%)", "MIA-Efficacy (%)", "RA (%)", "TA (%)", "RTE (s)",
+            "RTE / Retrain", "Avg. Gap (pp)");
+
+    private Cells() {}
+
+    static List<List<String>> rows(Report report) {
+        List<List<String>> rows = new ArrayList<>();
+        for (MethodSummary m : report.summary())
+            rows.add(List.of(m.method(), Integer.toString(m.runs()), percent(m.ua()), percent(m.miaEfficacy()), percent(m.ra()),
+                    percent(m.ta()), plain(m.seconds(), 2), plain(m.rteRatio(), 3), percent(m.gap())));
+        return rows;
+    }
+
+    /** "12.3 ± 0.4" for fractions 0.123 ± 0.004. */
+    static String percent(Stat s) {
+        if (!s.defined()) return "-";
+        return String.format(Locale.ROOT, "%.1f ± %.1f", 100 * s.mean(), 100 * s.std());
+    }
+
+    static String plain(Stat s, int decimals) {
+        if (!s.defined()) return "-";
+        return String.format(Locale.ROOT, "%." + decimals + "f ± %." + decimals + "f", s.mean(), s.std());
+    }
+}
