@@ -82,19 +82,20 @@ final class EvalCommand implements Callable<Integer> {
             if (data.train().numClasses() != m.config().numClasses())
                 throw new ParameterException(spec.commandLine(), "--model: the model has " + m.config().numClasses()
                         + " classes but " + data.name() + " has " + data.train().numClasses());
+            Dataset train = CliData.trainingSet(spec, model, data);
             Map<String, Dataset> sets = new LinkedHashMap<>();
-            sets.put("train", data.train());
+            sets.put("train", train);
             sets.put("test", data.test());
             Split split = null;
             if (forget != null) {
                 ForgetRequest request;
                 try {
                     request = ForgetRequest.parse(forget);
-                    split = Split.of(data, request, seed);
+                    split = Split.of(train, data.test(), request, seed);
                 } catch (IllegalArgumentException e) {
                     throw new ParameterException(spec.commandLine(), "--forget: " + e.getMessage());
                 }
-                SplitSets s = split.sets(data.train(), data.test());
+                SplitSets s = split.sets(train, data.test());
                 sets.put("forget", s.forget());
                 sets.put("retain", s.retain());
                 sets.put("forget-test", s.forgetTest());

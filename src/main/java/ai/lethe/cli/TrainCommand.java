@@ -91,14 +91,16 @@ final class TrainCommand implements Callable<Integer> {
         Pipeline pipeline = CliData.load(spec, dataset, !noAugment, modelOptions.imageSize);
         TrainTest data = pipeline.data();
         Dataset train = data.train();
+        Split subsetSplit = null;
         if (subset != null) {
             if (subset <= 0 || subset > train.size())
                 throw new ParameterException(spec.commandLine(), "--subset: " + subset + " must be in [1, " + train.size() + "]");
-            Split s = Split.of(train, data.test(), RandomForget.count(subset), seed);
-            train = s.sets(train, data.test()).forget();
+            subsetSplit = Split.of(train, data.test(), RandomForget.count(subset), seed);
+            train = subsetSplit.sets(train, data.test()).forget();
         }
         ModelConfig modelConfig = CliData.modelConfig(spec, modelOptions, pipeline.inputShape(), train.numClasses());
         RunFolder run = RunFolder.create(out);
+        if (subsetSplit != null) subsetSplit.write(run.root().resolve(CliData.TRAINING_SUBSET));   // unlearn/eval reuse it
         PrintWriter o = spec.commandLine().getOut();
         try (ImageModel model = Models.create(modelConfig, new Generator(seed)).to(Backends.defaultDevice())) {
             Trainer trainer = Trainer.builder(model, train, config).validation(data.test())

@@ -14,9 +14,18 @@ public final class MethodOptions {
     private final Map<String, String> values;
     private final Set<String> used = new HashSet<>();
 
-    public MethodOptions(String method, Map<String, String> values) {
+    private final Set<String> shared;
+
+    public MethodOptions(String method, Map<String, String> values) { this(method, values, Set.of()); }
+
+    /**
+     * @param shared keys given to every method (e.g. the CLI's --batch-size): used by the methods that read them,
+     *               and not an error for the others
+     */
+    public MethodOptions(String method, Map<String, String> values, Set<String> shared) {
         this.method = method;
         this.values = new LinkedHashMap<>(values);
+        this.shared = Set.copyOf(shared);
     }
 
     public static MethodOptions none(String method) { return new MethodOptions(method, Map.of()); }
@@ -82,6 +91,7 @@ public final class MethodOptions {
     public void checkAllUsed() {
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(used);
+        unknown.removeAll(shared);
         if (!unknown.isEmpty())
             throw new IllegalArgumentException(method + ": unknown option" + (unknown.size() > 1 ? "s " : " ") + unknown
                     + "; it takes " + new TreeSet<>(used));

@@ -1,0 +1,218 @@
+// `lethe unlearn`: makes a trained model forget — loads it, builds the forget/retain split of its training set,
+// runs one unlearning method on a copy, evaluates UA, RA, TA, forget-test accuracy and the MIA metrics, and
+// writes OUT/checkpoint (the unlearned model; the input is never touched), OUT/unlearn.json and OUT/split.json.
+// With --fisher-cache, SSD's Fisher diagonal of the full training set is read from the file (or computed once
+// and written there), so later deletion requests skip it.
+package ai.lethe.cli;
+
+import ai.lethe.backend.Backends;
+import ai.lethe.data.Dataset;
+import ai.lethe.data.Pipeline;
+import ai.lethe.data.loader.DataLoader;
+import ai.lethe.data.split.ForgetRequest;
+import ai.lethe.experiment.JobSettings;
+import ai.lethe.experiment.TaskData;
+import ai.lethe.experiment.UnlearnJob;
+import ai.lethe.fisher.FisherDiagonal;
+import ai.lethe.fisher.FisherKind;
+import ai.lethe.fisher.FisherMap;
+import ai.lethe.io.Checkpoint;
+import ai.lethe.models.ImageModel;
+import ai.lethe.models.ViTConfig;
+import ai.lethe.tensor.Device;
+import ai.lethe.train.ProgressDisplay;
+import ai.lethe.train.RunFolder;
+import ai.lethe.train.TrainConfig;
+import ai.lethe.unlearn.Unlearner;
+import ai.lethe.unlearn.Unlearners;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+@Command(name = "unlearn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Make a trained model forget part of its training set with one unlearning method.")
+final class UnlearnCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "PATH",
+            description = "The trained model: a run folder (lethe train), a checkpoint folder or a .safetensors file.")
+    Path model;
+
+    @Option(names = "--forget", required = true, paramLabel = "REQUEST",
+            description = "What to forget: class=K, subclass=NAME|K, random=N|FRACTION or indices=FILE.")
+    String forget;
+
+    @Option(names = "--method", required = true, paramLabel = "NAME", description = "The unlearning method (see --list-methods).")
+    String method;
+
+    @Option(names = "--alpha", paramLabel = "A", description = "The method's alpha (SSD selection threshold, FF/IU scale).")
+    String alpha;
+
+    @Option(names = "--lambda", paramLabel = "L", description = "The method's lambda (SSD dampening constant, IU damping).")
+    String lambda;
+
+    @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE", description = "Any other option of the method (repeatable).")
+    Map<String, String> options = new LinkedHashMap<>();
+
+    @Option(names = "--fisher-cache", paramLabel = "FILE",
+            description = "SSD's Fisher diagonal of the full training set: read if FILE exists, else computed and written there.")
+    Path fisherCache;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the unlearned model and its metrics.")
+    Path out;
+
+    @Option(names = "--dataset", paramLabel = "NAME", description = "Dataset (default: the one the model was trained on).")
+    String dataset;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of the method and of a random forget request.")
+    long seed;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "Batch size of the method (its own default when absent) and of evaluation (256).")
+    Integer batchSize;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Data-loading threads (default: min(2, cores)).")
+    Integer workers;
+
+    @Option(names = "--mia-feature", defaultValue = "confidence", paramLabel = "F",
+            description = "Feature of the MIA-efficacy attack: confidence or entropy (default: ${DEFAULT-VALUE}).")
+    String miaFeature;
+
+    @Option(names = "--list-methods", help = true, description = "List the registered methods and exit.")
+    boolean listMethods;
+
+    @Override public Integer call() throws Exception {
+        PrintWriter o = spec.commandLine().getOut();
+        if (listMethods) {
+            o.println(String.join("\n", Unlearners.names()));
+            o.flush();
+            return 0;
+        }
+        Path weights = RunFolder.modelPath(model);
+        if (!Files.exists(weights)) throw usage("--model: " + model + " does not exist");
+        if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent()))
+            throw usage("--out: " + out + " already exists and is not empty; choose a new folder (inputs are never overwritten)");
+        if (!Set.of("confidence", "entropy").contains(miaFeature))
+            throw usage("--mia-feature: must be confidence or entropy, got '" + miaFeature + "'");
+        if (batchSize != null && batchSize <= 0) throw usage("--batch-size: must be positive, got " + batchSize);
+        if (workers != null && workers < 0) throw usage("--workers: must be >= 0, got " + workers);
+        Map<String, String> methodOptions = new LinkedHashMap<>(options);
+        if (alpha != null) methodOptions.put("alpha", alpha);
+        if (lambda != null) methodOptions.put("lambda", lambda);
+        if (batchSize != null) methodOptions.putIfAbsent("batch-size", Integer.toString(batchSize));
+        Unlearner unlearner;
+        try {
+            unlearner = Unlearners.create(method, methodOptions, batchSize != null ? Set.of("batch-size") : Set.of());
+        } catch (IllegalArgumentException e) {
+            throw usage("--method: " + e.getMessage());
+        }
+        ForgetRequest request;
+        try {
+            request = ForgetRequest.parse(forget);
+        } catch (IllegalArgumentException e) {
+            throw usage("--forget: " + e.getMessage());
+        }
+        String name = dataset;
+        if (name == null) {
+            name = Checkpoint.readInfo(weights).dataset();
+            if (name == null || name.isBlank()) throw usage("--dataset: the model does not record its dataset; name it");
+        }
+        Device device = Backends.defaultDevice();
+        int w = workers == null ? DataLoader.defaultWorkers() : workers;
+        try (ImageModel original = Checkpoint.openModel(weights, device)) {
+            int resize = original.config() instanceof ViTConfig v ? v.imageSize() : 0;
+            Pipeline pipeline = CliData.load(spec, name, false, resize);
+            if (pipeline.inputShape().channels() != original.config().inChannels()
+                    || pipeline.data().train().numClasses() != original.config().numClasses())
+                throw usage("--model: the model takes " + original.config().inChannels() + "-channel images and has "
+                        + original.config().numClasses() + " classes, but " + name + " has " + pipeline.inputShape().channels()
+                        + " channels and " + pipeline.data().train().numClasses() + " classes");
+            Dataset train = CliData.trainingSet(spec, model, pipeline.data());
+            TaskData task;
+            try {
+                task = TaskData.of(pipeline, train, pipeline.data().test(), request, seed);
+            } catch (IllegalArgumentException e) {
+                throw usage("--forget: " + e.getMessage());
+            }
+            Optional<FisherMap> fisher = fisherCache == null ? Optional.empty()
+                    : Optional.of(fisher(original, task, methodOptions, device, w, o));
+            TrainConfig recipe = recipe(weights);
+            JobSettings settings = new JobSettings(device, w, batchSize == null ? 256 : batchSize, miaFeature, fisher, recipe);
+            o.printf(Locale.ROOT, "unlearning with %s: forget %s (%d samples) of %d training samples, on %s%n", method, request.spec(),
+                    task.sets().forget().size(), train.size(), device);
+            o.flush();
+            try (UnlearnJob.Outcome result = UnlearnJob.run(original, task, unlearner, seed, settings, List.of(new ProgressDisplay()))) {
+                Files.createDirectories(out);
+                UnlearnJob.save(result, task, name, out, true);
+                result.warnings().forEach(x -> o.println("warning: " + x));
+                var m = result.metrics();
+                o.printf(Locale.ROOT, "%-24s %8s%n", "metric", "value");
+                o.printf(Locale.ROOT, "%-24s %7.2f%%%n", "UA (1 - acc on Df)", 100 * m.ua());
+                o.printf(Locale.ROOT, "%-24s %7.2f%%%n", "MIA-efficacy", 100 * m.miaEfficacy());
+                o.printf(Locale.ROOT, "%-24s %7.2f%%%n", "RA (acc on Dr)", 100 * m.ra());
+                o.printf(Locale.ROOT, "%-24s %7.2f%%%n", "TA (acc on retain-test)", 100 * m.ta());
+                o.printf(Locale.ROOT, "%-24s %7.2f%%%n", "forget-test accuracy", 100 * m.forgetTestAccuracy());
+                o.printf(Locale.ROOT, "%-24s %7.2f%%%n", "MIA (SSD, entropy)", 100 * m.ssdMia());
+                o.printf(Locale.ROOT, "%-24s %7.2f s%n", "run time", result.result().seconds());
+                o.println("wrote " + out);
+                o.flush();
+            }
+        }
+        return 0;
+    }
+
+    /** The cached I_D: read (checked against the model) or computed over the training set and written. */
+    private FisherMap fisher(ImageModel model, TaskData task, Map<String, String> methodOptions, Device device, int w, PrintWriter o)
+            throws Exception {
+        if (Files.isRegularFile(fisherCache)) {
+            try {
+                FisherMap f = FisherMap.load(fisherCache, model);
+                o.println("Fisher diagonal of the training set: " + fisherCache);
+                return f;
+            } catch (IllegalArgumentException e) {
+                throw usage("--fisher-cache: " + e.getMessage());
+            }
+        }
+        FisherKind kind = "per-sample".equals(methodOptions.get("fisher")) ? FisherKind.PER_SAMPLE : FisherKind.BATCH_MEAN;
+        int batch = Integer.parseInt(methodOptions.getOrDefault("batch-size", "64"));
+        o.printf(Locale.ROOT, "computing the %s Fisher diagonal of the %d training samples (cached in %s)%n",
+                kind.name().toLowerCase(Locale.ROOT).replace('_', '-'), task.train().size(), fisherCache);
+        o.flush();
+        DataLoader loader = DataLoader.builder(task.train()).batchSize(batch).shuffle(false)
+                .transform(task.pipeline().evalTransform()).device(device).workers(w).build();
+        FisherMap f = FisherDiagonal.compute(model, loader, kind);
+        if (fisherCache.getParent() != null) Files.createDirectories(fisherCache.getParent());
+        f.save(fisherCache);
+        return f;
+    }
+
+    /** The base recipe of the model's run (Retrain uses it): result.json of its run folder, else the ssd preset. */
+    private TrainConfig recipe(Path weights) {
+        for (Path p = weights.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            Path result = p.resolve("result.json");
+            if (Files.isRegularFile(result)) {
+                try {
+                    var node = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(result.toFile()).get("config");
+                    if (node != null) return TrainConfig.fromJson(node.toString());
+                } catch (Exception e) {
+                    break;
+                }
+            }
+            if (p.getNameCount() + 2 < weights.toAbsolutePath().getNameCount()) break;
+        }
+        return TrainConfig.preset("ssd", 10);
+    }
+
+    private ParameterException usage(String message) { return new ParameterException(spec.commandLine(), message); }
+}

@@ -1,0 +1,250 @@
+// `lethe experiment`: runs a whole protocol from an ExperimentConfig into an output folder —
+//   OUT/original/            the original model's training run (or the given base model is used as is)
+//   OUT/pruned/              the pruned model, when the config prunes (prune-then-unlearn)
+//   OUT/runs/METHOD/seed-S/  one unlearn.json per method and seed (metrics, time, config, log)
+//   OUT/report.md, report.json, report.svg
+// Retrain on Dr is always run: it is the gold standard the gap is measured against. Every step is skipped when
+// its output exists, so an interrupted experiment resumes where it stopped (the original's training resumes
+// from its last epoch). The split is made once (seed 0) so every method and seed forgets the same Df; the seeds
+// vary the methods' own randomness (and Retrain's initialisation).
+package ai.lethe.experiment;
+
+import ai.lethe.data.Pipeline;
+import ai.lethe.data.split.ForgetRequest;
+import ai.lethe.eval.MetricSet;
+import ai.lethe.experiment.ExperimentConfig.MethodSpec;
+import ai.lethe.io.Checkpoint;
+import ai.lethe.models.ImageModel;
+import ai.lethe.models.ModelConfig;
+import ai.lethe.models.Models;
+import ai.lethe.models.ResNetConfig;
+import ai.lethe.models.ViTConfig;
+import ai.lethe.prune.PruneConfig;
+import ai.lethe.prune.PruneData;
+import ai.lethe.prune.PruneResult;
+import ai.lethe.prune.PruneRunner;
+import ai.lethe.prune.Pruner;
+import ai.lethe.report.MethodRun;
+import ai.lethe.report.Report;
+import ai.lethe.report.ReportWriter;
+import ai.lethe.tensor.Device;
+import ai.lethe.tensor.Generator;
+import ai.lethe.train.RunFolder;
+import ai.lethe.train.TrainListener;
+import ai.lethe.train.Trainer;
+import ai.lethe.unlearn.Unlearner;
+import ai.lethe.unlearn.Unlearners;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+public final class Experiment {
+    private final ExperimentConfig config;
+    private final Path out;
+    private final Device device;
+    private final int workers;
+    private final PrintWriter log;
+    private final Supplier<List<TrainListener>> progress;
+
+    /**
+     * @param progress listeners for training progress (a fresh list per training run; empty for none)
+     * @param log      one line per step
+     */
+    public Experiment(ExperimentConfig config, Path out, Device device, int workers, PrintWriter log,
+                      Supplier<List<TrainListener>> progress) {
+        this.config = config;
+        this.out = out;
+        this.device = device;
+        this.workers = workers;
+        this.log = log;
+        this.progress = progress;
+        for (MethodSpec m : config.methods()) Unlearners.create(m.name(), m.options());   // unknown method/option: fail before any work
+    }
+
+    /** Runs (or resumes) the experiment and writes the report; returns it. */
+    public Report run() throws IOException {
+        Files.createDirectories(out);
+        long started = System.nanoTime();
+        Pipeline pipeline = Pipeline.load(config.dataset(), config.train().augment(), imageSize());
+        TaskData task = TaskData.of(pipeline, config.trainSubset(), config.testSubset(), 0, ForgetRequest.parse(config.forget()), 0);
+        say("task: %s, %d training samples (Df %d, Dr %d), %d test samples (forget-test %d, retain-test %d), forget %s",
+                config.dataset(), task.train().size(), task.sets().forget().size(), task.sets().retain().size(), task.test().size(),
+                task.sets().forgetTest().size(), task.sets().retainTest().size(), config.forget());
+        List<MethodRun> runs = new ArrayList<>();
+        try (ImageModel original = original(task)) {
+            JobSettings settings = new JobSettings(device, workers, config.evalBatchSize(), config.miaFeature(), Optional.empty(),
+                    config.train().toBuilder().workers(workers).build());
+            int total = config.methods().size() * config.seeds().size(), done = 0;
+            for (long seed : config.seeds()) {
+                for (MethodSpec m : config.methods()) {
+                    done++;
+                    Path dir = out.resolve("runs").resolve(folderName(m.label())).resolve("seed-" + seed);
+                    Path record = dir.resolve("unlearn.json");
+                    if (Files.isRegularFile(record)) {
+                        runs.add(read(m.label(), record));
+                        say("[%d/%d] %s seed %d: done earlier (%s)", done, total, m.label(), seed, record);
+                        continue;
+                    }
+                    say("[%d/%d] %s seed %d ...", done, total, m.label(), seed);
+                    Unlearner u = Unlearners.create(m.name(), m.options());
+                    try (UnlearnJob.Outcome o = UnlearnJob.run(original, task, u, seed, settings, progress.get())) {
+                        Files.createDirectories(dir);
+                        UnlearnJob.save(o, task, config.dataset(), dir, false);
+                        o.warnings().forEach(w -> say("warning: %s", w));
+                        MetricSet x = o.metrics();
+                        say("[%d/%d] %s seed %d: UA %.1f%%, MIA-efficacy %.1f%%, RA %.1f%%, TA %.1f%%, %.1f s", done, total, m.label(), seed,
+                                100 * x.ua(), 100 * x.miaEfficacy(), 100 * x.ra(), 100 * x.ta(), o.result().seconds());
+                        runs.add(new MethodRun(m.label(), seed, x, o.result().seconds(), o.sparsity()));
+                    }
+                }
+            }
+        }
+        Report report = new Report(config.name(), setup(task), runs);
+        ReportWriter.write(report, out);
+        say("wrote %s, %s and %s (%.0f s)", out.resolve("report.md"), out.resolve("report.json"), out.resolve("report.svg"),
+                (System.nanoTime() - started) / 1e9);
+        return report;
+    }
+
+    private int imageSize() {
+        return config.model().map(ExperimentConfig.ModelSpec::imageSize).orElse(0);
+    }
+
+    /**
+     * The original model: the base checkpoint, or trained (resumed) into OUT/original; with pruning, the model
+     * PruneRunner prunes and trains from a fresh initialisation into OUT/pruned (OMP/IMP train dense first).
+     */
+    private ImageModel original(TaskData task) throws IOException {
+        if (config.prune().isPresent()) return pruned(task);
+        if (config.base().isPresent()) {
+            Path weights = RunFolder.modelPath(config.base().get());
+            say("original: %s", weights);
+            ImageModel m = Checkpoint.openModel(weights, device);
+            checkFits(m, task);
+            return m;
+        }
+        RunFolder run = new RunFolder(out.resolve("original"));
+        if (Files.isRegularFile(run.result()) && Files.isDirectory(run.checkpoint())) {
+            say("original: trained earlier (%s)", run.checkpoint());
+            return Checkpoint.openModel(run.checkpoint(), device);
+        }
+        ModelConfig mc = modelConfig(config.model().orElseThrow(), task);
+        ImageModel model = Models.create(mc, new Generator(0)).to(device);
+        try {
+            boolean resume = Files.isDirectory(run.last());
+            RunFolder folder = resume ? run : RunFolder.create(run.root());
+            Trainer.Builder b = Trainer.builder(model, task.train(), recipe()).validation(task.test())
+                    .transforms(task.pipeline().trainTransform(), task.pipeline().evalTransform())
+                    .datasetName(config.dataset()).runFolder(folder);
+            for (TrainListener l : progress.get()) b.listener(l);
+            say("original: %s %s training on %s for %d epochs%s", Models.describe(mc), resume ? "resumes" : "starts", device,
+                    config.train().epochs(), resume ? " from " + run.last() : "");
+            var r = resume ? b.build().resume() : b.build().fit();
+            say("original: test accuracy %.2f%% (%.0f s)", 100 * r.last().valAccuracy(), r.seconds());
+            return model;
+        } catch (RuntimeException | IOException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Prune-then-unlearn: the pruned original from OUT/pruned, made there first when missing. */
+    private ImageModel pruned(TaskData task) throws IOException {
+        ExperimentConfig.PruneSpec spec = config.prune().orElseThrow();
+        RunFolder run = new RunFolder(out.resolve("pruned"));
+        if (Files.isRegularFile(PruneRunner.summary(run)) && Files.isDirectory(run.checkpoint())) {
+            say("pruned original: made earlier (%s)", run.checkpoint());
+            return Checkpoint.openModel(run.checkpoint(), device);
+        }
+        ModelConfig mc;
+        if (config.base().isPresent()) {
+            try (ImageModel base = Checkpoint.openModel(RunFolder.modelPath(config.base().get()), device)) {
+                checkFits(base, task);
+                mc = base.config();
+            }
+        } else mc = modelConfig(config.model().orElseThrow(), task);
+        if (Files.exists(run.root())) deleteTree(run.root());   // an interrupted pruning run starts over
+        ImageModel model = Models.create(mc, new Generator(0)).to(device);
+        try {
+            PruneConfig pc = PruneConfig.of(Pruner.parse(spec.method()), spec.sparsity(), recipe()).withRewindEpoch(spec.rewindEpoch());
+            PruneData data = PruneData.of(task.pipeline()).withTrain(task.train());
+            data = new PruneData(data.train(), task.test(), data.trainTransform(), data.evalTransform(), data.inputShape(), config.dataset());
+            say("pruned original: %s with %s to sparsity %.3f on %s", Models.describe(mc), spec.method(), spec.sparsity(), device);
+            PruneResult r = PruneRunner.run(model, data, pc, RunFolder.create(run.root()), progress.get());
+            say("pruned original: sparsity %.4f, test accuracy %.2f%% (%.0f s)", r.sparsity(), 100 * r.training().last().valAccuracy(),
+                    r.seconds());
+            return model;
+        } catch (RuntimeException | IOException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    private ai.lethe.train.TrainConfig recipe() { return config.train().toBuilder().workers(workers).build(); }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    private void checkFits(ImageModel m, TaskData task) {
+        if (m.config().numClasses() != task.numClasses())
+            throw new IllegalArgumentException(config.base().get() + ": the model has " + m.config().numClasses() + " classes but "
+                    + config.dataset() + " has " + task.numClasses());
+        if (m.config().inChannels() != task.pipeline().inputShape().channels())
+            throw new IllegalArgumentException(config.base().get() + ": the model takes " + m.config().inChannels() + "-channel images but "
+                    + config.dataset() + " has " + task.pipeline().inputShape().channels());
+    }
+
+    private static ModelConfig modelConfig(ExperimentConfig.ModelSpec s, TaskData task) {
+        var shape = task.pipeline().inputShape();
+        int classes = task.numClasses();
+        return switch (s.arch()) {
+            case "resnet18" -> new ResNetConfig(shape.channels(), classes, s.width(),
+                    s.stem().equals("imagenet") ? ResNetConfig.Stem.IMAGENET : ResNetConfig.Stem.CIFAR, ResNetConfig.RESNET18_BLOCKS);
+            case "vit-tiny" -> ViTConfig.tiny(shape.height(), s.patch(), classes).withInChannels(shape.channels());
+            case "vit-small" -> ViTConfig.small(shape.height(), s.patch(), classes).withInChannels(shape.channels());
+            case "vit-base" -> ViTConfig.base(shape.height(), s.patch(), classes).withInChannels(shape.channels());
+            default -> throw new IllegalArgumentException("unknown architecture " + s.arch());
+        };
+    }
+
+    private Map<String, String> setup(TaskData task) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("dataset", config.dataset() + " (" + task.train().size() + " train, " + task.test().size() + " test)");
+        s.put("model", config.model().map(Object::toString).orElse(config.base().map(Path::toString).orElse("")));
+        s.put("forget", config.forget() + " (|Df| = " + task.sets().forget().size() + ")");
+        s.put("pruning", config.prune().map(p -> p.method() + " to " + p.sparsity()).orElse("none (dense)"));
+        s.put("training", config.train().preset() + ", " + config.train().epochs() + " epochs, " + config.train().optimizer()
+                .name().toLowerCase(Locale.ROOT) + " lr " + config.train().lr());
+        s.put("seeds", config.seeds().toString());
+        s.put("device", device.toString());
+        s.put("mia feature", config.miaFeature());
+        return s;
+    }
+
+    private static MethodRun read(String label, Path record) throws IOException {
+        JsonNode n = JsonMapper.builder().build().readTree(record.toFile());
+        return new MethodRun(label, n.get("seed").asLong(), MetricSet.fromJson(n.get("metrics").toString()),
+                n.get("seconds").asDouble(), n.get("sparsity").asDouble());
+    }
+
+    /** A folder name for a method label: letters, digits, '-', '_', '=' and ',' kept; anything else '_'. */
+    static String folderName(String label) { return label.replaceAll("[^A-Za-z0-9._=,-]", "_"); }
+
+    private void say(String format, Object... args) {
+        log.println(String.format(Locale.ROOT, format, args));
+        log.flush();
+    }
+}

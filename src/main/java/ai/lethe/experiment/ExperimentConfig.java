@@ -1,0 +1,263 @@
+// An experiment protocol read from JSON or YAML (`lethe experiment CONFIG`): the dataset (optionally a subset),
+// the original model (trained from an architecture and recipe, or loaded from a checkpoint), the forget request,
+// an optional pruning step, the unlearning methods with their options, and the seeds. Every key is checked:
+// an unknown key, a missing required one or a bad value is an IllegalArgumentException naming the file and key.
+//
+//   name: fmnist-class3                 # default: the file's name
+//   dataset: fashion-mnist
+//   train_subset: 5000                  # optional: N training samples drawn with seed 0 (balanced per class)
+//   test_subset: 2000                   # optional: N test samples (balanced per class)
+//   model: {arch: resnet18, width: 16}  # or base: runs/base (a trained checkpoint/run folder; no training)
+//   train: {preset: ssd, epochs: 3, optimizer: adamw, lr: 0.002, weight_decay: 0.01, batch_size: 64, augment: false}
+//   forget: class=3
+//   prune: {method: omp, sparsity: 0.95}          # optional
+//   methods: [ssd, ft, {name: ga, options: {lr: 1e-4}}]   # retrain (the gold standard) is always run
+//   seeds: [0, 1, 2]
+//   eval: {batch_size: 256, mia_feature: confidence}
+package ai.lethe.experiment;
+
+import ai.lethe.data.split.ForgetRequest;
+import ai.lethe.train.TrainConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * @param trainSubset  training samples to use (0: all), drawn per class with seed 0
+ * @param testSubset   test samples to use (0: all)
+ * @param model        the architecture to train, or empty when {@code base} is given
+ * @param base         a trained model to start from (a run folder or checkpoint), or empty
+ * @param train        the training recipe (original model, and Retrain's)
+ * @param forget       the forget request's text (class=3, random=100, ...)
+ * @param prune        the pruning step, or empty
+ * @param methods      the methods to run, "retrain" first
+ * @param seeds        one run per method and seed
+ */
+public record ExperimentConfig(String name, String dataset, int trainSubset, int testSubset, Optional<ModelSpec> model,
+                               Optional<Path> base, TrainConfig train, String forget, Optional<PruneSpec> prune,
+                               List<MethodSpec> methods, List<Long> seeds, int evalBatchSize, String miaFeature) {
+
+    /** An architecture: resnet18 (width, stem) or vit-tiny/small/base (patch, image size). */
+    public record ModelSpec(String arch, int width, String stem, int patch, int imageSize) {}
+
+    /** A pruning step: omp, imp or synflow to {@code sparsity}; rewind epoch for omp/imp. */
+    public record PruneSpec(String method, double sparsity, int rewindEpoch) {}
+
+    /** A method and its options (as MethodOptions reads them). */
+    public record MethodSpec(String name, Map<String, String> options) {
+        public MethodSpec { options = Map.copyOf(options); }
+
+        /** The label used in reports and folder names: the name, or name[key=value,...] with options. */
+        public String label() {
+            if (options.isEmpty()) return name;
+            StringBuilder b = new StringBuilder(name).append('[');
+            new java.util.TreeMap<>(options).forEach((k, v) -> b.append(b.charAt(b.length() - 1) == '[' ? "" : ",").append(k).append('=').append(v));
+            return b.append(']').toString();
+        }
+    }
+
+    public static final String RETRAIN = "retrain";
+
+    /** Reads {@code file}: YAML when it ends in .yaml/.yml, JSON otherwise. */
+    public static ExperimentConfig read(Path file) throws IOException {
+        String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        ObjectMapper mapper = lower.endsWith(".yaml") || lower.endsWith(".yml") ? new YAMLMapper() : JsonMapper.builder().build();
+        JsonNode root;
+        try {
+            root = mapper.readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": not valid " + (mapper instanceof YAMLMapper ? "YAML" : "JSON") + ": "
+                    + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+        String stem = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+        Path dir = file.toAbsolutePath().getParent();
+        return parse(root, stem, dir, file.toString());
+    }
+
+    /** Parses a config tree; relative base paths resolve against {@code dir}; {@code where} names the source in errors. */
+    public static ExperimentConfig parse(JsonNode root, String defaultName, Path dir, String where) {
+        Node n = new Node(root, where, "");
+        n.allow("name", "dataset", "train_subset", "test_subset", "model", "base", "train", "forget", "prune", "methods", "seeds", "eval");
+        String name = n.text("name", defaultName);
+        String dataset = n.requiredText("dataset");
+        int trainSubset = n.integer("train_subset", 0, 0);
+        int testSubset = n.integer("test_subset", 0, 0);
+        Optional<Path> base = n.has("base") ? Optional.of(dir.resolve(n.requiredText("base")).normalize()) : Optional.empty();
+        Optional<ModelSpec> model = Optional.empty();
+        if (n.has("model")) {
+            Node m = n.child("model");
+            m.allow("arch", "width", "stem", "patch", "image_size");
+            String arch = m.text("arch", "resnet18");
+            if (!Set.of("resnet18", "vit-tiny", "vit-small", "vit-base").contains(arch))
+                throw n.error("model.arch", "unknown architecture '" + arch + "'; known: resnet18, vit-tiny, vit-small, vit-base");
+            String stem = m.text("stem", "cifar");
+            if (!Set.of("cifar", "imagenet").contains(stem)) throw n.error("model.stem", "must be cifar or imagenet, got '" + stem + "'");
+            model = Optional.of(new ModelSpec(arch, m.integer("width", 64, 1), stem, m.integer("patch", 4, 1), m.integer("image_size", 0, 0)));
+        }
+        if (model.isPresent() == base.isPresent())
+            throw new IllegalArgumentException(where + ": give exactly one of 'model' (an architecture to train) and 'base' (a trained model)");
+        TrainConfig train = trainConfig(n);
+        String forget = n.requiredText("forget");
+        try {
+            ForgetRequest.parse(forget);
+        } catch (IllegalArgumentException e) {
+            throw n.error("forget", e.getMessage());
+        }
+        Optional<PruneSpec> prune = Optional.empty();
+        if (n.has("prune")) {
+            Node p = n.child("prune");
+            p.allow("method", "sparsity", "rewind_epoch");
+            String method = p.requiredText("method");
+            if (!Set.of("omp", "imp", "synflow").contains(method))
+                throw n.error("prune.method", "unknown pruning method '" + method + "'; known: omp, imp, synflow");
+            double sparsity = p.number("sparsity", 0.95);
+            if (!(sparsity >= 0 && sparsity < 1)) throw n.error("prune.sparsity", "must be in [0, 1), got " + sparsity);
+            prune = Optional.of(new PruneSpec(method, sparsity, p.integer("rewind_epoch", 8, 0)));
+        }
+        List<MethodSpec> methods = new ArrayList<>();
+        methods.add(new MethodSpec(RETRAIN, Map.of()));
+        JsonNode ms = root.get("methods");
+        if (ms == null || !ms.isArray() || ms.isEmpty()) throw n.error("methods", "must be a non-empty list of method names or {name, options}");
+        for (JsonNode m : ms) {
+            MethodSpec spec;
+            if (m.isTextual()) spec = new MethodSpec(m.asText(), Map.of());
+            else if (m.isObject()) {
+                Node mn = new Node(m, where, "methods[].");
+                mn.allow("name", "options");
+                Map<String, String> options = new LinkedHashMap<>();
+                JsonNode o = m.get("options");
+                if (o != null) {
+                    if (!o.isObject()) throw n.error("methods[].options", "must be a map of option: value");
+                    for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+                        var e = it.next();
+                        JsonNode v = e.getValue();
+                        if (!v.isValueNode() || v.isNull()) throw n.error("methods[].options." + e.getKey(), "must be a number, text or boolean");
+                        // numbers in their plain decimal form, the same whether JSON or YAML wrote 1e-4 or 0.0001
+                        options.put(e.getKey(), v.isNumber() ? v.decimalValue().stripTrailingZeros().toPlainString() : v.asText());
+                    }
+                }
+                spec = new MethodSpec(mn.requiredText("name"), options);
+            } else throw n.error("methods", "entries are method names or {name, options}, got " + m);
+            if (spec.name().equals(RETRAIN) && spec.options().isEmpty()) continue;   // always run
+            if (methods.stream().anyMatch(x -> x.label().equals(spec.label())))
+                throw n.error("methods", "'" + spec.label() + "' is listed twice");
+            methods.add(spec);
+        }
+        List<Long> seeds = new ArrayList<>();
+        JsonNode ss = root.get("seeds");
+        if (ss == null) seeds.add(0L);
+        else {
+            if (!ss.isArray() || ss.isEmpty()) throw n.error("seeds", "must be a non-empty list of integers");
+            for (JsonNode s : ss) {
+                if (!s.canConvertToLong() || !s.isIntegralNumber()) throw n.error("seeds", "must be integers, got " + s);
+                if (seeds.contains(s.asLong())) throw n.error("seeds", "seed " + s.asLong() + " is listed twice");
+                seeds.add(s.asLong());
+            }
+        }
+        int evalBatch = 256;
+        String mia = "confidence";
+        if (n.has("eval")) {
+            Node e = n.child("eval");
+            e.allow("batch_size", "mia_feature");
+            evalBatch = e.integer("batch_size", 256, 1);
+            mia = e.text("mia_feature", "confidence");
+            if (!Set.of("confidence", "entropy").contains(mia)) throw n.error("eval.mia_feature", "must be confidence or entropy, got '" + mia + "'");
+        }
+        return new ExperimentConfig(name, dataset, trainSubset, testSubset, model, base, train, forget, prune, List.copyOf(methods),
+                List.copyOf(seeds), evalBatch, mia);
+    }
+
+    private static TrainConfig trainConfig(Node n) {
+        Node t = n.has("train") ? n.child("train") : new Node(JsonMapper.builder().build().createObjectNode(), n.where, "train.");
+        t.allow("preset", "epochs", "optimizer", "lr", "weight_decay", "momentum", "batch_size", "augment", "warmup_epochs", "workers");
+        try {
+            TrainConfig base = TrainConfig.preset(t.text("preset", "ssd"), t.integer("epochs", 10, 1));
+            var b = base.toBuilder();
+            if (t.has("optimizer")) b.optimizer(switch (t.requiredText("optimizer")) {
+                case "sgd" -> TrainConfig.OptimizerKind.SGD;
+                case "adamw" -> TrainConfig.OptimizerKind.ADAMW;
+                default -> throw n.error("train.optimizer", "must be sgd or adamw");
+            });
+            if (t.has("lr")) b.lr(t.number("lr", 0));
+            if (t.has("weight_decay")) b.weightDecay(t.number("weight_decay", 0));
+            if (t.has("momentum")) b.momentum(t.number("momentum", 0));
+            if (t.has("batch_size")) b.batchSize(t.integer("batch_size", 0, 1));
+            if (t.has("augment")) b.augment(t.bool("augment"));
+            if (t.has("warmup_epochs")) b.warmupEpochs(t.integer("warmup_epochs", 0, 0));
+            if (t.has("workers")) b.workers(t.integer("workers", 0, 0));
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith(n.where) ? e : n.error("train", e.getMessage());
+        }
+    }
+
+    /** A JSON object with its location, for messages. */
+    private record Node(JsonNode node, String where, String prefix) {
+        Node {
+            if (!node.isObject()) throw new IllegalArgumentException(where + ": " + (prefix.isEmpty() ? "the file" : "'" + prefix.replaceAll("\\.$", "") + "'")
+                    + " must be a map of key: value");
+        }
+
+        IllegalArgumentException error(String key, String message) {
+            return new IllegalArgumentException(where + ": '" + (key.contains(".") || prefix.isEmpty() ? key : prefix + key) + "': " + message);
+        }
+
+        void allow(String... keys) {
+            Set<String> ok = Set.of(keys);
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!ok.contains(k))
+                    throw new IllegalArgumentException(where + ": unknown key '" + prefix + k + "'; known: " + new java.util.TreeSet<>(ok));
+            }
+        }
+
+        boolean has(String key) { return node.has(key) && !node.get(key).isNull(); }
+
+        Node child(String key) { return new Node(node.get(key), where, prefix + key + "."); }
+
+        String text(String key, String def) {
+            if (!has(key)) return def;
+            JsonNode v = node.get(key);
+            if (!v.isValueNode()) throw error(key, "must be text, got " + v);
+            return v.asText();
+        }
+
+        String requiredText(String key) {
+            if (!has(key)) throw new IllegalArgumentException(where + ": missing '" + prefix + key + "'");
+            return text(key, null);
+        }
+
+        int integer(String key, int def, int min) {
+            if (!has(key)) return def;
+            JsonNode v = node.get(key);
+            if (!v.isIntegralNumber() || !v.canConvertToInt()) throw error(key, "must be a whole number, got " + v);
+            if (v.asInt() < min) throw error(key, "must be >= " + min + ", got " + v.asInt());
+            return v.asInt();
+        }
+
+        double number(String key, double def) {
+            if (!has(key)) return def;
+            JsonNode v = node.get(key);
+            if (!v.isNumber()) throw error(key, "must be a number, got " + v);
+            return v.asDouble();
+        }
+
+        boolean bool(String key) {
+            JsonNode v = node.get(key);
+            if (!v.isBoolean()) throw error(key, "must be true or false, got " + v);
+            return v.asBoolean();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+// How unlearning runs are executed and evaluated: the device, loader workers and evaluation batch size, the
+// membership-inference feature, an optional cached Fisher diagonal of the full training set (SSD's I_D), and
+// the training recipe Retrain uses.
+package ai.lethe.experiment;
+
+import ai.lethe.eval.MiaOptions;
+import ai.lethe.fisher.FisherMap;
+import ai.lethe.tensor.Device;
+import ai.lethe.train.TrainConfig;
+import java.util.Optional;
+
+public record JobSettings(Device device, int workers, int evalBatchSize, String miaFeature, Optional<FisherMap> fullFisher,
+                          TrainConfig recipe) {
+    public JobSettings {
+        if (workers < 0) throw new IllegalArgumentException("workers must be >= 0, got " + workers);
+        if (evalBatchSize <= 0) throw new IllegalArgumentException("evaluation batch size must be positive, got " + evalBatchSize);
+        fullFisher = fullFisher == null ? Optional.empty() : fullFisher;
+        if (!miaFeature.equals("confidence") && !miaFeature.equals("entropy"))
+            throw new IllegalArgumentException("MIA feature must be confidence or entropy, got '" + miaFeature + "'");
+    }
+
+    /** The attacks' options: the papers' defaults with this feature. */
+    public MiaOptions mia() {
+        return MiaOptions.defaults().withFeature(miaFeature.equals("entropy") ? MiaOptions.Feature.ENTROPY : MiaOptions.Feature.CONFIDENCE);
+    }
+}
