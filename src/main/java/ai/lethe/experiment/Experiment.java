@@ -12,6 +12,7 @@ package ai.lethe.experiment;
 import ai.lethe.data.Pipeline;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.eval.MetricSet;
+import ai.lethe.eval.UnlearnMetrics;
 import ai.lethe.experiment.ExperimentConfig.MethodSpec;
 import ai.lethe.io.Checkpoint;
 import ai.lethe.models.ImageModel;
@@ -81,9 +82,17 @@ public final class Experiment {
                 config.dataset(), task.train().size(), task.sets().forget().size(), task.sets().retain().size(), task.test().size(),
                 task.sets().forgetTest().size(), task.sets().retainTest().size(), config.forget());
         List<MethodRun> runs = new ArrayList<>();
+        Map<String, String> setup = setup(task);
         try (ImageModel original = original(task)) {
             JobSettings settings = new JobSettings(device, workers, config.evalBatchSize(), config.miaFeature(), Optional.empty(),
                     config.train().toBuilder().workers(workers).build());
+            MetricSet before = UnlearnMetrics.evaluate(original, task.sets(), task.pipeline().evalTransform(), device,
+                    config.evalBatchSize(), workers, 0, settings.mia());
+            String originalLine = String.format(Locale.ROOT, "UA %.1f%%, MIA-efficacy %.1f%%, RA %.1f%%, TA %.1f%%, forget-test accuracy %.1f%%%s",
+                    100 * before.ua(), 100 * before.miaEfficacy(), 100 * before.ra(), 100 * before.ta(), 100 * before.forgetTestAccuracy(),
+                    config.prune().isPresent() ? String.format(Locale.ROOT, ", sparsity %.4f", ai.lethe.prune.Masks.sparsity(original)) : "");
+            setup.put("original model", originalLine);
+            say("original model: %s", originalLine);
             int total = config.methods().size() * config.seeds().size(), done = 0;
             for (long seed : config.seeds()) {
                 for (MethodSpec m : config.methods()) {
@@ -109,7 +118,7 @@ public final class Experiment {
                 }
             }
         }
-        Report report = new Report(config.name(), setup(task), runs);
+        Report report = new Report(config.name(), setup, runs);
         ReportWriter.write(report, out);
         say("wrote %s, %s and %s (%.0f s)", out.resolve("report.md"), out.resolve("report.json"), out.resolve("report.svg"),
                 (System.nanoTime() - started) / 1e9);
@@ -223,7 +232,7 @@ public final class Experiment {
     private Map<String, String> setup(TaskData task) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("dataset", config.dataset() + " (" + task.train().size() + " train, " + task.test().size() + " test)");
-        s.put("model", config.model().map(Object::toString).orElse(config.base().map(Path::toString).orElse("")));
+        s.put("model", config.model().map(Experiment::describe).orElse(config.base().map(Path::toString).orElse("")));
         s.put("forget", config.forget() + " (|Df| = " + task.sets().forget().size() + ")");
         s.put("pruning", config.prune().map(p -> p.method() + " to " + p.sparsity()).orElse("none (dense)"));
         s.put("training", config.train().preset() + ", " + config.train().epochs() + " epochs, " + config.train().optimizer()
@@ -232,6 +241,11 @@ public final class Experiment {
         s.put("device", device.toString());
         s.put("mia feature", config.miaFeature());
         return s;
+    }
+
+    private static String describe(ExperimentConfig.ModelSpec m) {
+        return m.arch().equals("resnet18") ? "resnet18, width " + m.width() + ", " + m.stem() + " stem"
+                : m.arch() + ", patch " + m.patch() + (m.imageSize() > 0 ? ", images resized to " + m.imageSize() : "");
     }
 
     private static MethodRun read(String label, Path record) throws IOException {

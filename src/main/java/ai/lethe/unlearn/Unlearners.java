@@ -10,6 +10,10 @@ import java.util.function.Function;
 public final class Unlearners {
     private static final Map<String, Function<MethodOptions, Unlearner>> FACTORIES = new TreeMap<>();
 
+    static {
+        BuiltInMethods.registerAll();
+    }
+
     private Unlearners() {}
 
     /** Adds (or replaces) the method {@code name}. */
