@@ -8,12 +8,15 @@
 #   --out FILE     the markdown to write
 # Tables put Lethe cpu, Lethe ref and PyTorch side by side in one unit; the ratio is Lethe cpu / PyTorch
 # (> 1: Lethe is faster). Benchmarks whose batch param is 0 ran at the auto batch (ref 8, others 128).
+# The FisherBench and UnlearningKernelsBench sections are written by report_unlearning.py.
 import argparse
 import datetime
 import json
 import os
 import platform
 import re
+
+import report_unlearning
 
 NATIVE_BATCH, REF_BATCH = 128, 8
 CONV_SHAPES = {  # name -> description (see ConvShape.java)
@@ -45,14 +48,15 @@ def read_jmh(path):
     for r in runs:
         name = r["benchmark"].removeprefix("ai.lethe.bench.")
         params = r.get("params", {})
-        backend = params.get("backend", "?")
+        backend = params.get("backend") or params.get("nativeBackend") or "?"
         case = (params.get("shape") or params.get("layer")
                 or (f'workers{params["workers"]}' if "workers" in params else TRAIN.get(name, ("-",))[0]))
         batch = int(params.get("batch", "0") or 0) or (REF_BATCH if backend == "ref" else NATIVE_BATCH)
         entry = {"ops/s": (r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"]), "batch": batch}
-        images = r.get("secondaryMetrics", {}).get("images")
-        if images:
-            entry["images/s"] = (images["score"], images["scoreError"])
+        for metric, unit in (("images", "images/s"), ("bytes", "bytes/s")):
+            secondary = r.get("secondaryMetrics", {}).get(metric)
+            if secondary:
+                entry[unit] = (secondary["score"], secondary["scoreError"])
         out[(name, backend, case)] = entry
         info = {"jdk": f'{r.get("vmName", "")} {r.get("vmVersion", r.get("jdkVersion", ""))}',
                 "warmup": f'{r["warmupIterations"]} × {r["warmupTime"]}',
@@ -274,6 +278,8 @@ def main():
         for (_, backend, case), v in sorted(loader.items(), key=lambda kv: (kv[0][2], kv[0][1])):
             w(f"| {case.removeprefix('workers')} | {backend} | {fmt_err(v.get('ops/s'))} | {fmt_err(v.get('images/s'))} |")
         w("")
+    report_unlearning.fisher_section(w, lethe, peer)
+    report_unlearning.kernels_section(w, lethe, peer)
     w("± is JMH's 99.9% confidence half-width (shown where JMH could compute one: at least 2 measurement "
       "iterations). Raw data: `benchmarks/target/results/` (jmh.json, peer.jsonl) of the run that wrote this file.")
 

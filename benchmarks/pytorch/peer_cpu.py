@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # peer_cpu.py: the PyTorch (CPU) peer of Lethe's JMH suite: the same operations, shapes, batch sizes and
-# optimizer settings as benchmarks/src/main/java/ai/lethe/bench/*, on float32 NCHW tensors, with
+# optimizer settings as benchmarks/src/main/java/ai/lethe/bench/* (the Fisher and unlearning-kernel cases live in
+# peer_unlearning.py), on float32 NCHW tensors, with
 # torch.set_num_threads(2) by default (--threads) so both sides use the same two cores.
 #
 # Timing: each case runs a warm-up (at least --warmup seconds and 3 calls), then timed samples until at
@@ -10,7 +11,8 @@
 #
 # Output: JSON lines on stdout. The first line is {"name": "meta", ...} (torch version, threads, settings);
 # then one line per result: {"name": <benchmark>, "shape": <case>, "unit": <unit>, "value": <number>,
-# "batch": <images per call, where it applies>}. Names and cases are the JMH ones, e.g.
+# "batch": <images per call, where it applies>}; memory-bound cases add a "GB/s" line (their nominal bytes,
+# as the JMH benchmark defines them, per second). Names and cases are the JMH ones, e.g.
 # {"name": "Conv2dBench.forward", "shape": "c16k16_28_3x3s1", "unit": "images/s", "value": 1234.5, "batch": 128}
 # Run: /usr/bin/python3 benchmarks/pytorch/peer_cpu.py [--quick] [--threads N] [--batch N] [--only SUBSTRING]
 import argparse
@@ -23,6 +25,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import peer_unlearning
 
 GEMM_SHAPES = ["256x256x256", "512x512x512", "linear128x512x10"]
 # name -> (in channels, out channels, input size, kernel, stride, padding); see ConvShape.java
@@ -86,21 +90,28 @@ class BlockWithHead(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(self.block(x), 1), 1))
 
 
-class ResNet18W16(nn.Module):
-    def __init__(self, classes=10):
+class ResNet18(nn.Module):
+    """CIFAR-style ResNet18 (3x3 stride-1 stem, no max pool): ResNet18W16.java / ai.lethe.models.ResNet."""
+
+    def __init__(self, classes=10, width=16, in_channels=1):
         super().__init__()
-        self.conv1, self.bn1 = conv(1, 16, 3, 1), nn.BatchNorm2d(16)
-        layers, cin = [], 16
-        for stage, width in enumerate([16, 32, 64, 128]):
+        self.conv1, self.bn1 = conv(in_channels, width, 3, 1), nn.BatchNorm2d(width)
+        layers, cin = [], width
+        for stage, stage_width in enumerate([width, 2 * width, 4 * width, 8 * width]):
             stride = 1 if stage == 0 else 2
-            layers.append(nn.Sequential(BasicBlock(cin, width, stride), BasicBlock(width, width, 1)))
-            cin = width
+            layers.append(nn.Sequential(BasicBlock(cin, stage_width, stride), BasicBlock(stage_width, stage_width, 1)))
+            cin = stage_width
         self.layers = nn.Sequential(*layers)
         self.fc = nn.Linear(cin, classes)
 
     def forward(self, x):
         y = self.layers(F.relu(self.bn1(self.conv1(x))))
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
+
+
+def ResNet18W16(classes=10):
+    """Width 16 on 1x28x28 (0.70 M parameters), as ResNet18W16.java."""
+    return ResNet18(classes, 16, 1)
 
 
 # ---- cases ----------------------------------------------------------------------------------------------
@@ -114,7 +125,7 @@ def gemm_cases():
         def run(a=a, b=b):
             return torch.matmul(a, b)
 
-        yield "SgemmBench.matmul", shape, run, None, 2.0 * m * k * n
+        yield "SgemmBench.matmul", shape, run, None, 2.0 * m * k * n, None
 
 
 def conv_cases(batch):
@@ -126,7 +137,7 @@ def conv_cases(batch):
             with torch.no_grad():
                 return F.conv2d(x, w, None, stride, pad)
 
-        yield "Conv2dBench.forward", name, forward, batch, None
+        yield "Conv2dBench.forward", name, forward, batch, None, None
 
         xg, wg = x.clone().requires_grad_(True), w.clone().requires_grad_(True)
         dy = torch.randn_like(F.conv2d(x, w, None, stride, pad))
@@ -135,7 +146,7 @@ def conv_cases(batch):
             F.conv2d(x, w, None, stride, pad).backward(dy)
             x.grad, w.grad = None, None
 
-        yield "Conv2dBench.forwardBackward", name, forward_backward, batch, None
+        yield "Conv2dBench.forwardBackward", name, forward_backward, batch, None, None
 
 
 def train_case(name, shape, model, input_shape):
@@ -151,7 +162,7 @@ def train_case(name, shape, model, input_shape):
         opt.step()
         return loss.item()
 
-    return name, shape, step, input_shape[0], None
+    return name, shape, step, input_shape[0], None, None
 
 
 def train_cases(batch):
@@ -175,8 +186,9 @@ def main():
           "mkldnn": torch.backends.mkldnn.is_available(), "batch": args.batch, "quick": args.quick,
           "warmup_s": warmup, "measure_s": measure, "min_samples": samples})
 
-    cases = [*gemm_cases(), *conv_cases(args.batch), *train_cases(args.batch)]
-    for name, shape, fn, batch, flops in cases:
+    cases = [*gemm_cases(), *conv_cases(args.batch), *train_cases(args.batch),
+             *peer_unlearning.fisher_cases(ResNet18W16), *peer_unlearning.kernel_cases(ResNet18)]
+    for name, shape, fn, batch, flops, nbytes in cases:
         if args.only and args.only not in name:
             continue
         seconds, calls = time_per_call(fn, warmup, measure, samples)
@@ -186,6 +198,8 @@ def main():
             emit({"name": name, "shape": shape, "unit": "images/s", "value": batch / seconds, **extra})
         if flops:
             emit({"name": name, "shape": shape, "unit": "GFLOP/s", "value": flops / seconds / 1e9, **extra})
+        if nbytes:
+            emit({"name": name, "shape": shape, "unit": "GB/s", "value": nbytes / seconds / 1e9, **extra})
         print(f"{name} {shape}: {seconds * 1e3:.3f} ms/call", file=sys.stderr, flush=True)
 
 
