@@ -58,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--dataset", defaultValue = "fashion-mnist", paramLabel = "NAME", description = "Dataset (default: ${DEFAULT-VALUE}).")
     String dataset;
 
-    @Option(names = "--fast", description = "A 1-minute smoke run (1,000 images, a width-8 ResNet18, 1 epoch).")
+    @Option(names = "--fast", description = "A 1-minute smoke run (2,000 images, a width-8 ResNet18, 1 epoch).")
     boolean fast;
 
     @Option(names = "--seeds", defaultValue = "1", paramLabel = "N", description = "Seeds per method (default: ${DEFAULT-VALUE}).")
@@ -124,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
         ObjectNode c = m.createObjectNode();
         c.put("name", "demo");
         c.put("dataset", dataset);
-        c.put("train_subset", fast ? 1000 : gpu ? 20000 : 6000);
+        c.put("train_subset", fast ? 2000 : gpu ? 20000 : 6000);
         c.put("test_subset", fast ? 500 : 2000);
         ObjectNode model = c.putObject("model");
         model.put("arch", "resnet18");
@@ -135,7 +135,7 @@ final class DemoCommand implements Callable<Integer> {
         train.put("optimizer", "adamw");
         train.put("lr", 0.002);
         train.put("weight_decay", 0.01);
-        train.put("batch_size", 64);
+        train.put("batch_size", fast ? 32 : 64);
         train.put("augment", false);
         c.put("forget", forget);
         ArrayNode ms = c.putArray("methods");
