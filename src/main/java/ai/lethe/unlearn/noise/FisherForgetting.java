@@ -11,7 +11,9 @@
 // the noise, the class layer's row c is set to mean 0 with var 1e-4 — in the reference's order, so the ×10 of
 // the class layer applies to it too (final var 1e-3). Pruned weights stay zero (Masks.reapply).
 // Options: alpha (> 0, default 1e-6, the SSD reference's value; ALGORITHMS.md's range 1e-6 … 3e-8),
-// batch-size (Fisher loader, default 64; it does not change the TRUE Fisher), zero-class-row (default false).
+// batch-size (Fisher loader, default 64; it does not change the TRUE Fisher), zero-class-row (default false),
+// fisher-samples (estimate F on that many samples of Dr drawn with the seed; default 0 = all of Dr — the TRUE
+// Fisher costs one backward pass per class, so a sample is the practical choice on large Dr).
 package ai.lethe.unlearn.noise;
 
 import ai.lethe.autograd.GradMode;
@@ -46,6 +48,7 @@ public final class FisherForgetting implements Unlearner {
     private final double alpha;
     private final int batchSize;
     private final boolean zeroClassRow;
+    private final int fisherSamples;
 
     public FisherForgetting(MethodOptions options) {
         name = options.method();
@@ -53,6 +56,7 @@ public final class FisherForgetting implements Unlearner {
         if (alpha <= 0) throw new IllegalArgumentException(name + ": option 'alpha' must be > 0, got " + alpha);
         batchSize = options.getInt("batch-size", 64, 1);
         zeroClassRow = options.getBoolean("zero-class-row", false);
+        fisherSamples = options.getInt("fisher-samples", 0, 0);
     }
 
     @Override public String name() { return name; }
@@ -60,13 +64,15 @@ public final class FisherForgetting implements Unlearner {
     @Override public Set<Requirement> requires() { return Set.of(Requirement.RETAIN_SET, Requirement.FORGET_SET); }
 
     @Override public String configJson() {
-        return String.format(Locale.ROOT, "{\"method\":\"%s\",\"alpha\":%s,\"fisher\":\"true\",\"zero_class_row\":%b,\"batch_size\":%d}",
-                name, alpha, zeroClassRow, batchSize);
+        return String.format(Locale.ROOT, "{\"method\":\"%s\",\"alpha\":%s,\"fisher\":\"true\",\"zero_class_row\":%b,\"batch_size\":%d,\"fisher_samples\":%d}",
+                name, alpha, zeroClassRow, batchSize, fisherSamples);
     }
 
     @Override public void apply(ImageModel model, UnlearnContext context, List<String> log) {
         int forgetClass = zeroClassRow ? singleClass(context.forgetSet()) : -1;
-        try (FisherMap fisher = FisherDiagonal.compute(model, MethodData.loader(context, context.retainSet(), batchSize), FisherKind.TRUE);
+        Dataset retain = fisherSamples == 0 ? context.retainSet()
+                : MethodData.sample(context.retainSet(), fisherSamples, context.seed(), "for the Fisher");
+        try (FisherMap fisher = FisherDiagonal.compute(model, MethodData.loader(context, retain, batchSize), FisherKind.TRUE);
              Scope scope = Scope.open("fisher-forgetting")) {
             log.add("true Fisher on Dr: " + fisher);
             Map<String, Tensor> params = model.namedParameters();

@@ -1,6 +1,7 @@
 // Data plumbing the Fisher/Hessian-based unlearning methods share: an unshuffled loader over a dataset with the
 // context's transform, device and workers (the SSD reference iterates its importance loaders in order), and the
-// union D = Dr ∪ Df in the reference's order (ConcatDataset((retain, forget))), read through without copying.
+// union D = Dr ∪ Df in the reference's order (ConcatDataset((retain, forget))), read through without copying;
+// seeded samples without replacement.
 package ai.lethe.unlearn.ssd;
 
 import ai.lethe.data.Dataset;
@@ -24,6 +25,16 @@ public final class MethodData {
             throw new IllegalArgumentException("the retain set's images are " + retain.shape() + ", the forget set's "
                     + forget.shape());
         return new Concat(retain, forget);
+    }
+
+    /** {@code count} samples of {@code data} drawn without replacement with {@code seed}, in index order. */
+    public static Dataset sample(Dataset data, int count, long seed, String purpose) {
+        if (count >= data.size()) return data;
+        List<Integer> idx = new java.util.ArrayList<>(data.size());
+        for (int i = 0; i < data.size(); i++) idx.add(i);
+        java.util.Collections.shuffle(idx, new java.util.Random(seed));
+        int[] chosen = idx.subList(0, count).stream().mapToInt(Integer::intValue).sorted().toArray();
+        return data.subset(chosen, data.name() + " (" + count + " " + purpose + ")");
     }
 
     /** Two datasets one after the other. */

@@ -83,10 +83,20 @@ public final class Ssd implements Unlearner {
             FisherMap full = cached != null ? cached : computedD;
             log.add((cached != null ? "I_D: cached " : "I_D: computed ") + full);
             log.add("I_f: " + forget);
+            log.add("selected " + selected(full, forget) + " of " + model.numParameters() + " parameter elements");
             Unlearning.ssdDampen(model.namedParameters(), full.asMap(), forget.asMap(), alpha, lambda);
             Masks.reapply(model);
             log.add(String.format(Locale.ROOT, "dampened where I_f > %s·I_D, factor min(%s·I_D/I_f, 1)", alpha, lambda));
         }
+    }
+
+    /** The number of elements SSD's rule selects (I_f > α·I_D). */
+    private long selected(FisherMap full, FisherMap forget) {
+        long n = 0;
+        try (var _ = ai.lethe.autograd.GradMode.noGrad(); var _ = ai.lethe.tensor.Scope.open("ssd-count")) {
+            for (String k : forget.names()) n += (long) forget.get(k).gt(full.get(k).mul(alpha)).sum().item();
+        }
+        return n;
     }
 
     private FisherMap computeFullImportance(ImageModel model, UnlearnContext context) {
