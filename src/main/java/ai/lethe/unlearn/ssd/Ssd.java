@@ -1,0 +1,122 @@
+// Selective Synaptic Dampening (Foster, Schoepf, Brintrup, AAAI 2024) and its loss-free variant LF-SSD, as
+// ALGORITHMS.md describes them:
+//   I_D = importance over D = Dr ∪ Df (for SSD: the context's cached full Fisher when given, else computed);
+//   I_f = importance over Df;
+//   every parameter element with I_f > α·I_D is scaled by min(λ·I_D/I_f, 1) (Unlearning.ssdDampen).
+// "ssd" uses the Fisher (batch-mean, the reference's, by default; or per-sample); "lf-ssd" uses the label-free
+// importance |∇ mean ‖f(x)‖²| (Importance.LOSS_FREE) and so cannot use a cached Fisher: it needs Dr.
+// Options: alpha (> 0, default 10), lambda (>= 0, default 1), batch-size (default 64, the reference's for
+// full/sub-class; 128 is its random-forgetting value), and for ssd fisher=batch-mean|per-sample.
+package ai.lethe.unlearn.ssd;
+
+import ai.lethe.fisher.FisherMap;
+import ai.lethe.kernels.Unlearning;
+import ai.lethe.models.ImageModel;
+import ai.lethe.prune.Masks;
+import ai.lethe.unlearn.MethodOptions;
+import ai.lethe.unlearn.Requirement;
+import ai.lethe.unlearn.UnlearnContext;
+import ai.lethe.unlearn.Unlearner;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+public final class Ssd implements Unlearner {
+    public static final double DEFAULT_ALPHA = 10, DEFAULT_LAMBDA = 1;
+    public static final int DEFAULT_BATCH = 64;
+
+    private final String name;
+    private final Importance importance;
+    private final double alpha, lambda;
+    private final int batchSize;
+
+    /** "ssd" configured from {@code options}. */
+    public Ssd(MethodOptions options) { this(options, false); }
+
+    private Ssd(MethodOptions options, boolean lossFree) {
+        this.name = options.method();
+        this.alpha = options.getDouble("alpha", DEFAULT_ALPHA);
+        if (alpha <= 0) throw new IllegalArgumentException(name + ": option 'alpha' must be > 0, got " + alpha);
+        this.lambda = options.getDouble("lambda", DEFAULT_LAMBDA);
+        if (lambda < 0) throw new IllegalArgumentException(name + ": option 'lambda' must be >= 0, got " + lambda);
+        this.batchSize = options.getInt("batch-size", DEFAULT_BATCH, 1);
+        this.importance = lossFree ? Importance.LOSS_FREE
+                : Importance.fisher(options.getString("fisher", "batch-mean", Set.of("batch-mean", "per-sample")));
+    }
+
+    /** "lf-ssd" (loss-free SSD) configured from {@code options}. */
+    public static Ssd lossFree(MethodOptions options) { return new Ssd(options, true); }
+
+    @Override public String name() { return name; }
+
+    @Override public Set<Requirement> requires() {
+        return importance == Importance.LOSS_FREE ? Set.of(Requirement.FORGET_SET, Requirement.RETAIN_SET)
+                : Set.of(Requirement.FULL_FISHER, Requirement.FORGET_SET);
+    }
+
+    @Override public String configJson() {
+        String kind = switch (importance) {
+            case BATCH_MEAN -> "batch-mean";
+            case PER_SAMPLE -> "per-sample";
+            case LOSS_FREE -> "loss-free";
+        };
+        return String.format(Locale.ROOT, "{\"method\":\"%s\",\"alpha\":%s,\"lambda\":%s,\"importance\":\"%s\",\"batch_size\":%d}",
+                name, alpha, lambda, kind, batchSize);
+    }
+
+    @Override public void apply(ImageModel model, UnlearnContext context, List<String> log) {
+        FisherMap cached = importance == Importance.LOSS_FREE ? null : context.fullFisher().orElse(null);
+        if (cached != null) {
+            if (cached.kind() != importance.fisherKind())
+                throw new IllegalArgumentException(name + ": the cached full Fisher is " + cached.kind()
+                        + ", but this run compares " + importance.fisherKind() + " importances (option 'fisher')");
+            try {
+                cached.checkMatches(model);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+            }
+        } else if (context.retain() == null) {
+            throw new IllegalArgumentException(name + " needs the retain set Dr or a cached full Fisher, neither was given");
+        }
+        try (FisherMap computedD = cached == null ? computeFullImportance(model, context) : null;
+             FisherMap forget = importance.compute(model, MethodData.loader(context, context.forgetSet(), batchSize))) {
+            FisherMap full = cached != null ? cached : computedD;
+            log.add((cached != null ? "I_D: cached " : "I_D: computed ") + full);
+            log.add("I_f: " + forget);
+            log.add("selected " + selected(full, forget) + " of " + model.numParameters() + " parameter elements");
+            Unlearning.ssdDampen(model.namedParameters(), full.asMap(), forget.asMap(), alpha, lambda);
+            Masks.reapply(model);
+            log.add(String.format(Locale.ROOT, "dampened where I_f > %s·I_D, factor min(%s·I_D/I_f, 1)", alpha, lambda));
+        }
+    }
+
+    /** The number of elements SSD's rule selects (I_f > α·I_D). */
+    private long selected(FisherMap full, FisherMap forget) {
+        long n = 0;
+        try (var _ = ai.lethe.autograd.GradMode.noGrad(); var _ = ai.lethe.tensor.Scope.open("ssd-count")) {
+            for (String k : forget.names()) n += (long) forget.get(k).gt(full.get(k).mul(alpha)).sum().item();
+        }
+        return n;
+    }
+
+    private FisherMap computeFullImportance(ImageModel model, UnlearnContext context) {
+        return importance.compute(model, MethodData.loader(context, MethodData.union(context.retainSet(), context.forgetSet()), batchSize));
+    }
+
+    /**
+     * SSD's I_D for caching: the batch-mean Fisher (the reference's, batch 64) of D = Dr ∪ Df; save it with
+     * FisherMap.save and hand it back through UnlearnContext.fullFisher for later deletion requests.
+     */
+    public static FisherMap computeFullFisher(ImageModel model, UnlearnContext context) {
+        return computeFullFisher(model, context, "batch-mean", DEFAULT_BATCH);
+    }
+
+    /** As above with {@code fisher} = batch-mean | per-sample and the batch size SSD will be run with. */
+    public static FisherMap computeFullFisher(ImageModel model, UnlearnContext context, String fisher, int batchSize) {
+        if (context.forget() == null || context.retain() == null)
+            throw new IllegalArgumentException("ssd: computing the full Fisher needs both Df and Dr");
+        if (batchSize < 1) throw new IllegalArgumentException("ssd: batch size must be >= 1, got " + batchSize);
+        Importance kind = Importance.fisher(fisher);
+        return kind.compute(model, MethodData.loader(context, MethodData.union(context.retainSet(), context.forgetSet()), batchSize));
+    }
+}
