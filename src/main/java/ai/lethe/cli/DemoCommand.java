@@ -88,17 +88,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         String json = JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(config);
         Path saved = out.resolve("demo-config.json");
-        if (fresh && Files.exists(out)) deleteTree(out);
-        if (Files.isRegularFile(saved) && !Files.readString(saved).equals(json))
+        if (!fresh && Files.isRegularFile(saved) && !Files.readString(saved).equals(json))
             throw usage("--out: " + out + " holds a demo with other settings; add --fresh to start over or choose another --out");
-        if (!ensureDataset(o)) return 1;
-        o.printf(Locale.ROOT, "Lethe demo on %s: %s, %s (%,d training / %,d test images), forget %s; methods: retrain (gold standard), %s.%n",
-                device, parsed.model().orElseThrow().arch() + " width " + parsed.model().orElseThrow().width(), dataset,
-                parsed.trainSubset(), parsed.testSubset(), forget, String.join(", ", chosen));
-        o.println(fast ? "--fast: a smoke run sized for about 1 minute on 2 CPU cores; its numbers only show that everything runs."
-                : gpu ? "Sized for a GPU: a few minutes."
-                : "Sized (subset, width, epochs, method epochs) to finish in about 10 minutes on 2 CPU cores; use --fast for a 1-minute run.");
-        o.flush();
         Experiment experiment;
         try {
             experiment = new Experiment(parsed, out, device, DataLoader.defaultWorkers(), o,
@@ -106,6 +97,15 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage("--method: " + e.getMessage());
         }
+        if (!ensureDataset(o)) return 1;
+        if (fresh && Files.exists(out)) deleteTree(out);
+        o.printf(Locale.ROOT, "Lethe demo on %s: %s, %s (%,d training / %,d test images), forget %s; methods: retrain (gold standard), %s.%n",
+                device, parsed.model().orElseThrow().arch() + " width " + parsed.model().orElseThrow().width(), dataset,
+                parsed.trainSubset(), parsed.testSubset(), forget, String.join(", ", chosen));
+        o.println(fast ? "--fast: a smoke run sized for about 1 minute on 2 CPU cores; its numbers only show that everything runs."
+                : gpu ? "Sized for a GPU: a few minutes."
+                : "Sized (subset, width, epochs, method epochs) to finish in about 10 minutes on 2 CPU cores; use --fast for a 1-minute run.");
+        o.flush();
         Files.createDirectories(out);
         ai.lethe.io.AtomicFiles.write(saved, json.getBytes(StandardCharsets.UTF_8));
         Report report = experiment.run();

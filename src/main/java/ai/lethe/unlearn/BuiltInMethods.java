@@ -2,6 +2,7 @@
 // (ai.lethe.unlearn.train) and the Fisher/Hessian-based ones (ai.lethe.unlearn.ssd, .noise, .influence).
 package ai.lethe.unlearn;
 
+import ai.lethe.unlearn.ssd.FisherMethods;
 import ai.lethe.unlearn.train.TrainingMethods;
 
 final class BuiltInMethods {
@@ -9,5 +10,6 @@ final class BuiltInMethods {
 
     static void registerAll() {
         TrainingMethods.registerAll();
+        FisherMethods.registerAll();
     }
 }

@@ -83,6 +83,12 @@ public final class Ssd implements Unlearner {
             FisherMap full = cached != null ? cached : computedD;
             log.add((cached != null ? "I_D: cached " : "I_D: computed ") + full);
             log.add("I_f: " + forget);
+            // With the per-sample Fisher, I_D = (|Df|·I_f + |Dr|·I_r)/|D| ≥ I_f·|Df|/|D| everywhere, so α ≥ |D|/|Df|
+            // selects nothing (the batch-mean Fisher of class-sorted batches behaves the same up to batch borders)
+            long n = full.samples(), nf = forget.samples();
+            if (nf > 0 && n > 0 && alpha >= (double) n / nf)
+                log.add(String.format(Locale.ROOT, "warning: alpha %s >= |D|/|Df| = %.1f: SSD can select (almost) nothing; "
+                        + "forget sets this large need alpha below it (e.g. %.1f)", alpha, (double) n / nf, 0.8 * n / nf));
             log.add("selected " + selected(full, forget) + " of " + model.numParameters() + " parameter elements");
             Unlearning.ssdDampen(model.namedParameters(), full.asMap(), forget.asMap(), alpha, lambda);
             Masks.reapply(model);
