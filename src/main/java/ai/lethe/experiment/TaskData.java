@@ -25,13 +25,23 @@ public record TaskData(Pipeline pipeline, Dataset train, Dataset test, Split spl
         Dataset train = trainSubset > 0 ? balanced(data.train(), trainSubset, subsetSeed, "train") : data.train();
         Dataset test = testSubset > 0 ? balanced(data.test(), testSubset, subsetSeed, "test") : data.test();
         Split split = Split.of(train, test, request, splitSeed);
-        return new TaskData(pipeline, train, test, split, split.sets(train, test));
+        return checked(new TaskData(pipeline, train, test, split, split.sets(train, test)), request);
+    }
+
+    /** Refuses a task with nothing to forget or nothing to retain. */
+    private static TaskData checked(TaskData t, ForgetRequest request) {
+        if (t.sets().forget().size() == 0)
+            throw new IllegalArgumentException("forget request " + request.spec() + " selects no training sample; there is nothing to forget");
+        if (t.sets().retain().size() == 0)
+            throw new IllegalArgumentException("forget request " + request.spec() + " covers all " + t.train().size()
+                    + " training samples; nothing would be retained (unlearning needs Dr non-empty; retrain from scratch instead)");
+        return t;
     }
 
     /** The same task on a given training set (e.g. the subset a model was trained on). */
     public static TaskData of(Pipeline pipeline, Dataset train, Dataset test, ForgetRequest request, long splitSeed) {
         Split split = Split.of(train, test, request, splitSeed);
-        return new TaskData(pipeline, train, test, split, split.sets(train, test));
+        return checked(new TaskData(pipeline, train, test, split, split.sets(train, test)), request);
     }
 
     public int numClasses() { return train.numClasses(); }

@@ -43,6 +43,8 @@ public record UnlearnContext(Dataset forget, Dataset retain, int numClasses, Spl
             if (!met) throw new IllegalArgumentException(method + " needs " + r.description() + ", which was not given");
         }
         if (forget != null && forget.size() == 0) throw new IllegalArgumentException(method + ": the forget set is empty");
+        if (retain != null && retain.size() == 0)
+            throw new IllegalArgumentException(method + ": the retain set is empty (the forget set is the whole training set)");
     }
 
     /** Df (checked present). */
