@@ -146,8 +146,14 @@ final class DemoCommand implements Callable<Integer> {
         cut.put("rl", Map.of("epochs", e));
         cut.put("amnesiac", Map.of("epochs", 1));
         if (fast) cut.put("ga", Map.of("epochs", 1));
+        // settings for this task (see README, "Hyper-parameters"): one class of ten is 10% of D, and SSD can only
+        // select where alpha < |D|/|Df| = 10; IU's full Newton step overshoots; FF's true Fisher on a sample of Dr
+        boolean classForget = forget.strip().startsWith("class=");
+        if (classForget) cut.put("ssd", Map.of("alpha", 8));
+        cut.put("iu", Map.of("alpha", 0.3, "m", 64));
+        cut.put("ff", classForget ? Map.of("zero-class-row", true, "fisher-samples", 500) : Map.of("fisher-samples", 500));
         for (String name : chosen) {
-            if (gpu || !cut.containsKey(name)) ms.add(name);
+            if (!cut.containsKey(name)) ms.add(name);
             else {
                 ObjectNode mo = ms.addObject();
                 mo.put("name", name);

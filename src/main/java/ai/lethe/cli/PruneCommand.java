@@ -101,7 +101,8 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", description = "Data-loading threads (default: min(2, cores)).")
     Integer workers;
 
-    @Option(names = "--subset", paramLabel = "N", description = "Train on N training samples drawn with the seed (quick runs).")
+    @Option(names = "--subset", paramLabel = "N",
+            description = "Train on N training samples drawn with the seed (default: the source model's subset, if it was trained on one).")
     Integer subset;
 
     @Option(names = "--no-augment", description = "Train without augmentation (crop/flip).")
@@ -132,14 +133,21 @@ final class PruneCommand implements Callable<Integer> {
                     + pipeline.data().train().numClasses() + " classes; the model takes " + modelConfig.inChannels() + " and "
                     + modelConfig.numClasses());
         PruneData data = PruneData.of(pipeline);
+        Split subsetSplit = null;
+        Path sourceSubset = CliData.subsetFile(model);
         if (subset != null) {
             Dataset train = data.train();
             if (subset <= 0 || subset > train.size()) throw usage("--subset: " + subset + " must be in [1, " + train.size() + "]");
-            Split s = Split.of(train, pipeline.data().test(), RandomForget.count(subset), config.train().seed());
-            data = data.withTrain(s.sets(train, pipeline.data().test()).forget());
+            subsetSplit = Split.of(train, pipeline.data().test(), RandomForget.count(subset), config.train().seed());
+            data = data.withTrain(subsetSplit.sets(train, pipeline.data().test()).forget());
+        } else if (sourceSubset != null) {
+            // the source model was trained on a subset (lethe train --subset): prune and train on the same samples
+            subsetSplit = Split.read(sourceSubset);
+            data = data.withTrain(CliData.trainingSet(spec, model, pipeline.data()));
         }
         PrintWriter o = spec.commandLine().getOut();
         RunFolder run = RunFolder.create(out);
+        if (subsetSplit != null) subsetSplit.write(run.root().resolve(CliData.TRAINING_SUBSET));   // unlearn/eval reuse it
         try (ImageModel m = Models.create(modelConfig, new Generator(config.train().seed())).to(Backends.defaultDevice())) {
             o.printf(Locale.ROOT, "pruning %s with %s to sparsity %.4f on %s (%d samples) on %s, %d epochs per training%n",
                     Models.describe(modelConfig), config.method().cliName(), config.sparsity(), data.name(), data.train().size(),

@@ -64,6 +64,18 @@ class ExperimentConfigTest {
         assertTrue(c.model().isEmpty());
     }
 
+    @Test void theShippedExamplesParse() throws Exception {
+        try (var files = Files.list(Path.of("examples"))) {
+            List<Path> yaml = files.filter(f -> f.toString().endsWith(".yaml")).toList();
+            assertFalse(yaml.isEmpty());
+            for (Path f : yaml) {
+                ExperimentConfig c = ExperimentConfig.read(f);
+                assertEquals("retrain", c.methods().getFirst().name(), f.toString());
+                for (var m : c.methods()) ai.lethe.unlearn.Unlearners.create(m.name(), m.options());   // known methods and options
+            }
+        }
+    }
+
     @Test void badInputNamesTheFileAndTheKey(@TempDir Path dir) throws Exception {
         String ok = "\"dataset\": \"fashion-mnist\", \"model\": {\"arch\": \"resnet18\"}, \"forget\": \"class=3\", \"methods\": [\"ssd\"]";
         Map<String, String> cases = new java.util.LinkedHashMap<>();
