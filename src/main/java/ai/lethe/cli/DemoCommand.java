@@ -25,7 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -98,7 +97,7 @@ final class DemoCommand implements Callable<Integer> {
             throw usage("--method: " + e.getMessage());
         }
         if (!ensureDataset(o)) return 1;
-        if (fresh && Files.exists(out)) deleteTree(out);
+        if (fresh && Files.exists(out)) ai.lethe.io.AtomicFiles.deleteTree(out);
         o.printf(Locale.ROOT, "Lethe demo on %s: %s, %s (%,d training / %,d test images), forget %s; methods: retrain (gold standard), %s.%n",
                 device, parsed.model().orElseThrow().arch() + " width " + parsed.model().orElseThrow().width(), dataset,
                 parsed.trainSubset(), parsed.testSubset(), forget, String.join(", ", chosen));
@@ -213,12 +212,6 @@ final class DemoCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         }
     }
 

@@ -182,7 +182,7 @@ public final class Experiment {
                 mc = base.config();
             }
         } else mc = modelConfig(config.model().orElseThrow(), task);
-        if (Files.exists(run.root())) deleteTree(run.root());   // an interrupted pruning run starts over
+        if (Files.exists(run.root())) ai.lethe.io.AtomicFiles.deleteTree(run.root());   // an interrupted pruning run starts over
         ImageModel model = Models.create(mc, new Generator(0)).to(device);
         try {
             PruneConfig pc = PruneConfig.of(Pruner.parse(spec.method()), spec.sparsity(), recipe()).withRewindEpoch(spec.rewindEpoch());
@@ -200,12 +200,6 @@ public final class Experiment {
     }
 
     private ai.lethe.train.TrainConfig recipe() { return config.train().toBuilder().workers(workers).build(); }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var paths = Files.walk(root)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
-    }
 
     private void checkFits(ImageModel m, TaskData task) {
         if (m.config().numClasses() != task.numClasses())

@@ -129,4 +129,12 @@ public final class AtomicFiles {
             failure.addSuppressed(e);
         }
     }
+
+    /** Deletes {@code root} and everything below it (nothing when it does not exist). */
+    public static void deleteTree(java.nio.file.Path root) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(root)) return;
+        try (var paths = java.nio.file.Files.walk(root)) {
+            for (java.nio.file.Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
+        }
+    }
 }

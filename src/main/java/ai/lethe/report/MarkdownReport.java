@@ -13,11 +13,7 @@ public final class MarkdownReport {
             report.setup().forEach((k, v) -> sb.append("- **").append(escape(k)).append("**: ").append(escape(v)).append('\n'));
             sb.append('\n');
         }
-        row(sb, Cells.HEADER);
-        sb.append('|');
-        for (int i = 0; i < Cells.HEADER.size(); i++) sb.append(i == 0 ? " --- |" : " ---: |");
-        sb.append('\n');
-        for (List<String> r : Cells.rows(report)) row(sb, r);
+        sb.append(table(report));
         sb.append("""
 
                 UA = 1 − accuracy on the forget set; MIA-Efficacy = share of the forget set an RBF-SVM membership attack \
@@ -25,6 +21,17 @@ public final class MarkdownReport {
                 the unlearning call; Avg. Gap = mean |metric − Retrain's| over UA, MIA-Efficacy, RA, TA (same seed). \
                 Mean ± sample std over seeds.
                 """);
+        return sb.toString();
+    }
+
+    /** The results table alone (header, alignment row, one row per method), as in report.md. */
+    public static String table(Report report) {
+        StringBuilder sb = new StringBuilder();
+        row(sb, Cells.HEADER);
+        sb.append('|');
+        for (int i = 0; i < Cells.HEADER.size(); i++) sb.append(i == 0 ? " --- |" : " ---: |");
+        sb.append('\n');
+        for (List<String> r : Cells.rows(report)) row(sb, r);
         return sb.toString();
     }
 
