@@ -13,7 +13,7 @@ import java.util.function.Function;
 public final class SvgReport {
     static final List<String> RADAR_AXES = List.of("UA", "MIA-Efficacy", "RA", "TA", "Efficiency");
     private static final String[] COLORS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-            "#7f7f7f", "#bcbd22", "#17becf"};
+            "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896"};
     private static final int RADAR = 240, RADAR_R = 70, BAR_W = 320, BAR_H = 240, PER_ROW = 4;
 
     private SvgReport() {}
@@ -52,7 +52,8 @@ public final class SvgReport {
     private static void radar(StringBuilder sb, String method, double[] values, String color, int x0, int y0) {
         double cx = x0 + RADAR / 2.0, cy = y0 + RADAR / 2.0 + 5;
         sb.append(f("<g class=\"radar\" data-method=\"%s\">\n", xml(method)));
-        sb.append(f("  <text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"13\">%s</text>\n", cx, y0 + 12, xml(method)));
+        sb.append(f("  <text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"13\"><title>%s</title>%s</text>\n", cx, y0 + 12,
+                xml(method), xml(shortLabel(method, 30))));
         for (double ring : new double[] {0.25, 0.5, 0.75, 1.0}) {
             StringBuilder pts = new StringBuilder();
             for (int k = 0; k < values.length; k++) pts.append(point(cx, cy, k, values.length, ring)).append(' ');
@@ -112,9 +113,17 @@ public final class SvgReport {
                 sb.append(f("  <line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n", x + w / 2, hi, x + w / 2, lo));
             }
             sb.append(f("  <text x=\"%.1f\" y=\"%d\" text-anchor=\"end\" transform=\"rotate(-40 %.1f %d)\">%s</text>\n", x + w / 2,
-                    top + plotH + 14, x + w / 2, top + plotH + 14, xml(methods.get(i).method())));
+                    top + plotH + 14, x + w / 2, top + plotH + 14, xml(shortLabel(methods.get(i).method(), 14))));
         }
         sb.append("</g>\n");
+    }
+
+    /** A label that fits: the method label, or its name with the options elided ("ff[…]") when longer than max. */
+    static String shortLabel(String label, int max) {
+        if (label.length() <= max) return label;
+        int bracket = label.indexOf('[');
+        String name = bracket > 0 ? label.substring(0, bracket) + "[…]" : label;
+        return name.length() <= max ? name : name.substring(0, max - 1) + "…";
     }
 
     private static String f(String format, Object... args) { return String.format(Locale.ROOT, format, args); }
