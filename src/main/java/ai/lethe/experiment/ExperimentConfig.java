@@ -140,8 +140,7 @@ public record ExperimentConfig(String name, String dataset, int trainSubset, int
                 JsonNode o = m.get("options");
                 if (o != null) {
                     if (!o.isObject()) throw n.error("methods[].options", "must be a map of option: value");
-                    for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
-                        var e = it.next();
+                    for (var e : o.properties()) {
                         JsonNode v = e.getValue();
                         if (!v.isValueNode() || v.isNull()) throw n.error("methods[].options." + e.getKey(), "must be a number, text or boolean");
                         // numbers in their plain decimal form, the same whether JSON or YAML wrote 1e-4 or 0.0001

@@ -73,7 +73,7 @@ public final class FisherForgetting implements Unlearner {
         Dataset retain = fisherSamples == 0 ? context.retainSet()
                 : MethodData.sample(context.retainSet(), fisherSamples, context.seed(), "for the Fisher");
         try (FisherMap fisher = FisherDiagonal.compute(model, MethodData.loader(context, retain, batchSize), FisherKind.TRUE);
-             Scope scope = Scope.open("fisher-forgetting")) {
+             Scope _ = Scope.open("fisher-forgetting")) {
             log.add("true Fisher on Dr: " + fisher);
             Map<String, Tensor> params = model.namedParameters();
             Set<String> classLayer = classLayer(model);
