@@ -1,5 +1,5 @@
 // One unlearning run end to end: copy the original model (never modified), build the method's context from the
-// task, run the method (timed by Unlearner.run), re-apply pruning masks, evaluate the papers' metrics, and —
+// task, run the method (Unlearner.run times it and re-applies pruning masks), evaluate the papers' metrics, and —
 // when asked — save the unlearned checkpoint with its metrics and split. Shared by `lethe unlearn` and
 // `lethe experiment`.
 package ai.lethe.experiment;
@@ -61,7 +61,6 @@ public final class UnlearnJob {
                     task.pipeline().evalTransform(), settings.device(), seed, settings.workers(), settings.fullFisher(),
                     settings.recipe() == null ? null : settings.recipe().toBuilder().seed(seed).build(), listeners);
             UnlearnResult result = method.run(model, context);
-            Masks.reapply(model);
             model.eval();
             List<String> warnings = new ArrayList<>();
             long bad = nonFinite(model);

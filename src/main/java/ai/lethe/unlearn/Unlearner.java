@@ -4,6 +4,7 @@
 package ai.lethe.unlearn;
 
 import ai.lethe.models.ImageModel;
+import ai.lethe.prune.Masks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -21,12 +22,16 @@ public interface Unlearner {
     /** Makes {@code model} forget, appending human-readable notes to {@code log}. */
     void apply(ImageModel model, UnlearnContext context, List<String> log);
 
-    /** Checks the context, runs {@link #apply} and measures its wall-clock time. */
+    /**
+     * Checks the context, runs {@link #apply}, sets the model's pruned weights back to exactly zero (so no method
+     * has to: noise and Newton steps write to them) and measures the wall-clock time of both.
+     */
     default UnlearnResult run(ImageModel model, UnlearnContext context) {
         context.check(name(), requires());
         List<String> log = new ArrayList<>();
         long t0 = System.nanoTime();
         apply(model, context, log);
+        Masks.reapply(model);
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new UnlearnResult(name(), configJson(), context.seed(), seconds, log);
     }

@@ -6,7 +6,7 @@
 // applied exactly by Woodbury (hessian=woodfisher; holds the m × |θ| matrix G and nothing larger), or
 // H ≈ diag((1/m) Σ g²) + λI over the same m samples (hessian=diagonal: one batched per-sample Fisher pass, no G) —
 // the diagonal of the WoodFisher H. The reference's sequential loop (N = 1000, damping 1) ends with an inverse
-// that is effectively rank-1 (ALGORITHMS.md); it is not copied. Pruned weights stay zero (Masks.reapply).
+// that is effectively rank-1 (ALGORITHMS.md); it is not copied. Pruned weights stay zero (Unlearner.run re-applies the masks).
 // Options: alpha (> 0, default 1: the plain Newton step; 0.3 forgets Fashion-MNIST class 3 without
 // collapsing the rest, α = 1 overshoots there — search it), lambda (damping > 0, default 1 as the reference's H₀ = I), m (default 256),
 // hessian (woodfisher | diagonal), batch-size (gradient loaders, default 128).
@@ -23,7 +23,6 @@ import ai.lethe.fisher.FisherMap;
 import ai.lethe.models.ImageModel;
 import ai.lethe.nn.F;
 import ai.lethe.nn.Module;
-import ai.lethe.prune.Masks;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
@@ -99,7 +98,6 @@ public final class InfluenceUnlearning implements Unlearner {
                     off += p.numel();
                 }
             }
-            Masks.reapply(model);
             log.add(String.format(Locale.ROOT, "%s Hessian from %d retain samples, damping %s; step alpha %s",
                     diagonal ? "diagonal" : "WoodFisher", sample.size(), lambda, alpha));
         } finally {

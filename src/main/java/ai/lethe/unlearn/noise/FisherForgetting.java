@@ -9,7 +9,7 @@
 // tests p.size(0) == num_classes instead, which would also catch a BatchNorm that happens to have num_classes
 // channels. Option zero-class-row (Unlearn-Sparse's full-class behaviour; needs Df to be one class c): before
 // the noise, the class layer's row c is set to mean 0 with var 1e-4 — in the reference's order, so the ×10 of
-// the class layer applies to it too (final var 1e-3). Pruned weights stay zero (Masks.reapply).
+// the class layer applies to it too (final var 1e-3). Pruned weights stay zero (Unlearner.run re-applies the masks).
 // Options: alpha (> 0, default 1e-6, the SSD reference's value; ALGORITHMS.md's range 1e-6 … 3e-8),
 // batch-size (Fisher loader, default 64; it does not change the TRUE Fisher), zero-class-row (default false),
 // fisher-samples (estimate F on that many samples of Dr drawn with the seed; default 0 = all of Dr — the TRUE
@@ -24,7 +24,6 @@ import ai.lethe.fisher.FisherMap;
 import ai.lethe.kernels.Unlearning;
 import ai.lethe.models.ImageModel;
 import ai.lethe.nn.Module;
-import ai.lethe.prune.Masks;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
@@ -92,7 +91,6 @@ public final class FisherForgetting implements Unlearner {
                     Unlearning.addGaussianNoise(p, std.get(e.getKey()), gen);
                 }
             }
-            Masks.reapply(model);
             log.add(String.format(Locale.ROOT, "noise with alpha %s%s, seed %d", alpha,
                     forgetClass >= 0 ? ", class row " + forgetClass + " zeroed" : "", context.seed()));
         }

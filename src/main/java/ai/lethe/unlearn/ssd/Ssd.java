@@ -12,7 +12,6 @@ package ai.lethe.unlearn.ssd;
 import ai.lethe.fisher.FisherMap;
 import ai.lethe.kernels.Unlearning;
 import ai.lethe.models.ImageModel;
-import ai.lethe.prune.Masks;
 import ai.lethe.unlearn.MethodOptions;
 import ai.lethe.unlearn.Requirement;
 import ai.lethe.unlearn.UnlearnContext;
@@ -91,7 +90,6 @@ public final class Ssd implements Unlearner {
                         + "forget sets this large need alpha below it (e.g. %.1f)", alpha, (double) n / nf, 0.8 * n / nf));
             log.add("selected " + selected(full, forget) + " of " + model.numParameters() + " parameter elements");
             Unlearning.ssdDampen(model.namedParameters(), full.asMap(), forget.asMap(), alpha, lambda);
-            Masks.reapply(model);
             log.add(String.format(Locale.ROOT, "dampened where I_f > %s·I_D, factor min(%s·I_D/I_f, 1)", alpha, lambda));
         }
     }
