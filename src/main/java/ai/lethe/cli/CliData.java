@@ -9,8 +9,8 @@ import ai.lethe.data.TrainTest;
 import ai.lethe.data.split.Split;
 import ai.lethe.data.source.DatasetNotFoundException;
 import ai.lethe.models.ModelConfig;
+import ai.lethe.train.RunFolder;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -37,13 +37,7 @@ final class CliData {
     }
 
     /** training-subset.json of the run {@code modelArg} belongs to (the run folder, its checkpoint folder or a file in it), or null. */
-    static Path subsetFile(Path modelArg) {
-        Path p = modelArg.toAbsolutePath().normalize();
-        if (!Files.isDirectory(p)) p = p.getParent();
-        for (int up = 0; up < 3 && p != null; up++, p = p.getParent())
-            if (Files.isRegularFile(p.resolve(TRAINING_SUBSET))) return p.resolve(TRAINING_SUBSET);
-        return null;
-    }
+    static Path subsetFile(Path modelArg) { return RunFolder.findInRun(modelArg, TRAINING_SUBSET).orElse(null); }
 
     static Pipeline load(CommandSpec spec, String dataset, boolean augment, int resize) throws IOException {
         try {

@@ -27,8 +27,6 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.train.ProgressDisplay;
 import ai.lethe.train.RunFolder;
 import ai.lethe.train.TrainConfig;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -177,15 +175,11 @@ final class PruneCommand implements Callable<Integer> {
 
     private TrainConfig trainConfig() throws java.io.IOException {
         TrainConfig base = null;
-        Path result = new RunFolder(model).result();
-        if (preset == null && Files.isRegularFile(result)) {
-            JsonNode node = JsonMapper.builder().build().readTree(Files.readString(result)).get("config");
-            if (node != null) {
-                try {
-                    base = TrainConfig.fromJson(node.toString());
-                } catch (IllegalArgumentException e) {
-                    throw usage("--model: " + result + " holds an invalid training config: " + e.getMessage());
-                }
+        if (preset == null) {
+            try {
+                base = RunFolder.recipeOf(model).orElse(null);
+            } catch (IllegalArgumentException e) {
+                throw usage("--model: " + e.getMessage());
             }
         }
         try {

@@ -198,20 +198,12 @@ final class UnlearnCommand implements Callable<Integer> {
     }
 
     /** The base recipe of the model's run (Retrain uses it): result.json of its run folder, else the ssd preset. */
-    private TrainConfig recipe(Path weights) {
-        for (Path p = weights.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
-            Path result = p.resolve("result.json");
-            if (Files.isRegularFile(result)) {
-                try {
-                    var node = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(result.toFile()).get("config");
-                    if (node != null) return TrainConfig.fromJson(node.toString());
-                } catch (Exception e) {
-                    break;
-                }
-            }
-            if (p.getNameCount() + 2 < weights.toAbsolutePath().getNameCount()) break;
+    private static TrainConfig recipe(Path weights) throws java.io.IOException {
+        try {
+            return RunFolder.recipeOf(weights).orElseGet(() -> TrainConfig.preset("ssd", 10));
+        } catch (IllegalArgumentException e) {
+            return TrainConfig.preset("ssd", 10);   // as for a model without a run: Retrain uses the ssd preset
         }
-        return TrainConfig.preset("ssd", 10);
     }
 
     private ParameterException usage(String message) { return new ParameterException(spec.commandLine(), message); }

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 public record RunFolder(Path root) {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -46,6 +47,35 @@ public record RunFolder(Path root) {
         if (Files.isDirectory(r.checkpoint())) return r.checkpoint();
         if (Files.isDirectory(r.last())) return r.last();
         return path;
+    }
+
+    /**
+     * {@code file} in the run folder {@code path} belongs to: looked for in {@code path} (when a folder; else its
+     * folder) and the two folders above it, so a run folder, its checkpoint folder or a file in one all find the
+     * run's files. Empty when none of them has it.
+     */
+    public static Optional<Path> findInRun(Path path, String file) {
+        Path p = path.toAbsolutePath().normalize();
+        if (!Files.isDirectory(p)) p = p.getParent();
+        for (int up = 0; up < 3 && p != null; up++, p = p.getParent())
+            if (Files.isRegularFile(p.resolve(file))) return Optional.of(p.resolve(file));
+        return Optional.empty();
+    }
+
+    /**
+     * The training config recorded in the result.json of the run {@code path} belongs to (see findInRun), or empty
+     * when there is none; a result.json whose config is unreadable is an IllegalArgumentException naming the file.
+     */
+    public static Optional<TrainConfig> recipeOf(Path path) throws IOException {
+        Optional<Path> result = findInRun(path, "result.json");
+        if (result.isEmpty()) return Optional.empty();
+        var node = JSON.readTree(Files.readString(result.get())).get("config");
+        if (node == null) return Optional.empty();
+        try {
+            return Optional.of(TrainConfig.fromJson(node.toString()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(result.get() + " holds an invalid training config: " + e.getMessage(), e);
+        }
     }
 
     void writeResult(TrainConfig config, String dataset, String modelJson, TrainResult result) throws IOException {
