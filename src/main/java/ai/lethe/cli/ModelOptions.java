@@ -3,9 +3,8 @@
 package ai.lethe.cli;
 
 import ai.lethe.data.ImageShape;
+import ai.lethe.experiment.ExperimentConfig.ModelSpec;
 import ai.lethe.models.ModelConfig;
-import ai.lethe.models.ResNetConfig;
-import ai.lethe.models.ViTConfig;
 import picocli.CommandLine.Option;
 
 final class ModelOptions {
@@ -30,27 +29,15 @@ final class ModelOptions {
 
     /** The config for images of {@code shape} (after resizing) and {@code classes} classes. */
     ModelConfig config(ImageShape shape, int classes) {
-        return switch (model) {
-            case "resnet18" -> new ResNetConfig(shape.channels(), classes, width, stem(), ResNetConfig.RESNET18_BLOCKS);
-            case "vit-tiny" -> ViTConfig.tiny(vitSize(shape), patch, classes).withInChannels(shape.channels());
-            case "vit-small" -> ViTConfig.small(vitSize(shape), patch, classes).withInChannels(shape.channels());
-            case "vit-base" -> ViTConfig.base(vitSize(shape), patch, classes).withInChannels(shape.channels());
-            default -> throw new IllegalArgumentException("--model: unknown model '" + model
-                    + "'; known: resnet18, vit-tiny, vit-small, vit-base");
-        };
-    }
-
-    private ResNetConfig.Stem stem() {
-        return switch (stem) {
-            case "cifar" -> ResNetConfig.Stem.CIFAR;
-            case "imagenet" -> ResNetConfig.Stem.IMAGENET;
-            default -> throw new IllegalArgumentException("--stem: unknown stem '" + stem + "'; known: cifar, imagenet");
-        };
-    }
-
-    private static int vitSize(ImageShape shape) {
-        if (shape.height() != shape.width())
-            throw new IllegalArgumentException("--model: a ViT needs square images, got " + shape + "; use --image-size");
-        return shape.height();
+        try {
+            ModelSpec.stem(stem);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--stem: " + e.getMessage(), e);
+        }
+        try {
+            return new ModelSpec(model, width, stem, patch, imageSize).config(shape, classes);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+        }
     }
 }

@@ -18,8 +18,6 @@ import ai.lethe.io.Checkpoint;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.ModelConfig;
 import ai.lethe.models.Models;
-import ai.lethe.models.ResNetConfig;
-import ai.lethe.models.ViTConfig;
 import ai.lethe.prune.PruneConfig;
 import ai.lethe.prune.PruneData;
 import ai.lethe.prune.PruneResult;
@@ -147,7 +145,7 @@ public final class Experiment {
             say("original: trained earlier (%s)", run.checkpoint());
             return Checkpoint.openModel(run.checkpoint(), device);
         }
-        ModelConfig mc = modelConfig(config.model().orElseThrow(), task);
+        ModelConfig mc = config.model().orElseThrow().config(task.pipeline().inputShape(), task.numClasses());
         ImageModel model = Models.create(mc, new Generator(0)).to(device);
         try {
             boolean resume = Files.isDirectory(run.last());
@@ -181,7 +179,7 @@ public final class Experiment {
                 checkFits(base, task);
                 mc = base.config();
             }
-        } else mc = modelConfig(config.model().orElseThrow(), task);
+        } else mc = config.model().orElseThrow().config(task.pipeline().inputShape(), task.numClasses());
         if (Files.exists(run.root())) ai.lethe.io.AtomicFiles.deleteTree(run.root());   // an interrupted pruning run starts over
         ImageModel model = Models.create(mc, new Generator(0)).to(device);
         try {
@@ -208,19 +206,6 @@ public final class Experiment {
         if (m.config().inChannels() != task.pipeline().inputShape().channels())
             throw new IllegalArgumentException(config.base().get() + ": the model takes " + m.config().inChannels() + "-channel images but "
                     + config.dataset() + " has " + task.pipeline().inputShape().channels());
-    }
-
-    private static ModelConfig modelConfig(ExperimentConfig.ModelSpec s, TaskData task) {
-        var shape = task.pipeline().inputShape();
-        int classes = task.numClasses();
-        return switch (s.arch()) {
-            case "resnet18" -> new ResNetConfig(shape.channels(), classes, s.width(),
-                    s.stem().equals("imagenet") ? ResNetConfig.Stem.IMAGENET : ResNetConfig.Stem.CIFAR, ResNetConfig.RESNET18_BLOCKS);
-            case "vit-tiny" -> ViTConfig.tiny(shape.height(), s.patch(), classes).withInChannels(shape.channels());
-            case "vit-small" -> ViTConfig.small(shape.height(), s.patch(), classes).withInChannels(shape.channels());
-            case "vit-base" -> ViTConfig.base(shape.height(), s.patch(), classes).withInChannels(shape.channels());
-            default -> throw new IllegalArgumentException("unknown architecture " + s.arch());
-        };
     }
 
     private Map<String, String> setup(TaskData task) {

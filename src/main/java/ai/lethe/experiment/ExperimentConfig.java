@@ -16,7 +16,11 @@
 //   eval: {batch_size: 256, mia_feature: confidence}
 package ai.lethe.experiment;
 
+import ai.lethe.data.ImageShape;
 import ai.lethe.data.split.ForgetRequest;
+import ai.lethe.models.ModelConfig;
+import ai.lethe.models.ResNetConfig;
+import ai.lethe.models.ViTConfig;
 import ai.lethe.train.TrainConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -50,7 +54,32 @@ public record ExperimentConfig(String name, String dataset, int trainSubset, int
                                List<MethodSpec> methods, List<Long> seeds, int evalBatchSize, String miaFeature) {
 
     /** An architecture: resnet18 (width, stem) or vit-tiny/small/base (patch, image size). */
-    public record ModelSpec(String arch, int width, String stem, int patch, int imageSize) {}
+    public record ModelSpec(String arch, int width, String stem, int patch, int imageSize) {
+        /** The architectures by name. */
+        public static final List<String> ARCHS = List.of("resnet18", "vit-tiny", "vit-small", "vit-base");
+
+        /** The ResNet stem by name: cifar or imagenet. */
+        public static ResNetConfig.Stem stem(String name) {
+            return switch (name) {
+                case "cifar" -> ResNetConfig.Stem.CIFAR;
+                case "imagenet" -> ResNetConfig.Stem.IMAGENET;
+                default -> throw new IllegalArgumentException("unknown stem '" + name + "'; known: cifar, imagenet");
+            };
+        }
+
+        /** The config for images of {@code shape} (after any resize) and {@code classes} classes. */
+        public ModelConfig config(ImageShape shape, int classes) {
+            if (arch.startsWith("vit-") && ARCHS.contains(arch) && shape.height() != shape.width())
+                throw new IllegalArgumentException("a ViT needs square images, got " + shape + "; resize them (--image-size, image_size)");
+            return switch (arch) {
+                case "resnet18" -> new ResNetConfig(shape.channels(), classes, width, stem(stem), ResNetConfig.RESNET18_BLOCKS);
+                case "vit-tiny" -> ViTConfig.tiny(shape.height(), patch, classes).withInChannels(shape.channels());
+                case "vit-small" -> ViTConfig.small(shape.height(), patch, classes).withInChannels(shape.channels());
+                case "vit-base" -> ViTConfig.base(shape.height(), patch, classes).withInChannels(shape.channels());
+                default -> throw new IllegalArgumentException("unknown model '" + arch + "'; known: " + String.join(", ", ARCHS));
+            };
+        }
+    }
 
     /** A pruning step: omp, imp or synflow to {@code sparsity}; rewind epoch for omp/imp. */
     public record PruneSpec(String method, double sparsity, int rewindEpoch) {}
@@ -100,10 +129,14 @@ public record ExperimentConfig(String name, String dataset, int trainSubset, int
             Node m = n.child("model");
             m.allow("arch", "width", "stem", "patch", "image_size");
             String arch = m.text("arch", "resnet18");
-            if (!Set.of("resnet18", "vit-tiny", "vit-small", "vit-base").contains(arch))
+            if (!ModelSpec.ARCHS.contains(arch))
                 throw n.error("model.arch", "unknown architecture '" + arch + "'; known: resnet18, vit-tiny, vit-small, vit-base");
             String stem = m.text("stem", "cifar");
-            if (!Set.of("cifar", "imagenet").contains(stem)) throw n.error("model.stem", "must be cifar or imagenet, got '" + stem + "'");
+            try {
+                ModelSpec.stem(stem);
+            } catch (IllegalArgumentException e) {
+                throw n.error("model.stem", "must be cifar or imagenet, got '" + stem + "'");
+            }
             model = Optional.of(new ModelSpec(arch, m.integer("width", 64, 1), stem, m.integer("patch", 4, 1), m.integer("image_size", 0, 0)));
         }
         if (model.isPresent() == base.isPresent())
