@@ -1,21 +1,27 @@
-// gemm.c — (batched) matrix products over cblas_sgemm, and the library's one-time setup.
+// gemm.c — (batched) matrix products over the BLAS sgemm (blas.h), and the library's one-time setup.
 //
-// Threading model of liblethe_cpu: OpenBLAS runs single-threaded (set once by lethe_init) and every kernel,
+// Threading model of liblethe_cpu: OpenBLAS runs single-threaded (Java sets it so when it loads OpenBLAS) and every kernel,
 // GEMMs included, is parallelised by OpenMP. One thread pool then serves the whole library; a pthread
 // OpenBLAS pool spinning next to the OpenMP team would fight it for the cores. A large product is cut
 // into column (or row) blocks, one single-threaded sgemm per block; a batch is spread over the threads.
 #include "common.h"
 
-#include <cblas.h>
+#include "blas.h"
+
 #include <omp.h>
 
-void openblas_set_num_threads(int num_threads);
+lethe_sgemm_fn lethe_blas_sgemm;
 
-// Called once after loading: OpenBLAS runs on the calling thread only.
-LETHE_EXPORT int lethe_init(void) {
-    openblas_set_num_threads(1);
+// Called once after loading, before any kernel: the BLAS sgemm every product goes through (a cblas_sgemm
+// that runs on the calling thread).
+LETHE_EXPORT int lethe_init(void *sgemm) {
+    if (!sgemm) return LETHE_ERR_ARG;
+    lethe_blas_sgemm = (lethe_sgemm_fn) sgemm;
     return LETHE_OK;
 }
+
+// The OpenMP threads a parallel kernel runs on (OMP_NUM_THREADS, else one per core).
+LETHE_EXPORT int lethe_omp_threads(void) { return omp_get_max_threads(); }
 
 // Multiply-adds below which a product runs on one thread.
 #define GEMM_GRAIN (1 << 20)
@@ -32,9 +38,8 @@ static void gemm_block(const gemm_shape *s, const float *a, const float *b, floa
     if (m1 <= m0 || n1 <= n0) return;
     const float *ap = s->trans_a ? a + m0 : a + m0 * s->lda;
     const float *bp = s->trans_b ? b + n0 * s->ldb : b + n0;
-    cblas_sgemm(CblasRowMajor, s->trans_a ? CblasTrans : CblasNoTrans, s->trans_b ? CblasTrans : CblasNoTrans,
-                (int) (m1 - m0), (int) (n1 - n0), (int) s->k, s->alpha, ap, (int) s->lda, bp, (int) s->ldb,
-                s->beta, out + m0 * s->ldc + n0, (int) s->ldc);
+    blas_sgemm(s->trans_a, s->trans_b, (int) (m1 - m0), (int) (n1 - n0), (int) s->k, s->alpha, ap, (int) s->lda, bp,
+               (int) s->ldb, s->beta, out + m0 * s->ldc + n0, (int) s->ldc);
 }
 
 // Blocks each product is cut into, and along which side, so that `batch` products feed every thread.

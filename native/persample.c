@@ -12,7 +12,7 @@
 #include "common.h"
 #include "conv.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <omp.h>
 #include <string.h>
 
@@ -134,9 +134,8 @@ LETHE_EXPORT int lethe_per_sample_squared_gemm(const int64_t *desc, const float 
         float *sum = partial + g * cells + r0 * n;
         for (int64_t s = samples * g / groups; s < samples * (g + 1) / groups; s++) {
             const float *as = oa.base + s * oa.batch_stride, *bs = ob.base + s * ob.batch_stride;
-            cblas_sgemm(CblasRowMajor, oa.trans ? CblasTrans : CblasNoTrans, ob.trans ? CblasTrans : CblasNoTrans,
-                        (int) (r1 - r0), (int) n, (int) t, 1.0f, oa.trans ? as + r0 : as + r0 * oa.ld, (int) oa.ld,
-                        bs, (int) ob.ld, 0.0f, tile, (int) n);
+            blas_sgemm(oa.trans, ob.trans, (int) (r1 - r0), (int) n, (int) t, 1.0f, oa.trans ? as + r0 : as + r0 * oa.ld,
+                       (int) oa.ld, bs, (int) ob.ld, 0.0f, tile, (int) n);
             square_into(sum, tile, (r1 - r0) * n, s == samples * g / groups);
         }
     }
@@ -152,8 +151,8 @@ LETHE_EXPORT int lethe_per_sample_squared_gemm(const int64_t *desc, const float 
 static void conv_rows(const conv_geom *g, const float *dy_n, const float *col, float *sum, float *tile, int64_t r0,
                       int64_t r1, int first) {
     const int64_t p = g->oh * g->ow, ckk = g->c * g->kh * g->kw;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) (r1 - r0), (int) ckk, (int) p, 1.0f, dy_n + r0 * p,
-                (int) p, col, (int) p, 0.0f, tile, (int) ckk);
+    blas_sgemm(0, 1, (int) (r1 - r0), (int) ckk, (int) p, 1.0f, dy_n + r0 * p, (int) p, col, (int) p, 0.0f, tile,
+               (int) ckk);
     square_into(sum, tile, (r1 - r0) * ckk, first);
 }
 

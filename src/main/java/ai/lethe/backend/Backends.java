@@ -1,6 +1,8 @@
 // Finds the backends (ServiceLoader), picks the default device, and maps devices to backends.
 // Order when nothing is forced: the available backend with the highest priority (cuda > cpu > ref).
 // Forcing: -Dlethe.device=cpu|ref|cuda[:N] or the environment variable LETHE_DEVICE.
+// Falling back to the pure-Java ref backend because the native cpu backend is unavailable is announced once per
+// process, as a warning with the reason and the fix: it is 10-100x slower, and nothing else would say why.
 package ai.lethe.backend;
 
 import ai.lethe.tensor.Device;
@@ -72,6 +74,18 @@ public final class Backends {
         defaultDevice = device;
     }
 
+    /**
+     * The warning for running on {@code chosen} when it is the ref backend and the native {@code cpu} backend is
+     * not available, with the cpu backend's reason and fix; null otherwise (also when there is no cpu backend).
+     */
+    public static String fallbackWarning(Backend chosen, Backend cpu) {
+        if (!chosen.name().equals("ref") || cpu == null) return null;
+        Availability a = cpu.availability();
+        if (a.available()) return null;
+        return "running on the pure-Java ref backend, 10-100x slower than the native cpu backend, which is unavailable: "
+                + a.reason() + (a.fix() == null ? "" : ". Fix: " + a.fix());
+    }
+
     private static Device chooseDefault() {
         String forced = System.getProperty("lethe.device");
         if (forced == null || forced.isBlank()) forced = System.getenv("LETHE_DEVICE");
@@ -87,6 +101,8 @@ public final class Backends {
             if (a.available()) {
                 LOG.log(System.Logger.Level.DEBUG, "using device {0}{1}", b.device(),
                         skipped.isEmpty() ? "" : " (skipped " + skipped + ")");
+                String warning = fallbackWarning(b, registry().get("cpu"));
+                if (warning != null) LOG.log(System.Logger.Level.WARNING, warning);
                 return b.device();
             }
             if (!skipped.isEmpty()) skipped.append("; ");

@@ -1,10 +1,13 @@
-// What `lethe info` reports: the JDK, the OS, the CPU and memory, every backend found (available or not, and
-// why), and the default device. Collected once, rendered as aligned text or as JSON (the same facts).
+// What `lethe info` reports: the JDK, the OS, the CPU (model, vector extensions) and memory, every backend found
+// (available or not, why, and the fix), the cpu backend's BLAS (library, version, kernel and why, threads), and
+// the default device. Collected once, rendered as aligned text or as JSON (the same facts).
 package ai.lethe.cli;
 
 import ai.lethe.backend.Availability;
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.Backends;
+import ai.lethe.backend.cpu.CpuBackend;
+import ai.lethe.backend.cpu.CpuFeatures;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -13,8 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
-record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendInfo> backends,
+record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendInfo> backends, Blas blas,
                     String defaultDevice, String forcedBy, String defaultDeviceError) {
 
     record Jdk(String version, String vendor, String home) {}
@@ -24,7 +28,18 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
     /** model is null where /proc/cpuinfo does not name it; totalMemoryBytes is -1 where unknown. */
     record Cpu(String model, int processors, long totalMemoryBytes, long maxHeapBytes) {}
 
-    record BackendInfo(String name, String device, int priority, boolean available, String detail) {}
+    record BackendInfo(String name, String device, int priority, boolean available, String detail, String fix) {}
+
+    /** The cpu backend's BLAS, and the CPU's vector extensions it was chosen from; null without the cpu backend. */
+    record Blas(String library, String version, String kernel, String choice, List<String> rejected, int threadsPerCall,
+                String cpuFeatures, String path) {
+        static Blas of(Backend b) {
+            if (!(b instanceof CpuBackend cpu)) return null;
+            return cpu.blas().map(i -> new Blas(i.library(), i.version(), i.kernel(), i.choice(), i.rejected(),
+                    i.threadsPerCall(), cpu.cpuFeatures().map(CpuFeatures::describe).orElse("unknown"), i.path().toString()))
+                    .orElse(null);
+        }
+    }
 
     /** {@code deviceOption} is the value of the global --device option, or null. */
     static SystemReport collect(String deviceOption) {
@@ -34,13 +49,14 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
         var cpu = new Cpu(cpuModel(), Runtime.getRuntime().availableProcessors(), totalMemory(),
                 Runtime.getRuntime().maxMemory());
         List<BackendInfo> backends = Backends.all().stream().map(SystemReport::describe).toList();
+        Blas blas = Backends.all().stream().map(Blas::of).filter(Objects::nonNull).findFirst().orElse(null);
         String device = null, error = null;
         try {
             device = Backends.defaultDevice().toString();
         } catch (RuntimeException e) {
             error = Main.describe(e);
         }
-        return new SystemReport(VersionProvider.version(), jdk, os, cpu, backends, device, forcedBy(deviceOption), error);
+        return new SystemReport(VersionProvider.version(), jdk, os, cpu, backends, blas, device, forcedBy(deviceOption), error);
     }
 
     static BackendInfo describe(Backend b) {
@@ -57,7 +73,7 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
         } catch (RuntimeException e) {
             device = b.name();
         }
-        return new BackendInfo(b.name(), device, b.priority(), a.available(), a.reason());
+        return new BackendInfo(b.name(), device, b.priority(), a.available(), a.reason(), a.fix());
     }
 
     /** How the default device was forced, or null when it is the best available one. */
@@ -115,7 +131,15 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
         for (BackendInfo b : backends) {
             sb.append("  ").append(pad(b.name, width)).append("  ")
                     .append(pad(b.available ? "available" : "unavailable", "unavailable".length())).append("  ")
-                    .append(b.detail == null ? "" : b.detail).append('\n');
+                    .append(b.detail == null ? "" : b.detail)
+                    .append(b.fix == null ? "" : ". Fix: " + b.fix).append('\n');
+        }
+        if (blas != null) {
+            sb.append("blas:    ").append(blas.library).append(", kernel ").append(blas.kernel).append(" (")
+                    .append(blas.choice).append("), ").append(blas.threadsPerCall)
+                    .append(blas.threadsPerCall == 1 ? " thread" : " threads").append(" per call\n");
+            sb.append("         CPU extensions: ").append(blas.cpuFeatures).append('\n');
+            for (String r : blas.rejected) sb.append("         rejected (failed the GEMM check): ").append(r).append('\n');
         }
         if (backends.isEmpty()) sb.append("  (none found)\n");
         sb.append("default device: ");
@@ -137,7 +161,10 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
                 "totalMemoryBytes", cpu.totalMemoryBytes < 0 ? null : cpu.totalMemoryBytes,
                 "maxHeapBytes", cpu.maxHeapBytes));
         root.put("backends", backends.stream().map(b -> ordered("name", b.name, "device", b.device,
-                "priority", b.priority, "available", b.available, "detail", b.detail)).toList());
+                "priority", b.priority, "available", b.available, "detail", b.detail, "fix", b.fix)).toList());
+        root.put("blas", blas == null ? null : ordered("library", blas.library, "version", blas.version, "kernel", blas.kernel,
+                "choice", blas.choice, "rejected", blas.rejected, "threadsPerCall", blas.threadsPerCall,
+                "cpuFeatures", blas.cpuFeatures, "path", blas.path));
         root.put("defaultDevice", defaultDevice);
         root.put("defaultDeviceForcedBy", forcedBy);
         root.put("defaultDeviceError", defaultDeviceError);

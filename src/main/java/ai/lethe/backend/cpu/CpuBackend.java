@@ -1,7 +1,9 @@
-// The native CPU backend: kernels in liblethe_cpu.so (native/, built by the Maven build; OpenMP + OpenBLAS)
+// The native CPU backend: kernels in liblethe_cpu.so (native/, built by the Maven build; OpenMP; GEMMs on the
+// OpenBLAS that OpenBlas loads)
 // called through FFM, storage in its own off-heap host memory. float32 compute; int64 where the SPI allows
 // it; float64 only for copy/fill (every other float64 use is rejected: it belongs to the ref backend).
-// Unavailable, with a reason, when the library was not built, cannot be loaded, or the CPU lacks AVX2/FMA.
+// Unavailable, with a reason and a fix, when the library was not built, cannot be loaded, the CPU lacks
+// AVX2/FMA, or no BLAS kernel passes its check.
 package ai.lethe.backend.cpu;
 
 import ai.lethe.backend.AdamParams;
@@ -17,6 +19,7 @@ import ai.lethe.backend.SgdParams;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
 import ai.lethe.tensor.Device;
+import java.util.Optional;
 
 public final class CpuBackend extends HostBackend {
     private final ClassLoader loader;
@@ -24,6 +27,9 @@ public final class CpuBackend extends HostBackend {
 
     /** The loaded kernels, set once by the first availability check that succeeds. */
     private volatile Kernels kernels;
+    /** The BLAS and CPU features of the loaded library, set with kernels. */
+    private volatile BlasInfo blas;
+    private volatile CpuFeatures features;
     private volatile Availability availability;
 
     private record Kernels(CpuMath math, CpuLinalg linalg, CpuIndex index, CpuNn nn, CpuUnlearning unlearning,
@@ -57,14 +63,29 @@ public final class CpuBackend extends HostBackend {
 
     private Availability load() {
         return switch (CpuLibrary.load(loader, resourceDir)) {
-            case CpuLibrary.Loaded(NativeCpu lib, var path) -> {
+            case CpuLibrary.Loaded(NativeCpu lib, var path, CpuFeatures cpu, BlasInfo b) -> {
                 CpuMath math = new CpuMath(lib, hostMemory());
                 kernels = new Kernels(math, new CpuLinalg(lib, math), new CpuIndex(lib, math), new CpuNn(lib),
                         new CpuUnlearning(lib, math), new CpuRawKernels(lib));
-                yield Availability.yes("native kernels (OpenMP, OpenBLAS) from " + path);
+                blas = b;
+                features = cpu;
+                yield Availability.yes("native kernels (OpenMP, " + lib.ompThreads() + " threads) from " + path
+                        + "; BLAS: " + b.library() + ", kernel " + b.kernel());
             }
-            case CpuLibrary.Unavailable(String reason) -> Availability.no(reason);
+            case CpuLibrary.Unavailable(String reason, String fix) -> Availability.no(reason, fix);
         };
+    }
+
+    /** The BLAS the GEMMs run on (library, version, kernel, threads); empty while the backend is unavailable. */
+    public Optional<BlasInfo> blas() {
+        availability();
+        return Optional.ofNullable(blas);
+    }
+
+    /** The CPU's vector extensions as the library sees them; empty while the backend is unavailable. */
+    public Optional<CpuFeatures> cpuFeatures() {
+        availability();
+        return Optional.ofNullable(features);
     }
 
     /** The kernels, or an IllegalStateException with the reason the backend is unavailable. */

@@ -1,6 +1,7 @@
-// Finds and loads liblethe_cpu.so, the native CPU kernels built from native/ by the Maven build, and says why
-// not when it cannot: not linux-x86_64, not built (the build's BUILD-ERROR.txt), a CPU without AVX2/FMA, or a
-// dlopen failure (e.g. libopenblas missing at run time). Never throws.
+// Finds and loads liblethe_cpu.so, the native CPU kernels built from native/ by the Maven build, then the BLAS its
+// GEMMs run on (OpenBlas: the kernel chosen from the CPU's flags and checked), and says why not when it cannot:
+// not linux-x86_64, not built (the build's BUILD-ERROR.txt), a CPU without AVX2/FMA, a dlopen failure, or no
+// BLAS kernel that computes correct products — each with what the user can do about it. Never throws.
 //
 // Before the library (and with it libgomp) is loaded, the OpenMP busy-wait is shortened to GOMP_SPINCOUNT =
 // 10000 unless the user chose a wait policy: with the default (300000 spins) a thread waiting at a barrier
@@ -9,27 +10,17 @@
 //
 // The library is a class-path resource: from a directory (file: URL, e.g. target/classes) it is loaded in
 // place; from a jar it is extracted once to ~/.cache/lethe/native/<sha-256 of its bytes>/liblethe_cpu.so
-// (written to a temporary file, then renamed atomically, so concurrent JVMs never see a partial file).
+// (NativeFiles).
 package ai.lethe.backend.cpu;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 
 final class CpuLibrary {
@@ -39,53 +30,60 @@ final class CpuLibrary {
     static final String BUILD_ERROR_NAME = "BUILD-ERROR.txt";
     /** Busy-wait iterations of an idle OpenMP thread before it sleeps. */
     private static final String OPENMP_SPIN_COUNT = "10000";
+    /** What to do when the native build was skipped or failed. */
+    static final String REBUILD_FIX = "install gcc (sudo apt-get install gcc) and run ./lethe again, which rebuilds it "
+            + "(or mvn package)";
 
     private CpuLibrary() {}
 
     /** Outcome of a load: the bindings, or why there are none. */
     sealed interface Result permits Loaded, Unavailable {}
 
-    record Loaded(NativeCpu bindings, Path path) implements Result {}
+    record Loaded(NativeCpu bindings, Path path, CpuFeatures features, BlasInfo blas) implements Result {}
 
-    record Unavailable(String reason) implements Result {}
+    /** Why the library cannot be used, and what the user can do about it. */
+    record Unavailable(String reason, String fix) implements Result {}
 
     /** Loads the library found under {@code resourceDir} of {@code loader}. */
     static Result load(ClassLoader loader, String resourceDir) {
         try {
             String os = System.getProperty("os.name", "?"), arch = System.getProperty("os.arch", "?");
             if (!os.toLowerCase(Locale.ROOT).startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64")))
-                return new Unavailable("not linux-x86_64 (" + os + "/" + arch + ")");
+                return new Unavailable("not linux-x86_64 (" + os + "/" + arch + ")",
+                        "none on this machine: the cpu backend is built for Linux on x86-64 only");
             URL url = loader.getResource(resourceDir + LIBRARY_NAME);
-            if (url == null) return new Unavailable("native library not built: " + buildError(loader, resourceDir));
-            Path path = url.getProtocol().equals("file") ? Path.of(url.toURI()) : extract(url);
+            if (url == null) return new Unavailable("native library not built: " + buildError(loader, resourceDir), REBUILD_FIX);
+            Path path = NativeFiles.inPlace(url);
+            if (path == null) path = extract(url);
             shortenOpenMpSpinning();
             SymbolLookup lookup;
             try {
                 lookup = SymbolLookup.libraryLookup(path, Arena.global());
             } catch (IllegalArgumentException | IllegalCallerException e) {
-                return new Unavailable("cannot load " + LIBRARY_NAME + ": " + e.getMessage());
+                return new Unavailable("cannot load " + LIBRARY_NAME + ": " + e.getMessage(),
+                        "check that libgomp1 is installed (it comes with gcc); rebuild with mvn package");
             }
             NativeCpu bindings = NativeCpu.bind(lookup);
-            if (!bindings.cpuSupported()) return new Unavailable("CPU lacks AVX2/FMA (x86-64-v3), which " + LIBRARY_NAME + " is built for");
-            bindings.init();
-            return new Loaded(bindings, path);
+            if (!bindings.cpuSupported())
+                return new Unavailable("CPU lacks AVX2/FMA (x86-64-v3), which " + LIBRARY_NAME + " is built for",
+                        "none on this machine: the cpu backend needs a CPU with AVX2 and FMA (2013 or later)");
+            CpuFeatures features = CpuFeatures.fromBits(bindings.cpuFeatures());
+            return switch (OpenBlas.load(loader, features)) {
+                case OpenBlas.Failed(String reason, String fix) -> new Unavailable(reason, fix);
+                case OpenBlas.Loaded(var sgemm, BlasInfo blas) -> {
+                    bindings.init(sgemm);
+                    yield new Loaded(bindings, path, features, blas);
+                }
+            };
         } catch (IOException | URISyntaxException | RuntimeException | LinkageError e) {
-            return new Unavailable("cannot load " + LIBRARY_NAME + ": " + e);
+            return new Unavailable("cannot load " + LIBRARY_NAME + ": " + e, "rebuild it with mvn package; run with --debug for details");
         }
     }
 
     /** Sets GOMP_SPINCOUNT for libgomp, which reads it once when it is loaded, unless a wait policy is set. */
     private static void shortenOpenMpSpinning() {
         if (System.getenv("OMP_WAIT_POLICY") != null || System.getenv("GOMP_SPINCOUNT") != null) return;
-        Linker linker = Linker.nativeLinker();
-        MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().find("setenv").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-        try (Arena arena = Arena.ofConfined()) {
-            int status = (int) setenv.invokeExact(arena.allocateFrom("GOMP_SPINCOUNT"), arena.allocateFrom(OPENMP_SPIN_COUNT), 0);
-            if (status != 0) throw new IllegalStateException("setenv(GOMP_SPINCOUNT) failed");
-        } catch (Throwable t) {
-            throw t instanceof RuntimeException r ? r : new IllegalStateException("setenv(GOMP_SPINCOUNT) failed", t);
-        }
+        ProcessEnvironment.set("GOMP_SPINCOUNT", OPENMP_SPIN_COUNT);
     }
 
     /** The build's reason for not producing the library, or a note that neither file is on the class path. */
@@ -103,27 +101,6 @@ final class CpuLibrary {
         try (InputStream in = url.openStream()) {
             bytes = in.readAllBytes();
         }
-        String digest;
-        try {
-            digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IOException("SHA-256 is not available", e);
-        }
-        Path dir = Path.of(System.getProperty("user.home"), ".cache", "lethe", "native", digest);
-        Path target = dir.resolve(LIBRARY_NAME);
-        if (Files.isRegularFile(target) && Files.size(target) == bytes.length) return target;
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, LIBRARY_NAME, ".part");
-        try {
-            Files.write(temp, bytes);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-        return target;
+        return NativeFiles.extract(url, NativeFiles.cacheRoot().resolve(NativeFiles.sha256(bytes)), LIBRARY_NAME);
     }
 }

@@ -40,16 +40,18 @@ final class NativeCpu {
     private static final ThreadLocal<MemorySegment> SCRATCH = ThreadLocal.withInitial(
             () -> Arena.ofAuto().allocate(MemoryLayout.sequenceLayout(3L * REGION_LONGS, J)));
 
-    private final MethodHandle cpuSupported, init, copy, fill, unary, binaryF32, binaryI64, where, reduce, argReduce,
-            matmul, take, putAdd, conv2d, conv2dBackwardInput, conv2dBackwardWeight, batchNormTrain, batchNormEval,
-            batchNormBackward, layerNorm, layerNormBackward, softmax, softmaxBackward, maxPool2d, maxPool2dBackward,
+    private final MethodHandle cpuSupported, cpuFeatures, ompThreads, init, copy, fill, unary, binaryF32, binaryI64, where,
+            reduce, argReduce, matmul, take, putAdd, conv2d, conv2dBackwardInput, conv2dBackwardWeight, batchNormTrain,
+            batchNormEval, batchNormBackward, layerNorm, layerNormBackward, softmax, softmaxBackward, maxPool2d, maxPool2dBackward,
             avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward, random, sgdStep, adamStep,
             addSquared, perSampleSquaredGemm, perSampleSquaredConvWeight, ssdDampen, addGaussianNoise, scoreHistogram,
             maskFromScores;
 
     private NativeCpu(SymbolLookup lib) {
         cpuSupported = bind(lib, "lethe_cpu_supported");
-        init = bind(lib, "lethe_init");
+        cpuFeatures = bind(lib, "lethe_cpu_features");
+        ompThreads = bind(lib, "lethe_omp_threads");
+        init = bind(lib, "lethe_init", A);
         copy = bind(lib, "lethe_copy", A, A, I, A, I);
         fill = bind(lib, "lethe_fill", A, A, I, D);
         unary = bind(lib, "lethe_unary", I, A, A, A, D, D);
@@ -144,9 +146,24 @@ final class NativeCpu {
         } catch (Throwable t) { throw rethrow(t); }
     }
 
-    void init() {
+    /** The vector extensions of this CPU and OS, as lethe_cpu_features's bits (CpuFeatures reads them). */
+    int cpuFeatures() {
         try {
-            check("init", (int) init.invokeExact());
+            return (int) cpuFeatures.invokeExact();
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** The OpenMP threads the library's parallel kernels run on. */
+    int ompThreads() {
+        try {
+            return (int) ompThreads.invokeExact();
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** Hands the library the BLAS sgemm (a cblas_sgemm function pointer) that every product goes through. */
+    void init(MemorySegment sgemm) {
+        try {
+            check("init", (int) init.invokeExact(sgemm));
         } catch (Throwable t) { throw rethrow(t); }
     }
 

@@ -25,6 +25,8 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -73,11 +75,12 @@ class CpuBackendTest {
     @Test void buildErrorIsTheReason() throws IOException {
         assumeLinuxX64();
         Path dir = Files.createDirectories(temp.resolve("native/linux-x86_64"));
-        Files.writeString(dir.resolve("BUILD-ERROR.txt"), "cblas.h not found (install libopenblas-dev)\n");
+        Files.writeString(dir.resolve("BUILD-ERROR.txt"), "gcc not found on PATH (install gcc: sudo apt-get install gcc)\n");
         try (URLClassLoader loader = loaderOver(temp)) {
             var a = new CpuBackend(loader, "native/linux-x86_64/").availability();
             assertFalse(a.available());
-            assertEquals("native library not built: cblas.h not found (install libopenblas-dev)", a.reason());
+            assertEquals("native library not built: gcc not found on PATH (install gcc: sudo apt-get install gcc)", a.reason());
+            assertEquals(CpuLibrary.REBUILD_FIX, a.fix());
         }
     }
 
@@ -99,25 +102,33 @@ class CpuBackendTest {
 
     @Test void libraryInsideAJarIsExtractedOnceToTheCache() throws IOException {
         BothBackends.assumeCpuAvailable();
-        URL built = CpuBackend.class.getClassLoader().getResource(CpuLibrary.DEFAULT_RESOURCE_DIR + CpuLibrary.LIBRARY_NAME);
+        // a jar like target/lethe.jar: the kernels and the bundled OpenBLAS with its run-time libraries
+        ClassLoader here = CpuBackend.class.getClassLoader();
+        List<String> entries = new ArrayList<>(List.of(CpuLibrary.DEFAULT_RESOURCE_DIR + CpuLibrary.LIBRARY_NAME,
+                OpenBlas.RESOURCE_DIR + OpenBlas.LIBRARY));
+        for (String dep : OpenBlas.RUNTIME) entries.add(OpenBlas.RESOURCE_DIR + dep);
         Path jar = temp.resolve("lethe-native.jar");
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
-            j.putNextEntry(new JarEntry("native/linux-x86_64/liblethe_cpu.so"));
-            try (var in = built.openStream()) {
-                in.transferTo(j);
+            for (String entry : entries) {
+                j.putNextEntry(new JarEntry(entry));
+                try (var in = here.getResource(entry).openStream()) {
+                    in.transferTo(j);
+                }
+                j.closeEntry();
             }
-            j.closeEntry();
         }
+        Path cache = temp.resolve("home/.cache/lethe/native");
         String home = System.getProperty("user.home");
         System.setProperty("user.home", temp.resolve("home").toString());
         try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
-            var first = new CpuBackend(loader, "native/linux-x86_64/").availability();
-            var second = new CpuBackend(loader, "native/linux-x86_64/").availability();
-            assertTrue(first.available(), first.reason());
-            assertTrue(first.reason().contains(temp.resolve("home/.cache/lethe/native").toString()), first.reason());
-            assertEquals(first.reason(), second.reason(), "the same extracted file is reused");
-            try (var dirs = Files.list(temp.resolve("home/.cache/lethe/native"))) {
-                assertEquals(1, dirs.count());
+            Assumptions.assumeTrue(System.getenv("XDG_CACHE_HOME") == null, "XDG_CACHE_HOME moves the cache");
+            CpuBackend first = new CpuBackend(loader, "native/linux-x86_64/"), second = new CpuBackend(loader, "native/linux-x86_64/");
+            assertTrue(first.availability().available(), first.availability().reason());
+            assertTrue(first.availability().reason().contains(cache.toString()), first.availability().reason());
+            assertEquals(first.availability().reason(), second.availability().reason(), "the same extracted files are reused");
+            assertTrue(first.blas().orElseThrow().path().startsWith(cache), first.blas().orElseThrow().path().toString());
+            try (var dirs = Files.list(cache)) {
+                assertEquals(2, dirs.count(), "one folder for the kernels, one for OpenBLAS");
             }
         } finally {
             System.setProperty("user.home", home);
