@@ -5,7 +5,7 @@ package ai.lethe.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.backend.Backends;
+import ai.lethe.testing.TestBackends;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.nio.file.Files;
@@ -21,8 +21,7 @@ class FashionMnistTrainingTest {
     @Test void aWidth16ResNet18ReachesEightyFivePercentInTwoEpochs(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(DEBIAN.resolve("train-images-idx3-ubyte.gz")),
                 "Fashion-MNIST is not installed at " + DEBIAN + " (apt-get install dataset-fashion-mnist)");
-        var cpu = Backends.byName("cpu").availability();
-        Assumptions.assumeTrue(cpu.available(), "the cpu backend is not available: " + cpu.reason());
+        TestBackends.requireCpu();
         Path run = dir.resolve("base");
         Cli.Result r = Cli.run("--device", "cpu", "train", "--model", "resnet18", "--width", "16", "--dataset", "fashion-mnist",
                 "--subset", "10000", "--epochs", "2", "--batch-size", "64", "--optimizer", "adamw", "--lr", "0.002",

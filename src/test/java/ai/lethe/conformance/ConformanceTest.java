@@ -9,6 +9,7 @@ import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -21,7 +22,7 @@ class ConformanceTest {
 
     /** Available backends to test against ref. */
     static List<Backend> backendsUnderTest() {
-        return Backends.all().stream().filter(b -> !b.name().equals("ref") && b.availability().available()).toList();
+        return TestBackends.nonRef();
     }
 
     @TestFactory Stream<DynamicTest> everyOpMatchesRef() {

@@ -23,12 +23,16 @@ import ai.lethe.nn.Module;
 import ai.lethe.nn.Sequential;
 import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class UnlearnMetricsTest {
     private static final Device DEVICE = Device.CPU;
+
+    @BeforeEach void needsTheCpuBackend() { TestBackends.requireCpu(); }
 
     record ArrayDataset(String name, float[][] images, int[] labels) implements Dataset {
         @Override public int size() { return labels.length; }

@@ -7,7 +7,6 @@ package ai.lethe.experiment;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.backend.Backends;
 import ai.lethe.data.Pipeline;
 import ai.lethe.data.source.Datasets;
 import ai.lethe.data.split.ForgetRequest;
@@ -20,13 +19,12 @@ import ai.lethe.prune.GlobalPruning;
 import ai.lethe.prune.Masks;
 import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
-import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import ai.lethe.train.TrainConfig;
 import ai.lethe.unlearn.Unlearners;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -42,9 +40,7 @@ class EveryMethodEveryModelTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"vit", "pruned-resnet"})
     void everyMethodRunsAndGivesFiniteMetrics(String arch) throws Exception {
-        var cpu = Backends.byName("cpu").availability();
-        Assumptions.assumeTrue(cpu.available(), "the cpu backend is not available: " + cpu.reason());
-        Device device = new Device("cpu", 0);
+        Device device = TestBackends.cpu();
         Pipeline pipeline = Pipeline.of(Datasets.load("synthetic:classes=4,train=96,test=32,channels=1,size=12,seed=7"), false, 0);
         TaskData task = TaskData.of(pipeline, 0, 0, 0, ForgetRequest.parse("class=1"), 0);
         ModelConfig config = arch.equals("vit") ? ViTConfig.of(12, 4, 4, 16, 2, 2).withInChannels(1)

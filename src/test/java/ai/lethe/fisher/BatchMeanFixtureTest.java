@@ -5,7 +5,6 @@ package ai.lethe.fisher;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.backend.Backends;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.ImageShape;
 import ai.lethe.data.loader.DataLoader;
@@ -17,6 +16,7 @@ import ai.lethe.models.Models;
 import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class BatchMeanFixtureTest {
     static Stream<Device> devices() {
-        return Backends.all().stream().filter(b -> b.availability().available()).map(b -> b.device());
+        return TestBackends.devices().stream();
     }
 
     /** Images and labels held as given (the fixture's inputs are already normalised values). */

@@ -6,7 +6,6 @@ package ai.lethe.fisher;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.backend.Backends;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.TrainTest;
 import ai.lethe.data.loader.DataLoader;
@@ -20,6 +19,7 @@ import ai.lethe.models.ViTConfig;
 import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -80,8 +80,7 @@ class PerSampleFisherTest {
 
     @ParameterizedTest(name = "{0}") @MethodSource("models")
     void everyBackendAgreesWithRef(String name, ModelConfig config) {
-        for (var b : Backends.all()) {
-            if (!b.availability().available() || b.name().equals("ref")) continue;
+        for (var b : TestBackends.nonRef()) {
             try (ImageModel onRef = model(config, Device.REF); ImageModel other = model(config, b.device());
                  FisherMap expected = FisherDiagonal.compute(onRef, loader(DATA.train(), 16, Device.REF), FisherKind.PER_SAMPLE);
                  FisherMap actual = FisherDiagonal.compute(other, loader(DATA.train(), 16, b.device()), FisherKind.PER_SAMPLE)) {

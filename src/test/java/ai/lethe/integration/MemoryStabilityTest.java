@@ -6,7 +6,6 @@ package ai.lethe.integration;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.backend.Backend;
-import ai.lethe.backend.Backends;
 import ai.lethe.nn.F;
 import ai.lethe.nn.Linear;
 import ai.lethe.nn.ReLU;
@@ -17,12 +16,13 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class MemoryStabilityTest {
-    static Stream<Backend> backends() { return Backends.all().stream().filter(b -> b.availability().available()); }
+    static Stream<Backend> backends() { return TestBackends.available().stream(); }
 
     @ParameterizedTest @MethodSource("backends")
     void tenThousandStepsKeepMemoryFlat(Backend backend) {

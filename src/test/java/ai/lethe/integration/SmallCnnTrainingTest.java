@@ -6,7 +6,6 @@ package ai.lethe.integration;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.autograd.GradMode;
-import ai.lethe.backend.Backends;
 import ai.lethe.nn.BatchNorm2d;
 import ai.lethe.nn.Conv2d;
 import ai.lethe.nn.F;
@@ -20,6 +19,7 @@ import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -30,7 +30,7 @@ class SmallCnnTrainingTest {
     static final int TRAIN = 640, TEST = 256, BATCH = 32, EPOCHS = 8;
 
     static Stream<Device> devices() {
-        return Backends.all().stream().filter(b -> b.availability().available()).map(b -> b.device());
+        return TestBackends.devices().stream();
     }
 
     record Outcome(List<Double> losses, double testAccuracy) {}

@@ -20,6 +20,7 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -46,7 +47,7 @@ class CheckpointTest {
 
     static List<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (Device d : IoTestSupport.devices()) {
+        for (Device d : TestBackends.devices()) {
             out.add(Arguments.of(d, "SGD", (Function<Module, Optimizer<?>>) CheckpointTest::sgd));
             out.add(Arguments.of(d, "AdamW", (Function<Module, Optimizer<?>>) CheckpointTest::adamw));
         }

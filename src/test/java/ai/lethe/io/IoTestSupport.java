@@ -1,12 +1,9 @@
-// Shared helpers of the io tests: the devices to run on (every available backend), the committed fixtures of
+// Shared helpers of the io tests: the committed fixtures of
 // tools/reference/io_fixtures.py as paths, raw-bit comparisons of float arrays, and byte-level file builders.
 package ai.lethe.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.lethe.backend.Backend;
-import ai.lethe.backend.Backends;
-import ai.lethe.tensor.Device;
 import java.io.ByteArrayOutputStream;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -14,14 +11,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 
 final class IoTestSupport {
     private IoTestSupport() {}
 
-    static List<Device> devices() {
-        return Backends.all().stream().filter(b -> b.availability().available()).map(Backend::device).distinct().toList();
-    }
 
     /** A committed fixture under src/test/resources/io/. */
     static Path fixture(String name) {

@@ -5,7 +5,6 @@ package ai.lethe.io;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.autograd.GradMode;
-import ai.lethe.backend.Backends;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.Models;
 import ai.lethe.models.ResNetConfig;
@@ -17,6 +16,7 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,7 +30,7 @@ class ModelCheckpointTest {
     @TempDir Path dir;
 
     static Stream<Device> devices() {
-        return Backends.all().stream().filter(b -> b.availability().available()).map(b -> b.device());
+        return TestBackends.devices().stream();
     }
 
     @ParameterizedTest @MethodSource("devices")

@@ -18,6 +18,7 @@ import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ModelFilesTest {
     @TempDir Path dir;
 
-    static List<Device> devices() { return IoTestSupport.devices(); }
+    static List<Device> devices() { return TestBackends.devices(); }
 
     static List<Arguments> devicePairs() {
         List<Arguments> out = new ArrayList<>();

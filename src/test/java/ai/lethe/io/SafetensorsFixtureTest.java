@@ -14,6 +14,7 @@ import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -32,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SafetensorsFixtureTest {
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    static List<Device> devices() { return IoTestSupport.devices(); }
+    static List<Device> devices() { return TestBackends.devices(); }
 
     private static JsonNode expected() throws IOException {
         return JsonMapper.builder().build().readTree(Files.readString(IoTestSupport.fixture("dtypes_expected.json")));

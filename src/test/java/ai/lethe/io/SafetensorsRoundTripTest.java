@@ -17,6 +17,7 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -37,7 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SafetensorsRoundTripTest {
     @TempDir Path dir;
 
-    static List<Device> devices() { return IoTestSupport.devices(); }
+    static List<Device> devices() { return TestBackends.devices(); }
 
     static final float[] SPECIAL_F = {0f, -0f, 1.5f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
             Float.MIN_VALUE, -Float.MIN_NORMAL / 3, Float.MAX_VALUE, Float.intBitsToFloat(0x7FC00001), Float.intBitsToFloat(0xFF812345), 1e-40f};

@@ -11,17 +11,18 @@ import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class CpuKernelsTest {
     @BeforeEach void needsTheNativeLibrary() {
-        Assumptions.assumeTrue(CpuKernels.isAvailable(), () -> "native cpu kernels unavailable: " + CpuKernels.unavailableReason());
+        TestBackends.requireCpu();
+        assertTrue(CpuKernels.isAvailable(), CpuKernels::unavailableReason);
     }
 
     private static float[] random(long seed, int n, float lo, float hi) {

@@ -11,16 +11,16 @@ import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class GlobalTopKTest {
-    static List<Device> devices() { return Devices.available(); }
+    static List<Device> devices() { return TestBackends.devices(); }
 
     // Sizes of ResNet18's conv weights would do; these are awkward on purpose (primes, 1-element tensors).
     private static final int[] SIZES = {1_728, 36_863, 1, 2_359_296, 4_718_591, 4_100_003, 7};

@@ -11,6 +11,7 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class UnlearningTest {
-    static List<Device> devices() { return Devices.available(); }
+    static List<Device> devices() { return TestBackends.devices(); }
 
     private static Tensor t(Device d, float... v) { return Tensor.fromArray(v, d, v.length); }
 

@@ -16,6 +16,7 @@ import ai.lethe.optim.SGD;
 import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,7 @@ class GoldenTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (Device d : Devices.available()) for (String model : List.of("resnet18", "vit")) out.add(Arguments.of(d, model));
+        for (Device d : TestBackends.devices()) for (String model : List.of("resnet18", "vit")) out.add(Arguments.of(d, model));
         return out.stream();
     }
 

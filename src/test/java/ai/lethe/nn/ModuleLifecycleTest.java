@@ -19,6 +19,7 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,11 +28,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ModuleLifecycleTest {
-    static List<Device> devices() { return TestDevices.available(); }
+    static List<Device> devices() { return TestBackends.devices(); }
 
     private static Map<Device, Long> liveBytes() {
         Map<Device, Long> out = new LinkedHashMap<>();
-        for (Device d : TestDevices.available()) out.put(d, Backends.of(d).memoryStats().liveBytes());
+        for (Device d : TestBackends.devices()) out.put(d, Backends.of(d).memoryStats().liveBytes());
         return out;
     }
 

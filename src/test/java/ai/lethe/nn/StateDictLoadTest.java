@@ -14,6 +14,7 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class StateDictLoadTest {
-    static List<Device> devices() { return TestDevices.available(); }
+    static List<Device> devices() { return TestBackends.devices(); }
 
     /** A state dict for convNet with fresh random values (copies, on {@code device}). */
     private static Map<String, Tensor> randomState(Module m, Device device, long seed) {

@@ -9,6 +9,7 @@ import ai.lethe.optim.Fixtures.OptimizerCase;
 import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ class OptimizerFixtureTest {
 
     static Stream<Arguments> cases() {
         List<OptimizerCase> cases = Fixtures.optimizerCases();
-        return TestDevices.available().stream().flatMap(d -> cases.stream().map(c -> Arguments.of(d, c)));
+        return TestBackends.devices().stream().flatMap(d -> cases.stream().map(c -> Arguments.of(d, c)));
     }
 
     @ParameterizedTest(name = "{1} on {0}")

@@ -9,13 +9,14 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class OptimizerMaskTest {
-    static List<Device> devices() { return TestDevices.available(); }
+    static List<Device> devices() { return TestBackends.devices(); }
 
     @ParameterizedTest(name = "on {0}")
     @MethodSource("devices")

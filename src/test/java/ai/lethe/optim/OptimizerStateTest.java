@@ -11,6 +11,7 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class OptimizerStateTest {
     static final Shape[] SHAPES = {Shape.of(3, 2), Shape.of(5), Shape.of(2)};
 
-    static List<Device> devices() { return TestDevices.available(); }
+    static List<Device> devices() { return TestBackends.devices(); }
 
     /** Fresh parameters with fixed values. */
     static List<Tensor> params(Device device) {

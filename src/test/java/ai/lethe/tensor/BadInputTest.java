@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import ai.lethe.autograd.GradMode;
 import ai.lethe.backend.Backends;
 import ai.lethe.nn.F;
+import ai.lethe.testing.TestBackends;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.function.Executable;
@@ -15,7 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class BadInputTest {
     static Stream<Device> devices() {
-        return Backends.all().stream().filter(b -> b.availability().available()).map(b -> b.device());
+        return TestBackends.devices().stream();
     }
 
     private static <T extends Throwable> void fails(Class<T> type, Executable body, String... fragments) {

@@ -15,6 +15,7 @@ import ai.lethe.backend.View;
 import ai.lethe.backend.ref.RefBackend;
 import ai.lethe.tensor.DType;
 import ai.lethe.tensor.Shape;
+import ai.lethe.testing.TestBackends;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -23,7 +24,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.function.LongToDoubleFunction;
-import org.junit.jupiter.api.Assumptions;
 
 final class BothBackends implements AutoCloseable {
     /** Norm-wise relative tolerance of float32 results against the ref backend. */
@@ -40,8 +40,7 @@ final class BothBackends implements AutoCloseable {
 
     /** Skips the calling test (with the reason) when the cpu backend cannot run here. */
     static void assumeCpuAvailable() {
-        var a = SHARED_CPU.availability();
-        Assumptions.assumeTrue(a.available(), "cpu backend unavailable: " + a.reason());
+        TestBackends.requireCpu();
     }
 
     /** The same window on each backend. */

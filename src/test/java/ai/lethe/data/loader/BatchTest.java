@@ -19,6 +19,7 @@ import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,7 +35,7 @@ class BatchTest {
     private final Transform augment = Compose.of(new RandomCrop(6, 5, 2), new RandomHorizontalFlip(),
             new Normalize(new double[] {0.5, 0.4, 0.3}, new double[] {0.2, 0.25, 0.3}));
 
-    static Stream<Backend> backends() { return LoaderDevices.available(); }
+    static Stream<Backend> backends() { return TestBackends.available().stream(); }
 
     @ParameterizedTest @MethodSource("backends")
     void batchTensorsOnEveryBackend(Backend backend) {

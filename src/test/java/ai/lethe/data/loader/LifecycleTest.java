@@ -8,6 +8,7 @@ import ai.lethe.backend.Backend;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.ImageShape;
 import ai.lethe.data.transform.RandomHorizontalFlip;
+import ai.lethe.testing.TestBackends;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class LifecycleTest {
     private final ImageShape shape = new ImageShape(3, 8, 8);
 
-    static Stream<Backend> backends() { return LoaderDevices.available(); }
+    static Stream<Backend> backends() { return TestBackends.available().stream(); }
 
     private static void waitFor(AtomicInteger counter, int atLeast) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
@@ -71,7 +72,7 @@ class LifecycleTest {
 
     @ParameterizedTest @ValueSource(ints = {0, 1, 3})
     void aWorkerExceptionReachesTheConsumer(int workers) {
-        Backend backend = LoaderDevices.available().findFirst().orElseThrow();
+        Backend backend = TestBackends.available().stream().findFirst().orElseThrow();
         long before = backend.memoryStats().liveBytes();
         Dataset data = new TinyDataset("broken", 40, shape, 4, false, 17);
         DataLoader loader = DataLoader.builder(data).batchSize(5).device(backend.device()).workers(workers).build();

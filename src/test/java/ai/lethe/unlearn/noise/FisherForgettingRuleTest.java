@@ -7,7 +7,6 @@ package ai.lethe.unlearn.noise;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.backend.Backends;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.ImageShape;
 import ai.lethe.data.loader.DataLoader;
@@ -22,6 +21,7 @@ import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import ai.lethe.unlearn.MethodOptions;
 import ai.lethe.unlearn.UnlearnContext;
 import java.util.LinkedHashMap;
@@ -44,7 +44,7 @@ public class FisherForgettingRuleTest {
         @Override public void readImage(int i, float[] dst, int off) { System.arraycopy(images, i * shape.size(), dst, off, shape.size()); }
     }
 
-    public static Device device() { return Backends.byName("cpu").availability().available() ? Device.CPU : Device.REF; }
+    public static Device device() { return TestBackends.cpu(); }
 
     static Dataset data(long seed, int n, boolean forgetClass) {
         java.util.Random r = new java.util.Random(seed);

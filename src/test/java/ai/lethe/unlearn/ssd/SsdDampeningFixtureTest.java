@@ -7,14 +7,13 @@ package ai.lethe.unlearn.ssd;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.backend.Backend;
-import ai.lethe.backend.Backends;
 import ai.lethe.io.Safetensors;
 import ai.lethe.io.SafetensorsFile;
 import ai.lethe.kernels.Unlearning;
 import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -23,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class SsdDampeningFixtureTest {
     static Stream<Device> devices() {
-        return Backends.all().stream().filter(b -> b.availability().available()).map(Backend::device).distinct();
+        return TestBackends.devices().stream();
     }
 
     @ParameterizedTest(name = "on {0}") @MethodSource("devices")

@@ -1,0 +1,77 @@
+// A JUnit Platform listener (registered in META-INF/services) that writes what a test run covered, for
+// ./run-tests to print and .ci/run to check: target/test-report/backends.tsv (each backend: name, whether it
+// was available — and so ran the suites that run on every backend —, whether the run expected it, the detail
+// or the reason it was missing) and target/test-report/skipped.tsv (every skipped or aborted test and why).
+// Surefire keeps one JVM for the run, so the files describe the whole run; a run of a few tests (-Dtest=...)
+// describes those.
+package ai.lethe.testing;
+
+import ai.lethe.backend.Availability;
+import ai.lethe.backend.Backend;
+import ai.lethe.backend.Backends;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.TestPlan;
+
+public final class SuiteReport implements TestExecutionListener {
+    /** Where the report goes, relative to the working directory (the project root under Maven). */
+    public static final Path DIR = Path.of("target", "test-report");
+
+    private final List<String> skipped = new ArrayList<>();
+    private TestPlan plan;
+
+    @Override public void testPlanExecutionStarted(TestPlan testPlan) { plan = testPlan; }
+
+    @Override public synchronized void executionSkipped(TestIdentifier id, String reason) {
+        skipped.add(name(id) + "\t" + oneLine(reason));
+    }
+
+    @Override public synchronized void executionFinished(TestIdentifier id, TestExecutionResult result) {
+        if (result.getStatus() == TestExecutionResult.Status.ABORTED)
+            skipped.add(name(id) + "\t" + oneLine(result.getThrowable().map(Throwable::getMessage).orElse("aborted")));
+    }
+
+    @Override public synchronized void testPlanExecutionFinished(TestPlan testPlan) {
+        List<String> backends = new ArrayList<>();
+        List<String> expected = TestBackends.expected();
+        for (Backend b : Backends.all()) {
+            Availability a = b.availability();
+            backends.add(b.name() + "\t" + (a.available() ? "ran" : "absent") + "\t"
+                    + (expected.contains(b.name()) ? "expected" : "optional") + "\t" + oneLine(a.reason())
+                    + (a.fix() == null ? "" : ". Fix: " + oneLine(a.fix())));
+        }
+        try {
+            Files.createDirectories(DIR);
+            write(DIR.resolve("backends.tsv"), backends);
+            write(DIR.resolve("skipped.tsv"), skipped);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** "class > test" from the test's path in the plan (its display names), or its legacy name. */
+    private String name(TestIdentifier id) {
+        List<String> parts = new ArrayList<>();
+        for (TestIdentifier t = id; t != null; t = plan == null ? null : plan.getParent(t).orElse(null)) {
+            if (t.getParentId().isEmpty()) break;   // the engine
+            parts.addFirst(t.getDisplayName());
+        }
+        return oneLine(parts.isEmpty() ? id.getLegacyReportingName() : String.join(" > ", parts));
+    }
+
+    private static String oneLine(String s) { return s == null ? "" : s.replaceAll("[\\t\\r\\n]+", " ").strip(); }
+
+    private static void write(Path file, List<String> lines) throws IOException {
+        Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".part");
+        Files.write(temp, lines);
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
