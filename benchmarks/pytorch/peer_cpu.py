@@ -170,6 +170,20 @@ def train_cases(batch):
     yield train_case("ResNet18Bench.trainStep", "resnet18w16_1x28x28", ResNet18W16(), (batch, 1, 28, 28))
 
 
+def blas_library():
+    """The BLAS shared library this process's matmuls run on (Debian's torch takes libblas.so.3 through the
+    alternatives system: OpenBLAS where installed, else the slow reference BLAS), from /proc/self/maps."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.rsplit("/", 1)[-1]}
+    except OSError:
+        return "unknown"
+    import os
+    real = sorted({os.path.realpath(p) for p in paths})
+    return ", ".join(real) if real else "unknown"
+
+
 def main():
     p = argparse.ArgumentParser(description="PyTorch CPU peer of Lethe's benchmarks (JSON lines on stdout)")
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
@@ -181,7 +195,7 @@ def main():
 
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
-    emit({"name": "meta", "torch": torch.__version__, "python": platform.python_version(),
+    emit({"name": "meta", "torch": torch.__version__, "python": platform.python_version(), "blas": blas_library(),
           "threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads(),
           "mkldnn": torch.backends.mkldnn.is_available(), "batch": args.batch, "quick": args.quick,
           "warmup_s": warmup, "measure_s": measure, "min_samples": samples})
