@@ -70,19 +70,20 @@ LETHE_EXPORT int lethe_batch_norm_eval(int64_t n, int64_t c, int64_t s, const fl
     return LETHE_OK;
 }
 
-// Gradients of training-mode batch norm from dy, x [N, C, S] and the saved mean/invstd [C]:
-// dx = weight * invstd / count * (count * dy - sum(dy) - xhat * sum(dy * xhat)), dweight = sum(dy * xhat),
-// dbias = sum(dy).
+// Gradients of batch norm from dy, x [N, C, S] and mean/invstd [C] (xhat = (x - mean) * invstd):
+// dweight = sum(dy * xhat), dbias = sum(dy), and with batch_stats (training mode: the batch's statistics)
+// dx = weight * invstd / count * (count * dy - sum(dy) - xhat * sum(dy * xhat)), without (eval mode: the running
+// statistics, constants) dx = weight * invstd * dy. One pass for the sums, one for dx; any output may be NULL.
 LETHE_EXPORT int lethe_batch_norm_backward(int64_t n, int64_t c, int64_t s, const float *dy, const float *x,
                                            const float *weight, const float *save_mean, const float *save_invstd,
-                                           float *dx, float *dweight, float *dbias) {
+                                           float *dx, float *dweight, float *dbias, int batch_stats) {
     const int64_t count = n * s;
 #pragma omp parallel for schedule(dynamic, 1) if (n * c * s >= GRAIN_ROWS && c > 1)
     for (int64_t ch = 0; ch < c; ch++) {
         const float mean = save_mean[ch];
         const double inv = save_invstd[ch];
         double sum_g = 0, sum_gx = 0;
-        for (int64_t i = 0; i < n; i++) {
+        for (int64_t i = 0; i < n && (dweight || dbias || batch_stats); i++) {
             const float *g = dy + (i * c + ch) * s, *row = x + (i * c + ch) * s;
 #pragma omp simd reduction(+ : sum_g, sum_gx)
             for (int64_t j = 0; j < s; j++) {
@@ -95,6 +96,14 @@ LETHE_EXPORT int lethe_batch_norm_backward(int64_t n, int64_t c, int64_t s, cons
         if (dweight) dweight[ch] = (float) sum_gx;
         if (!dx) continue;
         const float k = (float) ((weight ? weight[ch] : 1.0f) * inv);
+        if (!batch_stats) {
+            for (int64_t i = 0; i < n; i++) {
+                const float *restrict g = dy + (i * c + ch) * s;
+                float *restrict d = dx + (i * c + ch) * s;
+                for (int64_t j = 0; j < s; j++) d[j] = g[j] * k;
+            }
+            continue;
+        }
         const float mean_g = (float) (sum_g / (double) count);
         const float slope = (float) (inv * sum_gx / (double) count);
         for (int64_t i = 0; i < n; i++) {

@@ -5,8 +5,8 @@
 //   V [16, C, T]    = B^T d B          (input tiles of a chunk of samples, T tiles in all)
 //   M [16, K, T]    = U[xi] @ V[xi]    (one sgemm per xi)
 //   out             = A^T M A (+ bias), cut to OH x OW
-// Used for the forward pass of every stride-1 3x3 convolution and, through the flipped kernel, for its
-// input gradient. Its weight gradient is the transposed algorithm F(3x3, 2x2): with D = A dy A^T per tile,
+// Used for the forward pass of stride-1 3x3 convolutions of planes of 7x7 and more and, through the flipped
+// kernel, for their input gradient. Its weight gradient is the transposed algorithm F(3x3, 2x2): with D = A dy A^T per tile,
 //   W' [16, K, C]  = sum over tiles of D[xi] @ V[xi]^T,   dw = G^T W' G.
 // Samples are processed in chunks whose transformed tiles fit the core's L2 cache, chunks in parallel.
 #include "common.h"
@@ -18,17 +18,24 @@
 // Bytes that one chunk's V and M may take together.
 #define TILE_BUDGET (1024 * 1024)
 
-// Fewest 2x2 output tiles per plane for which the weight gradient is faster by F(3x3, 2x2) than by im2col
-// (measured: 14x14 and 28x28 planes gain 25-30%, 7x7 and 4x4 lose).
+// Fewest 2x2 output tiles per plane for which the forward pass (and the input gradient) is faster by F(2x2, 3x3)
+// than by im2col: a 4x4 plane (4 tiles, a quarter of its transformed values padding) lost 30% with the
+// SkylakeX GEMM kernels (128 channels, batch 64: 2.00 against 1.39 ms forward), a 7x7 plane (16) is even, larger
+// ones gain.
+#define FORWARD_MIN_TILES 16
+// The same for the weight gradient by F(3x3, 2x2) (measured: 14x14 and 28x28 planes gain 25-30%, 7x7 and 4x4
+// lose).
 #define WEIGHT_GRAD_MIN_TILES 32
+
+static int64_t tiles_per_plane(const conv_geom *g) { return ((g->oh + 1) / 2) * ((g->ow + 1) / 2); }
 
 int winograd_applies(const conv_geom *g) {
     return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1
-           && g->n >= omp_get_max_threads() && g->n > 1;
+           && g->n >= omp_get_max_threads() && g->n > 1 && tiles_per_plane(g) >= FORWARD_MIN_TILES;
 }
 
 int winograd_weight_grad_applies(const conv_geom *g) {
-    return winograd_applies(g) && ((g->oh + 1) / 2) * ((g->ow + 1) / 2) >= WEIGHT_GRAD_MIN_TILES;
+    return winograd_applies(g) && tiles_per_plane(g) >= WEIGHT_GRAD_MIN_TILES;
 }
 
 // U [16, K, C] (xi = 4 row + column of the 4x4 transformed filter) from w [K, C, 3, 3].

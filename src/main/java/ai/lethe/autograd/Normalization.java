@@ -38,17 +38,15 @@ public final class Normalization {
             x.backend().batchNormEval(xv, view(weight), view(bias), view(runningMean), view(runningVar), ov, eps);
             return Node.record(out, "batchNorm(eval)", new Tensor[] {x, null, null, weight, bias},
                     new Tensor[] {xc, runningMean, runningVar}, (g, needs) -> {
-                        // out = (x - rm) * invStd * w + b with constants rm, invStd
-                        Tensor invStd = runningVar.add(eps).rsqrt().reshape(1, c, 1);
-                        Tensor g3 = g.reshape(three.dims());
-                        Tensor scale = weight == null ? invStd : invStd.mul(weight.reshape(1, c, 1));
-                        Tensor dx = needs[0] ? g3.mul(scale).reshape(x.shape().dims()) : null;
-                        Tensor dw = null;
-                        if (needs[3]) {
-                            Tensor xhat = xc.reshape(three.dims()).sub(runningMean.reshape(1, c, 1)).mul(invStd);
-                            dw = g3.mul(xhat).sum(0, 2);
-                        }
-                        Tensor db = needs[4] ? g3.sum(0, 2) : null;
+                        // out = (x - rm) * invStd * w + b with constants rm, invStd: one fused pass
+                        Tensor invStd = runningVar.add(eps).rsqrt();
+                        Tensor dy = g.contiguous();
+                        Tensor dx = needs[0] ? Tensor.empty(x.shape(), x.dtype(), x.device()) : null;
+                        Tensor dw = needs[3] ? Tensor.empty(Shape.of(c), x.dtype(), x.device()) : null;
+                        Tensor db = needs[4] ? Tensor.empty(Shape.of(c), x.dtype(), x.device()) : null;
+                        x.backend().batchNormBackward(dy.kernelView().reshaped(three.dims()), xv, view(weight),
+                                view(runningMean), invStd.kernelView(), dx == null ? null : dx.kernelView().reshaped(three.dims()),
+                                view(dw), view(db), false);
                         return new Tensor[] {dx, null, null, dw, db};
                     });
         }
@@ -68,7 +66,7 @@ public final class Normalization {
                     Tensor db = needs[4] ? Tensor.empty(Shape.of(c), x.dtype(), x.device()) : null;
                     x.backend().batchNormBackward(dy.kernelView().reshaped(three.dims()), xc.kernelView().reshaped(three.dims()),
                             view(weight), saveMean.kernelView(), saveInvStd.kernelView(),
-                            dx.kernelView().reshaped(three.dims()), view(dw), view(db));
+                            dx.kernelView().reshaped(three.dims()), view(dw), view(db), true);
                     return new Tensor[] {needs[0] ? dx : null, null, null, dw, db};
                 });
     }

@@ -127,9 +127,15 @@ public interface Backend {
     /** Batch norm in eval mode: out = (x − runningMean)/√(runningVar + eps)·weight + bias, x [N, C, S]. */
     void batchNormEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps);
 
-    /** Gradients of training-mode batch norm; dweight/dbias may be null (not wanted or no affine). */
-    void batchNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx,
-                           View dweight, View dbias);
+    /**
+     * Gradients of batch norm over x [N, C, S] with mean and invStd [C]: dweight = Σ dy·x̂ and dbias = Σ dy per
+     * channel (x̂ = (x − mean)·invStd). With {@code batchStatistics} (training mode: mean and invStd are the batch's
+     * saved statistics, functions of x) dx = weight·invStd/count·(count·dy − Σ dy − x̂·Σ dy·x̂); without (eval mode:
+     * the running statistics, constants) dx = dy·weight·invStd. dx, dweight and dbias may be null (not wanted, or no
+     * affine); weight may be null (no affine).
+     */
+    void batchNormBackward(View dy, View x, View weight, View mean, View invStd, View dx, View dweight, View dbias,
+                           boolean batchStatistics);
 
     /**
      * Layer norm of x [M, D] over its last dimension: out = (x − mean)·invStd·weight + bias; saveMean and

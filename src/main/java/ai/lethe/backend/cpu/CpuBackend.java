@@ -164,9 +164,9 @@ public final class CpuBackend extends HostBackend {
         kernels().nn().batchNormEval(x, weight, bias, runningMean, runningVar, out, eps);
     }
 
-    @Override public void batchNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx,
-                                            View dweight, View dbias) {
-        kernels().nn().batchNormBackward(dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
+    @Override public void batchNormBackward(View dy, View x, View weight, View mean, View invStd, View dx,
+                                            View dweight, View dbias, boolean batchStatistics) {
+        kernels().nn().batchNormBackward(dy, x, weight, mean, invStd, dx, dweight, dbias, batchStatistics);
     }
 
     @Override public void layerNorm(View x, View weight, View bias, View out, View saveMean, View saveInvStd, double eps) {

@@ -41,11 +41,12 @@ final class CpuNn {
                 address(runningMean), address(runningVar), address(out), eps);
     }
 
-    void batchNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx, View dweight,
-                           View dbias) {
-        requireDenseFloat32("batchNormBackward", dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
+    void batchNormBackward(View dy, View x, View weight, View mean, View invStd, View dx, View dweight,
+                           View dbias, boolean batchStatistics) {
+        requireDenseFloat32("batchNormBackward", dy, x, weight, mean, invStd, dx, dweight, dbias);
         lib.batchNormBackward(x.dim(0), x.dim(1), x.dim(2), address(dy), address(x), addressOrNull(weight),
-                address(saveMean), address(saveInvStd), addressOrNull(dx), addressOrNull(dweight), addressOrNull(dbias));
+                address(mean), address(invStd), addressOrNull(dx), addressOrNull(dweight), addressOrNull(dbias),
+                batchStatistics ? 1 : 0);
     }
 
     // ---- layer norm over the last dimension of x [M, D] ------------------------------------------------------

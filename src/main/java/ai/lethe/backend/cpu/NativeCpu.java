@@ -68,7 +68,7 @@ final class NativeCpu {
         conv2dBackwardWeight = bind(lib, "lethe_conv2d_backward_weight", A, A, A, A);
         batchNormTrain = bind(lib, "lethe_batch_norm_train", J, J, J, A, A, A, A, A, A, A, A, D, D);
         batchNormEval = bind(lib, "lethe_batch_norm_eval", J, J, J, A, A, A, A, A, A, D);
-        batchNormBackward = bind(lib, "lethe_batch_norm_backward", J, J, J, A, A, A, A, A, A, A, A);
+        batchNormBackward = bind(lib, "lethe_batch_norm_backward", J, J, J, A, A, A, A, A, A, A, A, I);
         layerNorm = bind(lib, "lethe_layer_norm", J, J, A, A, A, A, A, A, D);
         layerNormBackward = bind(lib, "lethe_layer_norm_backward", J, J, A, A, A, A, A, A, A, A);
         softmax = bind(lib, "lethe_softmax", J, J, J, A, A, I);
@@ -283,11 +283,11 @@ final class NativeCpu {
     }
 
     void batchNormBackward(long n, long c, long s, MemorySegment dy, MemorySegment x, MemorySegment weight,
-                           MemorySegment saveMean, MemorySegment saveInvStd, MemorySegment dx, MemorySegment dweight,
-                           MemorySegment dbias) {
+                           MemorySegment mean, MemorySegment invStd, MemorySegment dx, MemorySegment dweight,
+                           MemorySegment dbias, int batchStatistics) {
         try {
-            check("batchNormBackward", (int) batchNormBackward.invokeExact(n, c, s, dy, x, weight, saveMean,
-                    saveInvStd, dx, dweight, dbias));
+            check("batchNormBackward", (int) batchNormBackward.invokeExact(n, c, s, dy, x, weight, mean,
+                    invStd, dx, dweight, dbias, batchStatistics));
         } catch (Throwable t) { throw rethrow(t); }
     }
 

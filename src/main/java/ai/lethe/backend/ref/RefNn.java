@@ -62,7 +62,7 @@ final class RefNn {
     }
 
     static void batchNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx,
-                                  View dweight, View dbias) {
+                                  View dweight, View dbias, boolean batchStatistics) {
         int n = (int) x.dim(0), c = (int) x.dim(1), s = (int) x.dim(2);
         double[] g = values(dy), xv = values(x), w = values(weight), mean = values(saveMean), inv = values(saveInvStd);
         double[] d = new double[xv.length], dw = new double[c], db = new double[c];
@@ -80,7 +80,7 @@ final class RefNn {
             for (int i = 0; i < n; i++) for (int j = 0; j < s; j++) {
                 int k = (i * c + ch) * s + j;
                 double xhat = (xv[k] - mean[ch]) * inv[ch];
-                d[k] = scale * (count * g[k] - sumG - xhat * sumGX);
+                d[k] = batchStatistics ? scale * (count * g[k] - sumG - xhat * sumGX) : scale * count * g[k];
             }
         }
         store(dx, d);

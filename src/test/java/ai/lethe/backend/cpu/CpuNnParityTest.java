@@ -58,6 +58,7 @@ class CpuNnParityTest {
                 Arguments.of(new Conv2dGeometry(1, 3, 9, 9, 4, 3, 3, 2, 2, 1, 1, 1, 1), true),     // one sample, strided: col2im
                 Arguments.of(new Conv2dGeometry(2, 3, 5, 5, 2, 1, 1, 1, 1, 1, 1, 1, 1), false),    // 1x1 with padding: col2im
                 Arguments.of(new Conv2dGeometry(13, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1), true),    // chunks of 11 + 2 samples
+                Arguments.of(new Conv2dGeometry(13, 3, 7, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1), true),    // Winograd's smallest plane, odd
                 Arguments.of(new Conv2dGeometry(37, 5, 4, 4, 6, 1, 1, 1, 1, 0, 0, 1, 1), false),   // pointwise, 16 + 16 + 5
                 Arguments.of(new Conv2dGeometry(0, 3, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1), true));
     }
@@ -110,16 +111,25 @@ class CpuNnParityTest {
                 Pair dy = both.normal(shape), dx = both.output(shape);
                 Pair dw = running ? both.output(c) : null, db = running ? both.output(c) : null;
                 both.run(sd -> sd.backend().batchNormBackward(sd.v(dy), sd.v(x), sd.v(weight), sd.v(mean), sd.v(invStd),
-                        sd.v(dx), sd.v(dw), sd.v(db)));
+                        sd.v(dx), sd.v(dw), sd.v(db), true));
                 assertClose(what + " dx", dx);
                 if (running) {
                     assertClose(what + " dweight", dw);
                     assertClose(what + " dbias", db);
                 }
+                // eval mode: the same statistics taken as constants
+                Pair evalDx = both.output(shape), evalDw = running ? both.output(c) : null, evalDb = running ? both.output(c) : null;
+                both.run(sd -> sd.backend().batchNormBackward(sd.v(dy), sd.v(x), sd.v(weight), sd.v(mean), sd.v(invStd),
+                        sd.v(evalDx), sd.v(evalDw), sd.v(evalDb), false));
+                assertClose(what + " eval dx", evalDx);
+                if (running) {
+                    assertClose(what + " eval dweight", evalDw);
+                    assertClose(what + " eval dbias", evalDb);
+                }
                 if (n * s > 100) continue;
                 Pair onlyParams = both.output(c);
                 both.run(sd -> sd.backend().batchNormBackward(sd.v(dy), sd.v(x), sd.v(weight), sd.v(mean), sd.v(invStd),
-                        null, sd.v(onlyParams), null));
+                        null, sd.v(onlyParams), null, true));
                 assertClose(what + " dweight without dx", onlyParams);
             }
         }
