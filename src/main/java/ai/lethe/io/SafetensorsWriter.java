@@ -2,8 +2,10 @@
 // header ("__metadata__" first, then the tensors in the map's order with consecutive data_offsets) padded with
 // spaces to a multiple of 8 bytes, then the little-endian data in header order. Everything is validated before
 // the first byte is written; the file is replaced atomically (AtomicFiles), so a failure never leaves a partial
-// file. Tensor bytes go straight from the tensor's storage into the memory-mapped temporary file (Backend.read)
-// when no conversion is needed; F16/BF16/F32 narrowing goes through a host buffer (ElementCodec).
+// file. The bytes are written through the file channel, a tensor at a time in chunks of at most CHUNK_ELEMENTS
+// read from its storage into one host buffer (Backend.read, then ElementCodec where the file type differs), not
+// through a memory-mapped file: a full disk is then an IOException naming the file, where a write into a mapping
+// faults and surfaces as an InternalError.
 package ai.lethe.io;
 
 import ai.lethe.tensor.Scope;
@@ -14,9 +16,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import ai.lethe.backend.View;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +34,7 @@ final class SafetensorsWriter {
     private SafetensorsWriter() {}
 
     /** One tensor as it will be written. */
-    private record Planned(String name, Tensor tensor, SafetensorsDType type, long begin, long end) {}
+    record Planned(String name, Tensor tensor, SafetensorsDType type, long begin, long end) {}
 
     static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, FloatStorage storage,
                       WriteHook hook) throws IOException {
@@ -44,7 +48,7 @@ final class SafetensorsWriter {
         AtomicFiles.replaceFile(file, ch -> fill(ch, total, header, plan), hook);
     }
 
-    private static List<Planned> plan(Path file, Map<String, Tensor> tensors, FloatStorage storage) {
+    static List<Planned> plan(Path file, Map<String, Tensor> tensors, FloatStorage storage) {
         List<Planned> plan = new ArrayList<>();
         long offset = 0;
         for (var e : tensors.entrySet()) {
@@ -64,7 +68,7 @@ final class SafetensorsWriter {
     }
 
     /** The header's JSON bytes, padded with spaces to a multiple of 8. */
-    private static byte[] header(Path file, List<Planned> plan, Map<String, String> metadata) throws IOException {
+    static byte[] header(Path file, List<Planned> plan, Map<String, String> metadata) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = root.putObject(HeaderParser.METADATA_KEY);
@@ -95,26 +99,47 @@ final class SafetensorsWriter {
         return padded;
     }
 
+    /** Elements per chunk a tensor is copied to the file in (a 4 MiB-8 MiB host buffer per write). */
+    static final long CHUNK_ELEMENTS = 1L << 20;
+
     private static void fill(FileChannel ch, long total, byte[] header, List<Planned> plan) throws IOException {
+        writeAll(ch, total, header, plan);
+    }
+
+    /** The file's bytes, in order, into {@code out} (a seam for tests: a channel that fails like a full disk). */
+    static void writeAll(WritableByteChannel out, long total, byte[] header, List<Planned> plan) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(header.length).put(header).flip();
+        long written = drain(out, head);
+        long largest = plan.stream().mapToLong(p -> Math.min(p.tensor().numel(), CHUNK_ELEMENTS) * 8).max().orElse(0);
         try (Arena arena = Arena.ofConfined(); Scope _ = Scope.open("Safetensors.write")) {
-            MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
-            out.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, header.length);
-            MemorySegment.copy(MemorySegment.ofArray(header), 0, out, 8, header.length);
-            long dataStart = 8 + header.length;
+            MemorySegment host = arena.allocate(Math.max(largest, 8), 8);
+            MemorySegment encoded = arena.allocate(Math.max(largest, 8), 8);
             for (Planned p : plan) {
-                MemorySegment dst = out.asSlice(dataStart + p.begin(), p.end() - p.begin());
                 Tensor c = p.tensor().isContiguous() ? p.tensor() : p.tensor().contiguousCopy();
-                if (ElementCodec.isRawCopy(p.type(), c.dtype())) {
-                    c.backend().read(c.kernelView(), dst);
-                } else {
-                    try (Arena tmp = Arena.ofConfined()) {
-                        MemorySegment host = tmp.allocate(c.numel() * c.dtype().byteSize(), 8);
-                        c.backend().read(c.kernelView(), host);
-                        ElementCodec.encode(host, c.dtype(), dst, p.type(), c.numel());
+                View all = c.kernelView();
+                long n = c.numel(), elementBytes = c.dtype().byteSize(), fileBytes = p.type().byteSize();
+                for (long start = 0; start < n; start += CHUNK_ELEMENTS) {
+                    long count = Math.min(CHUNK_ELEMENTS, n - start);
+                    View chunk = new View(all.storage(), all.dtype(), all.offset() + start, new long[] {count}, new long[] {1});
+                    MemorySegment raw = host.asSlice(0, count * elementBytes);
+                    c.backend().read(chunk, raw);
+                    MemorySegment bytes = raw;
+                    if (!ElementCodec.isRawCopy(p.type(), c.dtype())) {
+                        bytes = encoded.asSlice(0, count * fileBytes);
+                        ElementCodec.encode(raw, c.dtype(), bytes, p.type(), count);
                     }
+                    written += drain(out, bytes.asByteBuffer());
                 }
             }
-            out.force();
         }
+        if (written != total) throw new IllegalStateException("safetensors: wrote " + written + " bytes, planned " + total);
+    }
+
+    /** Writes all of {@code buf}; returns its length. */
+    private static long drain(WritableByteChannel out, ByteBuffer buf) throws IOException {
+        long n = buf.remaining();
+        while (buf.hasRemaining()) out.write(buf);
+        return n;
     }
 }
