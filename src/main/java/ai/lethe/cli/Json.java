@@ -1,74 +1,68 @@
-// A tiny JSON writer for the CLI's --json output (no dependency): maps (in their iteration order), lists,
-// strings, numbers, booleans and null, pretty-printed with two-space indentation.
+// The CLI's --json output through Jackson: maps (in their iteration order), lists, strings, numbers, booleans and
+// null, pretty-printed with two-space indentation and "key": value; non-finite numbers become null (JSON has no
+// NaN); anything else is written as its toString().
 package ai.lethe.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.UncheckedIOException;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.Map;
 
 final class Json {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final ObjectWriter WRITER;
+
+    static {
+        DefaultIndenter twoSpaces = new DefaultIndenter("  ", "\n");
+        Separators separators = Separators.createDefaultInstance()
+                .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                .withObjectEmptySeparator("").withArrayEmptySeparator("");
+        DefaultPrettyPrinter printer = new DefaultPrettyPrinter(separators).withObjectIndenter(twoSpaces).withArrayIndenter(twoSpaces);
+        WRITER = JsonMapper.builder().build().writer(printer);
+    }
+
     private Json() {}
 
     /** The JSON text of {@code value}, ending with a newline. */
     static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(value, sb, 0);
-        return sb.append('\n').toString();
-    }
-
-    private static void write(Object value, StringBuilder sb, int indent) {
-        switch (value) {
-            case null -> sb.append("null");
-            case String s -> quote(s, sb);
-            case Boolean b -> sb.append(b);
-            case Double d when d.isNaN() || d.isInfinite() -> sb.append("null");
-            case Float f when f.isNaN() || f.isInfinite() -> sb.append("null");
-            case Number n -> sb.append(n);
-            case Map<?, ?> m -> container(m.entrySet(), '{', '}', sb, indent);
-            case Collection<?> c -> container(c, '[', ']', sb, indent);
-            default -> quote(value.toString(), sb);
+        try {
+            return WRITER.writeValueAsString(node(value)) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static void container(Collection<?> items, char open, char close, StringBuilder sb, int indent) {
-        sb.append(open);
-        Iterator<?> it = items.iterator();
-        if (!it.hasNext()) {
-            sb.append(close);
-            return;
-        }
-        sb.append('\n');
-        while (it.hasNext()) {
-            Object item = it.next();
-            sb.repeat("  ", indent + 1);
-            if (item instanceof Map.Entry<?, ?> e) {
-                quote(String.valueOf(e.getKey()), sb);
-                sb.append(": ");
-                write(e.getValue(), sb, indent + 1);
-            } else {
-                write(item, sb, indent + 1);
+    private static JsonNode node(Object value) {
+        return switch (value) {
+            case null -> NODES.nullNode();
+            case String s -> NODES.textNode(s);
+            case Boolean b -> NODES.booleanNode(b);
+            case Double d when d.isNaN() || d.isInfinite() -> NODES.nullNode();
+            case Float f when f.isNaN() || f.isInfinite() -> NODES.nullNode();
+            case Double d -> NODES.numberNode(d);
+            case Float f -> NODES.numberNode(f);
+            case Long l -> NODES.numberNode(l);
+            case Number n -> NODES.numberNode(n.longValue());
+            case Map<?, ?> m -> {
+                ObjectNode o = NODES.objectNode();
+                m.forEach((k, v) -> o.set(String.valueOf(k), node(v)));
+                yield o;
             }
-            sb.append(it.hasNext() ? ",\n" : "\n");
-        }
-        sb.repeat("  ", indent).append(close);
-    }
-
-    private static void quote(String s, StringBuilder sb) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
+            case Collection<?> c -> {
+                ArrayNode a = NODES.arrayNode();
+                c.forEach(v -> a.add(node(v)));
+                yield a;
             }
-        }
-        sb.append('"');
+            default -> NODES.textNode(value.toString());
+        };
     }
 }
