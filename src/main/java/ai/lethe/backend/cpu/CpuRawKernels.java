@@ -38,6 +38,8 @@ public final class CpuRawKernels {
         }
         if (!segment.isNative())
             throw new IllegalArgumentException(op + ": " + name + " must be a native segment (from an Arena), got a heap segment");
+        if (!segment.scope().isAlive())
+            throw new IllegalStateException(op + ": " + name + " is a segment whose arena was already closed");
         if (elements < 0) throw new IllegalArgumentException(op + ": negative size " + elements + " for " + name);
         long need;
         try {
