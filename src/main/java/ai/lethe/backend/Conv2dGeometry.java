@@ -1,4 +1,6 @@
-// The sizes of one 2-D convolution (NCHW input, KCRS weight), validated once, shared by every backend.
+// The sizes of one 2-D convolution (NCHW input, KCRS weight), validated once, shared by every backend: sizes,
+// strides, paddings and dilations in range, the padded input at least the dilated kernel, and every size the
+// kernels derive (padded extents, output sizes, operand element counts) computed without overflowing a long.
 package ai.lethe.backend;
 
 /**
@@ -15,11 +17,26 @@ public record Conv2dGeometry(long n, long c, long h, long w, long k, long kh, lo
             throw new IllegalArgumentException("conv2d: stride and dilation must be >= 1 and padding >= 0, got stride ("
                     + strideH + ", " + strideW + ") padding (" + padH + ", " + padW + ") dilation ("
                     + dilationH + ", " + dilationW + ")");
-        long oh = (h + 2 * padH - dilationH * (kh - 1) - 1) / strideH + 1;
-        long ow = (w + 2 * padW - dilationW * (kw - 1) - 1) / strideW + 1;
-        if (h + 2 * padH < dilationH * (kh - 1) + 1 || w + 2 * padW < dilationW * (kw - 1) + 1 || oh <= 0 || ow <= 0)
-            throw new IllegalArgumentException("conv2d: input " + h + "x" + w + " (padded " + (h + 2 * padH) + "x"
-                    + (w + 2 * padW) + ") is smaller than the kernel " + kh + "x" + kw);
+        long paddedH, paddedW, spanH, spanW;
+        try {
+            paddedH = Math.addExact(h, Math.multiplyExact(2, padH));
+            paddedW = Math.addExact(w, Math.multiplyExact(2, padW));
+            spanH = Math.addExact(Math.multiplyExact(dilationH, kh - 1), 1);
+            spanW = Math.addExact(Math.multiplyExact(dilationW, kw - 1), 1);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("conv2d: padded input or dilated kernel overflows a 64-bit size: input "
+                    + h + "x" + w + " padding (" + padH + ", " + padW + "), kernel " + kh + "x" + kw + " dilation ("
+                    + dilationH + ", " + dilationW + ")");
+        }
+        if (paddedH < spanH || paddedW < spanW)
+            throw new IllegalArgumentException("conv2d: input " + h + "x" + w + " (padded " + paddedH + "x" + paddedW
+                    + ") is smaller than the kernel " + kh + "x" + kw);
+        long oh = (paddedH - spanH) / strideH + 1, ow = (paddedW - spanW) / strideW + 1;
+        ViewChecks.product("conv2d", "input [N, C, H, W]", n, c, h, w);
+        ViewChecks.product("conv2d", "weight [K, C, kh, kw]", k, c, kh, kw);
+        ViewChecks.product("conv2d", "output [N, K, OH, OW]", n, k, oh, ow);
+        ViewChecks.product("conv2d", "the column matrix [C, kh, kw, OH, OW]", c, kh, kw, oh, ow);
+        ViewChecks.product("conv2d", "the padded plane [H + 2 padH, W + 2 padW]", paddedH, paddedW);
     }
 
     private static String describe(long n, long c, long h, long w, long k, long kh, long kw) {
@@ -29,4 +46,13 @@ public record Conv2dGeometry(long n, long c, long h, long w, long k, long kh, lo
     public long outH() { return (h + 2 * padH - dilationH * (kh - 1) - 1) / strideH + 1; }
 
     public long outW() { return (w + 2 * padW - dilationW * (kw - 1) - 1) / strideW + 1; }
+
+    /** Shape of the input x (and of its gradient): [N, C, H, W]. */
+    public long[] inputShape() { return new long[] {n, c, h, w}; }
+
+    /** Shape of the weight (and of its gradient): [K, C, kh, kw]. */
+    public long[] weightShape() { return new long[] {k, c, kh, kw}; }
+
+    /** Shape of the output (and of its gradient dy): [N, K, OH, OW]. */
+    public long[] outputShape() { return new long[] {n, k, outH(), outW()}; }
 }

@@ -1,5 +1,6 @@
 // The memory half of a backend whose tensors live in host memory (ref, cpu): storage from a HostMemory pool
-// and copies between Java/host segments and contiguous views. Subclasses supply the kernels.
+// and copies between Java/host segments and contiguous views (checked by SpiChecks like every kernel).
+// Subclasses supply the kernels.
 package ai.lethe.backend;
 
 import ai.lethe.tensor.Device;
@@ -20,12 +21,21 @@ public abstract class HostBackend implements Backend {
     @Override public final void resetPeakBytes() { memory.resetPeak(); }
 
     @Override public final void write(MemorySegment src, View dst) {
+        SpiChecks.write(src, dst);
         long bytes = dst.numel() * dst.dtype().byteSize();
-        MemorySegment.copy(src, 0, ((HostStorage) dst.storage()).segment(), dst.byteOffset(), bytes);
+        MemorySegment.copy(src, 0, host("write", dst), dst.byteOffset(), bytes);
     }
 
     @Override public final void read(View src, MemorySegment dst) {
+        SpiChecks.read(src, dst);
         long bytes = src.numel() * src.dtype().byteSize();
-        MemorySegment.copy(((HostStorage) src.storage()).segment(), src.byteOffset(), dst, 0, bytes);
+        MemorySegment.copy(host("read", src), src.byteOffset(), dst, 0, bytes);
+    }
+
+    /** The host memory of a view (an exception naming the op for a storage of another device). */
+    private static MemorySegment host(String op, View v) {
+        if (!(v.storage() instanceof HostStorage h))
+            throw new IllegalArgumentException(op + ": needs a view in host memory, got a storage on " + v.storage().device());
+        return h.segment();
     }
 }

@@ -83,7 +83,7 @@ final class CpuIndex {
         try (TempViews temps = math.temps()) {
             View src = temps.separate(x, out);
             StridedWalk walk = StridedWalk.of(out.shape(), out.strides(), zeroedAt(src.strides(), axis), indexStrides);
-            int status = lib.take(op, walk.layout(), address(out), address(src), address(index), src.stride(axis),
+            int status = lib.take(op, walk.layout(), address(op, out), address(op, src), address(op, index), src.stride(axis),
                     x.dtype().byteSize(), indexLayout(index), x.dim(axis));
             if (status == NativeCpu.ERR_INDEX) throw outOfRange(op, axis, x.dim(axis));
         }
@@ -94,7 +94,7 @@ final class CpuIndex {
         try (TempViews temps = math.temps()) {
             View s = temps.separate(src, out);
             StridedWalk walk = StridedWalk.of(s.shape(), s.strides(), zeroedAt(out.strides(), axis), indexStrides);
-            int status = lib.putAdd(op, walk.layout(), address(s), address(out), address(index), out.stride(axis),
+            int status = lib.putAdd(op, walk.layout(), address(op, s), address(op, out), address(op, index), out.stride(axis),
                     src.dtype().byteSize(), indexLayout(index), out.dim(axis));
             if (status == NativeCpu.ERR_INDEX) throw outOfRange(op, axis, out.dim(axis));
         }

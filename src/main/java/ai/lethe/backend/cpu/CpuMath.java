@@ -36,7 +36,7 @@ final class CpuMath {
         try (TempViews temps = temps()) {
             View s = temps.separate(src, dst);
             StridedWalk.of(dst.shape(), s.strides(), dst.strides()).forEachBlock(NativeCpu.MAX_RANK, (w, off) ->
-                    lib.copy(w.layout(), address(s, off[0]), dtypeCode(s.dtype()), address(dst, off[1]),
+                    lib.copy(w.layout(), address("copy", s, off[0]), dtypeCode(s.dtype()), address("copy", dst, off[1]),
                             dtypeCode(dst.dtype())));
         }
     }
@@ -44,14 +44,14 @@ final class CpuMath {
     void fill(View dst, double value) {
         if (dst.numel() == 0) return;
         StridedWalk.of(dst.shape(), dst.strides()).forEachBlock(NativeCpu.MAX_RANK, (w, off) ->
-                lib.fill(w.layout(), address(dst, off[0]), dtypeCode(dst.dtype()), value));
+                lib.fill(w.layout(), address("fill", dst, off[0]), dtypeCode(dst.dtype()), value));
     }
 
     void random(RandomKind kind, View dst, long seed, long counter, double a, double b) {
         requireFloat32("random", dst);
         CpuViews.requireContiguous("random", dst);
         if (dst.numel() == 0) return;
-        lib.random(kind.ordinal(), address(dst), dst.numel(), seed, counter, a, b);
+        lib.random(kind.ordinal(), address("random", dst), dst.numel(), seed, counter, a, b);
     }
 
     // ---- elementwise ---------------------------------------------------------------------------------------
@@ -63,7 +63,7 @@ final class CpuMath {
         try (TempViews temps = temps()) {
             View in = temps.separate(x, out);
             StridedWalk.of(out.shape(), in.strides(), out.strides()).forEachBlock(NativeCpu.MAX_RANK, (w, off) ->
-                    lib.unary(name, op.ordinal(), w.layout(), address(in, off[0]), address(out, off[1]), p0, p1));
+                    lib.unary(name, op.ordinal(), w.layout(), address(name, in, off[0]), address(name, out, off[1]), p0, p1));
         }
     }
 
@@ -86,11 +86,11 @@ final class CpuMath {
             long scale = (long) p0;
             walk.forEachBlock(NativeCpu.MAX_RANK, (w, off) -> {
                 if (integer)
-                    lib.binaryI64(name, op.ordinal(), w.layout(), address(ia, off[0]), address(ib, off[1]),
-                            address(out, off[2]), scale);
+                    lib.binaryI64(name, op.ordinal(), w.layout(), address(name, ia, off[0]), address(name, ib, off[1]),
+                            address(name, out, off[2]), scale);
                 else
-                    lib.binaryF32(name, op.ordinal(), w.layout(), address(ia, off[0]), address(ib, off[1]),
-                            address(out, off[2]), p0, p1);
+                    lib.binaryF32(name, op.ordinal(), w.layout(), address(name, ia, off[0]), address(name, ib, off[1]),
+                            address(name, out, off[2]), p0, p1);
             });
         }
     }
@@ -104,8 +104,9 @@ final class CpuMath {
         try (TempViews temps = temps()) {
             View ic = temps.separate(cond, out), ia = temps.separate(a, out), ib = temps.separate(b, out);
             StridedWalk.of(out.shape(), ic.strides(), ia.strides(), ib.strides(), out.strides())
-                    .forEachBlock(NativeCpu.MAX_RANK, (w, off) -> lib.where(w.layout(), address(ic, off[0]),
-                            address(ia, off[1]), address(ib, off[2]), address(out, off[3]), a.dtype().byteSize()));
+                    .forEachBlock(NativeCpu.MAX_RANK, (w, off) -> lib.where(w.layout(), address("where", ic, off[0]),
+                            address("where", ia, off[1]), address("where", ib, off[2]), address("where", out, off[3]),
+                            a.dtype().byteSize()));
         }
     }
 
@@ -126,7 +127,7 @@ final class CpuMath {
                 split = new long[] {out.numel(), x.numel() / out.numel(), 1};
             }
             View dst = out.isContiguous() ? out : temps.allocate(DType.FLOAT32, out.shape());
-            lib.reduce(name, op.ordinal(), split[0], split[1], split[2], address(src), address(dst), correction);
+            lib.reduce(name, op.ordinal(), split[0], split[1], split[2], address(name, src), address(name, dst), correction);
             if (dst != out) copy(dst, out);
         }
     }
@@ -177,7 +178,7 @@ final class CpuMath {
         try (TempViews temps = temps()) {
             View src = x.isContiguous() ? x : temps.copyOf(x);
             View dst = out.isContiguous() ? out : temps.allocate(DType.INT64, out.shape());
-            lib.argReduce(name, op.ordinal(), outer, x.dim(axis), inner, address(src), address(dst));
+            lib.argReduce(name, op.ordinal(), outer, x.dim(axis), inner, address(name, src), address(name, dst));
             if (dst != out) copy(dst, out);
         }
     }

@@ -29,53 +29,60 @@ final class CpuNn {
 
     void batchNormTrain(View x, View weight, View bias, View runningMean, View runningVar, View out, View saveMean,
                         View saveInvStd, double momentum, double eps) {
-        requireDenseFloat32("batchNormTrain", x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd);
-        lib.batchNormTrain(x.dim(0), x.dim(1), x.dim(2), address(x), addressOrNull(weight), addressOrNull(bias),
-                addressOrNull(runningMean), addressOrNull(runningVar), address(out), addressOrNull(saveMean),
-                addressOrNull(saveInvStd), momentum, eps);
+        String op = "batchNormTrain";
+        requireDenseFloat32(op, x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd);
+        lib.batchNormTrain(x.dim(0), x.dim(1), x.dim(2), address(op, x), addressOrNull(op, weight), addressOrNull(op, bias),
+                addressOrNull(op, runningMean), addressOrNull(op, runningVar), address(op, out), addressOrNull(op, saveMean),
+                addressOrNull(op, saveInvStd), momentum, eps);
     }
 
     void batchNormEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps) {
-        requireDenseFloat32("batchNormEval", x, weight, bias, runningMean, runningVar, out);
-        lib.batchNormEval(x.dim(0), x.dim(1), x.dim(2), address(x), addressOrNull(weight), addressOrNull(bias),
-                address(runningMean), address(runningVar), address(out), eps);
+        String op = "batchNormEval";
+        requireDenseFloat32(op, x, weight, bias, runningMean, runningVar, out);
+        lib.batchNormEval(x.dim(0), x.dim(1), x.dim(2), address(op, x), addressOrNull(op, weight), addressOrNull(op, bias),
+                address(op, runningMean), address(op, runningVar), address(op, out), eps);
     }
 
     void batchNormBackward(View dy, View x, View weight, View mean, View invStd, View dx, View dweight,
                            View dbias, boolean batchStatistics) {
-        requireDenseFloat32("batchNormBackward", dy, x, weight, mean, invStd, dx, dweight, dbias);
-        lib.batchNormBackward(x.dim(0), x.dim(1), x.dim(2), address(dy), address(x), addressOrNull(weight),
-                address(mean), address(invStd), addressOrNull(dx), addressOrNull(dweight), addressOrNull(dbias),
+        String op = "batchNormBackward";
+        requireDenseFloat32(op, dy, x, weight, mean, invStd, dx, dweight, dbias);
+        lib.batchNormBackward(x.dim(0), x.dim(1), x.dim(2), address(op, dy), address(op, x), addressOrNull(op, weight),
+                address(op, mean), address(op, invStd), addressOrNull(op, dx), addressOrNull(op, dweight), addressOrNull(op, dbias),
                 batchStatistics ? 1 : 0);
     }
 
     // ---- layer norm over the last dimension of x [M, D] ------------------------------------------------------
 
     void layerNorm(View x, View weight, View bias, View out, View saveMean, View saveInvStd, double eps) {
-        requireDenseFloat32("layerNorm", x, weight, bias, out, saveMean, saveInvStd);
-        lib.layerNorm(x.dim(0), x.dim(1), address(x), addressOrNull(weight), addressOrNull(bias), address(out),
-                addressOrNull(saveMean), addressOrNull(saveInvStd), eps);
+        String op = "layerNorm";
+        requireDenseFloat32(op, x, weight, bias, out, saveMean, saveInvStd);
+        lib.layerNorm(x.dim(0), x.dim(1), address(op, x), addressOrNull(op, weight), addressOrNull(op, bias), address(op, out),
+                addressOrNull(op, saveMean), addressOrNull(op, saveInvStd), eps);
     }
 
     void layerNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx, View dweight,
                            View dbias) {
-        requireDenseFloat32("layerNormBackward", dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
-        lib.layerNormBackward(x.dim(0), x.dim(1), address(dy), address(x), addressOrNull(weight), address(saveMean),
-                address(saveInvStd), addressOrNull(dx), addressOrNull(dweight), addressOrNull(dbias));
+        String op = "layerNormBackward";
+        requireDenseFloat32(op, dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
+        lib.layerNormBackward(x.dim(0), x.dim(1), address(op, dy), address(op, x), addressOrNull(op, weight), address(op, saveMean),
+                address(op, saveInvStd), addressOrNull(op, dx), addressOrNull(op, dweight), addressOrNull(op, dbias));
     }
 
     // ---- softmax over the middle dimension of [outer, D, inner] ---------------------------------------------
 
     void softmax(View x, View out, boolean log) {
-        requireDenseFloat32("softmax", x, out);
+        String op = "softmax";
+        requireDenseFloat32(op, x, out);
         if (x.numel() == 0) return;
-        lib.softmax(x.dim(0), x.dim(1), x.dim(2), address(x), address(out), log);
+        lib.softmax(x.dim(0), x.dim(1), x.dim(2), address(op, x), address(op, out), log);
     }
 
     void softmaxBackward(View y, View dy, View dx, boolean log) {
-        requireDenseFloat32("softmaxBackward", y, dy, dx);
+        String op = "softmaxBackward";
+        requireDenseFloat32(op, y, dy, dx);
         if (y.numel() == 0) return;
-        lib.softmaxBackward(y.dim(0), y.dim(1), y.dim(2), address(y), address(dy), address(dx), log);
+        lib.softmaxBackward(y.dim(0), y.dim(1), y.dim(2), address(op, y), address(op, dy), address(op, dx), log);
     }
 
     // ---- pooling ---------------------------------------------------------------------------------------------
@@ -86,64 +93,72 @@ final class CpuNn {
     }
 
     void maxPool2d(View x, View out, View indices, Pool2dGeometry g) {
-        requireDenseFloat32("maxPool2d", x, out);
-        requireDType("maxPool2d", indices, DType.INT64);
-        requireContiguous("maxPool2d", indices);
+        String op = "maxPool2d";
+        requireDenseFloat32(op, x, out);
+        requireDType(op, indices, DType.INT64);
+        requireContiguous(op, indices);
         if (out.numel() == 0) return;
-        lib.maxPool2d(geometry(g), address(x), address(out), address(indices));
+        lib.maxPool2d(geometry(g), address(op, x), address(op, out), address(op, indices));
     }
 
     void maxPool2dBackward(View dy, View indices, View dx, Pool2dGeometry g) {
-        requireDenseFloat32("maxPool2dBackward", dy, dx);
-        requireDType("maxPool2dBackward", indices, DType.INT64);
-        requireContiguous("maxPool2dBackward", indices);
+        String op = "maxPool2dBackward";
+        requireDenseFloat32(op, dy, dx);
+        requireDType(op, indices, DType.INT64);
+        requireContiguous(op, indices);
         if (dx.numel() == 0) return;
-        if (lib.maxPool2dBackward(geometry(g), address(dy), address(indices), address(dx)) == NativeCpu.ERR_INDEX)
+        if (lib.maxPool2dBackward(geometry(g), address(op, dy), address(op, indices), address(op, dx)) == NativeCpu.ERR_INDEX)
             throw new IndexOutOfBoundsException("maxPool2dBackward: index " + NativeCpu.info(0)
                     + " is out of range for a plane of " + NativeCpu.info(3) + " elements");
     }
 
     void avgPool2d(View x, View out, Pool2dGeometry g) {
-        requireDenseFloat32("avgPool2d", x, out);
+        String op = "avgPool2d";
+        requireDenseFloat32(op, x, out);
         if (out.numel() == 0) return;
-        lib.avgPool2d(geometry(g), address(x), address(out));
+        lib.avgPool2d(geometry(g), address(op, x), address(op, out));
     }
 
     void avgPool2dBackward(View dy, View dx, Pool2dGeometry g) {
-        requireDenseFloat32("avgPool2dBackward", dy, dx);
+        String op = "avgPool2dBackward";
+        requireDenseFloat32(op, dy, dx);
         if (dx.numel() == 0) return;
-        lib.avgPool2dBackward(geometry(g), address(dy), address(dx));
+        lib.avgPool2dBackward(geometry(g), address(op, dy), address(op, dx));
     }
 
     void adaptiveAvgPool2d(View x, View out) {
-        requireDenseFloat32("adaptiveAvgPool2d", x, out);
+        String op = "adaptiveAvgPool2d";
+        requireDenseFloat32(op, x, out);
         if (out.numel() == 0) return;
-        lib.adaptiveAvgPool2d(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), out.dim(2), out.dim(3), address(x), address(out));
+        lib.adaptiveAvgPool2d(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), out.dim(2), out.dim(3), address(op, x), address(op, out));
     }
 
     void adaptiveAvgPool2dBackward(View dy, View dx) {
-        requireDenseFloat32("adaptiveAvgPool2dBackward", dy, dx);
+        String op = "adaptiveAvgPool2dBackward";
+        requireDenseFloat32(op, dy, dx);
         if (dx.numel() == 0) return;
-        lib.adaptiveAvgPool2dBackward(dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3), dy.dim(2), dy.dim(3), address(dy),
-                address(dx));
+        lib.adaptiveAvgPool2dBackward(dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3), dy.dim(2), dy.dim(3), address(op, dy),
+                address(op, dx));
     }
 
     // ---- optimizers ------------------------------------------------------------------------------------------
 
     void sgdStep(View param, View grad, View momentumBuffer, View mask, SgdParams p) {
-        requireDenseFloat32("sgdStep", param, grad, momentumBuffer, mask);
+        String op = "sgdStep";
+        requireDenseFloat32(op, param, grad, momentumBuffer, mask);
         if (p.momentum() != 0 && momentumBuffer == null)
             throw new IllegalArgumentException("sgdStep: momentum " + p.momentum() + " needs a momentum buffer");
         if (param.numel() == 0) return;
-        lib.sgdStep(param.numel(), address(param), address(grad), addressOrNull(momentumBuffer), addressOrNull(mask),
+        lib.sgdStep(param.numel(), address(op, param), address(op, grad), addressOrNull(op, momentumBuffer), addressOrNull(op, mask),
                 p.lr(), p.momentum(), p.dampening(), p.weightDecay(), p.l1(), p.nesterov(), p.maximize(), p.firstStep());
     }
 
     void adamStep(View param, View grad, View expAvg, View expAvgSq, View mask, AdamParams p) {
-        requireDenseFloat32("adamStep", param, grad, expAvg, expAvgSq, mask);
+        String op = "adamStep";
+        requireDenseFloat32(op, param, grad, expAvg, expAvgSq, mask);
         if (param.numel() == 0) return;
-        lib.adamStep(param.numel(), address(param), address(grad), address(expAvg), address(expAvgSq),
-                addressOrNull(mask), p.lr(), p.beta1(), p.beta2(), p.eps(), p.weightDecay(), p.decoupledWeightDecay(),
+        lib.adamStep(param.numel(), address(op, param), address(op, grad), address(op, expAvg), address(op, expAvgSq),
+                addressOrNull(op, mask), p.lr(), p.beta1(), p.beta2(), p.eps(), p.weightDecay(), p.decoupledWeightDecay(),
                 p.maximize(), p.step());
     }
 }

@@ -25,11 +25,12 @@ final class CpuUnlearning {
     }
 
     void addSquared(View x, View acc, double scale) {
-        requireFloat32("addSquared", x, acc);
-        requireContiguous("addSquared", acc);
+        String op = "addSquared";
+        requireFloat32(op, x, acc);
+        requireContiguous(op, acc);
         if (acc.numel() == 0) return;
         StridedWalk.of(x.shape(), x.strides(), acc.strides()).forEachBlock(NativeCpu.MAX_RANK, (w, off) ->
-                lib.addSquared(w.layout(), address(x, off[0]), address(acc, off[1]), scale));
+                lib.addSquared(w.layout(), address(op, x, off[0]), address(op, acc, off[1]), scale));
     }
 
     void perSampleSquaredGemm(View a, View b, View acc, double scale) {
@@ -38,6 +39,7 @@ final class CpuUnlearning {
         requireContiguous(op, acc);
         long batch = a.dim(0), m = a.dim(1), t = a.dim(2), n = b.dim(2);
         if (batch == 0 || m == 0 || n == 0 || t == 0) return;
+        CpuLinalg.requireBlasSizes(op, m, n, t);
         try (TempViews temps = math.temps()) {
             View ea = a, eb = b;
             MatrixLayout la = MatrixLayout.of(a, m, t), lb = MatrixLayout.of(b, t, n);
@@ -49,9 +51,10 @@ final class CpuUnlearning {
                 eb = temps.copyOf(b);
                 lb = MatrixLayout.of(eb, t, n);
             }
+            CpuLinalg.requireBlasSizes(op, la.ld(), lb.ld());
             MemorySegment desc = NativeCpu.longs(NativeCpu.LAYOUT_A, batch, m, n, t, la.transposed() ? 1 : 0, la.ld(),
                     batch == 1 ? 0 : ea.stride(0), lb.transposed() ? 1 : 0, lb.ld(), batch == 1 ? 0 : eb.stride(0));
-            lib.perSampleSquaredGemm(desc, address(ea), address(eb), address(acc), scale);
+            lib.perSampleSquaredGemm(desc, address(op, ea), address(op, eb), address(op, acc), scale);
         }
     }
 
@@ -60,21 +63,23 @@ final class CpuUnlearning {
         requireFloat32(op, dy, x, acc);
         requireContiguous(op, dy, x, acc);
         if (g.n() == 0) return;
-        lib.perSampleSquaredConvWeight(CpuLinalg.geometry(g), address(dy), address(x), address(acc), scale);
+        lib.perSampleSquaredConvWeight(CpuLinalg.geometry(op, g), address(op, dy), address(op, x), address(op, acc), scale);
     }
 
     void ssdDampen(View theta, View importanceD, View importanceF, double alpha, double lambda) {
-        requireFloat32("ssdDampen", theta, importanceD, importanceF);
-        requireContiguous("ssdDampen", theta, importanceD, importanceF);
+        String op = "ssdDampen";
+        requireFloat32(op, theta, importanceD, importanceF);
+        requireContiguous(op, theta, importanceD, importanceF);
         if (theta.numel() == 0) return;
-        lib.ssdDampen(theta.numel(), address(theta), address(importanceD), address(importanceF), alpha, lambda);
+        lib.ssdDampen(theta.numel(), address(op, theta), address(op, importanceD), address(op, importanceF), alpha, lambda);
     }
 
     void addGaussianNoise(View theta, View std, long seed, long counter) {
-        requireFloat32("addGaussianNoise", theta, std);
-        requireContiguous("addGaussianNoise", theta, std);
+        String op = "addGaussianNoise";
+        requireFloat32(op, theta, std);
+        requireContiguous(op, theta, std);
         if (theta.numel() == 0) return;
-        lib.addGaussianNoise(address(theta), address(std), theta.numel(), seed, counter);
+        lib.addGaussianNoise(address(op, theta), address(op, std), theta.numel(), seed, counter);
     }
 
     void scoreHistogram(View scores, int shift, int bits, int matchShift, int matchValue, long[] counts) {
@@ -86,7 +91,7 @@ final class CpuUnlearning {
             View s = scores.isContiguous() ? scores : temps.copyOf(scores);
             MemorySegment buffer = arena.allocate(ValueLayout.JAVA_LONG, counts.length);
             MemorySegment.copy(counts, 0, buffer, ValueLayout.JAVA_LONG, 0, counts.length);
-            if (lib.scoreHistogram(s.numel(), address(s), shift, bits, matchShift, matchValue, buffer) == NativeCpu.ERR_VALUE)
+            if (lib.scoreHistogram(s.numel(), address(op, s), shift, bits, matchShift, matchValue, buffer) == NativeCpu.ERR_VALUE)
                 throw ScoreKeys.badScore(op, NativeCpu.info(0), Float.intBitsToFloat((int) NativeCpu.info(1)));
             MemorySegment.copy(buffer, ValueLayout.JAVA_LONG, 0, counts, 0, counts.length);
         }
@@ -100,7 +105,7 @@ final class CpuUnlearning {
         if (mask.numel() == 0) return 0;
         try (TempViews temps = math.temps()) {
             View s = scores.isContiguous() ? scores : temps.copyOf(scores);
-            return lib.maskFromScores(s.numel(), address(s), address(mask), threshold, tiesToKeep);
+            return lib.maskFromScores(s.numel(), address(op, s), address(op, mask), threshold, tiesToKeep);
         }
     }
 }

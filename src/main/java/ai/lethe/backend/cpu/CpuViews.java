@@ -1,9 +1,12 @@
-// Small helpers of the cpu backend over Views: native addresses, dtype codes and checks, and the overlap
-// tests that decide when an input must be copied before an output that shares its memory is written.
+// Small helpers of the cpu backend over Views: native addresses (the one place a view becomes a pointer, and
+// where every view is checked against its storage first, so no native entry point can skip it), dtype codes and
+// checks, and the overlap tests that decide when an input must be copied before an output that shares its memory
+// is written.
 package ai.lethe.backend.cpu;
 
 import ai.lethe.backend.HostStorage;
 import ai.lethe.backend.View;
+import ai.lethe.backend.ViewChecks;
 import ai.lethe.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -11,16 +14,31 @@ import java.util.Arrays;
 final class CpuViews {
     private CpuViews() {}
 
-    /** Address of the element {@code elementOffset} elements past the view's first one. */
-    static MemorySegment address(View v, long elementOffset) {
-        return ((HostStorage) v.storage()).segment().asSlice((v.offset() + elementOffset) * v.dtype().byteSize());
+    /**
+     * Address of the element {@code elementOffset} elements past the view's first one, after checking that the
+     * whole view lies inside its host storage (an exception naming {@code op} otherwise). Callers pass offsets of
+     * blocks inside the view. A view without elements gets its storage's start: no kernel reads through it.
+     */
+    static MemorySegment address(String op, View v, long elementOffset) {
+        MemorySegment segment = hostSegment(op, v);
+        if (ViewChecks.extent(op, "operand", v) == null) return segment;
+        return segment.asSlice((v.offset() + elementOffset) * v.dtype().byteSize());
     }
 
-    /** Address of the view's first element. */
-    static MemorySegment address(View v) { return address(v, 0); }
+    /** Address of the view's first element (see {@link #address(String, View, long)}). */
+    static MemorySegment address(String op, View v) { return address(op, v, 0); }
 
     /** Address of the view's first element, or NULL for an absent (null) view. */
-    static MemorySegment addressOrNull(View v) { return v == null ? MemorySegment.NULL : address(v, 0); }
+    static MemorySegment addressOrNull(String op, View v) { return v == null ? MemorySegment.NULL : address(op, v, 0); }
+
+    /** The view's host memory, once the view is known to lie inside it. */
+    private static MemorySegment hostSegment(String op, View v) {
+        ViewChecks.inBounds(op, "operand", v);
+        if (!(v.storage() instanceof HostStorage host))
+            throw new IllegalArgumentException(op + ": the cpu backend needs host memory, got a storage on "
+                    + v.storage().device());
+        return host.segment();
+    }
 
     static int dtypeCode(DType t) {
         return switch (t) {
@@ -60,22 +78,13 @@ final class CpuViews {
                 && Arrays.equals(a.shape(), b.shape()) && Arrays.equals(a.strides(), b.strides());
     }
 
-    /** Whether the byte ranges the two views span intersect (a conservative test of shared elements). */
+    /** Whether the element ranges the two views span intersect (a conservative test of shared elements). */
     static boolean overlaps(View a, View b) {
-        if (a.storage() != b.storage() || a.numel() == 0 || b.numel() == 0) return false;
-        long[] ea = byteExtent(a), eb = byteExtent(b);
-        return ea[0] < eb[1] && eb[0] < ea[1];
-    }
-
-    /** [first byte, end byte) a view touches. */
-    private static long[] byteExtent(View v) {
-        long lo = v.offset(), hi = v.offset();
-        for (int d = 0; d < v.rank(); d++) {
-            long span = v.stride(d) * (v.dim(d) - 1);
-            if (span < 0) lo += span;
-            else hi += span;
-        }
-        int size = v.dtype().byteSize();
-        return new long[] {lo * size, (hi + 1) * size};
+        if (a.storage() != b.storage()) return false;
+        long[] ea = ViewChecks.extent("overlap", "a", a), eb = ViewChecks.extent("overlap", "b", b);
+        if (ea == null || eb == null) return false;
+        long sa = a.dtype().byteSize(), sb = b.dtype().byteSize();
+        // [first byte, end byte) of each; in range, as both views lie inside the storage
+        return ea[0] * sa < (eb[1] + 1) * sb && eb[0] * sb < (ea[1] + 1) * sa;
     }
 }
