@@ -2,7 +2,11 @@
 # scikit-learn 1.2.1 predicts on them, computed exactly as the two reference implementations do:
 #   - Unlearn-Sparse (evaluation/SVC_MIA.py, SVC_fit_predict): SVC(C=3, gamma="auto", kernel="rbf") fitted on
 #     shadow members (label 1) + shadow non-members (label 0), no class weights, no probability model;
-#     predictions with clf.predict (also written: clf.decision_function).
+#     predictions with clf.predict (also written: clf.decision_function). scikit-learn's libsvm sorts the labels, so
+#     the non-members (0) are its first class, the +1 of the binary problem; SMO stops at a tolerance, so that order
+#     and sign move near-boundary decisions. The case svm_entropy_boundary_1200 shows it: its targets include points
+#     between the decision boundary of that fit and the boundary of the same fit with the members listed first as
+#     the +1 class (what Lethe's SvmAttack once did), written as membersFirstPredictions; they differ there.
 #   - SSD (metrics.py, get_membership_attack_prob): LogisticRegression(class_weight="balanced", solver="lbfgs",
 #     multi_class="multinomial") on retain (1) + test (0) entropies; predictions with clf.predict. Also written:
 #     the predictions of the plain binary LogisticRegression(class_weight="balanced") (C=1), for Lethe's BINARY form.
@@ -59,6 +63,43 @@ def svm_case(name, feature, members, non_members, target):
     }
 
 
+def svm_boundary_case(name, rng):
+    """Entropy features with targets straddling both boundaries: sklearn's fit and the members-first fit."""
+    members, non_members = entropies(rng, 600, 0.6, 8.0), entropies(rng, 600, 0.8, 5.0)
+    x = np.concatenate([members, non_members]).astype(np.float64).reshape(-1, 1)
+    y = np.concatenate([np.ones(len(members)), np.zeros(len(non_members))])
+    members_first = SVC(C=3, gamma="auto", kernel="rbf").fit(x, 1 - y)  # members = label 0 = libsvm's +1 class
+    natural = np.concatenate([entropies(rng, 300, 0.6, 8.0), entropies(rng, 300, 0.8, 5.0)])
+    ref = SVC(C=3, gamma="auto", kernel="rbf").fit(x, y)
+    lo, hi = sorted([boundary(ref), boundary(members_first)])
+    pad = (hi - lo) / 2
+    target = np.concatenate([natural, f32(np.linspace(0.0, LOG10, 240)), f32(np.linspace(lo - pad, hi + pad, 60))])
+    case = svm_case(name, "entropy", members, non_members, target)
+    t = target.astype(np.float64).reshape(-1, 1)
+    case["membersFirstPredictions"] = [int(v) for v in 1 - members_first.predict(t)]
+    flips = sum(a != b for a, b in zip(case["predictions"], case["membersFirstPredictions"]))
+    assert flips > 0, name + ": the members-first order decides every target the same; pick another draw"
+    case["membersFirstFlips"] = int(flips)
+    return case
+
+
+def boundary(clf):
+    """The one feature value in [0, ln 10] where clf's decision function changes sign (bisection)."""
+    grid = np.linspace(0.0, LOG10, 20001)
+    d = clf.decision_function(grid.reshape(-1, 1))
+    crossings = np.nonzero(np.sign(d[:-1]) != np.sign(d[1:]))[0]
+    assert len(crossings) == 1, "expected one decision boundary, found " + str(len(crossings))
+    a, b = grid[crossings[0]], grid[crossings[0] + 1]
+    sign_a = np.sign(d[crossings[0]])
+    for _ in range(80):
+        mid = (a + b) / 2
+        if np.sign(clf.decision_function([[mid]])[0]) == sign_a:
+            a = mid
+        else:
+            b = mid
+    return (a + b) / 2
+
+
 def logreg_case(name, members, non_members, target):
     x = np.concatenate([members, non_members]).astype(np.float64).reshape(-1, 1)
     y = np.concatenate([np.ones(len(members)), np.zeros(len(non_members))])
@@ -113,6 +154,8 @@ def main():
         members, non_members = entropies(rng, nm, *bm), entropies(rng, nn, *bn)
         target = targets(rng, entropies(rng, nt, *bm), entropies(rng, nt, *bn), 0.0, LOG10, 200)
         cases.append(logreg_case(name, members, non_members, target))
+    # where libsvm's class order decides: its own generator, so the cases above keep their draws
+    cases.append(svm_boundary_case("svm_entropy_boundary_1200", np.random.default_rng(1001)))
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:
         json.dump({"sklearn": sklearn.__version__, "numpy": np.__version__, "cases": cases}, f, separators=(",", ":"))
@@ -120,7 +163,8 @@ def main():
     for c in cases:
         print(c["name"], c["attack"], len(c["members"]), len(c["nonMembers"]), len(c["targets"]),
               "member share predicted", round(float(np.mean(c["predictions"])), 3),
-              "SVs " + str(c["supportVectors"]) if "supportVectors" in c else "")
+              "SVs " + str(c["supportVectors"]) if "supportVectors" in c else "",
+              "members-first flips " + str(c["membersFirstFlips"]) if "membersFirstFlips" in c else "")
     print("wrote", OUT, os.path.getsize(OUT), "bytes")
 
 

@@ -77,7 +77,7 @@ public final class UnlearnMetrics {
         if (df.size() == 0 || dr.size() == 0 || dt.size() == 0) return Double.NaN;
         int[] shadow = shadowMembers(dr.size(), dt.size(), seed, options.shadow());
         float[] members = dr.select(shadow).feature(options.feature());
-        SvmAttack attack = SvmAttack.fit(MiaData.column(members), MiaData.column(dt.feature(options.feature())), options.solver());
+        SvmAttack attack = SvmAttack.fit(MiaData.column(members), MiaData.column(dt.feature(options.feature())));
         return 1 - attack.memberShare(MiaData.column(df.feature(options.feature())));
     }
 
