@@ -1,8 +1,8 @@
-// Options of the unlearning metrics (UnlearnMetrics): the MIA-efficacy feature, how its shadow members are drawn
-// from Dr, the form of SSD's logistic regression, and whether (and how) to compute ZRF.
+// Options of the unlearning metrics (UnlearnMetrics): the MIA-efficacy feature, how its balanced shadow sets are
+// drawn (n = min(|Dr|, |Dt|) of each), the form of SSD's logistic regression, and whether (and how) to compute ZRF.
 //   feature   CONFIDENCE (Unlearn-Sparse's headline "SVC_MIA_forget_efficacy" uses p_y(x)) or ENTROPY.
-//   shadow    SEEDED: |Dt| samples of Dr drawn without replacement from the evaluation seed (the default);
-//             FIRST: the first |Dt| samples of Dr, as Unlearn-Sparse's Subset(retain, range(test_len)) does.
+//   shadow    SEEDED: n samples of the larger of Dr and Dt drawn without replacement from the evaluation seed (the
+//             default); FIRST: its first n, as Unlearn-Sparse's Subset(retain, range(test_len)) does.
 //   ssdForm   REFERENCE: SSD's multinomial two-class fit (the default); BINARY: sklearn's plain binary fit.
 //   zrf       NONE, PAPER (1 − mean over Df of JS(p ‖ q), natural log) or REFERENCE (the Bad-Teacher code's
 //             F.kl_div "mean" reduction: the per-sample JS also divided by the number of classes).
