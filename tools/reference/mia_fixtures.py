@@ -9,7 +9,9 @@
 #     the +1 class (what Lethe's SvmAttack once did), written as membersFirstPredictions; they differ there.
 #   - SSD (metrics.py, get_membership_attack_prob): LogisticRegression(class_weight="balanced", solver="lbfgs",
 #     multi_class="multinomial") on retain (1) + test (0) entropies; predictions with clf.predict. Also written:
-#     the predictions of the plain binary LogisticRegression(class_weight="balanced") (C=1), for Lethe's BINARY form.
+#     the predictions of the plain binary LogisticRegression(class_weight="balanced") (C=1), for Lethe's BINARY form,
+#     both fits again at tol=1e-12, and the exact optimum of each objective (Newton's method in numpy), which
+#     sklearn's lbfgs approaches to ~1e-6 and Lethe's solver must reach.
 # Features are float32 values (the references' softmax outputs are float32), written as float32 reprs.
 # The Java tests (ai.lethe.eval.MiaFixtureTest) read the file; sklearn never runs during the tests.
 #
@@ -106,6 +108,11 @@ def logreg_case(name, members, non_members, target):
     t = target.astype(np.float64).reshape(-1, 1)
     ref = LogisticRegression(class_weight="balanced", solver="lbfgs", multi_class="multinomial").fit(x, y)
     binary = LogisticRegression(class_weight="balanced").fit(x, y)
+    # the same fits to a tight tolerance (lbfgs still stops on its relative-decrease test, ~1e-6 from the optimum)
+    tight = LogisticRegression(class_weight="balanced", solver="lbfgs", multi_class="multinomial", tol=1e-12, max_iter=100000).fit(x, y)
+    tight_binary = LogisticRegression(class_weight="balanced", tol=1e-12, max_iter=100000).fit(x, y)
+    ref_w, ref_b = logreg_optimum(x[:, 0], y, 2.0)     # multinomial with two classes: the binary model, C_eff = 2C
+    bin_w, bin_b = logreg_optimum(x[:, 0], y, 1.0)
     return {
         "name": name, "attack": "logreg", "feature": "entropy",
         "members": floats(members), "nonMembers": floats(non_members), "targets": floats(target),
@@ -113,7 +120,28 @@ def logreg_case(name, members, non_members, target):
         "coef": float(ref.coef_[0][0]), "intercept": float(ref.intercept_[0]),
         "binaryPredictions": [int(v) for v in binary.predict(t)],
         "binaryCoef": float(binary.coef_[0][0]), "binaryIntercept": float(binary.intercept_[0]),
+        "tightCoef": float(tight.coef_[0][0]), "tightIntercept": float(tight.intercept_[0]),
+        "tightBinaryCoef": float(tight_binary.coef_[0][0]), "tightBinaryIntercept": float(tight_binary.intercept_[0]),
+        "optimumCoef": ref_w, "optimumIntercept": ref_b, "optimumBinaryCoef": bin_w, "optimumBinaryIntercept": bin_b,
     }
+
+
+def logreg_optimum(x, y01, c_eff):
+    """The exact minimiser (w, b) of 1/2 w^2 / c_eff + sum_i s_i log(1 + exp(-y_i (w x_i + b))), s_i the balanced
+    weights, y_i in {-1, +1}: Newton's method in float64 to a gradient of ~1e-15 (the binary decision function;
+    for the multinomial form sklearn's coef_ is half of it)."""
+    y = np.where(y01 > 0, 1.0, -1.0)
+    n, n1 = len(y), float(np.sum(y > 0))
+    s = np.where(y > 0, n / (2 * n1), n / (2 * (n - n1)))
+    p = np.zeros(2)
+    for _ in range(100):
+        sig = 1 / (1 + np.exp(y * (p[0] * x + p[1])))          # sigma(-margin)
+        g = np.array([np.sum(-s * y * sig * x) + p[0] / c_eff, np.sum(-s * y * sig)])
+        cu = s * sig * (1 - sig)
+        h = np.array([[np.sum(cu * x * x) + 1 / c_eff, np.sum(cu * x)], [np.sum(cu * x), np.sum(cu)]])
+        p = p - np.linalg.solve(h, g)
+    assert np.max(np.abs(g)) < 1e-9, g
+    return float(p[0]), float(p[1])
 
 
 def floats(a):

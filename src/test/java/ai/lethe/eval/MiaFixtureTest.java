@@ -1,7 +1,8 @@
 // The membership-inference attacks against scikit-learn 1.2.1 (tools/reference/mia_fixtures.py writes
 // src/test/resources/eval/mia_fixtures.json): Unlearn-Sparse's SVC(C=3, gamma="auto", rbf) and SSD's balanced
 // logistic regression (multinomial, as SSD calls it, and the plain binary form) on synthetic confidence and entropy
-// feature sets, predicting forget-like targets and a grid over the feature's range.
+// feature sets, predicting forget-like targets and a grid over the feature's range; the logistic regression's
+// coefficients also against the exact optimum of its objective (Newton's method in numpy).
 package ai.lethe.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -117,6 +118,14 @@ class MiaFixtureTest {
                 // sklearn stops at tol 1e-4 on the gradient of its objective; the optimum matches to about that
                 assertEquals(coef, attack.coefficients()[0], 1e-3 * Math.max(1, Math.abs(coef)));
                 assertEquals(intercept, attack.intercept(), 1e-3 * Math.max(1, Math.abs(intercept)));
+                // at tol 1e-12 lbfgs gets within ~1e-6 of the optimum; the exact optimum (Newton in numpy) to 1e-8
+                String f = reference ? "" : "Binary";
+                double tightCoef = scale * c.get("tight" + f + "Coef").asDouble(), tightIntercept = scale * c.get("tight" + f + "Intercept").asDouble();
+                assertEquals(tightCoef, attack.coefficients()[0], 1e-5 * Math.max(1, Math.abs(tightCoef)));
+                assertEquals(tightIntercept, attack.intercept(), 1e-5 * Math.max(1, Math.abs(tightIntercept)));
+                double optCoef = c.get("optimum" + f + "Coef").asDouble(), optIntercept = c.get("optimum" + f + "Intercept").asDouble();
+                assertEquals(optCoef, attack.coefficients()[0], 1e-8 * Math.max(1, Math.abs(optCoef)), c.get("name").asText() + " " + form);
+                assertEquals(optIntercept, attack.intercept(), 1e-8 * Math.max(1, Math.abs(optIntercept)), c.get("name").asText() + " " + form);
             }
         }
     }
