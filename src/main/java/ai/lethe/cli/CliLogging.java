@@ -1,7 +1,6 @@
 // java.util.logging for the command line: one line per message on stderr, no timestamps ("warning: ...",
 // "debug: ..."; info messages plain). Lethe's loggers (ai.lethe.*, also reached through System.Logger) log at
-// INFO by default, FINE with -v, everything with -vv; Smile's at WARNING (ALL with -vv); other loggers (the JDK's
-// own) stay at INFO.
+// INFO by default, FINE with -v, everything with -vv; other loggers (the JDK's own) stay at INFO.
 package ai.lethe.cli;
 
 import java.io.PrintWriter;
@@ -16,8 +15,6 @@ final class CliLogging {
     // strong references: LogManager keeps loggers weakly, and a collected logger would lose its level
     private static final Logger ROOT = Logger.getLogger("");
     private static final Logger LETHE = Logger.getLogger("ai.lethe");
-    // Smile (the MIA attacks' optimiser) reports every L-BFGS run at INFO: only its warnings, unless -vv
-    private static final Logger SMILE = Logger.getLogger("smile");
 
     private CliLogging() {}
 
@@ -33,7 +30,6 @@ final class CliLogging {
             case 1 -> Level.FINE;
             default -> Level.ALL;
         });
-        SMILE.setLevel(verbosity >= 2 ? Level.ALL : Level.WARNING);
     }
 
     /** Writes to whatever System.err is at the time of each message (so tests that redirect it see it). */

@@ -1,8 +1,8 @@
 // `lethe unlearn`: makes a trained model forget — loads it, builds the forget/retain split of its training set,
 // runs one unlearning method on a copy, evaluates UA, RA, TA, forget-test accuracy and the MIA metrics, and
 // writes OUT/checkpoint (the unlearned model; the input is never touched), OUT/unlearn.json and OUT/split.json.
-// With --fisher-cache, SSD's Fisher diagonal of the full training set is read from the file (or computed once
-// and written there), so later deletion requests skip it.
+// With --fisher-cache, SSD's I_D (the Fisher diagonal of Dr then Df) is read from the file (or computed as SSD
+// would and written there), so later runs on the same model and request skip it (FisherCache).
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
@@ -13,8 +13,6 @@ import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.experiment.JobSettings;
 import ai.lethe.experiment.TaskData;
 import ai.lethe.experiment.UnlearnJob;
-import ai.lethe.fisher.FisherDiagonal;
-import ai.lethe.fisher.FisherKind;
 import ai.lethe.fisher.FisherMap;
 import ai.lethe.io.Checkpoint;
 import ai.lethe.models.ImageModel;
@@ -23,8 +21,10 @@ import ai.lethe.tensor.Device;
 import ai.lethe.train.ProgressDisplay;
 import ai.lethe.train.RunFolder;
 import ai.lethe.train.TrainConfig;
+import ai.lethe.unlearn.UnlearnContext;
 import ai.lethe.unlearn.Unlearner;
 import ai.lethe.unlearn.Unlearners;
+import ai.lethe.unlearn.ssd.FisherCache;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +67,7 @@ final class UnlearnCommand implements Callable<Integer> {
     Map<String, String> options = new LinkedHashMap<>();
 
     @Option(names = "--fisher-cache", paramLabel = "FILE",
-            description = "SSD's Fisher diagonal of the full training set: read if FILE exists, else computed and written there.")
+            description = "SSD's I_D (Fisher diagonal of Dr then Df): read if FILE exists (it must be this model's and request's), else computed and written there.")
     Path fisherCache;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the unlearned model and its metrics.")
@@ -146,7 +146,7 @@ final class UnlearnCommand implements Callable<Integer> {
                 throw usage("--forget: " + e.getMessage());
             }
             Optional<FisherMap> fisher = fisherCache == null ? Optional.empty()
-                    : Optional.of(fisher(original, task, methodOptions, device, w, o));
+                    : Optional.of(fisher(original, task, unlearner, seed, device, w, o));
             TrainConfig recipe = recipe(weights);
             JobSettings settings = new JobSettings(device, w, batchSize == null ? 256 : batchSize, miaFeature, fisher, recipe);
             o.printf(Locale.ROOT, "unlearning with %s: forget %s (%d samples) of %d training samples, on %s%n", method, request.spec(),
@@ -172,29 +172,19 @@ final class UnlearnCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The cached I_D: read (checked against the model) or computed over the training set and written. */
-    private FisherMap fisher(ImageModel model, TaskData task, Map<String, String> methodOptions, Device device, int w, PrintWriter o)
+    /** SSD's cached I_D: read (checked to be this run's: FisherCache) or computed as SSD would and written. */
+    private FisherMap fisher(ImageModel model, TaskData task, Unlearner unlearner, long seed, Device device, int w, PrintWriter o)
             throws Exception {
-        if (Files.isRegularFile(fisherCache)) {
-            try {
-                FisherMap f = FisherMap.load(fisherCache, model);
-                o.println("Fisher diagonal of the training set: " + fisherCache);
-                return f;
-            } catch (IllegalArgumentException e) {
-                throw usage("--fisher-cache: " + e.getMessage());
-            }
+        UnlearnContext context = new UnlearnContext(task.sets().forget(), task.sets().retain(), task.numClasses(), task.split(),
+                task.pipeline().evalTransform(), device, seed, w, Optional.empty(), null, List.of());
+        try {
+            return FisherCache.readOrCompute(fisherCache, unlearner, model, context, line -> {
+                o.println(line);
+                o.flush();
+            });
+        } catch (IllegalArgumentException e) {
+            throw usage("--fisher-cache: " + e.getMessage());
         }
-        FisherKind kind = "per-sample".equals(methodOptions.get("fisher")) ? FisherKind.PER_SAMPLE : FisherKind.BATCH_MEAN;
-        int batch = Integer.parseInt(methodOptions.getOrDefault("batch-size", "64"));
-        o.printf(Locale.ROOT, "computing the %s Fisher diagonal of the %d training samples (cached in %s)%n",
-                kind.name().toLowerCase(Locale.ROOT).replace('_', '-'), task.train().size(), fisherCache);
-        o.flush();
-        DataLoader loader = DataLoader.builder(task.train()).batchSize(batch).shuffle(false)
-                .transform(task.pipeline().evalTransform()).device(device).workers(w).build();
-        FisherMap f = FisherDiagonal.compute(model, loader, kind);
-        if (fisherCache.getParent() != null) Files.createDirectories(fisherCache.getParent());
-        f.save(fisherCache);
-        return f;
     }
 
     /** The base recipe of the model's run (Retrain uses it): result.json of its run folder, else the ssd preset. */

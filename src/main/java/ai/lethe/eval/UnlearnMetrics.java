@@ -1,8 +1,11 @@
 // The unlearning metrics of a model on a forget/retain split (ALGORITHMS.md "Metrics"): one inference pass per
 // part (Predictions), then
 //   UA = 1 − Acc(Df), RA = Acc(Dr), TA = Acc(retain-test), forget-test accuracy (per-sample accuracies);
-//   MIA-efficacy (Unlearn-Sparse): feature = confidence p_y(x) (or entropy); shadow members = |Dt| samples of Dr
-//     (a seeded draw, or the first |Dt| as the reference), shadow non-members = Dt, an RBF C-SVC (C=3, γ=1/d);
+//   MIA-efficacy (Unlearn-Sparse): feature = confidence p_y(x) (or entropy); balanced shadow sets of
+//     n = min(|Dr|, |Dt|) members from Dr and n non-members from Dt (the reference's Subset(retain, range(len(test)))
+//     against all of Dt, which is n of each when |Dr| ≥ |Dt|; when |Dr| < |Dt| all of Dr and n of Dt, since the
+//     unweighted SVM on a lopsided shadow set calls everything non-member — 100% even for an untouched model);
+//     a draw takes n of the larger set (seeded, or the first n as the reference); an RBF C-SVC (C=3, γ=1/d);
 //     efficacy = fraction of Df predicted non-member;
 //   SSD's MIA: entropy; members = all of Dr, non-members = Dt; class-balanced logistic regression (C=1, L2);
 //     the fraction of Df predicted member.
@@ -75,9 +78,9 @@ public final class UnlearnMetrics {
     public static double miaEfficacy(SplitPredictions parts, long seed, MiaOptions options) {
         Predictions dr = parts.retain(), dt = parts.retainTest(), df = parts.forget();
         if (df.size() == 0 || dr.size() == 0 || dt.size() == 0) return Double.NaN;
-        int[] shadow = shadowMembers(dr.size(), dt.size(), seed, options.shadow());
-        float[] members = dr.select(shadow).feature(options.feature());
-        SvmAttack attack = SvmAttack.fit(MiaData.column(members), MiaData.column(dt.feature(options.feature())), options.solver());
+        float[] members = dr.select(shadowSet(dr.size(), dt.size(), seed, options.shadow())).feature(options.feature());
+        float[] nonMembers = dt.select(shadowSet(dt.size(), dr.size(), seed, options.shadow())).feature(options.feature());
+        SvmAttack attack = SvmAttack.fit(MiaData.column(members), MiaData.column(nonMembers));
         return 1 - attack.memberShare(MiaData.column(df.feature(options.feature())));
     }
 
@@ -90,17 +93,19 @@ public final class UnlearnMetrics {
     }
 
     /**
-     * Indices of the shadow members among {@code retain} samples: min(retain, test) of them, the first ones (FIRST) or
-     * a uniform draw without replacement (SEEDED: a partial Fisher-Yates shuffle from SplittableRandom(seed)), sorted.
+     * Indices of one shadow set among the {@code size} samples of its part, balanced against the {@code other}
+     * part's: min(size, other) of them — all when size ≤ other, else the first ones (FIRST) or a uniform draw
+     * without replacement (SEEDED: a partial Fisher-Yates shuffle from SplittableRandom(seed)), sorted. Members are
+     * shadowSet(|Dr|, |Dt|, ...), non-members shadowSet(|Dt|, |Dr|, ...): at most one of the two draws.
      */
-    public static int[] shadowMembers(int retain, int test, long seed, MiaOptions.ShadowDraw draw) {
-        int k = Math.min(retain, test);
-        int[] all = new int[retain];
-        for (int i = 0; i < retain; i++) all[i] = i;
-        if (draw == MiaOptions.ShadowDraw.FIRST) return Arrays.copyOf(all, k);
+    public static int[] shadowSet(int size, int other, long seed, MiaOptions.ShadowDraw draw) {
+        int k = Math.min(size, other);
+        int[] all = new int[size];
+        for (int i = 0; i < size; i++) all[i] = i;
+        if (draw == MiaOptions.ShadowDraw.FIRST || k == size) return Arrays.copyOf(all, k);
         SplittableRandom rng = new SplittableRandom(seed);
         for (int i = 0; i < k; i++) {
-            int j = i + rng.nextInt(retain - i);
+            int j = i + rng.nextInt(size - i);
             int t = all[i];
             all[i] = all[j];
             all[j] = t;

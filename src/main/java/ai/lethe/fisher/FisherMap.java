@@ -1,6 +1,7 @@
 // A parameter-shaped map of non-negative importances (a Fisher diagonal), named like the model's parameters.
 // It owns its tensors (closed with it) and can be saved to and loaded from safetensors, so the Fisher of the
-// full training set is computed once and reused across deletion requests.
+// full training set is computed once and reused. Besides its kind and sample count it carries free-form tags
+// (saved as metadata): what a user of the map records about how it was made, e.g. SSD's provenance of I_D.
 package ai.lethe.fisher;
 
 import ai.lethe.autograd.GradMode;
@@ -25,13 +26,33 @@ public final class FisherMap implements AutoCloseable {
     private final LinkedHashMap<String, Tensor> values = new LinkedHashMap<>();
     private final FisherKind kind;
     private final long samples;
+    private final Map<String, String> tags;
 
     /** Takes ownership of {@code values} (kept in their order). */
-    public FisherMap(Map<String, Tensor> values, FisherKind kind, long samples) {
+    public FisherMap(Map<String, Tensor> values, FisherKind kind, long samples) { this(values, kind, samples, Map.of()); }
+
+    /** As above with {@code tags} (keys other than KIND and SAMPLES). */
+    public FisherMap(Map<String, Tensor> values, FisherKind kind, long samples, Map<String, String> tags) {
+        if (tags.containsKey(KIND) || tags.containsKey(SAMPLES))
+            throw new IllegalArgumentException("Fisher map tags must not use the keys " + KIND + " and " + SAMPLES);
         this.kind = kind;
         this.samples = samples;
+        this.tags = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
         values.forEach((k, v) -> this.values.put(k, scope.adopt(v)));
     }
+
+    /** A map of this one's tensors (moved, not copied: this map is left empty and closed) with {@code tags} added. */
+    public FisherMap withTags(Map<String, String> more) {
+        LinkedHashMap<String, String> all = new LinkedHashMap<>(tags);
+        all.putAll(more);
+        FisherMap moved = new FisherMap(values, kind, samples, all);
+        values.clear();
+        close();
+        return moved;
+    }
+
+    /** What the maker recorded about this map (saved and loaded with it). */
+    public Map<String, String> tags() { return tags; }
 
     /** Zero importances shaped like every parameter of {@code model} that requires grad. */
     static LinkedHashMap<String, Tensor> zerosLike(Module model) {
@@ -74,9 +95,12 @@ public final class FisherMap implements AutoCloseable {
             throw new IllegalArgumentException("Fisher map does not match the model: " + String.join("; ", problems));
     }
 
-    /** Writes the map (float32) with its kind and sample count as metadata. */
+    /** Writes the map (float32) with its kind, sample count and tags as metadata. */
     public void save(Path file) throws IOException {
-        Safetensors.write(file, values, Map.of(KIND, kind.name(), SAMPLES, Long.toString(samples)));
+        LinkedHashMap<String, String> meta = new LinkedHashMap<>(tags);
+        meta.put(KIND, kind.name());
+        meta.put(SAMPLES, Long.toString(samples));
+        Safetensors.write(file, values, meta);
     }
 
     /** Reads a map saved by {@link #save}, on {@code model}'s device, checking it matches the model. */
@@ -94,7 +118,10 @@ public final class FisherMap implements AutoCloseable {
             }
             LinkedHashMap<String, Tensor> values = new LinkedHashMap<>();
             for (String name : f.names()) values.put(name, Scope.unscoped(() -> f.tensor(name, device, model.parameters().getFirst().dtype())));
-            FisherMap map = new FisherMap(values, kind, samples);
+            LinkedHashMap<String, String> tags = new LinkedHashMap<>(meta);
+            tags.remove(KIND);
+            tags.remove(SAMPLES);
+            FisherMap map = new FisherMap(values, kind, samples, tags);
             try {
                 map.checkMatches(model);
             } catch (IllegalArgumentException e) {

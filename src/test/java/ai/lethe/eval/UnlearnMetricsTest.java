@@ -154,11 +154,11 @@ class UnlearnMetricsTest {
             double expected = 1 - attack.memberShare(MiaData.column(parts.forget().confidence()));
             assertEquals(expected, UnlearnMetrics.miaEfficacy(parts, 0, first), 0);
         }
-        int[] drawn = UnlearnMetrics.shadowMembers(100, 30, 5, MiaOptions.ShadowDraw.SEEDED);
+        int[] drawn = UnlearnMetrics.shadowSet(100, 30, 5, MiaOptions.ShadowDraw.SEEDED);
         assertEquals(30, drawn.length);
         assertEquals(30, Arrays.stream(drawn).distinct().count());
-        assertArrayEquals(drawn, UnlearnMetrics.shadowMembers(100, 30, 5, MiaOptions.ShadowDraw.SEEDED));
-        assertArrayEquals(new int[] {0, 1, 2}, UnlearnMetrics.shadowMembers(3, 30, 5, MiaOptions.ShadowDraw.SEEDED)); // |Dr| < |Dt|: all of Dr
+        assertArrayEquals(drawn, UnlearnMetrics.shadowSet(100, 30, 5, MiaOptions.ShadowDraw.SEEDED));
+        assertArrayEquals(new int[] {0, 1, 2}, UnlearnMetrics.shadowSet(3, 30, 5, MiaOptions.ShadowDraw.SEEDED)); // |Dr| < |Dt|: all of Dr
     }
 
     @Test

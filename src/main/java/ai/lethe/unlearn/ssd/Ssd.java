@@ -1,6 +1,8 @@
 // Selective Synaptic Dampening (Foster, Schoepf, Brintrup, AAAI 2024) and its loss-free variant LF-SSD, as
 // ALGORITHMS.md describes them:
-//   I_D = importance over D = Dr ∪ Df (for SSD: the context's cached full Fisher when given, else computed);
+//   I_D = importance over D = Dr ∪ Df, in the reference's order (ConcatDataset((retain, forget)): Dr then Df,
+//         unshuffled) — for SSD the context's cached full Fisher when given, else computed; a cached one must
+//         record (FullFisherProvenance) the same order, kind, batch size, model and data as this run would use;
 //   I_f = importance over Df;
 //   every parameter element with I_f > α·I_D is scaled by min(λ·I_D/I_f, 1) (Unlearning.ssdDampen).
 // "ssd" uses the Fisher (batch-mean, the reference's, by default; or per-sample); "lf-ssd" uses the label-free
@@ -74,6 +76,7 @@ public final class Ssd implements Unlearner {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
             }
+            checkProvenance(cached, model, context);
         } else if (context.retain() == null) {
             throw new IllegalArgumentException(name + " needs the retain set Dr or a cached full Fisher, neither was given");
         }
@@ -81,6 +84,8 @@ public final class Ssd implements Unlearner {
              FisherMap forget = importance.compute(model, MethodData.loader(context, context.forgetSet(), batchSize))) {
             FisherMap full = cached != null ? cached : computedD;
             log.add((cached != null ? "I_D: cached " : "I_D: computed ") + full);
+            if (cached != null && (FullFisherProvenance.fromTags(cached.tags()).data() == null || FullFisherProvenance.dataFingerprint(context) == null))
+                log.add("note: the cached I_D's data could not be checked (no split, and Df or Dr not given)");
             log.add("I_f: " + forget);
             // With the per-sample Fisher, I_D = (|Df|·I_f + |Dr|·I_r)/|D| ≥ I_f·|Df|/|D| everywhere, so α ≥ |D|/|Df|
             // selects nothing (the batch-mean Fisher of class-sorted batches behaves the same up to batch borders)
@@ -94,6 +99,37 @@ public final class Ssd implements Unlearner {
         }
     }
 
+    /**
+     * Refuses a cached I_D that is not the one this run would compute: made in another order, with another batch
+     * size, on another model or split (or recording none of it — not made by computeFullFisher).
+     */
+    private void checkProvenance(FisherMap cached, ImageModel model, UnlearnContext context) {
+        FullFisherProvenance made = FullFisherProvenance.fromTags(cached.tags());
+        if (made == null)
+            throw new IllegalArgumentException(name + ": the cached full Fisher records no provenance (order of D, batch size, "
+                    + "model, split); compute it with Ssd.computeFullFisher so it is the I_D this run would compute itself");
+        FullFisherProvenance expected = expectedProvenance(model, context);
+        List<String> diff = made.differencesFrom(expected);
+        if (!diff.isEmpty())
+            throw new IllegalArgumentException(name + ": the cached full Fisher is not the I_D this run would compute: "
+                    + String.join("; ", diff));
+    }
+
+    private String fisherOption() { return importance == Importance.PER_SAMPLE ? "per-sample" : "batch-mean"; }
+
+    /** Whether this run reads a cached I_D (ssd: yes; lf-ssd computes its loss-free importance of D itself). */
+    boolean usesFullFisher() { return importance != Importance.LOSS_FREE; }
+
+    /** The I_D this run would compute itself, computed now and tagged with its provenance (see computeFullFisher). */
+    FisherMap computeOwnFullFisher(ImageModel model, UnlearnContext context) {
+        return computeFullFisher(model, context, fisherOption(), batchSize);
+    }
+
+    /** The provenance of the I_D this run would compute itself. */
+    FullFisherProvenance expectedProvenance(ImageModel model, UnlearnContext context) {
+        return FullFisherProvenance.of(model, context, fisherOption(), batchSize);
+    }
+
     /** The number of elements SSD's rule selects (I_f > α·I_D). */
     private long selected(FisherMap full, FisherMap forget) {
         long n = 0;
@@ -104,23 +140,32 @@ public final class Ssd implements Unlearner {
     }
 
     private FisherMap computeFullImportance(ImageModel model, UnlearnContext context) {
-        return importance.compute(model, MethodData.loader(context, MethodData.union(context.retainSet(), context.forgetSet()), batchSize));
+        return fullImportance(importance, model, context, batchSize);
     }
 
     /**
-     * SSD's I_D for caching: the batch-mean Fisher (the reference's, batch 64) of D = Dr ∪ Df; save it with
-     * FisherMap.save and hand it back through UnlearnContext.fullFisher for later deletion requests.
+     * SSD's I_D for caching: the batch-mean Fisher (the reference's, batch 64) of D = Dr then Df; save it with
+     * FisherMap.save and hand it back through UnlearnContext.fullFisher for later runs on the same model and split.
      */
     public static FisherMap computeFullFisher(ImageModel model, UnlearnContext context) {
         return computeFullFisher(model, context, "batch-mean", DEFAULT_BATCH);
     }
 
-    /** As above with {@code fisher} = batch-mean | per-sample and the batch size SSD will be run with. */
+    /**
+     * As above with {@code fisher} = batch-mean | per-sample and the batch size SSD will be run with: exactly the
+     * computation SSD does itself, tagged with its FullFisherProvenance.
+     */
     public static FisherMap computeFullFisher(ImageModel model, UnlearnContext context, String fisher, int batchSize) {
         if (context.forget() == null || context.retain() == null)
             throw new IllegalArgumentException("ssd: computing the full Fisher needs both Df and Dr");
         if (batchSize < 1) throw new IllegalArgumentException("ssd: batch size must be >= 1, got " + batchSize);
         Importance kind = Importance.fisher(fisher);
+        FullFisherProvenance provenance = FullFisherProvenance.of(model, context, fisher, batchSize);
+        return fullImportance(kind, model, context, batchSize).withTags(provenance.toTags());
+    }
+
+    /** The importance of D = Dr then Df (the reference's ConcatDataset((retain, forget)), unshuffled). */
+    private static FisherMap fullImportance(Importance kind, ImageModel model, UnlearnContext context, int batchSize) {
         return kind.compute(model, MethodData.loader(context, MethodData.union(context.retainSet(), context.forgetSet()), batchSize));
     }
 }
