@@ -16,6 +16,7 @@
 // F16: exact and half the size), the keys PyTorch's prune would call "<param>_mask" without the suffix. Loading a
 // checkpoint folder (loadModel, openModel) makes the model's masks the checkpoint's: the file's masks are set
 // (zeroing pruned weights), and a checkpoint without the file leaves the model dense (existing masks removed).
+// Loading warns (it does not refuse) when the weights hold NaN/infinite values or a negative BatchNorm running_var.
 package ai.lethe.io;
 
 import ai.lethe.models.ImageModel;
@@ -226,11 +227,17 @@ public final class Checkpoint {
         }
     }
 
-    /** Loads the checkpoint's weights into {@code model}; see {@link ModelFiles#load(Module, Path, boolean)}. */
+    /**
+     * Loads the checkpoint's weights into {@code model}; see {@link ModelFiles#load(Module, Path, boolean)}. Weights
+     * with NaN or infinite values, or a BatchNorm running_var with negative values, are loaded with a warning
+     * naming the file and each such tensor (see CheckpointHealth).
+     */
     public static LoadResult loadModel(Path checkpoint, Module model, boolean strict) throws IOException {
         Path file = modelFile(checkpoint);
         LoadResult result = ModelFiles.load(model, file, strict);
         loadMasks(file.resolveSibling(MASKS_FILE), model);
+        List<String> problems = CheckpointHealth.problems(model.stateDict());
+        if (!problems.isEmpty()) LOG.log(System.Logger.Level.WARNING, CheckpointHealth.warning(file, problems));
         return result;
     }
 
