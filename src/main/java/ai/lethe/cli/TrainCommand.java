@@ -110,7 +110,11 @@ final class TrainCommand implements Callable<Integer> {
         if (resume) checkResume(folder, config, modelConfig, data, subsetSplit);
         if (subsetSplit != null) train = subsetSplit.sets(train, data.test()).forget();
         RunFolder run = RunFolder.create(out);
-        if (subsetSplit != null && !resume) subsetSplit.write(run.root().resolve(CliData.TRAINING_SUBSET));   // unlearn/eval reuse it
+        if (!resume) {
+            Path subsetFile = run.root().resolve(CliData.TRAINING_SUBSET);
+            if (subsetSplit != null) subsetSplit.write(subsetFile);   // unlearn/eval reuse it
+            else Files.deleteIfExists(subsetFile);   // one a run killed before its first epoch left
+        }
         PrintWriter o = spec.commandLine().getOut();
         try (ImageModel model = Models.create(modelConfig, new Generator(seed)).to(Backends.defaultDevice())) {
             Trainer trainer = Trainer.builder(model, train, config).validation(data.test())

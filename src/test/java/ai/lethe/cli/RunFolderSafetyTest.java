@@ -139,4 +139,16 @@ class RunFolderSafetyTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--resume") && r.err().contains("model"), r.err());
     }
+
+    @Test void whatARunKilledInItsFirstEpochLeftIsReplacedByANewRun() throws IOException {
+        Path out = dir.resolve("restart");
+        Files.createDirectories(out.resolve(".last.tmp-0a0b0c"));
+        Files.writeString(out.resolve(".last.tmp-0a0b0c/model.safetensors"), "half");
+        Files.writeString(out.resolve(CliData.TRAINING_SUBSET), "{}");
+        Files.writeString(out.resolve("metrics.jsonl"), "{\"epoch\":1}\n");
+        ok(train(out));
+        assertEquals(List.of("best", "checkpoint", "last", "metrics.jsonl", "result.json"), listing(out));
+        assertEquals(1, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+        assertFalse(Files.readString(out.resolve("metrics.jsonl")).startsWith("{\"epoch\":1}"), "the old line is gone");
+    }
 }
