@@ -1,7 +1,8 @@
 // Run folders written through the command line never end up wrong: `lethe eval` writes its results beside a
 // checkpoint folder (never into it) so a later `train --resume` can replace it; a run whose last/ a kill left
 // between the two renames of a save is recovered by --resume and refused (with the fix) without it; leftovers of
-// interrupted saves are cleaned; --resume with another --subset is refused before training-subset.json changes.
+// interrupted saves are cleaned; --resume with another --subset is refused before training-subset.json changes;
+// `eval --model RUN/last` of an unfinished run, then `train --resume`, finishes the run.
 package ai.lethe.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -20,8 +21,9 @@ class RunFolderSafetyTest {
 
     static String[] train(Path out, String... extra) {
         List<String> a = new java.util.ArrayList<>(List.of("train", "--model", "resnet18", "--width", "4", "--dataset", DATA,
-                "--epochs", "1", "--batch-size", "64", "--out", out.toString(), "--workers", "1"));
+                "--batch-size", "64", "--out", out.toString(), "--workers", "1"));
         a.addAll(List.of(extra));
+        if (!a.contains("--epochs")) a.addAll(List.of("--epochs", "1"));
         return a.toArray(String[]::new);
     }
 
@@ -150,5 +152,35 @@ class RunFolderSafetyTest {
         assertEquals(List.of("best", "checkpoint", "last", "metrics.jsonl", "result.json"), listing(out));
         assertEquals(1, Files.readAllLines(out.resolve("metrics.jsonl")).size());
         assertFalse(Files.readString(out.resolve("metrics.jsonl")).startsWith("{\"epoch\":1}"), "the old line is gone");
+    }
+
+    @Test void evalOfLastInAnUnfinishedRunThenResumeFinishesIt() throws Exception {
+        // an unfinished run exactly as `train --epochs 2` makes it, stopped after epoch 1: the recipe, model and
+        // dataset are the ones a finished CLI run records
+        Path done = dir.resolve("done"), run = dir.resolve("run");
+        ok(train(done, "--epochs", "2"));
+        ai.lethe.train.TrainConfig recipe = ai.lethe.train.RunFolder.recipeOf(done).orElseThrow();
+        ai.lethe.models.ModelConfig modelConfig;
+        try (var m = ai.lethe.io.Checkpoint.openModel(done.resolve("checkpoint"), ai.lethe.backend.Backends.defaultDevice())) {
+            modelConfig = m.config();
+        }
+        var pipeline = ai.lethe.data.Pipeline.load(DATA, recipe.augment(), 0);
+        try (var m = ai.lethe.models.Models.create(modelConfig, new ai.lethe.tensor.Generator(0)).to(ai.lethe.backend.Backends.defaultDevice())) {
+            var stop = new ai.lethe.train.TrainListener() {
+                @Override public void onEpoch(ai.lethe.train.EpochStats e) { throw new IllegalStateException("stopped"); }
+            };
+            var trainer = ai.lethe.train.Trainer.builder(m, pipeline.data().train(), recipe).validation(pipeline.data().test())
+                    .transforms(pipeline.trainTransform(), pipeline.evalTransform()).datasetName(pipeline.data().name())
+                    .runFolder(ai.lethe.train.RunFolder.create(run)).listener(stop).build();
+            assertThrows(IllegalStateException.class, trainer::fit);
+        }
+        assertEquals(1, ai.lethe.io.Checkpoint.readInfo(run.resolve("last")).epoch());
+
+        ok("eval", "--model", run.resolve("last").toString(), "--forget", "class=2");
+        ok(train(run, "--epochs", "2", "--resume"));   // replaces last/: it must hold only checkpoint files
+        assertTrue(Files.isRegularFile(run.resolve("last.eval.json")) && Files.isRegularFile(run.resolve("last.split.json")));
+        assertEquals(2, ai.lethe.io.Checkpoint.readInfo(run.resolve("last")).epoch());
+        assertTrue(Files.isRegularFile(run.resolve("result.json")));
+        assertEquals(CHECKPOINT_FILES, listing(run.resolve("last")));
     }
 }
