@@ -81,6 +81,11 @@ class OptionValidationTest {
         String[] base = {"unlearn", "--model", run.toString(), "--forget", "class=1", "--method", "ft", "--out", out.toString()};
         refused("--batch-size", out, with(base, "--batch-size", "0"));
         refused("--workers", out, with(base, "--workers", "-1"));
+        String[] ssd = {"unlearn", "--model", run.toString(), "--forget", "class=1", "--method", "ssd", "--out", out.toString()};
+        for (String a : List.of("NaN", "Infinity", "-1")) refused("alpha", out, with(ssd, "--alpha", a));
+        refused("lambda", out, with(ssd, "--lambda", "NaN"));
+        refused("epochs", out, with(base, "-o", "epochs=0"));
+        refused("lr", out, with(base, "-o", "lr=Infinity"));
         refused("--out", null, "unlearn", "--model", run.toString(), "--forget", "class=1", "--method", "ft",
                 "--out", run.resolve("last/unlearned").toString());
         assertFalse(Files.exists(run.resolve("last/unlearned")));
