@@ -39,6 +39,27 @@ final class CliData {
     /** training-subset.json of the run {@code modelArg} belongs to (the run folder, its checkpoint folder or a file in it), or null. */
     static Path subsetFile(Path modelArg) { return RunFolder.findInRun(modelArg, TRAINING_SUBSET).orElse(null); }
 
+    /**
+     * The recipe options a command was given (null: not given), each checked on its own so that the usage error
+     * names the option: --epochs and --batch-size positive, --lr a finite number > 0, --weight-decay a finite
+     * number >= 0, --workers >= 0.
+     */
+    static void checkRecipe(CommandSpec spec, Integer epochs, Double lr, Integer batchSize, Double weightDecay, Integer workers) {
+        if (epochs != null && epochs <= 0) throw usage(spec, "--epochs: must be positive, got " + epochs);
+        if (lr != null && !(lr > 0 && Double.isFinite(lr))) throw usage(spec, "--lr: must be a finite number > 0, got " + lr);
+        if (batchSize != null && batchSize <= 0) throw usage(spec, "--batch-size: must be positive, got " + batchSize);
+        if (weightDecay != null && !(weightDecay >= 0 && Double.isFinite(weightDecay)))
+            throw usage(spec, "--weight-decay: must be a finite number >= 0, got " + weightDecay);
+        checkWorkers(spec, workers);
+    }
+
+    /** --workers, when given, must be >= 0. */
+    static void checkWorkers(CommandSpec spec, Integer workers) {
+        if (workers != null && workers < 0) throw usage(spec, "--workers: must be >= 0, got " + workers);
+    }
+
+    static ParameterException usage(CommandSpec spec, String message) { return new ParameterException(spec.commandLine(), message); }
+
     static Pipeline load(CommandSpec spec, String dataset, boolean augment, int resize) throws IOException {
         try {
             return Pipeline.load(dataset, augment, resize);

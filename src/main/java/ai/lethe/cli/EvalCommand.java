@@ -1,6 +1,7 @@
 // `lethe eval`: accuracy and loss of a trained model on its dataset's train and test sets, and — given a forget
 // request — on the forget set, the retain set and their test counterparts. Prints a table, writes eval.json
-// (and split.json) next to the model.
+// (and split.json) beside the model but never into a checkpoint folder (see defaultJson): writing there made the
+// next `train --resume` refuse to replace last/. Every option is checked before anything is evaluated.
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
@@ -34,7 +35,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "eval", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Accuracy of a trained model on train/test (and forget/retain sets with --forget).")
+        description = {"Accuracy of a trained model on train/test (and forget/retain sets with --forget).",
+                "Writes eval.json (and split.json with --forget) beside the model, never into a checkpoint folder:"
+                        + " in the run folder for a run folder; next to it as NAME.eval.json and NAME.split.json for a"
+                        + " checkpoint folder NAME (e.g. RUN/last.eval.json) or a file NAME.safetensors."})
 final class EvalCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -58,18 +62,40 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", description = "Data-loading threads (default: min(2, cores)).")
     Integer workers;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Where to write the results (default: eval.json next to the model).")
+    @Option(names = "--json", paramLabel = "FILE",
+            description = "Where to write the results (default: see above); the split goes beside it (FILE's name with"
+                    + " eval replaced by split, or .split.json added). Not inside a checkpoint folder.")
     Path json;
 
     @Override public Integer call() throws Exception {
+        // every option is checked before anything is evaluated or written
+        if (batchSize <= 0) throw usage("--batch-size: must be positive, got " + batchSize);
+        CliData.checkWorkers(spec, workers);
+        ForgetRequest request = null;
+        if (forget != null) {
+            try {
+                request = ForgetRequest.parse(forget);
+            } catch (IllegalArgumentException e) {
+                throw usage("--forget: " + e.getMessage());
+            }
+        }
         Path weights = RunFolder.modelPath(model);
-        if (!Files.exists(weights))
-            throw new ParameterException(spec.commandLine(), "--model: " + model + " does not exist");
+        if (!Files.exists(weights)) throw usage("--model: " + model + " does not exist");
+        Path target = json != null ? json : defaultJson(model, weights);
+        Path splitTarget = splitFile(target);
+        if (json != null) {
+            if (Files.isDirectory(json)) throw usage("--json: " + json + " is a folder; name a file");
+            Path parent = json.toAbsolutePath().getParent();
+            if (parent == null || !Files.isDirectory(parent)) throw usage("--json: the folder of " + json + " does not exist");
+            if (isCheckpointFolder(parent))
+                throw usage("--json: " + parent + " is a checkpoint folder, which holds only checkpoint files (a later save"
+                        + " would refuse to replace it); write the results beside it");
+        }
         String name = dataset;
         if (name == null) {
             name = Checkpoint.readInfo(weights).dataset();
             if (name == null || name.isBlank())
-                throw new ParameterException(spec.commandLine(), "--dataset: the model does not record its dataset; name it");
+                throw usage("--dataset: the model does not record its dataset; name it");
         }
         Device device = Backends.defaultDevice();
         try (ImageModel m = Checkpoint.openModel(weights, device)) {
@@ -77,23 +103,21 @@ final class EvalCommand implements Callable<Integer> {
             Pipeline pipeline = CliData.load(spec, name, false, resize);
             TrainTest data = pipeline.data();
             if (pipeline.inputShape().channels() != m.config().inChannels())
-                throw new ParameterException(spec.commandLine(), "--model: the model takes " + m.config().inChannels()
+                throw usage("--model: the model takes " + m.config().inChannels()
                         + "-channel images but " + data.name() + " has " + pipeline.inputShape().channels());
             if (data.train().numClasses() != m.config().numClasses())
-                throw new ParameterException(spec.commandLine(), "--model: the model has " + m.config().numClasses()
+                throw usage("--model: the model has " + m.config().numClasses()
                         + " classes but " + data.name() + " has " + data.train().numClasses());
             Dataset train = CliData.trainingSet(spec, model, data);
             Map<String, Dataset> sets = new LinkedHashMap<>();
             sets.put("train", train);
             sets.put("test", data.test());
             Split split = null;
-            if (forget != null) {
-                ForgetRequest request;
+            if (request != null) {
                 try {
-                    request = ForgetRequest.parse(forget);
                     split = Split.of(train, data.test(), request, seed);
                 } catch (IllegalArgumentException e) {
-                    throw new ParameterException(spec.commandLine(), "--forget: " + e.getMessage());
+                    throw usage("--forget: " + e.getMessage());
                 }
                 SplitSets s = split.sets(train, data.test());
                 sets.put("forget", s.forget());
@@ -116,19 +140,43 @@ final class EvalCommand implements Callable<Integer> {
             doc.put("dataset", data.name());
             if (split != null) doc.put("forget", Map.of("request", forget, "seed", seed));
             doc.put("results", results);
-            Path target = json != null ? json : defaultJson(weights);
             AtomicFiles.write(target, JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(doc)
                     .getBytes(StandardCharsets.UTF_8));
-            if (split != null) split.write(target.resolveSibling("split.json"));
-            out.println("wrote " + target);
+            if (split != null) split.write(splitTarget);
+            out.println("wrote " + target + (split != null ? " and " + splitTarget : ""));
             out.flush();
         }
         return 0;
     }
 
-    /** eval.json in the run folder (or checkpoint folder); beside a .safetensors file otherwise. */
-    private Path defaultJson(Path weights) {
-        Path folder = Files.isDirectory(model) ? model : weights.toAbsolutePath().getParent();
-        return folder.resolve("eval.json");
+    /**
+     * Where eval.json goes by default, never inside a checkpoint folder (a later save of that checkpoint — `train
+     * --resume` replacing last/ — would refuse to replace a folder holding other files): a run folder's eval.json;
+     * NAME.eval.json beside a checkpoint folder NAME, or beside a file NAME.safetensors (the model.safetensors of a
+     * checkpoint folder counts as that folder).
+     */
+    static Path defaultJson(Path modelArg, Path weights) {
+        Path m = modelArg.toAbsolutePath().normalize(), w = weights.toAbsolutePath().normalize();
+        if (Files.isDirectory(m) && !w.equals(m)) return m.resolve("eval.json");   // a run folder
+        Path checkpoint = w;
+        if (Files.isRegularFile(w) && w.getFileName().toString().equals(Checkpoint.MODEL_FILE) && w.getParent() != null
+                && w.getParent().getParent() != null)
+            checkpoint = w.getParent();
+        String base = checkpoint.getFileName().toString();
+        if (Files.isRegularFile(checkpoint) && base.endsWith(".safetensors")) base = base.substring(0, base.length() - ".safetensors".length());
+        return checkpoint.resolveSibling(base + ".eval.json");
     }
+
+    /** split.json beside {@code evalJson}: "eval" in its name becomes "split" (eval.json, NAME.eval.json), else ".split.json". */
+    static Path splitFile(Path evalJson) {
+        String n = evalJson.getFileName().toString();
+        String stem = n.endsWith(".json") ? n.substring(0, n.length() - ".json".length()) : n;
+        String split = stem.equals("eval") ? "split" : stem.endsWith(".eval") ? stem.substring(0, stem.length() - 4) + "split" : stem + ".split";
+        return evalJson.resolveSibling(split + ".json");
+    }
+
+    /** A folder holding a checkpoint's model.safetensors. */
+    private static boolean isCheckpointFolder(Path folder) { return Files.isRegularFile(folder.resolve(Checkpoint.MODEL_FILE)); }
+
+    private ParameterException usage(String message) { return new ParameterException(spec.commandLine(), message); }
 }

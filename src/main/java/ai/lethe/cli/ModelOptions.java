@@ -27,6 +27,13 @@ final class ModelOptions {
             description = "Resize images to N x N before the model (e.g. 224 for a ViT); 0 keeps their size.")
     int imageSize;
 
+    /** The numeric options on their own (before any data is loaded): --width and --patch positive, --image-size >= 0. */
+    void check(picocli.CommandLine.Model.CommandSpec spec) {
+        if (width <= 0) throw CliData.usage(spec, "--width: must be positive, got " + width);
+        if (patch <= 0) throw CliData.usage(spec, "--patch: must be positive, got " + patch);
+        if (imageSize < 0) throw CliData.usage(spec, "--image-size: must be >= 0 (0 keeps the images' size), got " + imageSize);
+    }
+
     /** The config for images of {@code shape} (after resizing) and {@code classes} classes. */
     ModelConfig config(ImageShape shape, int classes) {
         try {

@@ -174,6 +174,7 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     private TrainConfig trainConfig() throws java.io.IOException {
+        CliData.checkRecipe(spec, epochs, lr, batchSize, weightDecay, workers);
         TrainConfig base = null;
         if (preset == null) {
             try {

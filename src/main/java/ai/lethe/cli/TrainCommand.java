@@ -1,6 +1,9 @@
 // `lethe train`: trains a model on a dataset with a recipe preset (any knob overridable) and writes a run folder:
 // the final checkpoint, the latest epoch (resumable with --resume), the best epoch, metrics.jsonl and
-// result.json with the final accuracies.
+// result.json with the final accuracies. Every option is checked before anything is written (usage errors, exit
+// code 2): --out must be new or empty unless --resume, and --resume must repeat the run's recipe, model, dataset
+// and --subset (training-subset.json is never rewritten by a resume). --resume first repairs a checkpoint save
+// that a killed process interrupted.
 package ai.lethe.cli;
 
 import ai.lethe.data.Dataset;
@@ -8,6 +11,7 @@ import ai.lethe.data.Pipeline;
 import ai.lethe.data.TrainTest;
 import ai.lethe.data.split.RandomForget;
 import ai.lethe.data.split.Split;
+import ai.lethe.io.Checkpoint;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.ModelConfig;
 import ai.lethe.models.Models;
@@ -18,11 +22,14 @@ import ai.lethe.train.RunFolder;
 import ai.lethe.train.TrainConfig;
 import ai.lethe.train.TrainResult;
 import ai.lethe.train.Trainer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -83,24 +90,31 @@ final class TrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Override public Integer call() throws Exception {
+        // every option is checked before anything is written: the recipe, the subset, the model, then --out
         TrainConfig config = trainConfig();
-        if (resume && !Files.isDirectory(new RunFolder(out).last()))
-            throw new ParameterException(spec.commandLine(), "--resume: " + out + " has no run to resume (no " + new RunFolder(out).last() + ")");
-        if (!resume && Files.exists(new RunFolder(out).last()))
-            throw new ParameterException(spec.commandLine(), "--out: " + out + " already holds a run; use --resume to continue it or choose another folder");
+        modelOptions.check(spec);
+        if (subset != null && subset <= 0) throw usage("--subset: must be positive, got " + subset);
+        if (Files.exists(out) && !Files.isDirectory(out)) throw usage("--out: " + out + " exists and is not a folder");
+        RunFolder folder = new RunFolder(out);
+        if (!resume) checkNewRun(folder);
         Pipeline pipeline = CliData.load(spec, dataset, !noAugment, modelOptions.imageSize);
         TrainTest data = pipeline.data();
         Dataset train = data.train();
         Split subsetSplit = null;
         if (subset != null) {
-            if (subset <= 0 || subset > train.size())
-                throw new ParameterException(spec.commandLine(), "--subset: " + subset + " must be in [1, " + train.size() + "]");
+            if (subset > train.size())
+                throw usage("--subset: " + subset + " must be in [1, " + train.size() + "]");
             subsetSplit = Split.of(train, data.test(), RandomForget.count(subset), seed);
-            train = subsetSplit.sets(train, data.test()).forget();
         }
         ModelConfig modelConfig = CliData.modelConfig(spec, modelOptions, pipeline.inputShape(), train.numClasses());
+        if (resume) checkResume(folder, config, modelConfig, data, subsetSplit);
+        if (subsetSplit != null) train = subsetSplit.sets(train, data.test()).forget();
         RunFolder run = RunFolder.create(out);
-        if (subsetSplit != null) subsetSplit.write(run.root().resolve(CliData.TRAINING_SUBSET));   // unlearn/eval reuse it
+        if (!resume) {
+            Path subsetFile = run.root().resolve(CliData.TRAINING_SUBSET);
+            if (subsetSplit != null) subsetSplit.write(subsetFile);   // unlearn/eval reuse it
+            else Files.deleteIfExists(subsetFile);   // one a run killed before its first epoch left
+        }
         PrintWriter o = spec.commandLine().getOut();
         try (ImageModel model = Models.create(modelConfig, new Generator(seed)).to(Backends.defaultDevice())) {
             Trainer trainer = Trainer.builder(model, train, config).validation(data.test())
@@ -119,7 +133,74 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Without --resume, --out must be new or empty: a folder holding a run (or anything) is never mixed with another.
+     * What a run killed before its first epoch was saved leaves (its subset, its metrics file, an unfinished save of
+     * last/) counts as empty: no checkpoint uses it, and the new run replaces it.
+     */
+    private void checkNewRun(RunFolder folder) throws IOException {
+        if (!Files.isDirectory(out)) return;
+        List<String> entries;
+        try (Stream<Path> s = Files.list(out)) {
+            entries = s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        if (entries.stream().allMatch(TrainCommand::firstEpochLeftover)) return;
+        if (folder.hasLatestEpoch())
+            throw usage("--out: " + out + " already holds a run; use --resume to continue it or choose another folder");
+        throw usage("--out: " + out + " is not empty (it holds " + String.join(", ", entries.subList(0, Math.min(5, entries.size())))
+                + (entries.size() > 5 ? ", ..." : "") + ") and has no epoch to resume; choose a new or empty folder, or delete it");
+    }
+
+    /**
+     * With --resume: repairs an interrupted checkpoint save in --out, then checks that the run there has a latest
+     * epoch and was started with this recipe, model, dataset and training subset; all before anything is trained.
+     */
+    private void checkResume(RunFolder folder, TrainConfig config, ModelConfig modelConfig, TrainTest data, Split subsetSplit)
+            throws IOException {
+        if (!folder.hasLatestEpoch())
+            throw usage("--resume: " + out + " has no run to resume (no " + folder.last() + ")");
+        try {
+            List<String> repaired = folder.recover();
+            PrintWriter err = spec.commandLine().getErr();
+            repaired.forEach(x -> err.println("lethe train: " + out + ": " + x));
+            err.flush();
+        } catch (IOException e) {
+            throw usage("--resume: " + e.getMessage());
+        }
+        try {
+            Trainer.checkResumable(folder, config, modelConfig.toJson(), data.name());
+        } catch (IllegalArgumentException e) {
+            throw usage("--resume: " + e.getMessage().replaceFirst("^resume: ", "") + "; resume with the options the run was started with");
+        }
+        for (Path dir : List.of(folder.last(), folder.best(), folder.checkpoint())) {
+            try {
+                Checkpoint.checkReplaceable(dir);
+            } catch (IOException e) {
+                throw usage("--resume: " + e.getMessage() + " (move those files out of the checkpoint folder, then resume)");
+            }
+        }
+        Path recorded = folder.root().resolve(CliData.TRAINING_SUBSET);
+        Split before = Files.isRegularFile(recorded) ? Split.read(recorded) : null;
+        if (before == null && subsetSplit != null)
+            throw usage("--subset: the run in " + out + " trains on the whole training set (it has no " + CliData.TRAINING_SUBSET
+                    + "); resume it without --subset");
+        if (before != null && subsetSplit == null)
+            throw usage("--subset: the run in " + out + " trains on a subset of " + before.forget().length + " samples (" + recorded
+                    + "); resume it with --subset " + before.forget().length);
+        if (before != null && !before.equals(subsetSplit))
+            throw usage("--subset: the run in " + out + " trains on " + before.forget().length + " samples drawn with seed "
+                    + before.seed() + " (" + recorded + "), not " + subsetSplit.forget().length + " drawn with seed " + subsetSplit.seed()
+                    + "; resume it with --subset " + before.forget().length);
+    }
+
+    private static boolean firstEpochLeftover(String name) {
+        return name.equals(CliData.TRAINING_SUBSET) || name.equals("metrics.jsonl") || name.startsWith(".last.tmp-");
+    }
+
+    private ParameterException usage(String message) { return new ParameterException(spec.commandLine(), message); }
+
     private TrainConfig trainConfig() {
+        CliData.checkRecipe(spec, epochs, lr, batchSize, weightDecay, workers);
         TrainConfig base;
         try {
             base = TrainConfig.preset(preset, epochs);

@@ -105,6 +105,9 @@ final class UnlearnCommand implements Callable<Integer> {
             throw usage("--out: " + out + " already exists and is not empty; choose a new folder (inputs are never overwritten)");
         if (!Set.of("confidence", "entropy").contains(miaFeature))
             throw usage("--mia-feature: must be confidence or entropy, got '" + miaFeature + "'");
+        Path src = model.toAbsolutePath().normalize(), dst = out.toAbsolutePath().normalize();
+        if (dst.startsWith(src) || src.startsWith(dst))
+            throw usage("--out: " + out + " overlaps the model " + model + "; the input is never written, choose another folder");
         if (batchSize != null && batchSize <= 0) throw usage("--batch-size: must be positive, got " + batchSize);
         if (workers != null && workers < 0) throw usage("--workers: must be >= 0, got " + workers);
         Map<String, String> methodOptions = new LinkedHashMap<>(options);

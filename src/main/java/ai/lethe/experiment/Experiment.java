@@ -141,6 +141,7 @@ public final class Experiment {
             return m;
         }
         RunFolder run = new RunFolder(out.resolve("original"));
+        for (String done : run.recover()) say("original: %s", done);   // a save the last run was killed in
         if (Files.isRegularFile(run.result()) && Files.isDirectory(run.checkpoint())) {
             say("original: trained earlier (%s)", run.checkpoint());
             return Checkpoint.openModel(run.checkpoint(), device);

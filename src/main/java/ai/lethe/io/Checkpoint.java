@@ -8,12 +8,15 @@
 // the old one deleted. At every moment the complete old or the complete new checkpoint exists (between the two
 // renames, under the aside name ".<name>.old-<random>"), an existing checkpoint is never partly overwritten, and
 // a failure at any step leaves the old one in place and no temporary folder behind. A folder that holds anything
-// but checkpoint files is never replaced.
+// but checkpoint files is never replaced. A process killed during a save leaves hidden ".<name>.tmp-*" and
+// ".<name>.old-*" folders (and, between the two renames, no folder <name>): recover(dir) puts the previous
+// checkpoint back and deletes the leftovers.
 //
 // A pruned model (ai.lethe.prune.Masks) also gets masks.safetensors: its masks by parameter name (0/1, stored as
 // F16: exact and half the size), the keys PyTorch's prune would call "<param>_mask" without the suffix. Loading a
 // checkpoint folder (loadModel, openModel) makes the model's masks the checkpoint's: the file's masks are set
 // (zeroing pruned weights), and a checkpoint without the file leaves the model dense (existing masks removed).
+// Loading warns (it does not refuse) when the weights hold NaN/infinite values or a negative BatchNorm running_var.
 package ai.lethe.io;
 
 import ai.lethe.models.ImageModel;
@@ -90,8 +93,12 @@ public final class Checkpoint {
         }
     }
 
-    /** An existing {@code dir} must be a folder holding only checkpoint files (so replacing it loses nothing else). */
-    private static void checkReplaceable(Path dir) throws IOException {
+    /**
+     * Fails unless {@code dir} is absent or a folder holding only checkpoint files, so that a later {@link #save}
+     * can replace it without losing anything else: callers that will save there after long work (a training epoch)
+     * check first. The IOException names the folder and the files that are in the way.
+     */
+    public static void checkReplaceable(Path dir) throws IOException {
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS))
             throw new IOException(dir + ": exists and is not a folder; a checkpoint is a folder (refusing to replace it)");
@@ -128,11 +135,70 @@ public final class Checkpoint {
             throw e;
         }
         AtomicFiles.syncDirectory(parent);
+        hook.reached("new-moved-in");
         try {
             AtomicFiles.deleteRecursively(aside);
         } catch (IOException e) {
             // the new checkpoint is complete and in place: the save succeeded, only the cleanup did not
             LOG.log(System.Logger.Level.WARNING, "saved " + dir + " but could not delete the previous checkpoint at " + aside, e);
+        }
+    }
+
+    // ---- recovering an interrupted save ---------------------------------------------------------------
+
+    /**
+     * Repairs what a save of the checkpoint folder {@code dir} leaves when the process is killed during it, and says
+     * what it did (empty: nothing to do). A save writes ".NAME.tmp-*" next to {@code dir}, renames {@code dir} to
+     * ".NAME.old-*", renames the temporary folder to {@code dir}, then deletes the old copy; so:
+     * <ul>
+     * <li>{@code dir} exists: any ".NAME.old-*" (a replaced copy not yet deleted) and ".NAME.tmp-*" (an unpublished
+     *     save) folders are deleted.</li>
+     * <li>{@code dir} is missing and one ".NAME.old-*" exists (killed between the two renames): it is renamed back
+     *     to {@code dir} (the complete previous checkpoint) and the temporary folders are deleted.</li>
+     * <li>{@code dir} is missing and only temporary folders exist (the first save was interrupted): they are
+     *     deleted; there is no checkpoint.</li>
+     * <li>{@code dir} is missing and several ".NAME.old-*" exist: nothing is changed and an IOException names them
+     *     and says how to choose.</li>
+     * </ul>
+     */
+    public static List<String> recover(Path dir) throws IOException {
+        Path parent = AtomicFiles.parentOf(dir);
+        if (!Files.isDirectory(parent)) return List.of();
+        String name = dir.getFileName().toString();
+        List<Path> old = leftovers(parent, "." + name + ".old-"), tmp = leftovers(parent, "." + name + ".tmp-");
+        if (old.isEmpty() && tmp.isEmpty()) return List.of();
+        List<String> done = new java.util.ArrayList<>();
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (old.size() > 1)
+                throw new IOException(dir + " is missing and " + old.size() + " earlier copies of it are left from interrupted saves "
+                        + old + "; rename the one to keep to " + dir + " and delete the others");
+            if (old.size() == 1) {
+                AtomicFiles.move(old.getFirst(), dir);
+                AtomicFiles.syncDirectory(parent);
+                done.add("restored " + dir + " from " + old.getFirst().getFileName() + " (a save of it was interrupted)");
+                old = List.of();
+            }
+        }
+        for (Path p : old) {
+            AtomicFiles.deleteRecursively(p);
+            done.add("deleted " + p.getFileName() + " (the copy a completed save of " + name + " replaced)");
+        }
+        for (Path p : tmp) {
+            AtomicFiles.deleteRecursively(p);
+            done.add("deleted " + p.getFileName() + " (an unfinished save of " + name + ")");
+        }
+        return done;
+    }
+
+    /** The folders in {@code parent} whose names start with {@code prefix} (and have something after it), sorted. */
+    private static List<Path> leftovers(Path parent, String prefix) throws IOException {
+        try (Stream<Path> s = Files.list(parent)) {
+            return s.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith(prefix) && n.length() > prefix.length() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+            }).sorted().toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 
@@ -161,11 +227,17 @@ public final class Checkpoint {
         }
     }
 
-    /** Loads the checkpoint's weights into {@code model}; see {@link ModelFiles#load(Module, Path, boolean)}. */
+    /**
+     * Loads the checkpoint's weights into {@code model}; see {@link ModelFiles#load(Module, Path, boolean)}. Weights
+     * with NaN or infinite values, or a BatchNorm running_var with negative values, are loaded with a warning
+     * naming the file and each such tensor (see CheckpointHealth).
+     */
     public static LoadResult loadModel(Path checkpoint, Module model, boolean strict) throws IOException {
         Path file = modelFile(checkpoint);
         LoadResult result = ModelFiles.load(model, file, strict);
         loadMasks(file.resolveSibling(MASKS_FILE), model);
+        List<String> problems = CheckpointHealth.problems(model.stateDict());
+        if (!problems.isEmpty()) LOG.log(System.Logger.Level.WARNING, CheckpointHealth.warning(file, problems));
         return result;
     }
 
@@ -263,7 +335,8 @@ public final class Checkpoint {
         String prefix = "." + abs.getFileName() + ".old-";
         try (Stream<Path> s = Files.list(abs.getParent())) {
             return s.filter(p -> p.getFileName().toString().startsWith(prefix)).findFirst()
-                    .map(p -> " (a save was interrupted; the previous checkpoint is at " + p + ")").orElse("");
+                    .map(p -> " (a save was interrupted; the previous checkpoint is at " + p
+                            + ": Checkpoint.recover, or lethe train --resume for a run's last/, puts it back)").orElse("");
         } catch (IOException | UncheckedIOException e) {
             return "";
         }

@@ -1,5 +1,6 @@
 // Shows training progress: on a terminal, a progress bar per epoch (step, loss, accuracy, img/s, ETA); without
-// one (logs, CI), one line per epoch. Writes to stderr so stdout stays the command's result.
+// one (logs, CI), one line per epoch. Writes to stderr so stdout stays the command's result. The training accuracy
+// is shown only where the loop measured it (not in the unlearning methods' loops).
 package ai.lethe.train;
 
 import java.io.PrintStream;
@@ -57,8 +58,9 @@ public final class ProgressDisplay implements TrainListener {
             bar.close();
             bar = null;
         }
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  loss %.4f  train acc %.2f%%",
-                e.epoch() + 1, e.epochs(), e.trainLoss(), 100 * e.trainAccuracy()));
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  loss %.4f", e.epoch() + 1, e.epochs(),
+                e.trainLoss()));
+        if (e.hasTrainAccuracy()) line.append(String.format(Locale.ROOT, "  train acc %.2f%%", 100 * e.trainAccuracy()));
         if (e.hasValidation())
             line.append(String.format(Locale.ROOT, "  val loss %.4f  val acc %.2f%%", e.valLoss(), 100 * e.valAccuracy()));
         line.append(String.format(Locale.ROOT, "  lr %.3g  %.1f s  %.0f img/s", e.lr(), e.seconds(), e.imagesPerSecond()));

@@ -5,17 +5,26 @@
 //   epochs/epoch-NNN/  every epoch's weights, when kept (e.g. for rewinding)
 //   metrics.jsonl      one line per epoch
 //   result.json        config, dataset, model, history and final accuracies (written atomically at the end)
+// Only Lethe writes inside the checkpoint folders (a checkpoint is replaced whole, and a folder holding other files
+// is never replaced); outputs about a run (lethe eval's eval.json, split.json) go in the run folder itself.
+// A process killed while saving a checkpoint leaves hidden leftovers next to it (see Checkpoint.recover);
+// recover() repairs every checkpoint folder of the run, and the trainer calls it before it starts or resumes.
 package ai.lethe.train;
 
 import ai.lethe.io.AtomicFiles;
+import ai.lethe.io.Checkpoint;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 
 public record RunFolder(Path root) {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -37,6 +46,41 @@ public record RunFolder(Path root) {
     public Path metrics() { return root.resolve("metrics.jsonl"); }
 
     public Path result() { return root.resolve("result.json"); }
+
+    public Path epochs() { return root.resolve("epochs"); }
+
+    /**
+     * Repairs the checkpoint folders of this run (checkpoint/, last/, best/, epochs/epoch-NNN/) after a process was
+     * killed while saving one: puts back a folder whose replacement was interrupted and deletes the hidden leftovers
+     * (see {@link Checkpoint#recover}). Returns what it did, empty when there was nothing to do; an IOException
+     * names what it cannot decide alone.
+     */
+    public List<String> recover() throws IOException {
+        List<String> done = new ArrayList<>();
+        if (!Files.isDirectory(root)) return done;
+        for (Path p : List.of(checkpoint(), last(), best())) done.addAll(Checkpoint.recover(p));
+        if (Files.isDirectory(epochs())) {
+            TreeSet<String> names = new TreeSet<>();
+            try (Stream<Path> s = Files.list(epochs())) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    String n = p.getFileName().toString();
+                    int cut = Math.max(n.lastIndexOf(".old-"), n.lastIndexOf(".tmp-"));
+                    if (n.startsWith(".") && cut > 1) names.add(n.substring(1, cut));
+                }
+            }
+            for (String n : names) done.addAll(Checkpoint.recover(epochs().resolve(n)));
+        }
+        return done;
+    }
+
+    /** Whether this folder holds a run's latest epoch: last/, or what an interrupted save of it left (".last.old-*"). */
+    public boolean hasLatestEpoch() throws IOException {
+        if (Files.isDirectory(last())) return true;
+        if (!Files.isDirectory(root)) return false;
+        try (Stream<Path> s = Files.list(root)) {
+            return s.anyMatch(p -> p.getFileName().toString().startsWith(".last.old-"));
+        }
+    }
 
     /**
      * The weights a path means: a run folder's final checkpoint, its latest epoch while it is still training, or

@@ -24,7 +24,7 @@ public record TrainConfig(String preset, int epochs, int batchSize, OptimizerKin
         check(batchSize > 0, "batch size must be positive, got " + batchSize);
         check(lr > 0 && Double.isFinite(lr), "learning rate must be positive, got " + lr);
         check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
-        check(weightDecay >= 0, "weight decay must be >= 0, got " + weightDecay);
+        check(weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay must be a finite number >= 0, got " + weightDecay);
         check(warmupEpochs >= 0 && warmupEpochs < epochs || warmupEpochs == 0,
                 "warm-up epochs must be in [0, epochs), got " + warmupEpochs + " of " + epochs);
         check(gamma > 0 && gamma <= 1, "gamma must be in (0, 1], got " + gamma);

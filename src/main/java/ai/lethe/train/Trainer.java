@@ -5,6 +5,12 @@
 // resumption from the latest checkpoint that gives the same weights as an uninterrupted run. A pruned model
 // (ai.lethe.prune.Masks) trains with its masks attached to the optimizer, so pruned weights stay exactly 0; its
 // checkpoints carry the masks, and resuming restores them before the optimizer is built.
+//
+// Run folders survive a kill at any moment: each epoch's metrics line is appended before its checkpoint (last/) is
+// published, and starting or resuming first repairs interrupted checkpoint saves (RunFolder.recover), checks that
+// the checkpoint folders it will replace hold only checkpoint files (so it never trains an epoch it cannot save),
+// and rewrites metrics.jsonl to the history recorded in the checkpoint it starts from; resuming also completes an
+// epoch's save that a kill cut short after last/ (its epochs/epoch-NNN and best/ copies).
 package ai.lethe.train;
 
 import ai.lethe.data.Dataset;
@@ -29,6 +35,7 @@ import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +50,9 @@ public final class Trainer {
     private final RunFolder run;
     private final List<TrainListener> listeners;
     private final boolean keepEveryEpoch;
+    private final MetricsLog metrics;
+    private final FaultPoint faults;
+    private static final System.Logger LOG = System.getLogger("ai.lethe.train");
 
     private Trainer(Builder b) {
         this.model = b.model;
@@ -55,6 +65,20 @@ public final class Trainer {
         this.run = b.run;
         this.listeners = List.copyOf(b.listeners);
         this.keepEveryEpoch = b.keepEveryEpoch;
+        this.metrics = b.run == null ? null : new MetricsLog(b.run.metrics());
+        this.faults = b.faults;
+    }
+
+    /**
+     * A test seam: reached at named points of an epoch's end ("metrics-appended": the epoch's metrics line is on
+     * disk, its checkpoint not yet; "last-saved": last/ is published, the epoch and best copies not yet). A test
+     * throws there to leave the run folder as a process killed at that moment would. Production passes NONE.
+     */
+    @FunctionalInterface
+    interface FaultPoint {
+        FaultPoint NONE = (point, epoch) -> {};
+
+        void reached(String point, int epoch);
     }
 
     public static Builder builder(ImageModel model, Dataset train, TrainConfig config) { return new Builder(model, train, config); }
@@ -62,7 +86,10 @@ public final class Trainer {
     public TrainConfig config() { return config; }
 
     /** Trains from scratch (the model's current weights) for the configured epochs. */
-    public TrainResult fit() { return run(TrainerState.fresh()); }
+    public TrainResult fit() {
+        if (run != null) recover();
+        return run(TrainerState.fresh());
+    }
 
     /**
      * Continues the run whose latest checkpoint is in this trainer's run folder: loads the weights, optimizer
@@ -70,15 +97,76 @@ public final class Trainer {
      */
     public TrainResult resume() {
         if (run == null) throw new IllegalStateException("resume: the trainer has no run folder to resume from");
+        recover();
         try {
-            TrainerState state = TrainerState.read(run.last());
-            if (!state.config().equals(config))
-                throw new IllegalArgumentException("resume: the run in " + run.root() + " was trained with " + state.config().toJson()
-                        + ", not " + config.toJson());
+            TrainerState state = checkResume(run, config, model.config().toJson(), datasetName);
             Checkpoint.loadModel(run.last(), model, true);
+            completeEpochSave(state);
             return run(state);
         } catch (IOException e) {
             throw new UncheckedIOException("resume: cannot read the latest checkpoint in " + run.root() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks, without writing anything, that the run in {@code run} can be resumed with this recipe, model and
+     * dataset: its last/ checkpoint holds a training state whose config is {@code config}, its model config is
+     * {@code modelConfigJson} and its dataset {@code dataset} (when both are known). A mismatch is an
+     * IllegalArgumentException saying what the run recorded; an unreadable or missing checkpoint an IOException.
+     */
+    public static void checkResumable(RunFolder run, TrainConfig config, String modelConfigJson, String dataset) throws IOException {
+        checkResume(run, config, modelConfigJson, dataset);
+    }
+
+    private static TrainerState checkResume(RunFolder run, TrainConfig config, String modelConfigJson, String dataset) throws IOException {
+        TrainerState state = TrainerState.read(run.last());
+        CheckpointInfo info = Checkpoint.readInfo(run.last());
+        if (!state.config().equals(config))
+            throw new IllegalArgumentException("resume: the run in " + run.root() + " was trained with " + state.config().toJson()
+                    + ", not " + config.toJson());
+        if (info.modelConfigJson() != null && modelConfigJson != null && !sameJson(info.modelConfigJson(), modelConfigJson))
+            throw new IllegalArgumentException("resume: the run in " + run.root() + " trains the model " + info.modelConfigJson()
+                    + ", not " + modelConfigJson);
+        if (info.dataset() != null && dataset != null && !info.dataset().equals(dataset))
+            throw new IllegalArgumentException("resume: the run in " + run.root() + " trains on " + info.dataset() + ", not " + dataset);
+        return state;
+    }
+
+    private static boolean sameJson(String a, String b) {
+        try {
+            var json = com.fasterxml.jackson.databind.json.JsonMapper.builder().build();
+            return json.readTree(a).equals(json.readTree(b));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return a.equals(b);
+        }
+    }
+
+    /**
+     * An epoch's save writes last/, then epochs/epoch-NNN (when kept), then best/ (when the epoch is the best); a
+     * kill after last/ leaves the others missing or a previous epoch's. Writes them from the weights just loaded
+     * from last/ (which are that epoch's), with last/'s info.
+     */
+    private void completeEpochSave(TrainerState state) throws IOException {
+        int done = state.epochsDone();
+        if (done == 0) return;
+        CheckpointInfo info = Checkpoint.readInfo(run.last());
+        if (keepEveryEpoch && !Files.isDirectory(run.epoch(done))) {
+            Checkpoint.save(run.epoch(done), model, null, info);
+            LOG.log(System.Logger.Level.WARNING, run.root() + ": wrote " + run.epoch(done) + ", which an interrupted save left out");
+        }
+        if (state.bestEpoch() == done - 1 && !(Files.isDirectory(run.best()) && Checkpoint.readInfo(run.best()).epoch() == done)) {
+            Checkpoint.save(run.best(), model, null, info);
+            LOG.log(System.Logger.Level.WARNING, run.root() + ": wrote " + run.best() + " (epoch " + done + "), which an interrupted save left out");
+        }
+    }
+
+    /** Repairs interrupted checkpoint saves in the run folder, logging what it did. */
+    private void recover() {
+        try {
+            for (String done : run.recover()) LOG.log(System.Logger.Level.WARNING, run.root() + ": " + done);
+        } catch (IOException e) {
+            throw new UncheckedIOException("training: " + run.root() + " holds an interrupted checkpoint save that needs a decision: "
+                    + e.getMessage(), e);
         }
     }
 
@@ -92,6 +180,11 @@ public final class Trainer {
         int bestEpoch = start.bestEpoch();
         double best = start.bestValAccuracy();
         try (Optimizer<?> opt = Masks.attach(optimizer(), model)) {
+            if (run != null) {
+                // refuse now, not after an epoch of training, when a checkpoint folder cannot be replaced
+                for (var dir : List.of(run.last(), run.best(), run.checkpoint())) Checkpoint.checkReplaceable(dir);
+                metrics.rewrite(start.history());   // drops lines of epochs trained after the checkpoint, adds lost ones
+            }
             LambdaLR schedule = new LambdaLR(opt, it -> config.lrFactor(it, perEpoch));
             if (start.epochsDone() > 0) {
                 Checkpoint.loadOptimizer(run.last(), opt);
@@ -108,7 +201,11 @@ public final class Trainer {
                 }
                 TrainerState state = new TrainerState(config, epoch + 1, bestEpoch, best, history,
                         Generator.global().seed(), Generator.global().counter());
-                if (run != null) saveEpoch(opt, state, bestEpoch == epoch);
+                if (run != null) {
+                    metrics.append(stats);   // before the checkpoint: a kill in between loses no line (resume drops it)
+                    faults.reached("metrics-appended", epoch);
+                    saveEpoch(opt, state, bestEpoch == epoch);
+                }
                 for (TrainListener l : listeners) l.onEpoch(stats);
             }
             TrainResult result = new TrainResult(history, bestEpoch, best, (System.nanoTime() - started) / 1e9);
@@ -174,6 +271,7 @@ public final class Trainer {
     private void saveEpoch(Optimizer<?> opt, TrainerState state, boolean isBest) throws IOException {
         CheckpointInfo info = info(state.epochsDone(), Map.of(TrainerState.KEY, state.toJson()));
         Checkpoint.save(run.last(), model, opt, info);
+        faults.reached("last-saved", state.epochsDone() - 1);
         if (keepEveryEpoch) Checkpoint.save(run.epoch(state.epochsDone()), model, null, info);
         if (isBest) Checkpoint.save(run.best(), model, null, info);
     }
@@ -189,6 +287,7 @@ public final class Trainer {
         private RunFolder run;
         private final List<TrainListener> listeners = new ArrayList<>();
         private boolean keepEveryEpoch;
+        private FaultPoint faults = FaultPoint.NONE;
 
         private Builder(ImageModel model, Dataset train, TrainConfig config) {
             this.model = Objects.requireNonNull(model, "model");
@@ -206,10 +305,9 @@ public final class Trainer {
         /** The dataset name recorded in checkpoints (default: the training set's name). */
         public Builder datasetName(String name) { datasetName = name; return this; }
 
-        /** Where checkpoints, metrics and the result go; also adds the metrics log. */
+        /** Where checkpoints, metrics (metrics.jsonl) and the result go. */
         public Builder runFolder(RunFolder r) {
             run = r;
-            listeners.add(new MetricsLog(r.metrics()));
             return this;
         }
 
@@ -217,6 +315,9 @@ public final class Trainer {
         public Builder keepEveryEpoch(boolean on) { keepEveryEpoch = on; return this; }
 
         public Builder listener(TrainListener l) { listeners.add(l); return this; }
+
+        /** Test seam: see {@link FaultPoint}. */
+        Builder faultPoint(FaultPoint f) { faults = Objects.requireNonNull(f); return this; }
 
         public Trainer build() {
             if (train.size() == 0) throw new IllegalArgumentException("training set '" + train.name() + "' is empty");

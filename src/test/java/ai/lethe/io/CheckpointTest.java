@@ -1,7 +1,8 @@
 // Checkpoints: save/readInfo/loadModel/loadOptimizer round trip on every device, with SGD (momentum) and AdamW
 // continuing bit for bit after a reload; a save interrupted at any step (a failing optimizer export, or a failure
 // injected between the steps) leaves the previous checkpoint intact and no temporary folder; overwriting replaces
-// both files; folders holding other files are never replaced; a plain .safetensors file loads as weights only.
+// both files; folders holding other files are never replaced; a plain .safetensors file loads as weights only;
+// what a process killed at any step of a save leaves (a copy of the folder taken there) is repaired by recover().
 package ai.lethe.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -275,6 +276,66 @@ class CheckpointTest {
             Files.move(ckpt, aside);
             var interrupted = assertThrows(NoSuchFileException.class, () -> Checkpoint.loadModel(ckpt, m, true));
             assertTrue(interrupted.getMessage().contains("previous checkpoint is at " + aside), interrupted.getMessage());
+        }
+    }
+
+    /** A copy of the folder {@code from} at {@code to}: what a process killed at this moment leaves on disk. */
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var s = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(t);
+                else Files.copy(p, t);
+            }
+        }
+    }
+
+    @TempDir Path killed;
+
+    @ParameterizedTest(name = "killed at {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"model-written", "files-written", "old-moved-aside", "new-moved-in"})
+    void recoverRepairsWhatAKillAtAnyStepOfASaveLeaves(String point) throws IOException {
+        Path ckpt = dir.resolve("ckpt");
+        Path copy = killed.resolve(point), copied = copy.resolve("ckpt");
+        try (Module m = TestNets.net(Device.REF)) {
+            Optimizer<?> opt = sgd(m);
+            step(m, opt, Device.REF, 1);
+            Checkpoint.save(ckpt, m, opt, CheckpointInfo.of(CONFIG, "d", 1, 1));
+            Map<String, byte[]> first = snapshot(ckpt);
+            step(m, opt, Device.REF, 2);
+            // the kill: the folder as it is at that point of the second save (the test then stops the save)
+            assertThrows(IOException.class, () -> Checkpoint.save(ckpt, m, opt, CheckpointInfo.of(CONFIG, "d", 2, 1), p -> {
+                if (p.equals(point)) {
+                    copyTree(dir, copy);
+                    throw new IOException("killed");
+                }
+            }));
+            Checkpoint.save(dir.resolve("second"), m, opt, CheckpointInfo.of(CONFIG, "d", 2, 1));
+            Map<String, byte[]> second = snapshot(dir.resolve("second"));
+            List<String> left = SafetensorsRoundTripTest.listing(copy);
+            assertTrue(left.stream().anyMatch(n -> n.startsWith(".ckpt.")), "the kill left leftovers: " + left);
+            if (point.equals("old-moved-aside")) assertFalse(Files.exists(copied), "no ckpt between the two renames");
+
+            List<String> done = Checkpoint.recover(copied);
+            assertFalse(done.isEmpty());
+            assertEquals(List.of("ckpt"), SafetensorsRoundTripTest.listing(copy), "leftovers cleaned: " + done);
+            // the complete old copy until the new one was published, the new one after
+            assertSameFiles(point.equals("new-moved-in") ? second : first, copied);
+            assertEquals(List.of(), Checkpoint.recover(copied), "nothing left to do");
+        }
+    }
+
+    @Test void recoverRefusesToChooseBetweenSeveralOldCopies() throws IOException {
+        Path ckpt = dir.resolve("ckpt");
+        try (Module m = TestNets.net(Device.REF)) {
+            Checkpoint.save(ckpt, m, null, CheckpointInfo.of(CONFIG, "d", 1, 1));
+            Checkpoint.save(dir.resolve("other"), m, null, CheckpointInfo.of(CONFIG, "d", 2, 1));
+            Files.move(ckpt, dir.resolve(".ckpt.old-aaaaaa"));
+            Files.move(dir.resolve("other"), dir.resolve(".ckpt.old-bbbbbb"));
+            var e = assertThrows(IOException.class, () -> Checkpoint.recover(ckpt));
+            assertTrue(e.getMessage().contains(".ckpt.old-aaaaaa") && e.getMessage().contains(".ckpt.old-bbbbbb")
+                    && e.getMessage().contains("rename the one to keep"), e.getMessage());
+            assertEquals(List.of(".ckpt.old-aaaaaa", ".ckpt.old-bbbbbb"), SafetensorsRoundTripTest.listing(dir), "nothing changed");
         }
     }
 }

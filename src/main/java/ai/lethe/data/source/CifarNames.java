@@ -4,6 +4,7 @@
 package ai.lethe.data.source;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,12 +76,19 @@ public final class CifarNames {
 
     /**
      * The names in {@code file} (one a line, blank lines ignored, as in batches.meta.txt) or {@code standard} when
-     * the file does not exist; a file with a different number of names is an error.
+     * the file does not exist; a file with a different number of names, or that is not UTF-8 text, is an error
+     * naming the file.
      */
     static List<String> readOrStandard(Path file, List<String> standard) throws IOException {
         if (!Files.isRegularFile(file)) return standard;
-        List<String> names = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
-                .map(String::strip).filter(s -> !s.isEmpty()).toList();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw new DatasetFormatException(file, "is not UTF-8 text (a class-name file lists one name a line); re-save it as"
+                    + " UTF-8 or delete it to use the standard names", e);
+        }
+        List<String> names = lines.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
         if (names.size() != standard.size())
             throw new DatasetFormatException(file, "lists " + names.size() + " class names, expected " + standard.size());
         return names;

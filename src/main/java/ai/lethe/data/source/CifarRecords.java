@@ -35,7 +35,10 @@ final class CifarRecords {
                         + " + " + PIXELS + " pixel bytes); the file is truncated or not a CIFAR binary batch");
             total += size / record;
         }
-        if (total * PIXELS > Integer.MAX_VALUE - 8) throw new IOException("too many CIFAR records: " + total);
+        if (total * PIXELS > Integer.MAX_VALUE - 8)
+            throw new DatasetFormatException(files.getLast(), files.size() == 1 ? "holds " + total + " records of " + PIXELS
+                    + " pixel bytes, more than one array can hold" : "with " + files.subList(0, files.size() - 1) + " holds " + total
+                    + " records of " + PIXELS + " pixel bytes, more than one array can hold");
         int count = (int) total;
         byte[] pixels = new byte[count * PIXELS];
         int[][] labels = new int[labelBytes][count];

@@ -1,7 +1,8 @@
 // The IDX format of MNIST and Fashion-MNIST (yann.lecun.com/exdb/mnist): a big-endian header — magic 0x00000803
 // and count, rows, columns for images (unsigned bytes, row-major); magic 0x00000801 and count for labels — then
 // the payload. Files may be raw or gzipped (detected by content). Every check fails naming the file: the magic,
-// positive dimensions, the file length (header + payload exactly: truncated or trailing bytes), labels in range.
+// positive dimensions whose product (computed exactly) fits one array, the file length (header + payload exactly:
+// truncated or trailing bytes), labels in range.
 package ai.lethe.data.source;
 
 import java.io.IOException;
@@ -26,10 +27,14 @@ public final class IdxReader {
             if (count < 0 || rows <= 0 || cols <= 0)
                 throw new DatasetFormatException(file, "bad dimensions in the IDX header: " + count + " images of "
                         + rows + "x" + cols);
-            long payload = (long) count * rows * cols;
-            if (payload > Integer.MAX_VALUE - 16)
-                throw new DatasetFormatException(file, count + " images of " + rows + "x" + cols + " (" + payload
-                        + " bytes) are more than one array can hold");
+            // exact: count x rows x cols can exceed a long (three 31-bit numbers)
+            java.math.BigInteger bytes = java.math.BigInteger.valueOf(count).multiply(java.math.BigInteger.valueOf(rows))
+                    .multiply(java.math.BigInteger.valueOf(cols));
+            if (bytes.compareTo(java.math.BigInteger.valueOf(Integer.MAX_VALUE - 16)) > 0)
+                throw new DatasetFormatException(file, "the IDX header describes " + count + " images of " + rows + "x" + cols
+                        + " pixels (" + bytes + " bytes), more than one array can hold (" + (Integer.MAX_VALUE - 16)
+                        + " bytes): a wrong header or not an IDX image file");
+            long payload = bytes.longValueExact();
             byte[] pixels = DataFiles.readExactly(in, file, (int) payload,
                     "16 header bytes + " + count + " images of " + rows + "x" + cols + " bytes");
             checkEnd(in, file, 16 + payload);

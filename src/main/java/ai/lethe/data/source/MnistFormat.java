@@ -1,7 +1,8 @@
 // A folder of MNIST-format files (MNIST, Fashion-MNIST): train-images-idx3-ubyte, train-labels-idx1-ubyte,
 // t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each gzipped (".gz", as distributed) or not (also the
 // "train-images.idx3-ubyte" spelling some unpackers produce). Loads both parts as 1xHxW datasets, checking that
-// each image file has as many images as its label file has labels.
+// each image file has as many images as its label file has labels, that neither part is empty and that the test
+// images have the training images' size (errors name the file).
 package ai.lethe.data.source;
 
 import ai.lethe.data.ImageShape;
@@ -34,15 +35,22 @@ public final class MnistFormat {
 
     /** Loads {@code folder}'s train and test parts as {@code name}/train and {@code name}/test. */
     public static TrainTest load(Path folder, String name, List<String> classNames) throws IOException {
-        return new TrainTest(name,
-                part(folder, "train", name + "/train", classNames),
-                part(folder, "t10k", name + "/test", classNames));
+        ByteImageDataset train = part(folder, "train", name + "/train", classNames);
+        ByteImageDataset test = part(folder, "t10k", name + "/test", classNames);
+        if (!train.shape().equals(test.shape()))
+            throw new DatasetFormatException(require(folder, "t10k-images-idx3-ubyte"), "holds images of " + test.shape().height()
+                    + "x" + test.shape().width() + " pixels but " + require(folder, "train-images-idx3-ubyte") + " holds "
+                    + train.shape().height() + "x" + train.shape().width() + "; the test images must have the training images' size");
+        return new TrainTest(name, train, test);
     }
 
     private static ByteImageDataset part(Path folder, String prefix, String name, List<String> classNames) throws IOException {
         Path imageFile = require(folder, prefix + "-images-idx3-ubyte");
         Path labelFile = require(folder, prefix + "-labels-idx1-ubyte");
         IdxReader.Images images = IdxReader.readImages(imageFile);
+        if (images.count() == 0)
+            throw new DatasetFormatException(imageFile, "holds no images (its IDX header counts 0); a dataset's "
+                    + ("train".equals(prefix) ? "training" : "test") + " part must not be empty");
         int[] labels = IdxReader.readLabels(labelFile, classNames.size());
         if (images.count() != labels.length)
             throw new DatasetFormatException(imageFile, "holds " + images.count() + " images but " + labelFile

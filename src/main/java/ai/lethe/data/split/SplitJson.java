@@ -137,6 +137,8 @@ final class SplitJson {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "split file does not exist");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException("split file " + file + " is not UTF-8 text (not a split written by Lethe)", e);
         }
         try {
             return read(text);

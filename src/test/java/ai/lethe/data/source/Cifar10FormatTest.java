@@ -70,4 +70,13 @@ class Cifar10FormatTest {
         assertEquals(dir.resolve("cifar-10-batches-bin/test_batch.bin"), e.file());
         assertEquals("label 10 of record 1 is out of range [0, 10)", e.problem());
     }
+
+    @Test void metaFileThatIsNotUtf8IsNamed() throws Exception {
+        TestFiles.cifar10Folder(dir, BATCHES, new int[] {3}, false);
+        byte[] latin1 = "a\nb\nc\nd\ne\nf\ng\nh\ni\nd\u00e9j\u00e0\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Path meta = TestFiles.write(dir.resolve("cifar-10-batches-bin/batches.meta.txt"), latin1);
+        var e = assertThrows(DatasetFormatException.class, () -> Cifar10Format.load(dir, "cifar10"));
+        assertEquals(meta, e.file());
+        assertTrue(e.problem().contains("not UTF-8"), e.getMessage());
+    }
 }

@@ -94,4 +94,19 @@ class IdxReaderTest {
         assertEquals(f, e.file());
         assertEquals("label 10 of sample 2 is out of range [0, 10)", e.problem());
     }
+
+    @Test void dimensionProductsThatOverflowALongAreRefusedExactly() throws Exception {
+        // 2^21 x 2^21 x 2^22 = 2^64: a long product wraps to 0, so a 16-byte file read as 2097152 empty images
+        byte[] b = ByteBuffer.allocate(16).putInt(IdxReader.IMAGES_MAGIC).putInt(1 << 21).putInt(1 << 21).putInt(1 << 22).array();
+        Path f = TestFiles.write(dir.resolve("huge"), b);
+        var e = assertThrows(DatasetFormatException.class, () -> IdxReader.readImages(f));
+        assertEquals(f, e.file());
+        assertTrue(e.problem().contains("2097152 images of 2097152x4194304") && e.problem().contains("18446744073709551616 bytes")
+                && e.problem().contains("more than one array can hold"), e.getMessage());
+        // just over the array limit without overflow
+        byte[] big = ByteBuffer.allocate(16).putInt(IdxReader.IMAGES_MAGIC).putInt(3).putInt(1 << 15).putInt(1 << 15).array();
+        Path g = TestFiles.write(dir.resolve("big"), big);
+        var e2 = assertThrows(DatasetFormatException.class, () -> IdxReader.readImages(g));
+        assertTrue(e2.problem().contains("3 images of 32768x32768") && e2.problem().contains("3221225472 bytes"), e2.getMessage());
+    }
 }

@@ -59,4 +59,20 @@ class MnistFormatTest {
         var e = assertThrows(NoSuchFileException.class, () -> MnistFormat.load(dir, "mnist", MnistFormat.MNIST_CLASSES));
         assertTrue(e.getMessage().contains("t10k-labels-idx1-ubyte"), e.getMessage());
     }
+
+    @Test void anEmptyTestSetIsRefusedNamingTheFile() throws Exception {
+        TestFiles.mnistFolder(dir, false, new int[] {1, 2}, new int[] {});
+        var e = assertThrows(DatasetFormatException.class, () -> MnistFormat.load(dir, "mnist", MnistFormat.MNIST_CLASSES));
+        assertEquals(dir.resolve("t10k-images-idx3-ubyte"), e.file());
+        assertTrue(e.problem().contains("holds no images") && e.problem().contains("test part"), e.getMessage());
+    }
+
+    @Test void testImagesOfAnotherSizeNameBothFilesAndShapes() throws Exception {
+        TestFiles.mnistFolder(dir, false, new int[] {1, 2}, new int[] {3});
+        TestFiles.write(dir.resolve("t10k-images-idx3-ubyte"), TestFiles.idxImages(1, 32, 30));
+        var e = assertThrows(DatasetFormatException.class, () -> MnistFormat.load(dir, "mnist", MnistFormat.MNIST_CLASSES));
+        assertEquals(dir.resolve("t10k-images-idx3-ubyte"), e.file());
+        assertTrue(e.problem().contains("32x30") && e.problem().contains("28x28")
+                && e.problem().contains(dir.resolve("train-images-idx3-ubyte").toString()), e.getMessage());
+    }
 }

@@ -157,4 +157,10 @@ class SplitTest {
         var e = assertThrows(IllegalArgumentException.class, () -> s.sets(TEST, TEST));
         assertTrue(e.getMessage().contains("100 training and 40 test samples"), e.getMessage());
     }
+
+    @Test void aSplitFileThatIsNotUtf8IsNamed() throws IOException {
+        Path f = Files.write(dir.resolve("latin1.json"), new byte[] {'{', '"', (byte) 0xE9, '"', '}'});
+        var e = assertThrows(IOException.class, () -> Split.read(f));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("not UTF-8"), e.getMessage());
+    }
 }
