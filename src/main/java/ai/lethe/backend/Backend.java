@@ -12,7 +12,7 @@
 //    A backend rejects a dtype it does not support with an IllegalArgumentException naming the op and dtype.
 package ai.lethe.backend;
 
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 import java.lang.foreign.MemorySegment;
 
 public interface Backend {

@@ -5,7 +5,7 @@
 // process, as a warning with the reason and the fix: it is 10-100x slower, and nothing else would say why.
 package ai.lethe.backend;
 
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

@@ -3,7 +3,7 @@
 // Subclasses supply the kernels.
 package ai.lethe.backend;
 
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 import java.lang.foreign.MemorySegment;
 
 public abstract class HostBackend implements Backend {

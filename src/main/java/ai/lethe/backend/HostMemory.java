@@ -7,8 +7,8 @@
 // well under 1). The cache is bounded (-Dlethe.hostCacheBytes, default 2 GiB); emptyCache() returns it.
 package ai.lethe.backend;
 
-import ai.lethe.tensor.Device;
-import ai.lethe.tensor.LetheException;
+import ai.lethe.core.Device;
+import ai.lethe.core.LetheException;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;

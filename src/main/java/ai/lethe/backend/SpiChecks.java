@@ -16,7 +16,7 @@ import static ai.lethe.backend.ViewChecks.rank;
 import static ai.lethe.backend.ViewChecks.sameShape;
 import static ai.lethe.backend.ViewChecks.shape;
 
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Locale;

@@ -2,7 +2,7 @@
 // it is freed when the last tensor using it is closed. Every later use is an IllegalStateException.
 package ai.lethe.backend;
 
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 import java.util.concurrent.atomic.AtomicInteger;
 
 public abstract class Storage {

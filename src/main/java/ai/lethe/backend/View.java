@@ -2,8 +2,8 @@
 // Views are made by the tensor layer; backends never see Tensor objects, only these.
 package ai.lethe.backend;
 
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Shape;
+import ai.lethe.core.DType;
+import ai.lethe.core.Shape;
 import java.util.Arrays;
 
 /**

@@ -4,7 +4,7 @@
 // Each check is O(rank); exact arithmetic (Math.multiplyExact/addExact) turns every overflow into that exception.
 package ai.lethe.backend;
 
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import java.util.Arrays;
 
 public final class ViewChecks {

@@ -4,10 +4,10 @@ package ai.lethe.cli;
 
 import ai.lethe.data.Dataset;
 import ai.lethe.data.ImageShape;
-import ai.lethe.data.Pipeline;
 import ai.lethe.data.TrainTest;
-import ai.lethe.data.split.Split;
+import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.source.DatasetNotFoundException;
+import ai.lethe.data.split.Split;
 import ai.lethe.models.ModelConfig;
 import ai.lethe.train.RunFolder;
 import java.io.IOException;

@@ -5,6 +5,7 @@
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
+import ai.lethe.core.Device;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.source.DatasetNotFoundException;
 import ai.lethe.data.source.Datasets;
@@ -13,7 +14,6 @@ import ai.lethe.experiment.Experiment;
 import ai.lethe.experiment.ExperimentConfig;
 import ai.lethe.report.ConsoleTable;
 import ai.lethe.report.Report;
-import ai.lethe.tensor.Device;
 import ai.lethe.train.ProgressDisplay;
 import ai.lethe.train.TrainListener;
 import com.fasterxml.jackson.databind.json.JsonMapper;

@@ -5,9 +5,10 @@
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
-import ai.lethe.data.Pipeline;
 import ai.lethe.data.TrainTest;
+import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.data.split.Split;
 import ai.lethe.data.split.SplitSets;
@@ -17,7 +18,6 @@ import ai.lethe.io.AtomicFiles;
 import ai.lethe.io.Checkpoint;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.ViTConfig;
-import ai.lethe.tensor.Device;
 import ai.lethe.train.RunFolder;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.PrintWriter;

@@ -4,15 +4,15 @@
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExecutionException;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 @Command(name = "lethe",
         mixinStandardHelpOptions = true,

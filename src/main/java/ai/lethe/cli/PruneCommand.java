@@ -8,7 +8,7 @@ package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
 import ai.lethe.data.Dataset;
-import ai.lethe.data.Pipeline;
+import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.RandomForget;
 import ai.lethe.data.split.Split;
 import ai.lethe.io.Checkpoint;

@@ -6,16 +6,16 @@
 // that a killed process interrupted.
 package ai.lethe.cli;
 
+import ai.lethe.backend.Backends;
 import ai.lethe.data.Dataset;
-import ai.lethe.data.Pipeline;
 import ai.lethe.data.TrainTest;
+import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.RandomForget;
 import ai.lethe.data.split.Split;
 import ai.lethe.io.Checkpoint;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.ModelConfig;
 import ai.lethe.models.Models;
-import ai.lethe.backend.Backends;
 import ai.lethe.tensor.Generator;
 import ai.lethe.train.ProgressDisplay;
 import ai.lethe.train.RunFolder;

@@ -6,9 +6,10 @@
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
-import ai.lethe.data.Pipeline;
 import ai.lethe.data.loader.DataLoader;
+import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.experiment.JobSettings;
 import ai.lethe.experiment.TaskData;
@@ -17,7 +18,6 @@ import ai.lethe.fisher.FisherMap;
 import ai.lethe.io.Checkpoint;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.ViTConfig;
-import ai.lethe.tensor.Device;
 import ai.lethe.train.ProgressDisplay;
 import ai.lethe.train.RunFolder;
 import ai.lethe.train.TrainConfig;

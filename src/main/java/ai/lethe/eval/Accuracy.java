@@ -3,7 +3,7 @@
 // restored afterwards.
 package ai.lethe.eval;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
@@ -11,7 +11,7 @@ import ai.lethe.data.loader.Epoch;
 import ai.lethe.data.transform.Transform;
 import ai.lethe.nn.F;
 import ai.lethe.nn.Module;
-import ai.lethe.tensor.Device;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 

@@ -16,6 +16,7 @@
 // fresh Models.create(config, new Generator(seed)).
 package ai.lethe.eval;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.Subset;
 import ai.lethe.data.split.SplitSets;
@@ -26,7 +27,6 @@ import ai.lethe.eval.mia.SvmAttack;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.Models;
 import ai.lethe.nn.Module;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import java.util.Arrays;
 import java.util.SplittableRandom;

@@ -7,10 +7,10 @@
 // the divergences are summed in double with 0 · log 0 = 0, so a zero probability never makes them infinite.
 package ai.lethe.eval;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.transform.Transform;
 import ai.lethe.nn.Module;
-import ai.lethe.tensor.Device;
 
 public final class ZeroRetrainForgetting {
     private ZeroRetrainForgetting() {}

@@ -9,7 +9,8 @@
 // vary the methods' own randomness (and Retrain's initialisation).
 package ai.lethe.experiment;
 
-import ai.lethe.data.Pipeline;
+import ai.lethe.core.Device;
+import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.eval.MetricSet;
 import ai.lethe.eval.UnlearnMetrics;
@@ -26,7 +27,6 @@ import ai.lethe.prune.Pruner;
 import ai.lethe.report.MethodRun;
 import ai.lethe.report.Report;
 import ai.lethe.report.ReportWriter;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.train.RunFolder;
 import ai.lethe.train.TrainListener;
@@ -88,7 +88,7 @@ public final class Experiment {
                     config.evalBatchSize(), workers, 0, settings.mia());
             String originalLine = String.format(Locale.ROOT, "UA %.1f%%, MIA-efficacy %.1f%%, RA %.1f%%, TA %.1f%%, forget-test accuracy %.1f%%%s",
                     100 * before.ua(), 100 * before.miaEfficacy(), 100 * before.ra(), 100 * before.ta(), 100 * before.forgetTestAccuracy(),
-                    config.prune().isPresent() ? String.format(Locale.ROOT, ", sparsity %.4f", ai.lethe.prune.Masks.sparsity(original)) : "");
+                    config.prune().isPresent() ? String.format(Locale.ROOT, ", sparsity %.4f", ai.lethe.nn.Masks.sparsity(original)) : "");
             setup.put("original model", originalLine);
             say("original model: %s", originalLine);
             int total = config.methods().size() * config.seeds().size(), done = 0;

@@ -3,9 +3,9 @@
 // the training recipe Retrain uses.
 package ai.lethe.experiment;
 
+import ai.lethe.core.Device;
 import ai.lethe.eval.MiaOptions;
 import ai.lethe.fisher.FisherMap;
-import ai.lethe.tensor.Device;
 import ai.lethe.train.TrainConfig;
 import java.util.Optional;
 

@@ -2,11 +2,11 @@
 // from the same original and the original is never modified (methods work in place).
 package ai.lethe.experiment;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.Models;
-import ai.lethe.prune.Masks;
+import ai.lethe.nn.Masks;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Tensor;
 
 public final class ModelCopies {

@@ -4,8 +4,8 @@
 package ai.lethe.experiment;
 
 import ai.lethe.data.Dataset;
-import ai.lethe.data.Pipeline;
 import ai.lethe.data.TrainTest;
+import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.data.split.Split;
 import ai.lethe.data.split.SplitSets;

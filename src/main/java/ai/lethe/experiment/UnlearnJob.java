@@ -10,7 +10,7 @@ import ai.lethe.io.AtomicFiles;
 import ai.lethe.io.Checkpoint;
 import ai.lethe.io.CheckpointInfo;
 import ai.lethe.models.ImageModel;
-import ai.lethe.prune.Masks;
+import ai.lethe.nn.Masks;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.train.TrainListener;
 import ai.lethe.unlearn.UnlearnContext;

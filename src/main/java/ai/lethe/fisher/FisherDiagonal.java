@@ -6,12 +6,12 @@
 // (gradients are dropped).
 package ai.lethe.fisher;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.loader.Epoch;
 import ai.lethe.nn.F;
 import ai.lethe.nn.Module;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.util.LinkedHashMap;

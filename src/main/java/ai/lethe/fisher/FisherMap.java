@@ -4,10 +4,10 @@
 // (saved as metadata): what a user of the map records about how it was made, e.g. SSD's provenance of I_D.
 package ai.lethe.fisher;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.io.Safetensors;
 import ai.lethe.io.SafetensorsFile;
 import ai.lethe.nn.Module;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.io.IOException;

@@ -8,8 +8,8 @@
 package ai.lethe.fisher;
 
 import ai.lethe.backend.Conv2dGeometry;
+import ai.lethe.core.Shape;
 import ai.lethe.kernels.Squares;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 
 final class SquareSums {

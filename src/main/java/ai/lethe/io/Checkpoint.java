@@ -12,21 +12,21 @@
 // ".<name>.old-*" folders (and, between the two renames, no folder <name>): recover(dir) puts the previous
 // checkpoint back and deletes the leftovers.
 //
-// A pruned model (ai.lethe.prune.Masks) also gets masks.safetensors: its masks by parameter name (0/1, stored as
+// A pruned model (ai.lethe.nn.Masks) also gets masks.safetensors: its masks by parameter name (0/1, stored as
 // F16: exact and half the size), the keys PyTorch's prune would call "<param>_mask" without the suffix. Loading a
 // checkpoint folder (loadModel, openModel) makes the model's masks the checkpoint's: the file's masks are set
 // (zeroing pruned weights), and a checkpoint without the file leaves the model dense (existing masks removed).
 // Loading warns (it does not refuse) when the weights hold NaN/infinite values or a negative BatchNorm running_var.
 package ai.lethe.io;
 
+import ai.lethe.core.Device;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.ModelConfig;
 import ai.lethe.models.Models;
 import ai.lethe.nn.LoadResult;
+import ai.lethe.nn.Masks;
 import ai.lethe.nn.Module;
 import ai.lethe.optim.Optimizer;
-import ai.lethe.prune.Masks;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -5,7 +5,7 @@
 // rounds to nearest; float64 -> float32 rounds to nearest even.
 package ai.lethe.io;
 
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

@@ -3,7 +3,7 @@
 // tensors are always stored as I64.
 package ai.lethe.io;
 
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 
 public enum FloatStorage {
     /** float32 as F32, float64 as F64: bit-exact. */

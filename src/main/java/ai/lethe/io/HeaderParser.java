@@ -8,7 +8,7 @@
 // Each violation is a SafetensorsException naming the file, the tensor (if any) and the problem.
 package ai.lethe.io;
 
-import ai.lethe.tensor.Shape;
+import ai.lethe.core.Shape;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -7,9 +7,9 @@
 package ai.lethe.io;
 
 import ai.lethe.backend.Backends;
+import ai.lethe.core.Device;
 import ai.lethe.nn.LoadResult;
 import ai.lethe.nn.Module;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.io.IOException;

@@ -6,9 +6,9 @@
 // Optimizer.loadState, which validates everything (keys, indices, shapes, completeness) before changing anything.
 package ai.lethe.io;
 
+import ai.lethe.core.Device;
 import ai.lethe.optim.Optimizer;
 import ai.lethe.optim.OptimizerState;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.io.IOException;

@@ -9,7 +9,7 @@
 // arguments (a closed tensor, an unknown name) are IllegalArgumentExceptions naming the file.
 package ai.lethe.io;
 
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 import ai.lethe.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@
 // C64, ...) are rejected by the reader with a message naming them.
 package ai.lethe.io;
 
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import java.util.Optional;
 
 public enum SafetensorsDType {
@@ -34,7 +34,7 @@ public enum SafetensorsDType {
 
     public boolean isFloatingPoint() { return floatingPoint; }
 
-    /** The Lethe dtype {@link SafetensorsFile#tensor(String, ai.lethe.tensor.Device)} makes from this type. */
+    /** The Lethe dtype {@link SafetensorsFile#tensor(String, ai.lethe.core.Device)} makes from this type. */
     public DType letheDType() { return letheDType; }
 
     /** The header code ("F32", "BF16", ...): the constant's name. */

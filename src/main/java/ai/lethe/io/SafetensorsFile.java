@@ -9,8 +9,8 @@
 // Thread-safe for reads; close() must not race with them.
 package ai.lethe.io;
 
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
 import ai.lethe.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;

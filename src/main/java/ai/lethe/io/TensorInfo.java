@@ -2,7 +2,7 @@
 // data section ([begin, end), the header's data_offsets, relative to the first byte after the header).
 package ai.lethe.io;
 
-import ai.lethe.tensor.Shape;
+import ai.lethe.core.Shape;
 
 /**
  * @param name  the tensor's name in the header

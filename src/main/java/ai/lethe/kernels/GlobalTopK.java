@@ -6,9 +6,9 @@
 // k is; memory: two histograms of 65,536 counts.
 package ai.lethe.kernels;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.backend.ScoreKeys;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;

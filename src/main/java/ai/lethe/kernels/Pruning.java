@@ -3,7 +3,7 @@
 // current scope like any other result.
 package ai.lethe.kernels;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 

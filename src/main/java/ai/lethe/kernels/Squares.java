@@ -7,10 +7,10 @@
 // converted to acc's dtype; acc must be contiguous. Runs under no-grad; acc's storage version is bumped.
 package ai.lethe.kernels;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.backend.Conv2dGeometry;
+import ai.lethe.core.Shape;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 
 public final class Squares {

@@ -5,11 +5,11 @@
 // bumped, so autograd notices if a saved tensor was among them.
 package ai.lethe.kernels;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.backend.RandomKind;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;

@@ -26,7 +26,7 @@
 // split q, k, v (fromTimm) are views of timm's qkv tensors.
 package ai.lethe.models;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;

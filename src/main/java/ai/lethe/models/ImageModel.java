@@ -4,9 +4,9 @@
 // the model itself, so Models.create(config).to(device) is still an ImageModel.
 package ai.lethe.models;
 
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
 import ai.lethe.nn.Module;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Tensor;
 
 public abstract sealed class ImageModel extends Module permits ResNet, VisionTransformer {

@@ -10,6 +10,7 @@
 // re-initialises it). All draws come from the given Generator, which the dropouts also use.
 package ai.lethe.models;
 
+import ai.lethe.core.Shape;
 import ai.lethe.nn.Dropout;
 import ai.lethe.nn.Identity;
 import ai.lethe.nn.Init;
@@ -18,7 +19,6 @@ import ai.lethe.nn.Linear;
 import ai.lethe.nn.Module;
 import ai.lethe.nn.Sequential;
 import ai.lethe.tensor.Generator;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;

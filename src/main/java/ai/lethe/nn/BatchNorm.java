@@ -4,10 +4,10 @@
 // evaluation uses the running ones. BatchNorm1d and BatchNorm2d differ only in the input ranks they accept.
 package ai.lethe.nn;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.backend.Backends;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Shape;
+import ai.lethe.core.DType;
+import ai.lethe.core.Shape;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Tensor;
 
 public abstract sealed class BatchNorm extends Module permits BatchNorm1d, BatchNorm2d {

@@ -2,13 +2,13 @@
 // this package are thin modules over these functions. Losses follow PyTorch's definitions and reductions.
 package ai.lethe.nn;
 
-import ai.lethe.autograd.Convolution;
-import ai.lethe.autograd.Dropout;
-import ai.lethe.autograd.Normalization;
-import ai.lethe.autograd.Pooling;
-import ai.lethe.autograd.Softmax;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
+import ai.lethe.tensor.Convolution;
+import ai.lethe.tensor.Dropout;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.Normalization;
+import ai.lethe.tensor.Pooling;
+import ai.lethe.tensor.Softmax;
 import ai.lethe.tensor.Tensor;
 
 public final class F {

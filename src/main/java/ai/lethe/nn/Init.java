@@ -3,10 +3,10 @@
 // under no-grad, draws from the given Generator (Generator.global() when none is given) and returns the tensor.
 package ai.lethe.nn;
 
-import ai.lethe.autograd.GradMode;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 

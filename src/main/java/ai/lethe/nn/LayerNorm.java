@@ -2,7 +2,7 @@
 // bias = 0 of that shape when elementwiseAffine.
 package ai.lethe.nn;
 
-import ai.lethe.tensor.Shape;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Tensor;
 
 public class LayerNorm extends Module {

@@ -2,7 +2,7 @@
 // the model lacks, and keys present in both with different shapes (not copied). All empty after a clean load.
 package ai.lethe.nn;
 
-import ai.lethe.tensor.Shape;
+import ai.lethe.core.Shape;
 import java.util.List;
 
 public record LoadResult(List<String> missingKeys, List<String> unexpectedKeys, List<ShapeMismatch> shapeMismatches) {

@@ -4,8 +4,8 @@
 // the registry (parameter("weight")), never through cached fields, so to(Device) can replace them.
 package ai.lethe.nn;
 
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@
 // BatchNorm num_batches_tracked (checkpoints older than PyTorch 0.4.1) is not an error: the counter is reset to 0.
 package ai.lethe.nn;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@
 // requiresGrad, takes the gradient along, and goes to the scope that owned the original, which is freed.
 package ai.lethe.nn;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.util.IdentityHashMap;

@@ -5,7 +5,7 @@
 // checkpoint export/import with PyTorch's state_dict names (see OptimizerState).
 package ai.lethe.optim;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;

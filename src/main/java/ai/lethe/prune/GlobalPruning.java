@@ -6,10 +6,11 @@
 // Magnitude pruning is the step with scores |w| (ai.lethe.kernels.Pruning.magnitudeScores).
 package ai.lethe.prune;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.kernels.GlobalTopK;
 import ai.lethe.kernels.Pruning;
+import ai.lethe.nn.Masks;
 import ai.lethe.nn.Module;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ package ai.lethe.prune;
 
 import ai.lethe.data.Dataset;
 import ai.lethe.data.ImageShape;
-import ai.lethe.data.Pipeline;
+import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.transform.Transform;
 import java.util.Objects;
 

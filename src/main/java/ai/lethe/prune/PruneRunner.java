@@ -10,9 +10,10 @@
 // checkpoint does.
 package ai.lethe.prune;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.io.AtomicFiles;
 import ai.lethe.models.ImageModel;
+import ai.lethe.nn.Masks;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.train.EpochStats;

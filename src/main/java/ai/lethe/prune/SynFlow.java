@@ -14,16 +14,16 @@
 // float32 top-k (a monotone rescaling: the ranking is kept, down to ratios of 1e-38 below the largest score).
 package ai.lethe.prune;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.data.ImageShape;
 import ai.lethe.kernels.Pruning;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.Models;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,19 +1,11 @@
 // The user-facing n-dimensional array: a strided view (shape, strides, offset) on a reference-counted storage
 // owned by a backend, plus its autograd state. Methods are thin: the differentiable ops and their gradient
-// rules live in ai.lethe.autograd (one place), the kernels in the backends.
+// rules live beside it in this package (Elementwise, Reductions, ...: one place), the kernels in the backends.
 //
 // Lifetimes: a tensor belongs to the scope that was current when it was made (see Scope) or, made outside any
 // scope, to the caller, who closes it. Any use after close is an IllegalStateException.
 package ai.lethe.tensor;
 
-import ai.lethe.autograd.Elementwise;
-import ai.lethe.autograd.Engine;
-import ai.lethe.autograd.GradMode;
-import ai.lethe.autograd.Indexing;
-import ai.lethe.autograd.Linalg;
-import ai.lethe.autograd.Node;
-import ai.lethe.autograd.Reductions;
-import ai.lethe.autograd.Views;
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.Backends;
 import ai.lethe.backend.BinaryOp;
@@ -21,6 +13,9 @@ import ai.lethe.backend.RandomKind;
 import ai.lethe.backend.Storage;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -478,10 +473,10 @@ public final class Tensor implements AutoCloseable {
     public Tensor argmin(int axis) { return Reductions.argmax(this, axis, false, false); }
 
     /** softmax along {@code axis}. */
-    public Tensor softmax(int axis) { return ai.lethe.autograd.Softmax.softmax(this, axis); }
+    public Tensor softmax(int axis) { return ai.lethe.tensor.Softmax.softmax(this, axis); }
 
     /** log_softmax along {@code axis}. */
-    public Tensor logSoftmax(int axis) { return ai.lethe.autograd.Softmax.logSoftmax(this, axis); }
+    public Tensor logSoftmax(int axis) { return ai.lethe.tensor.Softmax.logSoftmax(this, axis); }
 
     // ---- linear algebra and indexing --------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 // small tensors, nested like PyTorch; the first and last few of the flattened tensor otherwise).
 package ai.lethe.tensor;
 
+import ai.lethe.core.DType;
+import ai.lethe.core.Shape;
 import java.util.Locale;
 
 final class TensorFormat {

@@ -3,7 +3,7 @@
 // listeners (progress, metrics), checkpoints in a run folder (the latest epoch to resume from, the best by
 // validation accuracy, the final model), a stop with a clear message when the loss stops being finite, and
 // resumption from the latest checkpoint that gives the same weights as an uninterrupted run. A pruned model
-// (ai.lethe.prune.Masks) trains with its masks attached to the optimizer, so pruned weights stay exactly 0; its
+// (ai.lethe.nn.Masks) trains with its masks attached to the optimizer, so pruned weights stay exactly 0; its
 // checkpoints carry the masks, and resuming restores them before the optimizer is built.
 //
 // Run folders survive a kill at any moment: each epoch's metrics line is appended before its checkpoint (last/) is
@@ -13,6 +13,7 @@
 // epoch's save that a kill cut short after last/ (its epochs/epoch-NNN and best/ copies).
 package ai.lethe.train;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
@@ -24,12 +25,11 @@ import ai.lethe.io.Checkpoint;
 import ai.lethe.io.CheckpointInfo;
 import ai.lethe.models.ImageModel;
 import ai.lethe.nn.F;
+import ai.lethe.nn.Masks;
 import ai.lethe.optim.AdamW;
 import ai.lethe.optim.Optimizer;
 import ai.lethe.optim.SGD;
 import ai.lethe.optim.schedule.LambdaLR;
-import ai.lethe.prune.Masks;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;

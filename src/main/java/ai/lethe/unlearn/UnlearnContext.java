@@ -4,11 +4,11 @@
 // training recipe (for Retrain) and a listener for progress. Built by the caller; methods read what they need.
 package ai.lethe.unlearn;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.split.Split;
 import ai.lethe.data.transform.Transform;
 import ai.lethe.fisher.FisherMap;
-import ai.lethe.tensor.Device;
 import ai.lethe.train.TrainConfig;
 import ai.lethe.train.TrainListener;
 import java.util.List;

@@ -4,7 +4,7 @@
 package ai.lethe.unlearn;
 
 import ai.lethe.models.ImageModel;
-import ai.lethe.prune.Masks;
+import ai.lethe.nn.Masks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

@@ -1,9 +1,11 @@
 // The registry of unlearning methods by name, used by the CLI and experiments; users register their own.
-// A factory builds a method from its options (MethodOptions), whose unknown keys are rejected.
+// A factory builds a method from its options (MethodOptions), whose unknown keys are rejected. The built-in
+// methods (and any a user's jar provides) come from the MethodProviders that ServiceLoader finds.
 package ai.lethe.unlearn;
 
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -11,7 +13,7 @@ public final class Unlearners {
     private static final Map<String, Function<MethodOptions, Unlearner>> FACTORIES = new TreeMap<>();
 
     static {
-        BuiltInMethods.registerAll();
+        registerBuiltIns();
     }
 
     private Unlearners() {}
@@ -19,6 +21,15 @@ public final class Unlearners {
     /** Adds (or replaces) the method {@code name}. */
     public static synchronized void register(String name, Function<MethodOptions, Unlearner> factory) {
         FACTORIES.put(name, factory);
+    }
+
+    /**
+     * (Re-)registers every method of every MethodProvider on the class path, replacing any registration under
+     * the same names (tests use it to restore a method they replaced).
+     */
+    public static synchronized void registerBuiltIns() {
+        for (MethodProvider provider : ServiceLoader.load(MethodProvider.class, Unlearners.class.getClassLoader()))
+            FACTORIES.putAll(provider.methods());
     }
 
     public static synchronized List<String> names() { return List.copyOf(FACTORIES.keySet()); }

@@ -3,7 +3,7 @@ package ai.lethe.backend;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 import org.junit.jupiter.api.Test;
 
 class HostMemoryTest {

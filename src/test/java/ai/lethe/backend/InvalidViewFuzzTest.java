@@ -17,9 +17,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.lethe.backend.cpu.CpuBackend;
 import ai.lethe.backend.cpu.CpuRawKernels;
+import ai.lethe.core.DType;
+import ai.lethe.core.Shape;
 import ai.lethe.kernels.CpuKernels;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Shape;
 import ai.lethe.testing.TestBackends;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

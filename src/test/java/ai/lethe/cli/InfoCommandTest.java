@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.Backends;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.lang.reflect.Proxy;
 import java.util.LinkedHashMap;

@@ -5,11 +5,11 @@ package ai.lethe.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.backend.Backends;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 class MainTest {
 

@@ -164,7 +164,7 @@ class RunFolderSafetyTest {
         try (var m = ai.lethe.io.Checkpoint.openModel(done.resolve("checkpoint"), ai.lethe.backend.Backends.defaultDevice())) {
             modelConfig = m.config();
         }
-        var pipeline = ai.lethe.data.Pipeline.load(DATA, recipe.augment(), 0);
+        var pipeline = ai.lethe.data.pipeline.Pipeline.load(DATA, recipe.augment(), 0);
         try (var m = ai.lethe.models.Models.create(modelConfig, new ai.lethe.tensor.Generator(0)).to(ai.lethe.backend.Backends.defaultDevice())) {
             var stop = new ai.lethe.train.TrainListener() {
                 @Override public void onEpoch(ai.lethe.train.EpochStats e) { throw new IllegalStateException("stopped"); }

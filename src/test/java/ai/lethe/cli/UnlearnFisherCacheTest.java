@@ -9,8 +9,8 @@ package ai.lethe.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.backend.Backends;
-import ai.lethe.data.Pipeline;
 import ai.lethe.data.loader.DataLoader;
+import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.experiment.TaskData;
 import ai.lethe.fisher.FisherDiagonal;

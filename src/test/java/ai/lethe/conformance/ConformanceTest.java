@@ -5,7 +5,7 @@ package ai.lethe.conformance;
 
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.Backends;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;

@@ -1,8 +1,8 @@
 // Finite-difference gradient checks of every differentiable op case, in float64 on the ref backend.
 package ai.lethe.conformance;
 
-import ai.lethe.autograd.GradCheck;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradCheck;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;

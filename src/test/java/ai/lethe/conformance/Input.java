@@ -2,10 +2,10 @@
 // indices), always from a seeded generator on the ref backend, then copied to the backend under test.
 package ai.lethe.conformance;
 
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Generator;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 
 record Input(Shape shape, Kind kind, long bound, boolean differentiable) {

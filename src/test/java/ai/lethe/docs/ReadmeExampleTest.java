@@ -5,7 +5,8 @@ package ai.lethe.docs;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.data.Pipeline;
+import ai.lethe.core.Device;
+import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.eval.MetricSet;
 import ai.lethe.eval.MiaOptions;
@@ -16,9 +17,8 @@ import ai.lethe.experiment.UnlearnJob;
 import ai.lethe.io.ModelFiles;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.Models;
-import ai.lethe.models.ResNetConfig;
 import ai.lethe.models.ResNetConfig.Stem;
-import ai.lethe.tensor.Device;
+import ai.lethe.models.ResNetConfig;
 import ai.lethe.unlearn.FashionForgetTask;
 import ai.lethe.unlearn.Unlearner;
 import ai.lethe.unlearn.Unlearners;

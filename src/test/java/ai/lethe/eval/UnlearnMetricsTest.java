@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.ImageShape;
 import ai.lethe.data.split.ClassForget;
@@ -21,7 +22,6 @@ import ai.lethe.nn.Flatten;
 import ai.lethe.nn.Linear;
 import ai.lethe.nn.Module;
 import ai.lethe.nn.Sequential;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;
 import java.util.Arrays;
@@ -56,7 +56,7 @@ class UnlearnMetricsTest {
 
     private static Module linear(float[] weights) {
         Linear l = new Linear(3, 3, false);
-        try (Tensor w = Tensor.fromArray(weights, DEVICE, 3, 3); var _ = ai.lethe.autograd.GradMode.noGrad()) {
+        try (Tensor w = Tensor.fromArray(weights, DEVICE, 3, 3); var _ = ai.lethe.tensor.GradMode.noGrad()) {
             l.to(DEVICE);
             l.namedParameters().get("weight").copyFrom(w);
         }

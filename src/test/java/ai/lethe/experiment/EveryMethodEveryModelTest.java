@@ -7,7 +7,8 @@ package ai.lethe.experiment;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.data.Pipeline;
+import ai.lethe.core.Device;
+import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.source.Datasets;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.models.ImageModel;
@@ -15,9 +16,8 @@ import ai.lethe.models.ModelConfig;
 import ai.lethe.models.Models;
 import ai.lethe.models.ResNetConfig;
 import ai.lethe.models.ViTConfig;
+import ai.lethe.nn.Masks;
 import ai.lethe.prune.GlobalPruning;
-import ai.lethe.prune.Masks;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.testing.TestBackends;
 import ai.lethe.train.TrainConfig;

@@ -2,11 +2,11 @@
 // Fisher, one class) at a time, squaring ordinary parameter gradients — as the reference for the fast ones.
 package ai.lethe.fisher;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.nn.F;
 import ai.lethe.nn.Module;
-import ai.lethe.tensor.Device;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.util.LinkedHashMap;

@@ -4,11 +4,11 @@ package ai.lethe.fisher;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.Models;
 import ai.lethe.models.ResNetConfig;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import java.nio.file.Path;
 import java.util.List;

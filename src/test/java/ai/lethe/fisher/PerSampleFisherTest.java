@@ -6,6 +6,7 @@ package ai.lethe.fisher;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.TrainTest;
 import ai.lethe.data.loader.DataLoader;
@@ -16,7 +17,6 @@ import ai.lethe.models.ModelConfig;
 import ai.lethe.models.Models;
 import ai.lethe.models.ResNetConfig;
 import ai.lethe.models.ViTConfig;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;

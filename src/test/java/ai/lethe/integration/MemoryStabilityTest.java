@@ -6,15 +6,15 @@ package ai.lethe.integration;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.backend.Backend;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.nn.F;
 import ai.lethe.nn.Linear;
 import ai.lethe.nn.ReLU;
 import ai.lethe.nn.Sequential;
 import ai.lethe.optim.AdamW;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;
 import java.util.stream.Stream;

@@ -5,7 +5,7 @@ package ai.lethe.integration;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.core.Device;
 import ai.lethe.nn.BatchNorm2d;
 import ai.lethe.nn.Conv2d;
 import ai.lethe.nn.F;
@@ -15,8 +15,8 @@ import ai.lethe.nn.MaxPool2d;
 import ai.lethe.nn.ReLU;
 import ai.lethe.nn.Sequential;
 import ai.lethe.optim.SGD;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;

@@ -2,10 +2,10 @@
 // (horizontal bar, vertical bar, diagonal, centre square) at a random offset, drawn from a seeded generator.
 package ai.lethe.integration;
 
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Generator;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 
 record SyntheticImages(float[] pixels, long[] labels, int count) {

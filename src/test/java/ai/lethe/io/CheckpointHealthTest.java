@@ -4,9 +4,9 @@ package ai.lethe.io;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.core.Device;
 import ai.lethe.nn.Module;
-import ai.lethe.tensor.Device;
+import ai.lethe.tensor.GradMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

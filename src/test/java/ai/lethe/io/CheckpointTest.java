@@ -11,15 +11,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.nn.F;
 import ai.lethe.nn.Module;
 import ai.lethe.optim.AdamW;
 import ai.lethe.optim.Optimizer;
 import ai.lethe.optim.SGD;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;
 import java.io.IOException;

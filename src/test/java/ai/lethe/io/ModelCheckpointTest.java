@@ -4,17 +4,17 @@ package ai.lethe.io;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.models.ImageModel;
+import ai.lethe.models.ModelConfig;
 import ai.lethe.models.Models;
 import ai.lethe.models.ResNetConfig;
 import ai.lethe.models.ViTConfig;
-import ai.lethe.models.ModelConfig;
 import ai.lethe.nn.Linear;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;
 import java.io.IOException;

@@ -140,7 +140,7 @@ class SafetensorsValidationTest {
         Path file = dir.resolve("ok.safetensors");
         Files.write(file, IoTestSupport.file("{" + A8 + "}", IoTestSupport.bytes(8)));
         try (SafetensorsFile f = Safetensors.open(file)) {
-            var e = assertThrows(IllegalArgumentException.class, () -> f.tensor("missing", ai.lethe.tensor.Device.REF));
+            var e = assertThrows(IllegalArgumentException.class, () -> f.tensor("missing", ai.lethe.core.Device.REF));
             assertTrue(e.getMessage().startsWith(file + ": no tensor named 'missing'"), e.getMessage());
             assertTrue(e.getMessage().contains("1 tensor: a"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> f.info("missing"));

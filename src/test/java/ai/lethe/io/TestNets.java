@@ -3,7 +3,9 @@
 // values (training-mode forwards) and to snapshot its state dict.
 package ai.lethe.io;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.nn.BatchNorm2d;
 import ai.lethe.nn.Conv2d;
 import ai.lethe.nn.Flatten;
@@ -11,11 +13,9 @@ import ai.lethe.nn.Linear;
 import ai.lethe.nn.Module;
 import ai.lethe.nn.ReLU;
 import ai.lethe.nn.Sequential;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -7,9 +7,9 @@ package ai.lethe.kernels;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;
 import java.util.ArrayList;

@@ -6,10 +6,10 @@ package ai.lethe.kernels;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;
 import java.util.LinkedHashMap;
@@ -117,7 +117,7 @@ class UnlearningTest {
         try (var _ = Scope.open()) {
             Shape shape = Shape.of(37, 29);
             Tensor theta = Tensor.randn(shape, new Generator(3), device);
-            Tensor std = Tensor.uniform(shape, 0, 0.2, new Generator(4), ai.lethe.tensor.DType.FLOAT32, device);
+            Tensor std = Tensor.uniform(shape, 0, 0.2, new Generator(4), ai.lethe.core.DType.FLOAT32, device);
             Generator a = new Generator(99), b = new Generator(99);
             a.reserve(ai.lethe.backend.RandomKind.UNIFORM, 10);   // some earlier draw
             b.reserve(ai.lethe.backend.RandomKind.UNIFORM, 10);
@@ -139,7 +139,7 @@ class UnlearningTest {
             assertArrayEquals(exact.toFloatArray(), fused.toFloatArray(), 0f);
 
             // a broadcast std (one per row) equals the expanded one
-            Tensor rowStd = Tensor.uniform(Shape.of(37, 1), 0, 1, new Generator(5), ai.lethe.tensor.DType.FLOAT32, device);
+            Tensor rowStd = Tensor.uniform(Shape.of(37, 1), 0, 1, new Generator(5), ai.lethe.core.DType.FLOAT32, device);
             Tensor x1 = theta.contiguousCopy(), x2 = theta.contiguousCopy();
             Unlearning.addGaussianNoise(x1, rowStd, new Generator(11));
             Unlearning.addGaussianNoise(x2, rowStd.expand(37, 29).contiguousCopy(), new Generator(11));

@@ -2,11 +2,11 @@
 // arrays (float32 and int64 entries) so tests can compare them with any backend's tensors.
 package ai.lethe.models;
 
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
 import ai.lethe.io.Safetensors;
 import ai.lethe.io.SafetensorsFile;
 import ai.lethe.io.TensorInfo;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.io.IOException;

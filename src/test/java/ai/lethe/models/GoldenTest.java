@@ -10,10 +10,10 @@ package ai.lethe.models;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.lethe.core.Device;
 import ai.lethe.nn.F;
 import ai.lethe.nn.LoadResult;
 import ai.lethe.optim.SGD;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;

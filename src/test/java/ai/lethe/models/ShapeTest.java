@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.lethe.core.Shape;
 import ai.lethe.models.ResNetConfig.Stem;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ package ai.lethe.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.lethe.tensor.Shape;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Tensor;
 
 final class Close {

@@ -2,9 +2,9 @@
 // as "tensor <name> <float32|int64> <d0,d1,...|scalar>" followed by one line of values.
 package ai.lethe.nn;
 
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
-import ai.lethe.tensor.Shape;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;

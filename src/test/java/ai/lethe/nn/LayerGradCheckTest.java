@@ -2,12 +2,12 @@
 // respect to its input and all its parameters, through Module.functionalCall.
 package ai.lethe.nn;
 
-import ai.lethe.autograd.GradCheck;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradCheck;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -2,7 +2,7 @@
 // subclasses of Module registering children (and parameters) in PyTorch's order, forward composing layers.
 package ai.lethe.nn;
 
-import ai.lethe.tensor.Shape;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.List;
 

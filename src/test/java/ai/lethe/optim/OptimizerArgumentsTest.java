@@ -4,10 +4,10 @@ package ai.lethe.optim;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.List;
 import java.util.Map;

@@ -5,8 +5,8 @@ package ai.lethe.optim;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.core.Device;
 import ai.lethe.optim.Fixtures.OptimizerCase;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;

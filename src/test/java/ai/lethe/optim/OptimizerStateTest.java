@@ -5,11 +5,11 @@ package ai.lethe.optim;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.optim.schedule.LinearLR;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;
 import java.util.ArrayList;

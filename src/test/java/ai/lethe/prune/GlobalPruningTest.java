@@ -10,6 +10,7 @@ import ai.lethe.models.Models;
 import ai.lethe.models.ResNetConfig;
 import ai.lethe.models.ViTConfig;
 import ai.lethe.nn.Linear;
+import ai.lethe.nn.Masks;
 import ai.lethe.nn.Sequential;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;

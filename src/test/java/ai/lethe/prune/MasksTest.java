@@ -5,12 +5,13 @@ package ai.lethe.prune;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.nn.Linear;
+import ai.lethe.nn.Masks;
 import ai.lethe.nn.Sequential;
 import ai.lethe.optim.SGD;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +41,7 @@ class MasksTest {
             assertTrue(v[3] == 0f, "pruned entry 3: " + v[3]);
             assertNotEquals(0f, v[0]);
 
-            try (var _ = ai.lethe.autograd.GradMode.noGrad()) { w.addInPlace(Tensor.ones(Shape.of(2, 3), d), 1); }
+            try (var _ = ai.lethe.tensor.GradMode.noGrad()) { w.addInPlace(Tensor.ones(Shape.of(2, 3), d), 1); }
             Masks.reapply(model);
             assertTrue(w.toFloatArray()[1] == 0f);
 

@@ -7,12 +7,13 @@ package ai.lethe.prune;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.backend.Backends;
-import ai.lethe.data.Pipeline;
+import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.io.Checkpoint;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.Models;
 import ai.lethe.models.ResNetConfig;
 import ai.lethe.nn.Linear;
+import ai.lethe.nn.Masks;
 import ai.lethe.nn.Sequential;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;

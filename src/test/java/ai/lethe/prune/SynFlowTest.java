@@ -6,15 +6,16 @@ package ai.lethe.prune;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.core.Device;
 import ai.lethe.data.ImageShape;
 import ai.lethe.io.Safetensors;
 import ai.lethe.io.SafetensorsFile;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.ModelConfig;
 import ai.lethe.models.Models;
-import ai.lethe.tensor.Device;
+import ai.lethe.nn.Masks;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.nio.file.Path;
@@ -89,7 +90,7 @@ class SynFlowTest {
             assertTrue(e.getMessage().contains("overflow"), e.getMessage());
             Map<String, Tensor> scores = SynFlow.scores(m, INPUT, SynFlow.Precision.AUTO);
             for (Tensor s : scores.values()) {
-                assertEquals(ai.lethe.tensor.DType.FLOAT64, s.dtype());
+                assertEquals(ai.lethe.core.DType.FLOAT64, s.dtype());
                 assertTrue(Double.isFinite(s.max().item()) && s.max().item() > 1e38, "float64 scores: " + s.max().item());
             }
             long total = Prunable.count(m);

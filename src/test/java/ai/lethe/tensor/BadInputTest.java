@@ -4,8 +4,9 @@ package ai.lethe.tensor;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.backend.Backends;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.nn.F;
 import ai.lethe.testing.TestBackends;
 import java.util.List;

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.backend.Philox;
 import ai.lethe.backend.RandomKind;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import org.junit.jupiter.api.Test;
 
 class RandomTest {

@@ -5,6 +5,8 @@ package ai.lethe.tensor;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.backend.Backends;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import org.junit.jupiter.api.Test;
 
 class ScopeTest {

@@ -9,7 +9,7 @@ package ai.lethe.testing;
 import ai.lethe.backend.Availability;
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.Backends;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assertions;

@@ -5,6 +5,7 @@ package ai.lethe.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.TrainTest;
 import ai.lethe.data.source.SyntheticImages;
 import ai.lethe.data.source.SyntheticOptions;
@@ -14,7 +15,6 @@ import ai.lethe.io.Checkpoint;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.Models;
 import ai.lethe.models.ResNetConfig;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Tensor;
 import java.io.IOException;

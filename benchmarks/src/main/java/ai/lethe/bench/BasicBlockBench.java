@@ -5,12 +5,12 @@
 // Score: ops/s (one op = one step on one batch) and the secondary metric "images" (images/s).
 package ai.lethe.bench;
 
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.nn.AdaptiveAvgPool2d;
 import ai.lethe.nn.Linear;
 import ai.lethe.nn.Module;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -6,7 +6,7 @@ package ai.lethe.bench;
 import ai.lethe.backend.Availability;
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.Backends;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 
 final class BenchDevices {
     /** Batch of the native backends (cpu, cuda): the training batch of the ResNet18 comparison. */

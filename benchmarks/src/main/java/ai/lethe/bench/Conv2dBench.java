@@ -7,12 +7,12 @@
 // Score: ops/s (one op = one batch) and the secondary metric "images" (images/s), which compares across batches.
 package ai.lethe.bench;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.nn.F;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -6,13 +6,13 @@
 // (images/s), to hold against a training step's images/s (ResNet18Bench): the loader must not be the bottleneck.
 package ai.lethe.bench;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.ImageShape;
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.loader.Epoch;
 import ai.lethe.data.transform.Transforms;
-import ai.lethe.tensor.Device;
 import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -13,6 +13,7 @@
 // on the pure-Java ref backend one op would take about a minute.
 package ai.lethe.bench;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.loader.Epoch;
@@ -22,7 +23,6 @@ import ai.lethe.fisher.FisherMap;
 import ai.lethe.models.ResNet;
 import ai.lethe.models.ResNetConfig;
 import ai.lethe.nn.F;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;

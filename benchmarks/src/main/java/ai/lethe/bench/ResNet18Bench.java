@@ -6,9 +6,9 @@
 // machine trains the same network at batch 128 at about 880 images/s (benchmarks/pytorch/peer_cpu.py).
 package ai.lethe.bench;
 
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Generator;
-import ai.lethe.tensor.Shape;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

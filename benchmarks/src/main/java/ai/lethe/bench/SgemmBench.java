@@ -6,10 +6,10 @@
 // Score: ops/s (one op = one product); RESULTS.md derives GFLOP/s = 2·M·K·N · ops/s / 1e9.
 package ai.lethe.bench;
 
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;

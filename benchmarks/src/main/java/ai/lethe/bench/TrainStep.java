@@ -4,13 +4,13 @@
 // The optimizer is SGD with lr 0.01, momentum 0.9, weight decay 5e-4, as in the PyTorch peer.
 package ai.lethe.bench;
 
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.nn.F;
 import ai.lethe.nn.Module;
 import ai.lethe.optim.SGD;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 
 final class TrainStep implements AutoCloseable {

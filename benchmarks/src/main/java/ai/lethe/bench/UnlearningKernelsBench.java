@@ -17,18 +17,18 @@
 // Outputs are freed per op (a Scope per invocation). Only the data a method needs is set up in its fork.
 package ai.lethe.bench;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.kernels.GlobalTopK;
 import ai.lethe.kernels.Pruning;
 import ai.lethe.kernels.Unlearning;
 import ai.lethe.models.ResNet;
 import ai.lethe.models.ResNetConfig;
 import ai.lethe.optim.SGD;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

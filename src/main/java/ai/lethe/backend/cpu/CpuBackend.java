@@ -9,9 +9,9 @@ package ai.lethe.backend.cpu;
 import ai.lethe.backend.AdamParams;
 import ai.lethe.backend.ArgReduceOp;
 import ai.lethe.backend.Availability;
-import ai.lethe.backend.HostBackend;
 import ai.lethe.backend.BinaryOp;
 import ai.lethe.backend.Conv2dGeometry;
+import ai.lethe.backend.HostBackend;
 import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.RandomKind;
 import ai.lethe.backend.ReduceOp;
@@ -19,7 +19,7 @@ import ai.lethe.backend.SgdParams;
 import ai.lethe.backend.SpiChecks;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 import java.util.Optional;
 
 public final class CpuBackend extends HostBackend {

@@ -10,7 +10,7 @@ import static ai.lethe.backend.cpu.CpuViews.requireDType;
 import static ai.lethe.backend.cpu.CpuViews.requireFloat32OrInt64;
 
 import ai.lethe.backend.View;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import java.lang.foreign.MemorySegment;
 
 final class CpuIndex {

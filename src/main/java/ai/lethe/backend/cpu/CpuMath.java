@@ -15,7 +15,7 @@ import ai.lethe.backend.RandomKind;
 import ai.lethe.backend.ReduceOp;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import java.util.Locale;
 
 final class CpuMath {

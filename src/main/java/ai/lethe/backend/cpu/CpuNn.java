@@ -12,7 +12,7 @@ import ai.lethe.backend.AdamParams;
 import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.SgdParams;
 import ai.lethe.backend.View;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import java.lang.foreign.MemorySegment;
 
 final class CpuNn {

@@ -7,7 +7,7 @@ package ai.lethe.backend.cpu;
 import ai.lethe.backend.HostStorage;
 import ai.lethe.backend.View;
 import ai.lethe.backend.ViewChecks;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 

@@ -5,8 +5,8 @@ package ai.lethe.backend.cpu;
 import ai.lethe.backend.HostMemory;
 import ai.lethe.backend.Storage;
 import ai.lethe.backend.View;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Shape;
+import ai.lethe.core.DType;
+import ai.lethe.core.Shape;
 import java.util.ArrayList;
 import java.util.List;
 

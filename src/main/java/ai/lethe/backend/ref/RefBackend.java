@@ -6,9 +6,9 @@ package ai.lethe.backend.ref;
 import ai.lethe.backend.AdamParams;
 import ai.lethe.backend.ArgReduceOp;
 import ai.lethe.backend.Availability;
-import ai.lethe.backend.HostBackend;
 import ai.lethe.backend.BinaryOp;
 import ai.lethe.backend.Conv2dGeometry;
+import ai.lethe.backend.HostBackend;
 import ai.lethe.backend.Philox;
 import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.RandomKind;
@@ -17,8 +17,8 @@ import ai.lethe.backend.SgdParams;
 import ai.lethe.backend.SpiChecks;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
 
 public final class RefBackend extends HostBackend {
     public RefBackend() { super(Device.REF); }

@@ -4,7 +4,7 @@ package ai.lethe.backend.ref;
 
 import ai.lethe.backend.HostStorage;
 import ai.lethe.backend.View;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 

@@ -7,7 +7,7 @@ import ai.lethe.backend.BinaryOp;
 import ai.lethe.backend.ReduceOp;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 
 final class RefMath {
     private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);

@@ -8,7 +8,7 @@ import ai.lethe.backend.Conv2dGeometry;
 import ai.lethe.backend.Philox;
 import ai.lethe.backend.ScoreKeys;
 import ai.lethe.backend.View;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 
 final class RefUnlearning {
     private RefUnlearning() {}

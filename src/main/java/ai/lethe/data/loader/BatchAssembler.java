@@ -3,12 +3,12 @@
 // uploads it. A pure function of (loader settings, epoch, b): any thread may make any batch, in any order.
 package ai.lethe.data.loader;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.Image;
 import ai.lethe.data.ImageShape;
 import ai.lethe.data.transform.RandomSource;
 import ai.lethe.data.transform.Transform;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 
 record BatchAssembler(Dataset dataset, Transform transform, long seed, int epoch, int[] order, int batchSize,

@@ -8,7 +8,7 @@
 // where it will be chosen.
 package ai.lethe.data.loader;
 
-import ai.lethe.tensor.Device;
+import ai.lethe.core.Device;
 
 @FunctionalInterface
 public interface BatchUploader {

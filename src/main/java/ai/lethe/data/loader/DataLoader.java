@@ -11,10 +11,10 @@
 package ai.lethe.data.loader;
 
 import ai.lethe.backend.Backends;
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.ImageShape;
 import ai.lethe.data.transform.Transform;
-import ai.lethe.tensor.Device;
 import java.util.Objects;
 
 public final class DataLoader {

@@ -1,8 +1,8 @@
 // The direct BatchUploader: one synchronous copy of the images and the labels into new tensors on the device.
 package ai.lethe.data.loader;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.ImageShape;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Tensor;
 
 final class DirectUploader implements BatchUploader {

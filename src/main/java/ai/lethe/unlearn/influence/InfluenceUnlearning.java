@@ -12,7 +12,7 @@
 // hessian (woodfisher | diagonal), batch-size (gradient loaders, default 128).
 package ai.lethe.unlearn.influence;
 
-import ai.lethe.autograd.GradMode;
+import ai.lethe.core.Shape;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
@@ -23,8 +23,8 @@ import ai.lethe.fisher.FisherMap;
 import ai.lethe.models.ImageModel;
 import ai.lethe.nn.F;
 import ai.lethe.nn.Module;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.unlearn.MethodOptions;
 import ai.lethe.unlearn.Requirement;

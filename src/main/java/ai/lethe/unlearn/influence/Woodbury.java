@@ -5,8 +5,8 @@
 // m × m system is solved by Cholesky in double precision, and nothing larger than G itself is held.
 package ai.lethe.unlearn.influence;
 
-import ai.lethe.autograd.GradMode;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 

@@ -16,7 +16,6 @@
 // Fisher costs one backward pass per class, so a sample is the practical choice on large Dr).
 package ai.lethe.unlearn.noise;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.data.Dataset;
 import ai.lethe.fisher.FisherDiagonal;
 import ai.lethe.fisher.FisherKind;
@@ -25,6 +24,7 @@ import ai.lethe.kernels.Unlearning;
 import ai.lethe.models.ImageModel;
 import ai.lethe.nn.Module;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.unlearn.MethodOptions;

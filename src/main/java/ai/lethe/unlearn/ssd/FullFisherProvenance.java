@@ -7,10 +7,10 @@
 // and their order); without one, the sizes and labels of Dr then Df; without a split and without Dr, unknown (null).
 package ai.lethe.unlearn.ssd;
 
+import ai.lethe.core.DType;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.split.Split;
 import ai.lethe.nn.Module;
-import ai.lethe.tensor.DType;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.unlearn.UnlearnContext;
 import java.nio.ByteBuffer;

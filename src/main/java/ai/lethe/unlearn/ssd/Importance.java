@@ -6,7 +6,6 @@
 //                exactly the loss (CE → squared L2 norm of the output) and the accumulation (g² → |g|).
 package ai.lethe.unlearn.ssd;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.loader.Epoch;
@@ -14,6 +13,7 @@ import ai.lethe.fisher.FisherDiagonal;
 import ai.lethe.fisher.FisherKind;
 import ai.lethe.fisher.FisherMap;
 import ai.lethe.nn.Module;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.util.LinkedHashMap;

@@ -133,7 +133,7 @@ public final class Ssd implements Unlearner {
     /** The number of elements SSD's rule selects (I_f > α·I_D). */
     private long selected(FisherMap full, FisherMap forget) {
         long n = 0;
-        try (var _ = ai.lethe.autograd.GradMode.noGrad(); var _ = ai.lethe.tensor.Scope.open("ssd-count")) {
+        try (var _ = ai.lethe.tensor.GradMode.noGrad(); var _ = ai.lethe.tensor.Scope.open("ssd-count")) {
             for (String k : forget.names()) n += (long) forget.get(k).gt(full.get(k).mul(alpha)).sum().item();
         }
         return n;

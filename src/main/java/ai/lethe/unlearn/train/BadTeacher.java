@@ -9,7 +9,6 @@
 // samples × classes, 1/C of it, which Adam's scale invariance makes (almost) irrelevant.
 package ai.lethe.unlearn.train;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.data.Concat;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.loader.Batch;
@@ -18,6 +17,7 @@ import ai.lethe.models.Models;
 import ai.lethe.nn.F;
 import ai.lethe.optim.Adam;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.unlearn.MethodOptions;
 import ai.lethe.unlearn.Requirement;

@@ -4,9 +4,9 @@
 package ai.lethe.unlearn.train;
 
 import ai.lethe.models.ImageModel;
+import ai.lethe.nn.Masks;
 import ai.lethe.optim.Adam;
 import ai.lethe.optim.SGD;
-import ai.lethe.prune.Masks;
 import ai.lethe.unlearn.MethodOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;

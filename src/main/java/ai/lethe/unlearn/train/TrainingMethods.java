@@ -1,23 +1,36 @@
-// Registers the training-based unlearning methods with the Unlearners registry under their names.
+// The training-based unlearning methods, provided to the Unlearners registry under their names (ServiceLoader).
 package ai.lethe.unlearn.train;
 
+import ai.lethe.unlearn.MethodOptions;
+import ai.lethe.unlearn.MethodProvider;
+import ai.lethe.unlearn.Unlearner;
 import ai.lethe.unlearn.Unlearners;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
 
-public final class TrainingMethods {
-    private TrainingMethods() {}
+public final class TrainingMethods implements MethodProvider {
+    /** For ServiceLoader. */
+    public TrainingMethods() {}
 
     /** The names registerAll() registers. */
     public static final java.util.List<String> NAMES = java.util.List.of(FineTune.NAME, GradientAscent.NAME, RandomLabel.NAME,
             L1Sparse.NAME, Retrain.NAME, Amnesiac.NAME, BadTeacher.NAME, Unsir.NAME);
 
-    public static void registerAll() {
-        Unlearners.register(FineTune.NAME, FineTune::new);
-        Unlearners.register(GradientAscent.NAME, GradientAscent::new);
-        Unlearners.register(RandomLabel.NAME, RandomLabel::new);
-        Unlearners.register(L1Sparse.NAME, L1Sparse::new);
-        Unlearners.register(Retrain.NAME, Retrain::new);
-        Unlearners.register(Amnesiac.NAME, Amnesiac::new);
-        Unlearners.register(BadTeacher.NAME, BadTeacher::new);
-        Unlearners.register(Unsir.NAME, Unsir::new);
+    @Override
+    public Map<String, Function<MethodOptions, Unlearner>> methods() {
+        Map<String, Function<MethodOptions, Unlearner>> m = new LinkedHashMap<>();
+        m.put(FineTune.NAME, FineTune::new);
+        m.put(GradientAscent.NAME, GradientAscent::new);
+        m.put(RandomLabel.NAME, RandomLabel::new);
+        m.put(L1Sparse.NAME, L1Sparse::new);
+        m.put(Retrain.NAME, Retrain::new);
+        m.put(Amnesiac.NAME, Amnesiac::new);
+        m.put(BadTeacher.NAME, BadTeacher::new);
+        m.put(Unsir.NAME, Unsir::new);
+        return m;
     }
+
+    /** Registers these methods again (replacing whatever is registered under their names). */
+    public static void registerAll() { new TrainingMethods().methods().forEach(Unlearners::register); }
 }

@@ -8,6 +8,8 @@
 // impair epoch at batch 32, one repair epoch at batch 128.
 package ai.lethe.unlearn.train;
 
+import ai.lethe.core.DType;
+import ai.lethe.core.Shape;
 import ai.lethe.data.Concat;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.ImageShape;
@@ -15,10 +17,8 @@ import ai.lethe.data.split.ClassForget;
 import ai.lethe.models.ImageModel;
 import ai.lethe.nn.F;
 import ai.lethe.optim.Adam;
-import ai.lethe.tensor.DType;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.unlearn.MethodOptions;
 import ai.lethe.unlearn.Requirement;

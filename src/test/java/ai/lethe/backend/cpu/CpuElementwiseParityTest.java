@@ -15,7 +15,7 @@ import ai.lethe.backend.BinaryOp;
 import ai.lethe.backend.RandomKind;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.cpu.BothBackends.Pair;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.View;
 import ai.lethe.backend.cpu.BothBackends.Pair;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -13,7 +13,7 @@ import ai.lethe.backend.Conv2dGeometry;
 import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.SgdParams;
 import ai.lethe.backend.cpu.BothBackends.Pair;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

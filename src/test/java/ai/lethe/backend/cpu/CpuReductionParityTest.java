@@ -10,7 +10,7 @@ import static ai.lethe.backend.cpu.BothBackends.assertStorageClose;
 import ai.lethe.backend.ArgReduceOp;
 import ai.lethe.backend.ReduceOp;
 import ai.lethe.backend.cpu.BothBackends.Pair;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

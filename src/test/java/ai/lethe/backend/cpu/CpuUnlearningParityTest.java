@@ -18,7 +18,7 @@ import ai.lethe.backend.ScoreKeys;
 import ai.lethe.backend.SgdParams;
 import ai.lethe.backend.View;
 import ai.lethe.backend.cpu.BothBackends.Pair;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;

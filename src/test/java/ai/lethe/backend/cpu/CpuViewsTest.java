@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.lethe.backend.Storage;
 import ai.lethe.backend.View;
 import ai.lethe.backend.ref.RefBackend;
-import ai.lethe.tensor.DType;
+import ai.lethe.core.DType;
 import org.junit.jupiter.api.Test;
 
 class CpuViewsTest {

@@ -4,8 +4,8 @@ package ai.lethe.data.loader;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.ImageShape;
-import ai.lethe.tensor.Device;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

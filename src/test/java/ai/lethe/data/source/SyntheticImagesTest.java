@@ -5,8 +5,8 @@ package ai.lethe.data.source;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.autograd.GradMode;
 import ai.lethe.backend.Backends;
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.ImageShape;
 import ai.lethe.nn.BatchNorm2d;
@@ -18,8 +18,8 @@ import ai.lethe.nn.MaxPool2d;
 import ai.lethe.nn.ReLU;
 import ai.lethe.nn.Sequential;
 import ai.lethe.optim.SGD;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.util.Arrays;

@@ -4,15 +4,15 @@ package ai.lethe.optim.schedule;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.optim.Adam;
 import ai.lethe.optim.GroupOptions;
 import ai.lethe.optim.Optimizer;
 import ai.lethe.optim.ParamGroup;
 import ai.lethe.optim.ParamState;
 import ai.lethe.optim.SGD;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.List;
 import java.util.Map;

@@ -5,15 +5,15 @@ package ai.lethe.optim.schedule;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import ai.lethe.optim.Adam;
 import ai.lethe.optim.AdamW;
-import ai.lethe.optim.Fixtures;
 import ai.lethe.optim.Fixtures.SchedulerCase;
+import ai.lethe.optim.Fixtures;
 import ai.lethe.optim.Optimizer;
 import ai.lethe.optim.SGD;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -7,6 +7,7 @@ package ai.lethe.unlearn.noise;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.ImageShape;
 import ai.lethe.data.loader.DataLoader;
@@ -16,8 +17,7 @@ import ai.lethe.fisher.FisherMap;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.Models;
 import ai.lethe.models.ResNetConfig;
-import ai.lethe.prune.Masks;
-import ai.lethe.tensor.Device;
+import ai.lethe.nn.Masks;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;

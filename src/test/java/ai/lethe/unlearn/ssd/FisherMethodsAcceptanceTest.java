@@ -45,7 +45,7 @@ class FisherMethodsAcceptanceTest {
     private static FisherMap batchMeanFull, perSampleFull;
 
     @BeforeAll static void setUp() {
-        FisherMethods.registerAll();
+        Unlearners.registerBuiltIns();
         task = FashionForgetTask.get();
         original = task.originalAccuracy();
         try (ImageModel m = task.original()) {

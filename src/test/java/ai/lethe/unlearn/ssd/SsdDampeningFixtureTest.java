@@ -7,10 +7,10 @@ package ai.lethe.unlearn.ssd;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.core.Device;
 import ai.lethe.io.Safetensors;
 import ai.lethe.io.SafetensorsFile;
 import ai.lethe.kernels.Unlearning;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;

@@ -67,7 +67,7 @@ class SsdUnitTest {
         }
         for (var bad : List.of(Map.of("alpha", "0"), Map.of("alpha", "-1"), Map.of("lambda", "-0.5"), Map.of("fisher", "exact")))
             assertThrows(IllegalArgumentException.class, () -> Unlearners.create("ssd", bad), bad.toString());
-        FisherMethods.registerAll();
+        Unlearners.registerBuiltIns();
         assertTrue(Unlearners.names().containsAll(List.of("ssd", "lf-ssd", "ff", "iu")));
         var typo = assertThrows(IllegalArgumentException.class, () -> Unlearners.create("iu", Map.of("hesian", "diagonal")));
         assertTrue(typo.getMessage().contains("hesian"), typo.getMessage());

@@ -6,11 +6,11 @@ package ai.lethe.unlearn.train;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.backend.Backends;
+import ai.lethe.core.Device;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.Models;
 import ai.lethe.models.ResNetConfig;
-import ai.lethe.prune.Masks;
-import ai.lethe.tensor.Device;
+import ai.lethe.nn.Masks;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;

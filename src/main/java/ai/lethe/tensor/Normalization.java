@@ -1,9 +1,8 @@
 // Batch norm (training: batch statistics + running-statistics update; eval: running statistics) and layer
 // norm, with their gradients. Both are single fused backend kernels in each direction.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
-import ai.lethe.tensor.Shape;
-import ai.lethe.tensor.Tensor;
+import ai.lethe.core.Shape;
 
 public final class Normalization {
     private Normalization() {}

@@ -2,8 +2,10 @@
 // the CIFAR recipe (crop pad 4 + flip) for colour images, the MNIST recipe (crop pad 2) for grey ones, each
 // followed by an optional resize (e.g. 32 -> 224 for a ViT) and the dataset's normalisation (its published
 // preset, or computed from the training images when it has none).
-package ai.lethe.data;
+package ai.lethe.data.pipeline;
 
+import ai.lethe.data.ImageShape;
+import ai.lethe.data.TrainTest;
 import ai.lethe.data.source.Datasets;
 import ai.lethe.data.source.LoadOptions;
 import ai.lethe.data.source.Normalization;

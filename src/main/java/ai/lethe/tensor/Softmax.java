@@ -1,7 +1,6 @@
 // softmax and log_softmax along one dimension, with their gradients (one fused backend kernel each way).
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
-import ai.lethe.tensor.Tensor;
 
 public final class Softmax {
     private Softmax() {}

@@ -1,11 +1,10 @@
 // 2-D convolution (NCHW, groups 1) with its gradients: the forward, backward-data and backward-weight kernels
 // come from the backend (im2col + GEMM on cpu, cuDNN or im2col on cuda, loops on ref); the bias gradient is a
 // sum of the incoming gradient over batch and positions.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
 import ai.lethe.backend.Conv2dGeometry;
-import ai.lethe.tensor.Shape;
-import ai.lethe.tensor.Tensor;
+import ai.lethe.core.Shape;
 
 public final class Convolution {
     private Convolution() {}

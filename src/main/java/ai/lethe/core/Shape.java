@@ -1,6 +1,6 @@
 // An immutable list of dimension sizes, with the helpers every op needs: numel, contiguous strides,
 // negative-axis normalisation and NumPy/PyTorch broadcasting, each failing with a message naming the op.
-package ai.lethe.tensor;
+package ai.lethe.core;
 
 import java.util.Arrays;
 

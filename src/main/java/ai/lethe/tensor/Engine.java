@@ -1,10 +1,8 @@
 // The backward pass: from a root tensor, walks the recorded graph in dependency order (every node runs once,
 // after all gradients flowing into it have been summed), applies each node's rule, and accumulates into the
 // .grad of leaves that require grad. Intermediate gradients are freed as soon as they are consumed.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
-import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Tensor;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Map;

@@ -1,5 +1,5 @@
 // Where a tensor lives and which backend computes on it: "ref" and "cpu" (both host memory), "cuda:N".
-package ai.lethe.tensor;
+package ai.lethe.core;
 
 import java.util.Locale;
 

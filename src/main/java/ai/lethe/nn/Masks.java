@@ -6,11 +6,10 @@
 // Lethe keeps pruned weights at exactly zero instead of multiplying weight by mask in every forward (the two
 // give the same outputs and gradients w.r.t. the unpruned entries): optimizers apply the mask in their fused
 // update (attach), and code that writes weights directly (noise injection, Newton steps) calls reapply.
-package ai.lethe.prune;
+package ai.lethe.nn;
 
-import ai.lethe.autograd.GradMode;
-import ai.lethe.nn.Module;
 import ai.lethe.optim.Optimizer;
+import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.util.LinkedHashMap;

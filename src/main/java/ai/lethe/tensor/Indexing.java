@@ -1,11 +1,10 @@
 // Index ops with their gradients: gather (gradient: scatter-add), index_select (gradient: index-add) and
 // one-hot encoding. Index tensors are int64; out-of-range values are IndexOutOfBoundsExceptions raised by
 // the backend, which checks every index it reads.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Shape;
-import ai.lethe.tensor.Tensor;
+import ai.lethe.core.DType;
+import ai.lethe.core.Shape;
 
 public final class Indexing {
     private Indexing() {}

@@ -1,13 +1,12 @@
 // Elementwise ops with broadcasting and their gradient rules: unary functions (with scalar parameters),
 // binary arithmetic, where, and comparisons (not differentiable). Gradients of broadcast inputs are summed
 // back to the input's shape.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
 import ai.lethe.backend.BinaryOp;
 import ai.lethe.backend.UnaryOp;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Shape;
-import ai.lethe.tensor.Tensor;
+import ai.lethe.core.DType;
+import ai.lethe.core.Shape;
 
 public final class Elementwise {
     private static final double TWO_OVER_SQRT_PI = 2.0 / Math.sqrt(Math.PI);

@@ -1,12 +1,11 @@
 // Reductions with their gradient rules: sum, mean, max/min (values; the gradient goes to the first extreme
 // element), variance, and argmax/argmin (int64, not differentiable).
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
 import ai.lethe.backend.ArgReduceOp;
 import ai.lethe.backend.ReduceOp;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Shape;
-import ai.lethe.tensor.Tensor;
+import ai.lethe.core.DType;
+import ai.lethe.core.Shape;
 
 public final class Reductions {
     private Reductions() {}

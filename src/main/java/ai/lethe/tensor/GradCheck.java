@@ -1,13 +1,10 @@
 // Finite-difference gradient checking (torch.autograd.gradcheck): runs a function in float64 on the ref
 // backend, compares the gradients autograd computes with central differences of a random projection of its
 // output, and reports the worst element. Usable by any op or layer of later issues.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
-import ai.lethe.tensor.Generator;
-import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Tensor;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;

@@ -1,13 +1,11 @@
 // The backward engine: diamond graphs sum their gradients, gradients accumulate across backward calls,
 // retainGrad/detach/noGrad behave as in PyTorch, and intermediate gradients are freed as they are consumed.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.tensor.Device;
-import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
-import ai.lethe.tensor.Tensor;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import org.junit.jupiter.api.Test;
 
 class EngineTest {

@@ -1,11 +1,10 @@
 // Max, average and adaptive-average 2-D pooling over NCHW tensors with their gradients; output sizes follow
 // PyTorch (floor or ceil mode, the last window must start inside the padded input).
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
 import ai.lethe.backend.Pool2dGeometry;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Shape;
-import ai.lethe.tensor.Tensor;
+import ai.lethe.core.DType;
+import ai.lethe.core.Shape;
 
 public final class Pooling {
     private Pooling() {}

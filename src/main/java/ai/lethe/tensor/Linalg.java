@@ -1,10 +1,9 @@
 // Matrix products with torch.matmul's rules and their gradients: 1-D operands are promoted and the added
 // dimension removed again, batch dimensions broadcast, and a matrix times a batch of matrices (a Linear layer
 // over tokens) is folded into one large product rather than a batch of small ones.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
-import ai.lethe.tensor.Shape;
-import ai.lethe.tensor.Tensor;
+import ai.lethe.core.Shape;
 
 public final class Linalg {
     private Linalg() {}

@@ -1,7 +1,7 @@
 // Element types of tensors. float32 is the working type everywhere; float64 exists on the ref backend for
 // gradient checking; int64 holds indices and labels (as in PyTorch). bf16/fp16 are added here when the CUDA
 // backend needs them: each kernel dispatches on the dtype and rejects the ones it does not support by name.
-package ai.lethe.tensor;
+package ai.lethe.core;
 
 public enum DType {
     FLOAT32("float32", 4, true),

@@ -1,14 +1,12 @@
 // Shape ops and copies with their gradient rules: reshape, permute, transpose, slice, select, expand,
 // squeeze/unsqueeze, flatten, chunk, cat, stack, contiguous, clone, device and dtype moves. Views share the
 // input's storage; their gradients are views or scatters of the incoming gradient.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
 import ai.lethe.backend.Backends;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Device;
-import ai.lethe.tensor.Scope;
-import ai.lethe.tensor.Shape;
-import ai.lethe.tensor.Tensor;
+import ai.lethe.core.DType;
+import ai.lethe.core.Device;
+import ai.lethe.core.Shape;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;

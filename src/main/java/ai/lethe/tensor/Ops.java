@@ -1,11 +1,10 @@
 // Checks and helpers shared by the differentiable ops: open tensors on one device, float dtypes, and the
 // reduction of a broadcast gradient back to an input's shape.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
 import ai.lethe.backend.ReduceOp;
-import ai.lethe.tensor.DType;
-import ai.lethe.tensor.Shape;
-import ai.lethe.tensor.Tensor;
+import ai.lethe.core.DType;
+import ai.lethe.core.Shape;
 
 final class Ops {
     private Ops() {}

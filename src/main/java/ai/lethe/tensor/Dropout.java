@@ -1,9 +1,7 @@
 // Dropout: in training, each element is kept with probability 1 − p and scaled by 1/(1 − p); the mask comes
 // from the seeded Philox generator, so a seed gives the same mask on every backend.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
-import ai.lethe.tensor.Generator;
-import ai.lethe.tensor.Tensor;
 
 public final class Dropout {
     private Dropout() {}

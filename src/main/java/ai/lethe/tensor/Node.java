@@ -1,8 +1,7 @@
 // One recorded operation of the autograd tape: the op's name, its inputs (the graph's edges), the tensors
 // its gradient rule needs (with their storage versions, to detect in-place modification), and the rule.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
-import ai.lethe.tensor.Tensor;
 
 public final class Node {
     /** A gradient rule: given dL/d(output), returns dL/d(input_i) for each input (null where not needed). */

@@ -1,6 +1,6 @@
 // Whether ops record the graph on this thread. `try (var g = GradMode.noGrad()) { ... }` turns recording off
 // (evaluation, optimizer updates, the backward pass itself); closing it restores the previous mode.
-package ai.lethe.autograd;
+package ai.lethe.tensor;
 
 public final class GradMode {
     private static final ThreadLocal<boolean[]> ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
