@@ -176,9 +176,12 @@ class FisherMethodsAcceptanceTest {
     }
 
     // LF-SSD below the structural limit, swept like SSD (it cannot use a cached I_D: each α recomputes both
-    // importances, so the sweep is short).
+    // importances, ~10 s each here, so the sweep starts at 6). Measured on an original of 0.890/0.776 (SKYLAKEX, an
+    // Intel Xeon): α 8 dampens 37 elements (forget-test 0.88), α 6 4,852 (0.67 / 0.79), α 4 34,730 (0.00 / 0.77).
+    // Not yet measured on the other kernels' originals, so the bound is SSD per-sample's: at least 10 points of
+    // forget-test accuracy gone, retain kept.
     static Sweep lossFreeSsd() {
-        return new Sweep("lf-ssd", Map.of(), "alpha", List.of("8", "6", "4", "3", "2"), new Expect(original.forgetTest() - 0.10, kept()));
+        return new Sweep("lf-ssd", Map.of(), "alpha", List.of("6", "4", "3", "2"), new Expect(original.forgetTest() - 0.10, kept()));
     }
 
     @Test void lossFreeSsdBelowTheStructuralLimitMovesTheModelTowardForgetting() {
