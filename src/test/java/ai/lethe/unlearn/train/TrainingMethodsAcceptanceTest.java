@@ -7,6 +7,11 @@
 // l1-sparse ends with a smaller ‖θ‖₁ than FT run with the same seed and epochs. A no-op registered as "ft"
 // (training-based) and as "bad-teacher" (teacher-based) fails the same checks.
 //
+// Random-sample forgetting has no acceptance direction on this task: the 3-epoch original is as accurate on 250
+// random training samples as on unseen data (measured 0.800 against the test set's 0.788), so there is no
+// member/non-member gap for a method to close, and GA at its default lr 1e-4 even raised both (0.852 / 0.821,
+// through the batch-norm statistics it updates in train mode). Class forgetting is where the direction is defined.
+//
 // The bounds hold on the originals trained through three OpenBLAS kernels of one machine (LETHE_BLAS_KERNEL=
 // SKYLAKEX, HASWELL, SANDYBRIDGE: different summation orders, so different weights; originals' forget-test /
 // retain-test 0.855/0.774, 0.820/0.780, 0.880/0.775), each test's measurements on them in its comment, in that
@@ -54,7 +59,7 @@ class TrainingMethodsAcceptanceTest {
     /** Runs the real method once (cached for this class) and asserts its acceptance. */
     private static Outcome accept(Case c) {
         Outcome o = outcomes.computeIfAbsent(c.method, _ -> run(c));
-        MethodAcceptance.assertAccepted(task, o, c.expect);
+        MethodAcceptance.assertAccepted(o, c.expect);
         return o;
     }
 
@@ -149,11 +154,11 @@ class TrainingMethodsAcceptanceTest {
                     TrainingMethods::registerAll)) {
                 Outcome o = run(c);
                 assertEquals(List.of("no-op double"), o.result().log(), "the double ran under the name " + c.method);
-                List<String> v = MethodAcceptance.violations(task, o, c.expect);
+                List<String> v = MethodAcceptance.violations(o, c.expect);
                 System.out.println("no-op as " + c.method + ": " + v);
                 assertTrue(v.stream().anyMatch(s -> s.contains("changed no parameter element")), v.toString());
-                assertTrue(v.stream().anyMatch(s -> s.contains("forget-test accuracy")), v.toString());
-                assertThrows(AssertionError.class, () -> MethodAcceptance.assertAccepted(task, o, c.expect));
+                assertTrue(v.stream().anyMatch(s -> s.contains("forget accuracy")), v.toString());
+                assertThrows(AssertionError.class, () -> MethodAcceptance.assertAccepted(o, c.expect));
             }
             assertEquals(real, Unlearners.create(c.method, c.options).getClass(), "the real " + c.method + " is registered again");
         }
