@@ -1,6 +1,9 @@
-// The Fisher/Hessian methods on the shared Fashion-MNIST task (forget class 3). Every bound is relative to the
-// original model's accuracies measured in the same run (FashionForgetTask.originalAccuracy), and every test prints
-// what it measured.
+// The Fisher/Hessian methods on the shared Fashion-MNIST task (forget class 3). Every method is run on a copy of
+// the original and must pass MethodAcceptance: it changed the model, the forget-test accuracy falls (at least 5
+// points below the original's, and to the test's bound), the retain-test accuracy is kept, the original is
+// bit-identical afterwards. Every bound is relative to the original model's accuracies measured in the same run
+// (FashionForgetTask.originalAccuracy), and every test prints what it measured. A no-op registered as "ssd"
+// (Fisher-based) and as "iu" (influence) fails the same checks, sweep included.
 //
 // Why sweeps: how strongly SSD and IU act at a given α depends on the model, and models trained through different
 // BLAS kernels (different summation orders, so different weights after 3 epochs) differ a lot there although their
@@ -27,9 +30,12 @@ import static org.junit.jupiter.api.Assertions.*;
 import ai.lethe.fisher.FisherMap;
 import ai.lethe.models.ImageModel;
 import ai.lethe.unlearn.FashionForgetTask;
+import ai.lethe.unlearn.MethodAcceptance;
+import ai.lethe.unlearn.MethodAcceptance.Expect;
+import ai.lethe.unlearn.MethodAcceptance.Outcome;
 import ai.lethe.unlearn.UnlearnContext;
-import ai.lethe.unlearn.UnlearnResult;
 import ai.lethe.unlearn.Unlearners;
+import ai.lethe.unlearn.influence.InfluenceUnlearning;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,16 +68,11 @@ class FisherMethodsAcceptanceTest {
     /** The class counts as erased at or below a quarter of the original's forget-test accuracy. */
     static double erased() { return 0.25 * original.forgetTest(); }
 
-    record Measured(double forget, double retain, UnlearnResult result) {}
+    /** Retain-test accuracy at most 10 points below the original's. */
+    static double kept() { return original.retainTest() - 0.10; }
 
-    static Measured run(String method, Map<String, String> options, UnlearnContext context) {
-        try (ImageModel model = task.original()) {
-            UnlearnResult r = Unlearners.create(method, options).run(model, context);
-            Measured m = new Measured(task.forgetTestAccuracy(model), task.retainTestAccuracy(model), r);
-            System.out.printf("%s %s: forget-test %.3f retain-test %.3f (original %.3f / %.3f, %.1f s) %s%n", method, options,
-                    m.forget, m.retain, original.forgetTest(), original.retainTest(), r.seconds(), r.log());
-            return m;
-        }
+    static Outcome run(String method, Map<String, String> options, UnlearnContext context) {
+        return MethodAcceptance.run(task, method, options, context);
     }
 
     /** The context with a cached I_D (and Dr, for what else the method needs). */
@@ -85,53 +86,60 @@ class FisherMethodsAcceptanceTest {
      * Runs {@code method} with {@code option} set to each value in turn (the weakest first) and returns the
      * first outcome that erases the class, or the last one.
      */
-    static Measured firstThatErases(String method, Map<String, String> options, String option, List<String> values,
-                                    UnlearnContext context) {
-        Measured m = null;
+    static Outcome firstThatErases(String method, Map<String, String> options, String option, List<String> values,
+                                   UnlearnContext context) {
+        Outcome m = null;
         for (String v : values) {
             Map<String, String> o = new HashMap<>(options);
             o.put(option, v);
             m = run(method, o, context);
-            if (m.forget <= erased()) break;
+            if (m.forget() <= erased()) break;
         }
         return m;
+    }
+
+    /** A sweep, the options it starts from and the bounds its outcome must meet. */
+    record Sweep(String method, Map<String, String> options, String option, List<String> values, Expect expect) {
+        Outcome run(UnlearnContext context) { return firstThatErases(method, options, option, values, context); }
     }
 
     @Test void ssdWithACachedFullFisherAndNoRetainSetKeepsTheModelAtItsDefaults() {
         UnlearnContext full = task.context(0);
         UnlearnContext noRetain = new UnlearnContext(full.forget(), null, full.numClasses(), full.split(), full.transform(),
                 full.device(), 0, full.workers(), Optional.of(batchMeanFull), null, List.of());
-        Measured m = run("ssd", Map.of(), noRetain);
-        assertTrue(m.result.log().getFirst().startsWith("I_D: cached"));
-        assertEquals(original.retainTest(), m.retain, 0.01, "α = 10 selects (almost) nothing when Df is 10% of D");
-        assertEquals(original.forgetTest(), m.forget, 0.05, "α = 10 does not forget here (see the header)");
+        Outcome m = run("ssd", Map.of(), noRetain);
+        assertTrue(m.result().log().getFirst().startsWith("I_D: cached"), m.result().log().toString());
+        assertEquals(original.retainTest(), m.retain(), 0.01, "α = 10 selects (almost) nothing when Df is 10% of D");
+        assertEquals(original.forgetTest(), m.forget(), 0.05, "α = 10 does not forget here (see the header)");
+        assertEquals(List.of(), m.originalChanges(), "the original is untouched");
         UnlearnContext neither = new UnlearnContext(full.forget(), null, full.numClasses(), null, full.transform(),
                 full.device(), 0, 0, Optional.empty(), null, List.of());
         assertThrows(IllegalArgumentException.class, () -> run("ssd", Map.of(), neither));
     }
 
     @Test void ssdAtItsDefaultsWarnsThatAlphaIsAboveTheStructuralLimit() {
-        Measured defaults = run("ssd", Map.of(), task.context(0));     // I_D computed from Dr and Df, as users run it
-        assertTrue(defaults.result.log().getFirst().startsWith("I_D: computed"), defaults.result.log().toString());
-        assertTrue(defaults.result.log().stream().anyMatch(l -> l.startsWith("warning: alpha 10.0 >= |D|/|Df| = 10.0")),
-                defaults.result.log().toString());
+        Outcome defaults = run("ssd", Map.of(), task.context(0));     // I_D computed from Dr and Df, as users run it
+        List<String> log = defaults.result().log();
+        assertTrue(log.getFirst().startsWith("I_D: computed"), log.toString());
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("warning: alpha 10.0 >= |D|/|Df| = 10.0")), log.toString());
     }
 
     // Batch-mean SSD below the limit: α 8 erases the class on two of the three originals above, α 4 on the third,
     // each with the retain-test accuracy within 10 points.
+    static Sweep batchMeanSsd() {
+        return new Sweep("ssd", Map.of(), "alpha", List.of("8", "7", "6", "5", "4"), new Expect(erased(), kept()));
+    }
+
     @Test void batchMeanSsdBelowTheStructuralLimitErasesTheClassAndKeepsTheRest() {
-        Measured m = firstThatErases("ssd", Map.of(), "alpha", List.of("8", "7", "6", "5", "4"), cached(batchMeanFull));
-        assertTrue(m.forget <= erased(), "batch-mean SSD erases the class at some α in 8..4: forget-test " + m.forget);
-        assertTrue(m.retain >= original.retainTest() - 0.10, "batch-mean SSD, retain-test accuracy " + m.retain);
+        MethodAcceptance.assertAccepted(batchMeanSsd().run(cached(batchMeanFull)), batchMeanSsd().expect());
     }
 
     // Per-sample SSD: erases the class at α 6 (SKYLAKEX) or 8 (HASWELL); on SANDYBRIDGE it gets to 0.73 (from 0.88)
     // at α 2 — see the header. Asserted on every model: at least 10 points of forget-test accuracy gone, retain kept.
     @Test void perSampleSsdMovesTheModelTowardForgettingAndKeepsTheRest() {
-        Measured m = firstThatErases("ssd", Map.of("fisher", "per-sample"), "alpha", List.of("8", "7", "6", "5", "4", "3", "2"),
-                cached(perSampleFull));
-        assertTrue(m.forget <= original.forgetTest() - 0.10, "per-sample SSD, forget-test accuracy " + m.forget);
-        assertTrue(m.retain >= original.retainTest() - 0.10, "per-sample SSD, retain-test accuracy " + m.retain);
+        Sweep s = new Sweep("ssd", Map.of("fisher", "per-sample"), "alpha", List.of("8", "7", "6", "5", "4", "3", "2"),
+                new Expect(original.forgetTest() - 0.10, kept()));
+        MethodAcceptance.assertAccepted(s.run(cached(perSampleFull)), s.expect());
     }
 
     // Fisher Forgetting with the reference's full-class behaviour (zero-class-row) at α = 1e-6 (the SSD reference's
@@ -141,27 +149,65 @@ class FisherMethodsAcceptanceTest {
     // forget / retain 0.19 / 0.79 (SKYLAKEX), 0.00 / 0.66 (HASWELL: 12 points lost, also with 500 or 1,000 Fisher
     // samples), 0.08 / 0.78 (SANDYBRIDGE). Bound: the class erased, at most 15 points of retain accuracy lost.
     @Test void fisherForgettingErasesTheClassAtACostToTheRest() {
-        Measured m = run("ff", Map.of("zero-class-row", "true", "fisher-samples", "200"), task.context(0));
-        assertTrue(m.forget <= erased(), "forget-test accuracy " + m.forget);
-        assertTrue(m.retain >= original.retainTest() - 0.15, "retain-test accuracy " + m.retain);
+        Outcome m = run("ff", Map.of("zero-class-row", "true", "fisher-samples", "200"), task.context(0));
+        MethodAcceptance.assertAccepted(m, new Expect(erased(), original.retainTest() - 0.15));
     }
 
     // Influence Unlearning (WoodFisher on the default m = 256 retain samples, damping 1 as the reference's H₀ = I),
     // step α 0.3, 0.5, then the full Newton step 1: erases the class at α 0.3 (HASWELL, retain 0.74; its α 1 loses
     // 32 points) or 1 (SKYLAKEX); on SANDYBRIDGE α 1 reaches 0.58 (from 0.88). With m = 64 the Hessian estimate was
     // too rough to keep the rest on every model (HASWELL: α 0.3 → retain 0.50).
+    static Sweep influence() {
+        return new Sweep("iu", Map.of(), "alpha", List.of("0.3", "0.5", "1"), new Expect(original.forgetTest() - 0.10, kept()));
+    }
+
     @Test void influenceUnlearningMovesTheModelTowardForgettingAndKeepsTheRest() {
-        Measured m = firstThatErases("iu", Map.of(), "alpha", List.of("0.3", "0.5", "1"), task.context(0));
-        assertTrue(m.forget <= original.forgetTest() - 0.10, "forget-test accuracy " + m.forget);
-        assertTrue(m.retain >= original.retainTest() - 0.10, "retain-test accuracy " + m.retain);
+        MethodAcceptance.assertAccepted(influence().run(task.context(0)), influence().expect());
     }
 
     // LF-SSD at SSD's defaults has the same structural limit as SSD here (Df is 10% of D, so the |g| importance of
-    // D is at least about a tenth of Df's): the stated bound is that it leaves the model intact (measured: 0
-    // elements selected, accuracies unchanged on all three originals), not that it forgets.
+    // D is at least about a tenth of Df's): it selects nothing and leaves the model as it was (measured: 0
+    // elements selected, accuracies unchanged on all three originals). Its forgetting is asserted below the limit.
     @Test void lossFreeSsdAtTheDefaultsLeavesTheModelIntact() {
-        Measured m = run("lf-ssd", Map.of(), task.context(0));
-        assertEquals(original.retainTest(), m.retain, 0.01);
-        assertEquals(original.forgetTest(), m.forget, 0.05);
+        Outcome m = run("lf-ssd", Map.of(), task.context(0));
+        assertEquals(original.retainTest(), m.retain(), 0.01);
+        assertEquals(original.forgetTest(), m.forget(), 0.05);
+        assertEquals(List.of(), m.originalChanges(), "the original is untouched");
+    }
+
+    // LF-SSD below the structural limit, swept like SSD (it cannot use a cached I_D: each α recomputes both
+    // importances, ~10 s each here, so the sweep starts at 6). Measured on an original of 0.890/0.776 (SKYLAKEX, an
+    // Intel Xeon): α 8 dampens 37 elements (forget-test 0.88), α 6 4,852 (0.67 / 0.79), α 4 34,730 (0.00 / 0.77).
+    // Not yet measured on the other kernels' originals, so the bound is SSD per-sample's: at least 10 points of
+    // forget-test accuracy gone, retain kept.
+    static Sweep lossFreeSsd() {
+        return new Sweep("lf-ssd", Map.of(), "alpha", List.of("6", "4", "3", "2"), new Expect(original.forgetTest() - 0.10, kept()));
+    }
+
+    @Test void lossFreeSsdBelowTheStructuralLimitMovesTheModelTowardForgetting() {
+        MethodAcceptance.assertAccepted(lossFreeSsd().run(task.context(0)), lossFreeSsd().expect());
+    }
+
+    // A method replaced by a no-op (registered under its name; it parses the same options, then returns the model
+    // unchanged) fails the acceptance above, sweep included: for the Fisher-based family (batch-mean SSD, with the
+    // cached I_D) and for influence unlearning. Cheap: the double computes nothing, each α costs one copy and one
+    // evaluation.
+    @Test void aNoOpRegisteredAsAFisherOrInfluenceMethodFailsItsAcceptance() {
+        record Family(Sweep sweep, UnlearnContext context, java.util.function.Function<ai.lethe.unlearn.MethodOptions,
+                ai.lethe.unlearn.Unlearner> real, Class<?> realClass) {}
+        for (Family f : List.of(new Family(batchMeanSsd(), cached(batchMeanFull), Ssd::new, Ssd.class),
+                new Family(influence(), task.context(0), InfluenceUnlearning::new, InfluenceUnlearning.class))) {
+            Sweep s = f.sweep;
+            try (var _ = MethodAcceptance.noOpDouble(s.method(), f.real, FisherMethods::registerAll)) {
+                Outcome o = s.run(f.context);
+                assertEquals(List.of("no-op double"), o.result().log(), "the double ran under the name " + s.method());
+                List<String> v = MethodAcceptance.violations(o, s.expect());
+                System.out.println("no-op as " + s.method() + ": " + v);
+                assertTrue(v.stream().anyMatch(x -> x.contains("changed no parameter element")), v.toString());
+                assertTrue(v.stream().anyMatch(x -> x.contains("forget accuracy")), v.toString());
+                assertThrows(AssertionError.class, () -> MethodAcceptance.assertAccepted(o, s.expect()));
+            }
+            assertEquals(f.realClass, Unlearners.create(s.method(), s.options()).getClass(), "the real " + s.method() + " is registered again");
+        }
     }
 }
