@@ -2,8 +2,8 @@
 // bit-identical — or which tensors, and how many elements of them, differ.
 package ai.lethe.unlearn;
 
+import ai.lethe.core.DType;
 import ai.lethe.nn.Module;
-import ai.lethe.tensor.DType;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

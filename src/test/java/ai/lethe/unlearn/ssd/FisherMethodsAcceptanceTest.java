@@ -198,7 +198,7 @@ class FisherMethodsAcceptanceTest {
         for (Family f : List.of(new Family(batchMeanSsd(), cached(batchMeanFull), Ssd::new, Ssd.class),
                 new Family(influence(), task.context(0), InfluenceUnlearning::new, InfluenceUnlearning.class))) {
             Sweep s = f.sweep;
-            try (var _ = MethodAcceptance.noOpDouble(s.method(), f.real, FisherMethods::registerAll)) {
+            try (var _ = MethodAcceptance.noOpDouble(s.method(), f.real, Unlearners::registerBuiltIns)) {
                 Outcome o = s.run(f.context);
                 assertEquals(List.of("no-op double"), o.result().log(), "the double ran under the name " + s.method());
                 List<String> v = MethodAcceptance.violations(o, s.expect());

@@ -18,6 +18,7 @@ package ai.lethe.unlearn.ssd;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.ImageShape;
 import ai.lethe.data.transform.Transform;
@@ -27,7 +28,6 @@ import ai.lethe.io.SafetensorsFile;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.ModelConfig;
 import ai.lethe.models.Models;
-import ai.lethe.tensor.Device;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;
