@@ -1,0 +1,102 @@
+// broken.cu: deliberately broken kernels, the emulator's test cases (EmulatorViolationTest): each one breaks one
+// rule of the hardware, and the emulator must refuse it with the kernel's name and the right violation. Built into
+// liblethe_cudaemu.so only, never into the production fatbin.
+#include "../lethe_device.cuh"
+
+// Out-of-bounds write: thread i writes out[i] for i <= n, one element past the end.
+LETHE_KERNEL(broken_oob_write, 256,
+             float* out,  // [n]
+             long long n) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i <= n) out[i] = 1.0f;
+}
+
+// Misaligned float4 load: reads 16 bytes at in + 1 (4-byte aligned only).
+LETHE_KERNEL(broken_misaligned_load, 32,
+             const float* in,  // [8]
+             float* out) {     // [4]
+    float4 v = ld_float4(in + 1);
+    if (threadIdx.x == 0) {
+        out[0] = v.x;
+        out[1] = v.y;
+        out[2] = v.z;
+        out[3] = v.w;
+    }
+}
+
+// A barrier not all threads reach: the first half of the block returns before __syncthreads.
+LETHE_KERNEL(broken_partial_barrier, 256,
+             float* out) {  // [blockDim.x]
+    if (threadIdx.x < blockDim.x / 2) return;
+    out[threadIdx.x] = 1.0f;
+    __syncthreads();
+    out[threadIdx.x] += 1.0f;
+}
+
+// A correct kernel with the hardware's largest launch bound: launched with 2048 threads a block, it must be refused.
+LETHE_KERNEL(broken_block_2048, 1024,
+             float* out) {  // [blockDim.x * gridDim.x]
+    out[blockIdx.x * blockDim.x + threadIdx.x] = 0.0f;
+}
+
+// A kernel with a launch bound of 128: launched with 256 threads, it must be refused.
+LETHE_KERNEL(broken_over_launch_bound, 128,
+             float* out) {  // [blockDim.x]
+    out[threadIdx.x] = 0.0f;
+}
+
+// Uses as much dynamic shared memory as it is launched with (64 KiB in the test): refused without the opt-in,
+// accepted with it. out[0] = the sum of the block's shared words after each thread wrote its own.
+LETHE_KERNEL(broken_shared_64k, 256,
+             float* out,  // [1]
+             int words) {
+    LETHE_DYNAMIC_SHARED(float, buf);  // [words]
+    for (int i = threadIdx.x; i < words; i += blockDim.x) buf[i] = 1.0f;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        float s = 0.0f;
+        for (int i = 0; i < words; i++) s += buf[i];
+        out[0] = s;
+    }
+}
+
+// Divergent warp operation: only the lower half of each warp reaches a shuffle whose mask names all 32 lanes.
+LETHE_KERNEL(broken_warp_divergence, 64,
+             float* out) {  // [blockDim.x]
+    float v = float(threadIdx.x);
+    if (threadIdx.x % 32 < 16) v = __shfl_down_sync(0xffffffffu, v, 1);
+    out[threadIdx.x] = v;
+}
+
+// Reads a buffer nobody wrote (the NaN fill shows it) and copies it: out[i] = in[i].
+LETHE_KERNEL(emu_copy_f32, 256,
+             const float* in,  // [n]
+             float* out,       // [n]
+             long long n) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) out[i] = in[i];
+}
+
+// Reads one element past the end of in (out[0] = in[n]): the guard zone's NaN, and no fault (reads are not caught).
+LETHE_KERNEL(emu_read_past_end, 32,
+             const float* in,  // [n]
+             float* out,       // [1]
+             long long n) {
+    if (threadIdx.x == 0) out[0] = in[n];
+}
+
+// Exercises the warp operations across a 2-D block: out[t] = shfl/up/xor/ballot/all/any results (see the test).
+LETHE_KERNEL(emu_warp_ops, 1024,
+             int* out) {  // [blockDim.x * blockDim.y, 6]
+    int t = threadIdx.y * blockDim.x + threadIdx.x;
+    int lane = t % 32;
+    int* o = out + 6 * t;
+    o[0] = __shfl_sync(0xffffffffu, t, 3);
+    o[1] = __shfl_up_sync(0xffffffffu, t, 2);
+    o[2] = __shfl_xor_sync(0xffffffffu, t, 5, 16);
+    o[3] = (int)__ballot_sync(0xffffffffu, lane % 3 == 0);
+    o[4] = __all_sync(0xffffffffu, t >= 0) + 2 * __any_sync(0xffffffffu, lane == 31);
+    // a partial mask: the upper 16 lanes shuffle among themselves only
+    if (lane >= 16) o[5] = __shfl_down_sync(0xffff0000u, t, 4, 16);
+    else o[5] = -1;
+}
