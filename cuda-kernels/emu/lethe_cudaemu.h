@@ -2,8 +2,8 @@
  * (the cuda-kernels/ sources built with g++ -DLETHE_EMULATE). Bound from Java by ai.lethe.backend.cuda.EmulatedRuntime.
  *
  * Device pointers are host addresses of guarded allocations. Every call returns 0 or one of the LETHE_EMU_ERR_*
- * codes; the message of the last error (naming the kernel for launch errors) is kept per process and read with
- * lethe_emu_last_error. Streams and events exist for the runtime interface's sake: every operation completes
+ * codes; the message of the last error (naming the kernel for launch errors) is kept per calling thread, like
+ * cudaGetLastError's, and read with lethe_emu_last_error. Streams and events exist for the runtime interface's sake: every operation completes
  * before its call returns, so a stream is only a handle and an event a timestamp.
  */
 #ifndef LETHE_CUDAEMU_H
@@ -37,7 +37,7 @@ enum {
 /** Bytes of guard zone before every allocation (after it: this plus the rounding up to 256 bytes). */
 #define LETHE_EMU_GUARD_BYTES 1024
 
-/** The code of the last error, and its message copied (truncated, NUL-terminated) into buf. 0 when none. */
+/** The code of the calling thread's last error, and its message copied (truncated, NUL-terminated) into buf. 0 when none. */
 int lethe_emu_last_error(char* buf, size_t capacity);
 /** Forgets the last error. */
 void lethe_emu_clear_error(void);

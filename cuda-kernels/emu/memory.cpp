@@ -1,4 +1,4 @@
-// memory.cpp: the emulated device memory: guarded allocations, copies, memset, counters, and the last error.
+// memory.cpp: the emulated device memory: guarded allocations, copies, memset, counters; and the last error.
 //
 // An allocation of n bytes is one 256-byte aligned host block:
 //   [ guard: LETHE_EMU_GUARD_BYTES ][ n bytes (the device pointer points here) ][ guard: rounding to 256 + GUARD ]
@@ -30,9 +30,9 @@ struct Allocation {
     std::uint64_t id;    // the n-th allocation of the process, for messages
 };
 
-std::mutex error_mutex;
-int error_code = 0;
-std::string error_message;
+// the last error of each calling thread, as cudaGetLastError's (a launch reports from the thread that called it)
+thread_local int error_code = 0;
+thread_local std::string error_message;
 
 std::mutex memory_mutex;
 std::map<std::uintptr_t, Allocation> allocations;  // by device pointer
@@ -83,7 +83,6 @@ int set_error(int code, const char* fmt, ...) {
     va_start(ap, fmt);
     std::vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    std::lock_guard<std::mutex> lock(error_mutex);
     error_code = code;
     error_message = buf;
     return code;
@@ -148,7 +147,6 @@ std::string check_guards() {
 using namespace lethe_emu;
 
 LETHE_EMU_API int lethe_emu_last_error(char* buf, size_t capacity) {
-    std::lock_guard<std::mutex> lock(error_mutex);
     if (buf != nullptr && capacity > 0) {
         std::size_t n = error_message.size() < capacity - 1 ? error_message.size() : capacity - 1;
         std::memcpy(buf, error_message.data(), n);
@@ -158,7 +156,6 @@ LETHE_EMU_API int lethe_emu_last_error(char* buf, size_t capacity) {
 }
 
 LETHE_EMU_API void lethe_emu_clear_error(void) {
-    std::lock_guard<std::mutex> lock(error_mutex);
     error_code = 0;
     error_message.clear();
 }
