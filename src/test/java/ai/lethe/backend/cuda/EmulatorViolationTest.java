@@ -1,0 +1,160 @@
+// The emulator refuses what the hardware would: each deliberately broken kernel (cuda-kernels/tests/broken.cu) is
+// caught with the kernel's name and the right violation, and the emulated device stays usable afterwards.
+package ai.lethe.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.lethe.backend.cuda.EmulatorException.Violation;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+class EmulatorViolationTest {
+    private static EmulatedRuntime rt;
+
+    @BeforeAll
+    static void open() { rt = EmulatorSupport.open(); }
+
+    @AfterAll
+    static void close() {
+        if (rt != null) rt.close();
+    }
+
+    /** Runs the call, expects the violation, and checks that the exception names the kernel and says what. */
+    private static EmulatorException expect(Violation violation, String kernel, String detail, Executable call) {
+        EmulatorException e = assertThrows(EmulatorException.class, call);
+        assertEquals(violation, e.violation(), e.getMessage());
+        assertEquals(kernel, e.kernel(), e.getMessage());
+        assertTrue(e.getMessage().contains("kernel " + kernel), e.getMessage());
+        assertTrue(e.getMessage().contains(detail), "expected \"" + detail + "\" in: " + e.getMessage());
+        return e;
+    }
+
+    private static void launch(String kernel, int grid, int block, int shared, KernelArgs args) {
+        rt.launch(kernel, Dim3.of(grid), Dim3.of(block), shared, Stream.DEFAULT, args);
+    }
+
+    @Test
+    void outOfBoundsWriteIsCaughtAndTheGuardRestored() {
+        int n = 1000;
+        long out = rt.alloc(4L * n);
+        expect(Violation.OUT_OF_BOUNDS, "broken_oob_write", "past the end of allocation", () ->
+                launch("broken_oob_write", (n + 256) / 256, 256, 0, new KernelArgs().pointer(out).i64(n)));
+        // the guard was repaired: a correct kernel on the same buffer runs clean, and wrote every element
+        launch("fill_f32", 2, 256, 0, new KernelArgs().pointer(out).f32(3f).i64(n));
+        float[] expected = new float[n];
+        Arrays.fill(expected, 3f);
+        assertArrayEquals(expected, EmulatorSupport.download(rt, out, n));
+        rt.free(out);
+    }
+
+    @Test
+    void misalignedFloat4LoadIsCaught() {
+        long in = rt.alloc(64), out = rt.alloc(16);
+        expect(Violation.MISALIGNED, "broken_misaligned_load", "misaligned float4 load", () ->
+                launch("broken_misaligned_load", 1, 32, 0, new KernelArgs().pointer(in).pointer(out)));
+        rt.free(in);
+        rt.free(out);
+    }
+
+    @Test
+    void barrierNotAllThreadsReachIsCaught() {
+        long out = rt.alloc(4 * 256);
+        expect(Violation.BARRIER, "broken_partial_barrier", "128 of 256 threads exited while 128 waited at __syncthreads", () ->
+                launch("broken_partial_barrier", 1, 256, 0, new KernelArgs().pointer(out)));
+        rt.free(out);
+    }
+
+    @Test
+    void blockOf2048ThreadsIsRefused() {
+        long out = rt.alloc(4 * 2048);
+        expect(Violation.BLOCK_SIZE, "broken_block_2048", "2048 threads", () ->
+                launch("broken_block_2048", 1, 2048, 0, new KernelArgs().pointer(out)));
+        expect(Violation.BLOCK_SIZE, "broken_block_2048", "2048 threads", () ->
+                rt.launch("broken_block_2048", Dim3.of(1), new Dim3(32, 32, 2), 0, Stream.DEFAULT, new KernelArgs().pointer(out)));
+        launch("broken_block_2048", 2, 1024, 0, new KernelArgs().pointer(out));  // 1024 is allowed
+        rt.free(out);
+    }
+
+    @Test
+    void blockOverTheKernelsLaunchBoundIsRefused() {
+        long out = rt.alloc(4 * 256);
+        assertEquals(128, rt.launchBound("broken_over_launch_bound"));
+        expect(Violation.BLOCK_SIZE, "broken_over_launch_bound", "exceeds the kernel's launch bound of 128", () ->
+                launch("broken_over_launch_bound", 1, 256, 0, new KernelArgs().pointer(out)));
+        rt.free(out);
+    }
+
+    @Test
+    void sharedMemoryOver48KiBNeedsTheOptIn() {
+        long out = rt.alloc(4);
+        int words = 16384;  // 64 KiB
+        KernelArgs args = new KernelArgs().pointer(out).i32(words);
+        try {
+            expect(Violation.SHARED_MEMORY, "broken_shared_64k", "exceed the 49152 bytes a block may use without opt-in", () ->
+                    launch("broken_shared_64k", 1, 256, 65536, args));
+            // the opt-in (cuFuncSetAttribute MAX_DYNAMIC_SHARED_SIZE_BYTES) makes the same launch legal
+            rt.setMaxDynamicSharedMemory("broken_shared_64k", 65536);
+            launch("broken_shared_64k", 1, 256, 65536, args);
+            assertEquals(words, EmulatorSupport.download(rt, out, 1)[0]);
+            // but not beyond the opt-in, and no opt-in beyond 227 KiB
+            expect(Violation.SHARED_MEMORY, "broken_shared_64k", "exceed the kernel's opt-in of 65536 bytes", () ->
+                    launch("broken_shared_64k", 1, 256, 65540, new KernelArgs().pointer(out).i32(words + 1)));
+            expect(Violation.SHARED_MEMORY, "broken_shared_64k", "232448", () ->
+                    rt.setMaxDynamicSharedMemory("broken_shared_64k", 228 * 1024));
+        } finally {
+            rt.setMaxDynamicSharedMemory("broken_shared_64k", 0);
+            rt.free(out);
+        }
+    }
+
+    @Test
+    void divergentWarpOperationIsCaught() {
+        long out = rt.alloc(4 * 64);
+        expect(Violation.WARP_DIVERGENCE, "broken_warp_divergence", "has exited", () ->
+                launch("broken_warp_divergence", 1, 64, 0, new KernelArgs().pointer(out)));
+        rt.free(out);
+    }
+
+    @Test
+    void fullMaskOnAPartialWarpIsCaught() {
+        long out = rt.alloc(4 * 6 * 48);
+        expect(Violation.WARP_DIVERGENCE, "emu_warp_ops", "names lanes this warp does not have", () ->
+                launch("emu_warp_ops", 1, 48, 0, new KernelArgs().pointer(out)));
+        rt.free(out);
+    }
+
+    @Test
+    void gridLimitsAreEnforced() {
+        long out = rt.alloc(4);
+        KernelArgs args = new KernelArgs().pointer(out).f32(1f).i64(1);
+        expect(Violation.GRID, "fill_f32", "grid (1,65536,1)", () ->
+                rt.launch("fill_f32", new Dim3(1, 65536, 1), Dim3.of(32), 0, Stream.DEFAULT, args));
+        expect(Violation.GRID, "fill_f32", "grid (1,1,65536)", () ->
+                rt.launch("fill_f32", new Dim3(1, 1, 65536), Dim3.of(32), 0, Stream.DEFAULT, args));
+        rt.launch("fill_f32", new Dim3(1, 65535, 1), Dim3.of(32), 0, Stream.DEFAULT, args);  // the largest y is fine
+        rt.free(out);
+    }
+
+    @Test
+    void unknownKernelAndBadPointersAreErrors() {
+        EmulatorException e = assertThrows(EmulatorException.class, () -> launch("no_such_kernel", 1, 32, 0, new KernelArgs()));
+        assertEquals(Violation.NOT_FOUND, e.violation());
+        assertTrue(e.getMessage().contains("no_such_kernel"), e.getMessage());
+
+        long p = rt.alloc(100);
+        EmulatorException range = assertThrows(EmulatorException.class,
+                () -> rt.copyHostToDevice(p, java.lang.foreign.MemorySegment.ofArray(new byte[104]), 104, Stream.DEFAULT));
+        assertEquals(Violation.INVALID_VALUE, range.violation());
+        assertTrue(range.getMessage().contains("runs past the end of allocation") && range.getMessage().contains("by 4 bytes"),
+                range.getMessage());
+        EmulatorException free = assertThrows(EmulatorException.class, () -> rt.free(p + 4));
+        assertEquals(Violation.INVALID_VALUE, free.violation());
+        rt.free(p);
+    }
+}

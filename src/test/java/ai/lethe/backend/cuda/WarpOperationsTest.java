@@ -1,0 +1,33 @@
+// The emulator's warp operations against their CUDA definitions, on a 2-D block of 3 warps: __shfl_sync,
+// __shfl_up_sync, __shfl_xor_sync with width 16, __ballot_sync, __all_sync/__any_sync, and __shfl_down_sync with a
+// partial mask (the upper half-warp) and width 16 (kernel emu_warp_ops in cuda-kernels/tests/broken.cu).
+package ai.lethe.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class WarpOperationsTest {
+    @Test
+    void shufflesAndVotesFollowTheirDefinitions() {
+        try (EmulatedRuntime rt = EmulatorSupport.open()) {
+            int bx = 32, by = 3, threads = bx * by;
+            long out = rt.alloc(4L * 6 * threads);
+            rt.launch("emu_warp_ops", Dim3.of(1), Dim3.of(bx, by), 0, Stream.DEFAULT, new KernelArgs().pointer(out));
+            int[] o = EmulatorSupport.downloadInts(rt, out, 6 * threads);
+            int ballot = 0;
+            for (int lane = 0; lane < 32; lane += 3) ballot |= 1 << lane;
+            for (int t = 0; t < threads; t++) {
+                int lane = t % 32, base = t - lane;
+                String at = "thread " + t + " ";
+                assertEquals(base + 3, o[6 * t], at + "__shfl_sync(src 3)");
+                assertEquals(lane >= 2 ? t - 2 : t, o[6 * t + 1], at + "__shfl_up_sync(2)");
+                assertEquals(base + (lane ^ 5), o[6 * t + 2], at + "__shfl_xor_sync(5, width 16)");
+                assertEquals(ballot, o[6 * t + 3], at + "__ballot_sync(lane % 3 == 0)");
+                assertEquals(3, o[6 * t + 4], at + "__all_sync + 2 * __any_sync");
+                int down = lane < 16 ? -1 : ((lane - 16) + 4 < 16 ? t + 4 : t);
+                assertEquals(down, o[6 * t + 5], at + "__shfl_down_sync(mask 0xffff0000, 4, width 16)");
+            }
+        }
+    }
+}
