@@ -63,6 +63,9 @@ production=("$here"/*.cu)
 # ---------------------------------------------------------------- 1. the fatbin (nvcc)
 build_fatbin() {
     local nvcc="${LETHE_NVCC:-}"
+    if [ -n "$nvcc" ] && ! command -v "$nvcc" > /dev/null 2>&1; then
+        give_up "CUDA fatbin" "$fatbin_error" "$fatbin" "LETHE_NVCC=$nvcc is not an executable"; return
+    fi
     if [ -z "$nvcc" ]; then
         if command -v nvcc > /dev/null 2>&1; then nvcc=nvcc
         elif [ -x /usr/local/cuda/bin/nvcc ]; then nvcc=/usr/local/cuda/bin/nvcc

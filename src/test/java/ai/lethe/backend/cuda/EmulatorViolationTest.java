@@ -114,6 +114,23 @@ class EmulatorViolationTest {
     }
 
     @Test
+    void staticSharedMemoryFromThePtxasReportCounts() throws Exception {
+        // sum_f32_blocks declares 32 floats of static __shared__; the emulator learns its size from resources.tsv
+        int staticBytes = KernelResources.read(new java.io.ByteArrayInputStream(CudaBuildSupport.resource(KernelResources.RESOURCE)))
+                .stream().filter(r -> r.kernel().equals("sum_f32_blocks")).mapToInt(KernelResources::staticSharedBytes).max().orElseThrow();
+        assertEquals(128, staticBytes);
+        long in = rt.alloc(4 * 32), out = rt.alloc(4);
+        rt.memset32(in, 0, 32, Stream.DEFAULT);
+        KernelArgs args = new KernelArgs().pointer(in).pointer(out).i64(32);
+        expect(Violation.SHARED_MEMORY, "sum_f32_blocks", "+ 128 bytes of static shared memory", () ->
+                launch("sum_f32_blocks", 1, 32, 48 * 1024 - 128 + 4, args));
+        launch("sum_f32_blocks", 1, 32, 48 * 1024 - 128, args);
+        assertEquals(0f, EmulatorSupport.download(rt, out, 1)[0]);
+        rt.free(in);
+        rt.free(out);
+    }
+
+    @Test
     void divergentWarpOperationIsCaught() {
         long out = rt.alloc(4 * 64);
         expect(Violation.WARP_DIVERGENCE, "broken_warp_divergence", "has exited", () ->
