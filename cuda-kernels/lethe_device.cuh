@@ -80,8 +80,16 @@ namespace lethe_emu {
 /** One argument-unpacking entry point per kernel: calls the kernel with args[i] as its i-th parameter. */
 using Trampoline = void (*)(void* kernel, void** args);
 
-/** Registers a kernel (called by LETHE_KERNEL's static initialiser); defined in emu/runtime.cpp. */
-void register_kernel(const char* name, void* kernel, Trampoline trampoline, int max_threads, int arity);
+/**
+ * Registers a kernel (called by LETHE_KERNEL's static initialiser; defined in emu/launch.cpp): its name, entry,
+ * trampoline, launch bound, and the size of each parameter (arity entries), which every launch checks against the
+ * sizes of the arguments it is given.
+ */
+void register_kernel(const char* name, void* kernel, Trampoline trampoline, int max_threads, int arity,
+                     const int* param_sizes);
+
+template <class... A>
+inline constexpr int param_sizes[sizeof...(A) + 1] = {int(sizeof(A))..., 0};
 
 template <class... A, std::size_t... I>
 inline void call_unpacked(void (*f)(A...), void** args, std::index_sequence<I...>) {
@@ -94,7 +102,8 @@ void trampoline(void* kernel, void** args) {
 struct Registrar {
     template <class... A>
     Registrar(const char* name, void (*kernel)(A...), int max_threads) {
-        register_kernel(name, reinterpret_cast<void*>(kernel), &trampoline<A...>, max_threads, int(sizeof...(A)));
+        register_kernel(name, reinterpret_cast<void*>(kernel), &trampoline<A...>, max_threads, int(sizeof...(A)),
+                        param_sizes<A...>);
     }
 };
 

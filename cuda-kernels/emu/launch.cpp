@@ -51,6 +51,7 @@ struct Kernel {
     Trampoline trampoline;
     int max_threads;
     int arity;
+    const int* param_sizes;  // arity entries
     int static_shared = 0;
     int max_dynamic_shared = 0;  // the opt-in; 0 = none (48 KiB minus static shared)
 };
@@ -342,9 +343,10 @@ int launch_error(const Kernel* k, int code, const char* fmt, ...) {
 
 }  // namespace
 
-void register_kernel(const char* name, void* kernel, Trampoline trampoline, int max_threads, int arity) {
+void register_kernel(const char* name, void* kernel, Trampoline trampoline, int max_threads, int arity,
+                     const int* param_sizes) {
     std::lock_guard<std::mutex> lock(registry_mutex);
-    registry().push_back(Kernel{name, kernel, trampoline, max_threads, arity});
+    registry().push_back(Kernel{name, kernel, trampoline, max_threads, arity, param_sizes});
 }
 
 void* dynamic_shared() { return worker->dynamic_shared; }
@@ -506,7 +508,8 @@ LETHE_EMU_API int lethe_emu_set_workers(int workers) {
 }
 
 LETHE_EMU_API int lethe_emu_launch(const char* name, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
-                                   unsigned bz, unsigned dynamic_shared_bytes, void** args) {
+                                   unsigned bz, unsigned dynamic_shared_bytes, void** args, int arg_count,
+                                   const int* arg_sizes) {
     launches.fetch_add(1);
     Kernel* k;
     {
@@ -538,6 +541,18 @@ LETHE_EMU_API int lethe_emu_launch(const char* name, unsigned gx, unsigned gy, u
     }
     if (args == nullptr && k->arity > 0)
         return launch_error(k, LETHE_EMU_ERR_ARGUMENTS, "null argument array for a kernel of %d parameters", k->arity);
+    if (arg_count >= 0) {
+        std::string expected;
+        for (int i = 0; i < k->arity; i++) expected += (i ? "," : "") + std::to_string(k->param_sizes[i]);
+        if (arg_count != k->arity)
+            return launch_error(k, LETHE_EMU_ERR_ARGUMENTS, "%d arguments given; the kernel takes %d (of %s bytes)", arg_count,
+                                k->arity, expected.c_str());
+        for (int i = 0; arg_sizes != nullptr && i < arg_count; i++)
+            if (arg_sizes[i] != k->param_sizes[i])
+                return launch_error(k, LETHE_EMU_ERR_ARGUMENTS,
+                                    "argument %d is %d bytes but parameter %d of the kernel is %d bytes (parameters: %s bytes)", i,
+                                    arg_sizes[i], i, k->param_sizes[i], expected.c_str());
+    }
 
     std::lock_guard<std::mutex> lock(launch_mutex);
     Launch l;

@@ -29,7 +29,7 @@ enum {
     LETHE_EMU_ERR_INVALID_VALUE = 9,    /* a bad argument: unknown pointer, range outside its allocation, ... */
     LETHE_EMU_ERR_OUT_OF_MEMORY = 10,
     LETHE_EMU_ERR_TRAP = 11,            /* the kernel called __trap() */
-    LETHE_EMU_ERR_ARGUMENTS = 12        /* a launch's argument array is null while the kernel takes parameters */
+    LETHE_EMU_ERR_ARGUMENTS = 12        /* a launch's arguments do not match the kernel's parameters (count, sizes) */
 };
 
 /** The 32-bit pattern new allocations and guard zones are filled with: a quiet NaN as a float. */
@@ -64,9 +64,15 @@ int lethe_emu_kernel_info(const char* name, int* max_threads, int* arity);
 int lethe_emu_set_static_shared(const char* name, int bytes);
 /** cuFuncSetAttribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES): the kernel's dynamic shared opt-in. */
 int lethe_emu_set_max_dynamic_shared(const char* name, int bytes);
-/** Runs the kernel on the grid, synchronously, and checks every allocation's guard zones afterwards. */
+/**
+ * Runs the kernel on the grid, synchronously, and checks every allocation's guard zones afterwards. args is
+ * cuLaunchKernel's kernelParams: one pointer per parameter, to its value. arg_count (>= 0) and arg_sizes (the
+ * size in bytes of each argument, may be NULL) are checked against the kernel's parameters; arg_count < 0 skips
+ * the check.
+ */
 int lethe_emu_launch(const char* name, unsigned grid_x, unsigned grid_y, unsigned grid_z, unsigned block_x,
-                     unsigned block_y, unsigned block_z, unsigned dynamic_shared_bytes, void** args);
+                     unsigned block_y, unsigned block_z, unsigned dynamic_shared_bytes, void** args,
+                     int arg_count, const int* arg_sizes);
 /** Launches so far (successful or not). */
 uint64_t lethe_emu_launch_count(void);
 /** Worker OS threads the blocks of a grid are spread over (set once, before the first launch; 0 = default). */

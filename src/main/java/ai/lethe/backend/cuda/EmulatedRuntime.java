@@ -151,8 +151,9 @@ public final class EmulatedRuntime implements DeviceRuntime {
         ensureOpen();
         if (dynamicSharedBytes < 0) throw new IllegalArgumentException("launch of " + kernel + ": negative dynamic shared memory");
         try (Arena a = Arena.ofConfined()) {
+            // the emulator checks the argument count and sizes against the kernel's parameters
             int rc = lib.call(lib.launch, a.allocateFrom(kernel), grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
-                    dynamicSharedBytes, args.pack(a));
+                    dynamicSharedBytes, args.pack(a), args.count(), a.allocateFrom(ValueLayout.JAVA_INT, args.sizes()));
             check(rc, "launch", kernel);
         }
     }
@@ -344,7 +345,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
             kernelInfo = bind(lookup, "lethe_emu_kernel_info", I, A, A, A);
             setStaticShared = bind(lookup, "lethe_emu_set_static_shared", I, A, I);
             setMaxDynamicShared = bind(lookup, "lethe_emu_set_max_dynamic_shared", I, A, I);
-            launch = bind(lookup, "lethe_emu_launch", I, A, I, I, I, I, I, I, I, A);
+            launch = bind(lookup, "lethe_emu_launch", I, A, I, I, I, I, I, I, I, A, I, A);
             launchCount = bind(lookup, "lethe_emu_launch_count", J);
             streamCreate = bind(lookup, "lethe_emu_stream_create", I, A);
             streamDestroy = bind(lookup, "lethe_emu_stream_destroy", I, J);

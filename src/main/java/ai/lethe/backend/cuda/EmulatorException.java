@@ -28,7 +28,7 @@ public final class EmulatorException extends CudaException {
         OUT_OF_MEMORY,
         /** The kernel called __trap(). */
         TRAP,
-        /** No argument array for a kernel with parameters. */
+        /** The arguments do not match the kernel's parameters: their count or a size. */
         ARGUMENTS,
         /** A code this build does not know. */
         UNKNOWN;

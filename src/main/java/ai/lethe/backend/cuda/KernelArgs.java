@@ -49,6 +49,13 @@ public final class KernelArgs {
 
     private static int size(Kind k) { return k == Kind.I32 || k == Kind.F32 ? 4 : 8; }
 
+    /** The size in bytes of each argument, in order (what a runtime may check against the kernel's parameters). */
+    public int[] sizes() {
+        int[] s = new int[count];
+        for (int i = 0; i < count; i++) s[i] = size(kinds[i]);
+        return s;
+    }
+
     /**
      * Writes the values (each at its natural alignment) and the pointer array into memory from the allocator; returns
      * the pointer array (void**, count entries), which lives as long as the allocator's memory.

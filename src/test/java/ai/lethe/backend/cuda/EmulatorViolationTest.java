@@ -159,6 +159,18 @@ class EmulatorViolationTest {
     }
 
     @Test
+    void argumentsMustMatchTheKernelsParameters() {
+        long out = rt.alloc(64);
+        // fill_f32(float* out, float value, long long n): a missing argument, then an int where a long long goes
+        expect(Violation.ARGUMENTS, "fill_f32", "2 arguments given; the kernel takes 3 (of 8,4,8 bytes)", () ->
+                launch("fill_f32", 1, 32, 0, new KernelArgs().pointer(out).f32(1f)));
+        expect(Violation.ARGUMENTS, "fill_f32", "argument 2 is 4 bytes but parameter 2 of the kernel is 8 bytes", () ->
+                launch("fill_f32", 1, 32, 0, new KernelArgs().pointer(out).f32(1f).i32(16)));
+        launch("fill_f32", 1, 32, 0, new KernelArgs().pointer(out).f32(1f).i64(16));
+        rt.free(out);
+    }
+
+    @Test
     void unknownKernelAndBadPointersAreErrors() {
         EmulatorException e = assertThrows(EmulatorException.class, () -> launch("no_such_kernel", 1, 32, 0, new KernelArgs()));
         assertEquals(Violation.NOT_FOUND, e.violation());

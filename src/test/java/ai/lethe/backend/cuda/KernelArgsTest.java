@@ -17,6 +17,7 @@ class KernelArgsTest {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ptrs = args.pack(a);
             int[] sizes = {4, 8, 4, 8, 8, 4};
+            org.junit.jupiter.api.Assertions.assertArrayEquals(sizes, args.sizes());
             for (int i = 0; i < 6; i++) {
                 MemorySegment p = ptrs.getAtIndex(ValueLayout.ADDRESS, i).reinterpret(sizes[i]);
                 assertEquals(0, p.address() % sizes[i], "argument " + i + " aligned");
