@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <cstdint>
-#include <cstring>
 
 // void lethe_emu_switch(void** save /* rdi */, void* to /* rsi */)
-// Pushes the callee-saved registers and the FP control state, saves rsp in *save, loads rsp = to, and pops the
-// same frame from the other stack. Everything else is caller-saved in the System V ABI, so the C++ caller has
-// already spilled it.
+// Pushes the callee-saved registers, saves rsp in *save, loads rsp = to, and pops the same frame from the other
+// stack. Everything else is caller-saved in the System V ABI, so the C++ caller has already spilled it. The FP
+// control state (MXCSR, x87 control word) is not switched: every fiber of a worker runs on the same OS thread and
+// no kernel changes it (saving it cost a third of a switch: ldmxcsr is slow).
 asm(R"(
     .text
     .globl lethe_emu_switch
@@ -24,14 +24,8 @@ lethe_emu_switch:
     pushq %r13
     pushq %r14
     pushq %r15
-    subq $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw 4(%rsp)
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw 4(%rsp)
-    addq $8, %rsp
     popq %r15
     popq %r14
     popq %r13
@@ -50,22 +44,13 @@ void* fiber_init(const FiberStack& stack, void (*entry)()) {
     // Top of stack, 16-byte aligned. Layout (growing down) as lethe_emu_switch expects to pop it:
     //   [top-8]  0      fake return address of entry (entry never returns)
     //   [top-16] entry  popped by `ret`; then rsp = top-8 ≡ 8 (mod 16), as right after a call
-    //   [top-24 .. top-64] rbp rbx r12 r13 r14 r15 = 0
-    //   [top-72] MXCSR (4 bytes), x87 control word (2 bytes): the creating thread's
+    //   [top-24 .. top-64] rbp rbx r12 r13 r14 r15 = 0; the initial stack pointer is top-64
     auto top = reinterpret_cast<std::uintptr_t>(stack.base + stack.size) & ~std::uintptr_t(15);
     auto* slot = reinterpret_cast<std::uint64_t*>(top);
     slot[-1] = 0;
     slot[-2] = reinterpret_cast<std::uint64_t>(entry);
     for (int i = 3; i <= 8; i++) slot[-i] = 0;
-    std::uint32_t mxcsr;
-    std::uint16_t fpucw;
-    asm volatile("stmxcsr %0" : "=m"(mxcsr));
-    asm volatile("fnstcw %0" : "=m"(fpucw));
-    std::uint64_t control = 0;
-    std::memcpy(reinterpret_cast<char*>(&control), &mxcsr, 4);
-    std::memcpy(reinterpret_cast<char*>(&control) + 4, &fpucw, 2);
-    slot[-9] = control;
-    return &slot[-9];
+    return &slot[-8];
 }
 
 FiberStack* map_stacks(int count) {

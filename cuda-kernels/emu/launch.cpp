@@ -109,10 +109,25 @@ struct Launch {
     std::string fault_message;
 };
 
+/** A group of lanes of one warp waiting at the same warp operation with the same mask. */
+struct WarpGroup {
+    unsigned mask;
+    WarpOp op;
+    unsigned arrived;  // lanes of the mask that have arrived
+};
+
+/** The lanes of one warp, as bit masks by state, and its open warp-operation groups (disjoint masks). */
+struct WarpState {
+    unsigned waiting, done, at_barrier;
+    int groups;
+    WarpGroup group[32];
+};
+
 /** A worker OS thread's fibers and the block it is running. */
 struct Worker {
     FiberStack* stacks = nullptr;
     Fiber fibers[MAX_BLOCK_THREADS];
+    WarpState warps[MAX_BLOCK_THREADS / 32];
     void* scheduler_sp = nullptr;
     char* dynamic_shared = nullptr;  // MAX_SHARED_OPT_IN bytes, 16-byte aligned
     Launch* launch = nullptr;
@@ -164,19 +179,37 @@ std::string where(const Worker& w, int thread) {
     return buf;
 }
 
-/** Yields the running fiber to its worker's scheduler. */
+/**
+ * Leaves the running fiber (saving its stack pointer in *save) for the next runnable fiber after it in thread
+ * order, directly (one switch instead of two through the scheduler), or for the scheduler when there is none.
+ */
+void switch_away(Worker& w, void** save) {
+    for (int j = w.current + 1; j < w.threads; j++) {
+        if (w.fibers[j].state != State::RUNNABLE) continue;
+        w.current = j;
+        t_threadIdx = w.fibers[j].tid;
+        lethe_emu_switch(save, w.fibers[j].sp);
+        return;
+    }
+    lethe_emu_switch(save, w.scheduler_sp);
+}
+
+/** Suspends the running fiber until the scheduler or another fiber resumes it. */
 void yield() {
     Worker& w = *worker;
-    lethe_emu_switch(&w.fibers[w.current].sp, w.scheduler_sp);
+    switch_away(w, &w.fibers[w.current].sp);
 }
 
 void fiber_entry() {
     Worker& w = *worker;
     const Kernel& k = *w.launch->kernel;
     k.trampoline(k.fn, w.launch->args);
-    w.fibers[w.current].state = State::DONE;
-    w.done++;
-    lethe_emu_switch(&w.fibers[w.current].sp, w.scheduler_sp);
+    Worker& v = *worker;  // the same worker: a fiber never leaves its OS thread
+    v.fibers[v.current].state = State::DONE;
+    v.warps[v.current / 32].done |= 1u << (v.current % 32);
+    v.done++;
+    void* dead;  // never resumed
+    switch_away(v, &dead);
     __builtin_unreachable();
 }
 
@@ -184,6 +217,7 @@ void release_barrier(Worker& w) {
     for (int i = 0; i < w.threads; i++)
         if (w.fibers[i].state == State::AT_BARRIER) w.fibers[i].state = State::RUNNABLE;
     w.at_barrier = 0;
+    for (int i = 0; i < (w.threads + 31) / 32; i++) w.warps[i].at_barrier = 0;
 }
 
 /** Records why the block cannot go on: called when no fiber is runnable and not all are done. */
@@ -196,10 +230,13 @@ void diagnose_stall(Worker& w) {
         for (int lane = 0; lane < 32; lane++) {
             if ((f.mask >> lane & 1u) == 0) continue;
             const Fiber& g = w.fibers[warp * 32 + lane];
-            if (g.state != State::AT_WARP) {
+            if (g.state != State::AT_WARP || g.op != f.op || g.mask != f.mask) {
                 char buf[256];
                 std::snprintf(buf, sizeof buf, "lane %d of warp %d waits at %s (mask 0x%08x) but lane %d %s", i % 32, warp,
-                              op_name(f.op), f.mask, lane, g.state == State::DONE ? "has exited" : "waits at __syncthreads");
+                              op_name(f.op), f.mask, lane,
+                              g.state == State::DONE         ? "has exited"
+                              : g.state == State::AT_BARRIER ? "waits at __syncthreads"
+                                                             : "waits at another warp operation");
                 record_fault(l, LETHE_EMU_ERR_WARP_DIVERGENCE, std::string(buf) + " (" + where(w, i) + ")");
                 return;
             }
@@ -228,6 +265,7 @@ bool run_block(Worker& w, Launch& l, std::uint64_t index) {
     w.launch = &l;
     w.threads = int(l.block.x * l.block.y * l.block.z);
     w.done = w.at_barrier = 0;
+    for (int i = 0; i < (w.threads + 31) / 32; i++) w.warps[i] = WarpState{};
     w.aborted = false;
     for (int i = 0; i < w.threads; i++) {
         Fiber& f = w.fibers[i];
@@ -244,6 +282,7 @@ bool run_block(Worker& w, Launch& l, std::uint64_t index) {
             lethe_emu_switch(&w.scheduler_sp, w.fibers[i].sp);
             if (w.aborted) return false;
             ran = true;
+            i = w.current;  // fibers hand over to the next runnable one directly: go on after the last that ran
         }
         if (w.done == w.threads) return true;
         if (!ran) {  // not one fiber could run: a deadlock
@@ -355,6 +394,7 @@ void syncthreads() {
     Worker& w = *worker;
     Fiber& f = w.fibers[w.current];
     f.state = State::AT_BARRIER;
+    w.warps[w.current / 32].at_barrier |= 1u << (w.current % 32);
     if (++w.at_barrier == w.threads) {
         release_barrier(w);  // the last to arrive opens it and goes on
         return;
@@ -386,29 +426,50 @@ std::uint64_t warp_op(WarpOp op, unsigned mask, std::uint64_t value, int arg, in
     f.value = value;
     f.arg = arg;
     f.width = width;
-    int arrived = 0;
-    for (int l = 0; l < lanes; l++) {
-        if ((mask >> l & 1u) == 0) continue;
-        const Fiber& g = w.fibers[base + l];
-        if (g.state == State::AT_WARP) {
-            if (g.op != op || g.mask != mask) {
-                char buf[256];
-                std::snprintf(buf, sizeof buf, "lane %d reached %s (mask 0x%08x) while lane %d waits at %s (mask 0x%08x) (", lane,
-                              op_name(op), mask, l, op_name(g.op), g.mask);
-                abort_block(LETHE_EMU_ERR_WARP_DIVERGENCE, buf + where(w, me) + ")");
-            }
-            arrived++;
-        } else if (g.state == State::DONE || g.state == State::AT_BARRIER) {
+    // Every lane of the mask must reach this same operation with this same mask: none may have exited or wait at
+    // __syncthreads, and those already waiting must wait in this operation's group (groups have disjoint masks).
+    WarpState& ws = w.warps[me / 32];
+    unsigned bad = mask & (ws.done | ws.at_barrier);
+    if (bad != 0) {
+        int l = __builtin_ctz(bad);
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "lane %d reached %s (mask 0x%08x) but lane %d %s (", lane, op_name(op), mask, l,
+                      (ws.done >> l & 1u) ? "has exited" : "waits at __syncthreads");
+        abort_block(LETHE_EMU_ERR_WARP_DIVERGENCE, buf + where(w, me) + ")");
+    }
+    WarpGroup* group = nullptr;
+    for (int i = 0; i < ws.groups; i++) {
+        if (ws.group[i].mask == mask) {
+            group = &ws.group[i];
+        } else if ((ws.group[i].mask >> lane & 1u) != 0) {  // lanes wait for this one elsewhere
+            int l = __builtin_ctz(ws.group[i].arrived);
             char buf[256];
-            std::snprintf(buf, sizeof buf, "lane %d reached %s (mask 0x%08x) but lane %d %s (", lane, op_name(op), mask, l,
-                          g.state == State::DONE ? "has exited" : "waits at __syncthreads");
+            std::snprintf(buf, sizeof buf, "lane %d reached %s (mask 0x%08x) while lane %d waits for it at %s (mask 0x%08x) (", lane,
+                          op_name(op), mask, l, op_name(ws.group[i].op), ws.group[i].mask);
             abort_block(LETHE_EMU_ERR_WARP_DIVERGENCE, buf + where(w, me) + ")");
         }
     }
-    if (arrived < __builtin_popcount(mask)) {
+    unsigned others = mask & ws.waiting & ~(group ? group->arrived : 0u);
+    if (others != 0 || (group != nullptr && group->op != op)) {
+        int l = others != 0 ? __builtin_ctz(others) : __builtin_ctz(group->arrived);
+        const Fiber& g = w.fibers[base + l];
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "lane %d reached %s (mask 0x%08x) while lane %d waits at %s (mask 0x%08x) (", lane,
+                      op_name(op), mask, l, op_name(g.op), g.mask);
+        abort_block(LETHE_EMU_ERR_WARP_DIVERGENCE, buf + where(w, me) + ")");
+    }
+    if (group == nullptr) {
+        group = &ws.group[ws.groups++];
+        *group = WarpGroup{mask, op, 0};
+    }
+    group->arrived |= 1u << lane;
+    ws.waiting |= 1u << lane;
+    if (group->arrived != mask) {
         yield();
         return f.result;
     }
+    ws.waiting &= ~mask;
+    *group = ws.group[--ws.groups];
     // The last lane to arrive: every lane's result, then all go on.
     std::uint64_t ballot = 0;
     for (int l = 0; l < lanes; l++)

@@ -100,3 +100,13 @@ LETHE_KERNEL(emu_warp_ops, 1024,
     if (lane >= 16) o[5] = __shfl_down_sync(0xffff0000u, t, 4, 16);
     else o[5] = -1;
 }
+
+// Divergent warp operations of different kinds: the lower half-warp shuffles, the upper half votes, both with the
+// full mask (on the hardware: undefined; here a fault naming both operations).
+LETHE_KERNEL(broken_warp_mixed_ops, 32,
+             int* out) {  // [blockDim.x]
+    int v;
+    if (threadIdx.x < 16) v = __shfl_sync(0xffffffffu, (int)threadIdx.x, 0);
+    else v = (int)__ballot_sync(0xffffffffu, 1);
+    out[threadIdx.x] = v;
+}

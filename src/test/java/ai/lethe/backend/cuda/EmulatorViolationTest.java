@@ -139,6 +139,29 @@ class EmulatorViolationTest {
     }
 
     @Test
+    void differentWarpOperationsUnderOneMaskAreCaught() {
+        long out = rt.alloc(4 * 32);
+        expect(Violation.WARP_DIVERGENCE, "broken_warp_mixed_ops", "lane 16 reached __ballot_sync (mask 0xffffffff) while lane 0 waits at __shfl_sync", () ->
+                launch("broken_warp_mixed_ops", 1, 32, 0, new KernelArgs().pointer(out)));
+        rt.free(out);
+    }
+
+    @Test
+    void aFaultInOneOfManyBlocksStopsTheGridAndTheDeviceGoesOn() {
+        long in = rt.alloc(64), out = rt.alloc(16);
+        // 64 blocks spread over the worker threads: every block faults, the first fault is reported
+        expect(Violation.MISALIGNED, "broken_misaligned_load", "misaligned float4 load", () ->
+                launch("broken_misaligned_load", 64, 32, 0, new KernelArgs().pointer(in).pointer(out)));
+        int n = 100_000;
+        long big = rt.alloc(4L * n);
+        launch("fill_f32", 64, 256, 0, new KernelArgs().pointer(big).f32(5f).i64(n));
+        for (float v : EmulatorSupport.download(rt, big, n)) assertEquals(5f, v);
+        rt.free(in);
+        rt.free(out);
+        rt.free(big);
+    }
+
+    @Test
     void fullMaskOnAPartialWarpIsCaught() {
         long out = rt.alloc(4 * 6 * 48);
         expect(Violation.WARP_DIVERGENCE, "emu_warp_ops", "names lanes this warp does not have", () ->
