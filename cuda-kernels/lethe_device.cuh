@@ -115,8 +115,9 @@ extern thread_local dim3 t_gridDim;
 
 /** The block's dynamic shared memory buffer. */
 void* dynamic_shared();
-/** Block-wide barrier: yields until every thread of the block has arrived. */
-void syncthreads();
+/** Block-wide barrier: yields until every thread of the block has arrived; returns how many passed a non-zero
+ * predicate (the predicate of __syncthreads_count/_and/_or; plain __syncthreads passes 0). */
+int syncthreads(int predicate);
 
 /** Warp operations: one rendezvous of the lanes named in mask (see emu/runtime.cpp). */
 enum class WarpOp : int { SYNC = 0, SHFL, SHFL_UP, SHFL_DOWN, SHFL_XOR, BALLOT, ALL, ANY };
@@ -177,7 +178,12 @@ inline constexpr int warpSize = 32;
 #define LETHE_DYNAMIC_SHARED(type, name) type* name = static_cast<type*>(::lethe_emu::dynamic_shared())
 
 // ---- barriers, warp shuffles and votes
-static inline void __syncthreads() { ::lethe_emu::syncthreads(); }
+static inline void __syncthreads() { ::lethe_emu::syncthreads(0); }
+static inline int __syncthreads_count(int pred) { return ::lethe_emu::syncthreads(pred != 0); }
+static inline int __syncthreads_and(int pred) {
+    return ::lethe_emu::syncthreads(pred != 0) == int(blockDim.x * blockDim.y * blockDim.z);
+}
+static inline int __syncthreads_or(int pred) { return ::lethe_emu::syncthreads(pred != 0) != 0; }
 static inline void __syncwarp(unsigned mask = 0xffffffffu) {
     ::lethe_emu::warp_op(::lethe_emu::WarpOp::SYNC, mask, 0, 0, 32);
 }

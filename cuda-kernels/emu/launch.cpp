@@ -132,6 +132,7 @@ struct Worker {
     char* dynamic_shared = nullptr;  // MAX_SHARED_OPT_IN bytes, 16-byte aligned
     Launch* launch = nullptr;
     int threads = 0, done = 0, at_barrier = 0, current = 0;
+    int barrier_count = 0;  // threads at the barrier that passed a non-zero predicate
     bool aborted = false;
 
     bool init() {
@@ -215,8 +216,12 @@ void fiber_entry() {
 
 void release_barrier(Worker& w) {
     for (int i = 0; i < w.threads; i++)
-        if (w.fibers[i].state == State::AT_BARRIER) w.fibers[i].state = State::RUNNABLE;
+        if (w.fibers[i].state == State::AT_BARRIER) {
+            w.fibers[i].state = State::RUNNABLE;
+            w.fibers[i].result = std::uint64_t(w.barrier_count);
+        }
     w.at_barrier = 0;
+    w.barrier_count = 0;
     for (int i = 0; i < (w.threads + 31) / 32; i++) w.warps[i].at_barrier = 0;
 }
 
@@ -264,7 +269,7 @@ bool run_block(Worker& w, Launch& l, std::uint64_t index) {
     if (l.dynamic_shared > 0) fill_nan(w.dynamic_shared, l.dynamic_shared);
     w.launch = &l;
     w.threads = int(l.block.x * l.block.y * l.block.z);
-    w.done = w.at_barrier = 0;
+    w.done = w.at_barrier = w.barrier_count = 0;
     for (int i = 0; i < (w.threads + 31) / 32; i++) w.warps[i] = WarpState{};
     w.aborted = false;
     for (int i = 0; i < w.threads; i++) {
@@ -390,16 +395,18 @@ void register_kernel(const char* name, void* kernel, Trampoline trampoline, int 
 
 void* dynamic_shared() { return worker->dynamic_shared; }
 
-void syncthreads() {
+int syncthreads(int predicate) {
     Worker& w = *worker;
     Fiber& f = w.fibers[w.current];
     f.state = State::AT_BARRIER;
     w.warps[w.current / 32].at_barrier |= 1u << (w.current % 32);
+    w.barrier_count += predicate != 0;
     if (++w.at_barrier == w.threads) {
         release_barrier(w);  // the last to arrive opens it and goes on
-        return;
+        return int(f.result);
     }
     yield();
+    return int(f.result);  // set by release_barrier
 }
 
 std::uint64_t warp_op(WarpOp op, unsigned mask, std::uint64_t value, int arg, int width) {

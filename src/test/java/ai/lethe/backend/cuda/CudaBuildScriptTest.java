@@ -1,5 +1,6 @@
 // cuda-kernels/build.sh: a ptxas error fails a required build with nvcc's message; an optional build without the
-// tools records why for each part and goes on; an up-to-date build does nothing.
+// tools records why for each part and goes on; an up-to-date build does nothing. And the emulator's test kernels
+// (cuda-kernels/tests/, not in the fatbin) are valid CUDA too: nvcc compiles each to PTX.
 package ai.lethe.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,5 +87,19 @@ class CudaBuildScriptTest {
         assertEquals("", r.stderr());
         assertEquals(f, Files.getLastModifiedTime(fatbin));
         assertEquals(l, Files.getLastModifiedTime(lib));
+    }
+
+    @Test
+    void theEmulatorsTestKernelsAreValidCuda(@TempDir Path temp) throws Exception {
+        CudaBuildSupport.resource("cuda/lethe.fatbin");  // nvcc was there for the build (or the test is skipped)
+        String nvcc = Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc")) ? "/usr/local/cuda/bin/nvcc" : "nvcc";
+        try (Stream<Path> files = Files.list(SOURCES.resolve("tests"))) {
+            for (Path cu : files.filter(f -> f.toString().endsWith(".cu")).sorted().toList()) {
+                Process p = new ProcessBuilder(nvcc, "--ptx", "-arch=compute_90", "-std=c++17", "-I", SOURCES.toString(),
+                        "-o", temp.resolve(cu.getFileName() + ".ptx").toString(), cu.toString()).redirectErrorStream(true).start();
+                String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertEquals(0, p.waitFor(), cu + " under nvcc: " + log);
+            }
+        }
     }
 }

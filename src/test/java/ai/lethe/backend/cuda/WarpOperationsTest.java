@@ -1,6 +1,7 @@
 // The emulator's warp operations against their CUDA definitions, on a 2-D block of 3 warps: __shfl_sync,
 // __shfl_up_sync, __shfl_xor_sync with width 16, __ballot_sync, __all_sync/__any_sync, and __shfl_down_sync with a
-// partial mask (the upper half-warp) and width 16 (kernel emu_warp_ops in cuda-kernels/tests/broken.cu).
+// partial mask (the upper half-warp) and width 16; and the counting barriers __syncthreads_count/_and/_or (kernels
+// emu_warp_ops and emu_sync_reductions in cuda-kernels/tests/emulator_checks.cu).
 package ai.lethe.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +28,25 @@ class WarpOperationsTest {
                 assertEquals(3, o[6 * t + 4], at + "__all_sync + 2 * __any_sync");
                 int down = lane < 16 ? -1 : ((lane - 16) + 4 < 16 ? t + 4 : t);
                 assertEquals(down, o[6 * t + 5], at + "__shfl_down_sync(mask 0xffff0000, 4, width 16)");
+            }
+        }
+    }
+
+    @Test
+    void countingBarriers() {
+        try (EmulatedRuntime rt = EmulatorSupport.open()) {
+            for (int n : new int[] {1, 33, 256}) {
+                long out = rt.alloc(4L * 4 * n);
+                rt.launch("emu_sync_reductions", Dim3.of(1), Dim3.of(n), 0, Stream.DEFAULT, new KernelArgs().pointer(out));
+                int[] o = EmulatorSupport.downloadInts(rt, out, 4 * n);
+                int count = (n + 2) / 3;  // threads 0, 3, 6, ...
+                for (int t = 0; t < n; t++) {
+                    assertEquals(count, o[t], "__syncthreads_count, n=" + n + " thread " + t);
+                    assertEquals(1, o[n + t], "__syncthreads_and(all), n=" + n + " thread " + t);
+                    assertEquals(0, o[2 * n + t], "__syncthreads_and(all but the last), n=" + n + " thread " + t);
+                    assertEquals(1, o[3 * n + t], "__syncthreads_or(only the last), n=" + n + " thread " + t);
+                }
+                rt.free(out);
             }
         }
     }

@@ -1,0 +1,51 @@
+// emulator_checks.cu: correct kernels that exercise the emulator itself (EmulatorMemoryTest, WarpOperationsTest,
+// BarrierTest): reads of unwritten memory and past an allocation's end, every warp operation, and the counting
+// barriers. Built into liblethe_cudaemu.so only (named emu_*), never into the production fatbin.
+#include "../lethe_device.cuh"
+
+// Reads a buffer nobody wrote (the NaN fill shows it) and copies it: out[i] = in[i].
+LETHE_KERNEL(emu_copy_f32, 256,
+             const float* in,  // [n]
+             float* out,       // [n]
+             long long n) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) out[i] = in[i];
+}
+
+// Reads one element past the end of in (out[0] = in[n]): the guard zone's NaN, and no fault (reads are not caught).
+LETHE_KERNEL(emu_read_past_end, 32,
+             const float* in,  // [n]
+             float* out,       // [1]
+             long long n) {
+    if (threadIdx.x == 0) out[0] = in[n];
+}
+
+// Exercises the warp operations across a 2-D block: out[t] = shfl/up/xor/ballot/all/any results (see the test).
+LETHE_KERNEL(emu_warp_ops, 1024,
+             int* out) {  // [blockDim.x * blockDim.y, 6]
+    int t = threadIdx.y * blockDim.x + threadIdx.x;
+    int lane = t % 32;
+    int* o = out + 6 * t;
+    o[0] = __shfl_sync(0xffffffffu, t, 3);
+    o[1] = __shfl_up_sync(0xffffffffu, t, 2);
+    o[2] = __shfl_xor_sync(0xffffffffu, t, 5, 16);
+    o[3] = (int)__ballot_sync(0xffffffffu, lane % 3 == 0);
+    o[4] = __all_sync(0xffffffffu, t >= 0) + 2 * __any_sync(0xffffffffu, lane == 31);
+    // a partial mask: the upper 16 lanes shuffle among themselves only
+    if (lane >= 16) o[5] = __shfl_down_sync(0xffff0000u, t, 4, 16);
+    else o[5] = -1;
+}
+
+// In each of two rounds (the second overwrites the first): out[t] = __syncthreads_count(t % 3 == 0),
+// out[n + t] = __syncthreads_and(t < n), out[2n + t] = __syncthreads_and(t < n - 1), out[3n + t] =
+// __syncthreads_or(t == n - 1), with n = blockDim.x.
+LETHE_KERNEL(emu_sync_reductions, 1024,
+             int* out) {  // [4 * blockDim.x]
+    int t = threadIdx.x, n = blockDim.x;
+    for (int round = 0; round < 2; round++) {
+        out[t] = __syncthreads_count(t % 3 == 0);
+        out[n + t] = __syncthreads_and(t < n);
+        out[2 * n + t] = __syncthreads_and(t < n - 1);
+        out[3 * n + t] = __syncthreads_or(t == n - 1);
+    }
+}
