@@ -49,3 +49,22 @@ LETHE_KERNEL(emu_sync_reductions, 1024,
         out[3 * n + t] = __syncthreads_or(t == n - 1);
     }
 }
+
+// Integer and conversion intrinsics on given inputs (the emulator's definitions vs Java's, IntrinsicsTest):
+// out = {__umulhi(a, b), __mulhi(a, b), __popc(a), __clz(a), __brev(a), __ffs(a), __float2int_rn(x),
+//        __float2int_rz(x), __float_as_int(x), (int)__umul64hi(a * 2^32 + b, b) }
+LETHE_KERNEL(emu_intrinsics, 32,
+             int* out,  // [10]
+             unsigned a, unsigned b, float x) {
+    if (threadIdx.x != 0) return;
+    out[0] = (int)__umulhi(a, b);
+    out[1] = __mulhi((int)a, (int)b);
+    out[2] = __popc(a);
+    out[3] = __clz((int)a);
+    out[4] = (int)__brev(a);
+    out[5] = __ffs((int)a);
+    out[6] = __float2int_rn(x);
+    out[7] = __float2int_rz(x);
+    out[8] = __float_as_int(x);
+    out[9] = (int)__umul64hi(((unsigned long long)a << 32) | b, (unsigned long long)b);
+}

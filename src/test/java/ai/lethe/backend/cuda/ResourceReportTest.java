@@ -1,6 +1,7 @@
 // The ptxas report of the production kernels (cuda/resources.tsv, from cuda-kernels/build.sh): no kernel spills,
 // every kernel can launch at its declared bound (registers x threads within the 65,536 registers of an SM, allocated
-// per warp in units of 256; at most 255 a thread), static shared memory within 48 KiB, sm_80 and sm_90 builds of each.
+// per warp in units of 256; at most 255 a thread), static shared memory within 48 KiB, a stack frame that fits the
+// emulator's fiber stacks with room to spare (16 of their 64 KiB), sm_80 and sm_90 builds of each.
 // The launch bounds in the report are the ones the emulator enforces, and the emulator's production kernels are
 // exactly the fatbin's (its test kernels, named broken_* and emu_*, are only in the emulator).
 package ai.lethe.backend.cuda;
@@ -18,7 +19,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class ResourceReportTest {
-    static final int REGISTERS_PER_SM = 65536, SHARED_DEFAULT = 48 * 1024;
+    static final int REGISTERS_PER_SM = 65536, SHARED_DEFAULT = 48 * 1024, MAX_STACK = 16 * 1024;
 
     private static List<KernelResources> report() throws Exception {
         return KernelResources.read(new ByteArrayInputStream(CudaBuildSupport.resource(KernelResources.RESOURCE)));
@@ -45,6 +46,7 @@ class ResourceReportTest {
             assertTrue(regs <= REGISTERS_PER_SM, at + ": " + r.registers() + " registers x " + r.maxThreads()
                     + " threads = " + regs + " > " + REGISTERS_PER_SM + ": cannot launch at its bound");
             assertTrue(r.staticSharedBytes() <= SHARED_DEFAULT, at + " static shared " + r.staticSharedBytes());
+            assertTrue(r.stackBytes() <= MAX_STACK, at + " stack frame " + r.stackBytes() + " bytes (emulator fibers: 64 KiB)");
             archs.computeIfAbsent(r.kernel(), k -> new TreeSet<>()).add(r.arch());
         }
         archs.forEach((k, a) -> assertEquals(Set.of("sm_80", "sm_90"), a, k + " architectures"));
