@@ -11,8 +11,9 @@
 //     at another warp operation is a LETHE_EMU_ERR_WARP_DIVERGENCE fault, as is a shuffle from a lane outside the
 //     mask or a mask naming lanes the block does not have.
 // A fault inside a kernel (these, a misaligned vector access, __trap) ends the block at once (its fibers are
-// abandoned: kernels hold no resources) and no further block starts. After the grid, every allocation's guard
-// zones are checked (memory.cpp). Launches are serialised: the device runs one kernel at a time.
+// abandoned: kernels hold no resources) and no further block starts. After the grid, the guard zones of the
+// allocations its pointer arguments point into are checked, and those of all allocations when there are few or
+// at every 64th launch (memory.cpp). Launches are serialised: the device runs one kernel at a time.
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -361,6 +362,10 @@ struct Pool {
     }
 };
 
+constexpr std::uint64_t FULL_GUARD_CHECK_EVERY = 64;
+constexpr std::size_t FULL_GUARD_CHECK_BELOW = 256;
+std::uint64_t last_full_check = 0;  // the launch number of the last full guard check (under launch_mutex)
+
 std::mutex launch_mutex;
 std::atomic<std::uint64_t> launches{0};
 int configured_workers = 0;
@@ -578,7 +583,7 @@ LETHE_EMU_API int lethe_emu_set_workers(int workers) {
 LETHE_EMU_API int lethe_emu_launch(const char* name, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                                    unsigned bz, unsigned dynamic_shared_bytes, void** args, int arg_count,
                                    const int* arg_sizes) {
-    launches.fetch_add(1);
+    std::uint64_t number = launches.fetch_add(1) + 1;  // this launch's number, from 1
     Kernel* k;
     {
         std::lock_guard<std::mutex> lock(registry_mutex);
@@ -640,7 +645,18 @@ LETHE_EMU_API int lethe_emu_launch(const char* name, unsigned gx, unsigned gy, u
         }
         pool->run(l);
     }
-    std::string damage = check_guards();
+    // guards: of the allocations the arguments point into; of all of them when few, and at every 64th launch
+    std::uintptr_t candidates[64];
+    int n_candidates = 0;
+    for (int i = 0; i < k->arity && n_candidates < 64; i++)
+        if (k->param_sizes[i] == 8 && args[i] != nullptr) std::memcpy(&candidates[n_candidates++], args[i], 8);
+    bool full = number % FULL_GUARD_CHECK_EVERY == 0 || allocation_count() <= FULL_GUARD_CHECK_BELOW;
+    bool found_by_full = false;
+    std::string damage = check_guards(candidates, n_candidates, full, &found_by_full);
+    if (found_by_full)
+        damage += "; found by the periodic full guard check, so the write may come from any of the launches since #" +
+                  std::to_string(last_full_check) + " (not through a pointer argument)";
+    if (full) last_full_check = number;
     if (l.fault_code != 0) {
         if (!damage.empty()) l.fault_message += "; it also " + damage;
         return launch_error(k, l.fault_code, "%s", l.fault_message.c_str());

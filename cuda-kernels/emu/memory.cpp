@@ -4,7 +4,9 @@
 //   [ guard: LETHE_EMU_GUARD_BYTES ][ n bytes (the device pointer points here) ][ guard: rounding to 256 + GUARD ]
 // All of it is filled with the NaN pattern LETHE_EMU_NAN_BITS when allocated: a kernel reading memory nobody
 // wrote reads NaN, and one reading past the end also reads NaN. After every launch the guards are compared with
-// the pattern (check_guards); a difference is a write outside the allocation, reported with the kernel's name.
+// the pattern (check_guards); a difference is a write outside the allocation, reported with the kernel's name. A
+// launch checks the allocations its pointer arguments point into; every allocation is checked too when there are
+// few (<= 256) and at every 64th launch, so a write through a pointer the kernel read from memory is still found.
 // Copies and memsets are range-checked against the allocation that holds their device pointer.
 #include <cstdarg>
 #include <cstdint>
@@ -99,47 +101,85 @@ void fill_nan(void* p, unsigned long bytes) {
     }
 }
 
-std::string check_guards() {
-    std::lock_guard<std::mutex> lock(memory_mutex);
+namespace {
+
+/** Checks one allocation's guards; on damage, describes it into *report (when still empty) and repairs them. */
+bool check_one(std::uintptr_t ptr, const Allocation& a, std::string* report) {
     const unsigned char* pat = pattern();
+    std::size_t tail = GUARD + a.bytes;
+    bool head_ok = std::memcmp(a.base, pat, GUARD) == 0;
+    bool tail_ok = std::memcmp(a.base + tail, pat + tail % 4, a.total - tail) == 0;
+    if (head_ok && tail_ok) return true;
+    if (report->empty()) {
+        char buf[512];
+        if (!tail_ok) {
+            std::size_t first = tail, last = tail, count = 0;
+            for (std::size_t i = tail; i < a.total; i++)
+                if (static_cast<unsigned char>(a.base[i]) != pat[i % 4]) {
+                    if (count++ == 0) first = i;
+                    last = i;
+                }
+            std::snprintf(buf, sizeof buf,
+                          "wrote %zu bytes past the end of allocation #%llu (%zu bytes at %p): byte offsets %zu..%zu "
+                          "from its start",
+                          count, (unsigned long long)a.id, a.bytes, reinterpret_cast<void*>(ptr), first - GUARD, last - GUARD);
+        } else {
+            std::size_t first = 0, count = 0;
+            for (std::size_t i = 0; i < GUARD; i++)
+                if (static_cast<unsigned char>(a.base[i]) != pat[i % 4]) {
+                    if (count++ == 0) first = i;
+                }
+            std::snprintf(buf, sizeof buf,
+                          "wrote %zu bytes before the start of allocation #%llu (%zu bytes at %p): first at byte offset -%zu",
+                          count, (unsigned long long)a.id, a.bytes, reinterpret_cast<void*>(ptr), GUARD - first);
+        }
+        *report = buf;
+    }
+    std::memcpy(a.base, pat, GUARD);
+    std::memcpy(a.base + tail, pat + tail % 4, a.total - tail);
+    return false;
+}
+
+}  // namespace
+
+std::string check_guards(const std::uintptr_t* candidates, int count, bool full, bool* found_by_full) {
+    std::lock_guard<std::mutex> lock(memory_mutex);
     std::string report;
     int damaged = 0;
-    for (auto& [ptr, a] : allocations) {
-        std::size_t tail = GUARD + a.bytes;
-        bool head_ok = std::memcmp(a.base, pat, GUARD) == 0;
-        bool tail_ok = std::memcmp(a.base + tail, pat + tail % 4, a.total - tail) == 0;
-        if (head_ok && tail_ok) continue;
-        damaged++;
-        if (report.empty()) {
-            char buf[512];
-            if (!tail_ok) {
-                std::size_t first = tail, last = tail, count = 0;
-                for (std::size_t i = tail; i < a.total; i++)
-                    if (static_cast<unsigned char>(a.base[i]) != pat[i % 4]) {
-                        if (count++ == 0) first = i;
-                        last = i;
-                    }
-                std::snprintf(buf, sizeof buf,
-                              "wrote %zu bytes past the end of allocation #%llu (%zu bytes at %p): byte offsets %zu..%zu "
-                              "from its start",
-                              count, (unsigned long long)a.id, a.bytes, reinterpret_cast<void*>(ptr), first - GUARD, last - GUARD);
-            } else {
-                std::size_t first = 0, count = 0;
-                for (std::size_t i = 0; i < GUARD; i++)
-                    if (static_cast<unsigned char>(a.base[i]) != pat[i % 4]) {
-                        if (count++ == 0) first = i;
-                    }
-                std::snprintf(buf, sizeof buf,
-                              "wrote %zu bytes before the start of allocation #%llu (%zu bytes at %p): first at byte offset -%zu",
-                              count, (unsigned long long)a.id, a.bytes, reinterpret_cast<void*>(ptr), GUARD - first);
+    *found_by_full = false;
+    // first the allocations the launch was given pointers into (blocks included, guards and all)
+    std::uintptr_t checked[64];
+    int n_checked = 0;
+    for (int i = 0; i < count && n_checked < 64; i++) {
+        std::uintptr_t v = candidates[i];
+        auto it = allocations.upper_bound(v + GUARD);  // the first allocation whose block starts after v
+        if (it == allocations.begin()) continue;
+        --it;
+        const Allocation& a = it->second;
+        auto base = reinterpret_cast<std::uintptr_t>(a.base);
+        if (v < base || v >= base + a.total) continue;
+        bool seen = false;
+        for (int j = 0; j < n_checked; j++) seen |= checked[j] == it->first;
+        if (seen) continue;
+        checked[n_checked++] = it->first;
+        if (!check_one(it->first, a, &report)) damaged++;
+    }
+    if (full) {
+        for (auto& [ptr, a] : allocations) {
+            bool was_empty = report.empty();
+            if (!check_one(ptr, a, &report)) {
+                damaged++;
+                if (was_empty) *found_by_full = true;
             }
-            report = buf;
         }
-        std::memcpy(a.base, pat, GUARD);
-        std::memcpy(a.base + tail, pat + tail % 4, a.total - tail);
     }
     if (damaged > 1) report += " (and " + std::to_string(damaged - 1) + " more damaged allocations)";
     return report;
+}
+
+std::size_t allocation_count() {
+    std::lock_guard<std::mutex> lock(memory_mutex);
+    return allocations.size();
 }
 
 }  // namespace lethe_emu

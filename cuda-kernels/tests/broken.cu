@@ -77,3 +77,11 @@ LETHE_KERNEL(broken_warp_mixed_ops, 32,
     else v = (int)__ballot_sync(0xffffffffu, 1);
     out[threadIdx.x] = v;
 }
+
+// Out-of-bounds write through a pointer the kernel reads from device memory (not one of its arguments): only the
+// full guard check finds it (when few allocations are live, or at the next 64th launch).
+LETHE_KERNEL(broken_indirect_oob_write, 32,
+             const unsigned long long* table,  // [1]: the address of a float buffer of n elements
+             long long n) {
+    if (threadIdx.x == 0) reinterpret_cast<float*>(table[0])[n] = 1.0f;
+}

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.lethe.backend.cuda.EmulatorException.Violation;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,6 +53,51 @@ class EmulatorViolationTest {
         Arrays.fill(expected, 3f);
         assertArrayEquals(expected, EmulatorSupport.download(rt, out, n));
         rt.free(out);
+    }
+
+    @Test
+    void outOfBoundsWritesAreCaughtAmongManyAllocations() {
+        // with more than 256 live allocations a launch checks only those its pointer arguments point into, and
+        // every allocation at every 64th launch
+        List<Long> many = new ArrayList<>();
+        for (int i = 0; i < 300; i++) many.add(rt.alloc(64));
+        try {
+            int n = 100;
+            long out = rt.alloc(4L * n);
+            expect(Violation.OUT_OF_BOUNDS, "broken_oob_write", "past the end of allocation", () ->
+                    launch("broken_oob_write", 1, 128, 0, new KernelArgs().pointer(out).i64(n)));
+            // through a pointer read from memory: found by the next full check, which says so
+            long table = rt.alloc(8);
+            rt.copyHostToDevice(table, java.lang.foreign.MemorySegment.ofArray(new long[] {out}), 8, Stream.DEFAULT);
+            if ((rt.launches() + 1) % 64 == 0) launch("fill_f32", 1, 32, 0, new KernelArgs().pointer(out).f32(0f).i64(n));
+            launch("broken_indirect_oob_write", 1, 32, 0, new KernelArgs().pointer(table).i64(n));
+            EmulatorException late = null;
+            for (int i = 0; i < 64 && late == null; i++) {
+                try {
+                    launch("fill_f32", 1, 32, 0, new KernelArgs().pointer(many.getFirst()).f32(0f).i64(16));
+                } catch (EmulatorException e) {
+                    late = e;
+                }
+            }
+            assertTrue(late != null, "the indirect out-of-bounds write was never found");
+            assertEquals(Violation.OUT_OF_BOUNDS, late.violation());
+            assertTrue(late.getMessage().contains("found by the periodic full guard check"), late.getMessage());
+            rt.free(out);
+            rt.free(table);
+        } finally {
+            for (long p : many) rt.free(p);
+        }
+    }
+
+    @Test
+    void indirectOutOfBoundsWriteIsCaughtAtOnceAmongFewAllocations() {
+        int n = 100;
+        long out = rt.alloc(4L * n), table = rt.alloc(8);
+        rt.copyHostToDevice(table, java.lang.foreign.MemorySegment.ofArray(new long[] {out}), 8, Stream.DEFAULT);
+        expect(Violation.OUT_OF_BOUNDS, "broken_indirect_oob_write", "past the end of allocation", () ->
+                launch("broken_indirect_oob_write", 1, 32, 0, new KernelArgs().pointer(table).i64(n)));
+        rt.free(out);
+        rt.free(table);
     }
 
     @Test
