@@ -91,7 +91,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
         if (bytes <= 0) throw new IllegalArgumentException("alloc: " + bytes + " bytes (must be > 0)");
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(ValueLayout.ADDRESS);
-            check(lib.call(lib.malloc, out, bytes), "alloc(" + bytes + " bytes)", null);
+            check(lib.malloc(out, bytes), "alloc(" + bytes + " bytes)", null);
             long p = out.get(ValueLayout.ADDRESS, 0).address();
             allocations.add(p);
             return p;
@@ -101,7 +101,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
     @Override
     public void free(long devicePointer) {
         ensureOpen();
-        check(lib.call(lib.free, ptr(devicePointer)), "free", null);
+        check(lib.free(ptr(devicePointer)), "free", null);
         allocations.remove(devicePointer);
     }
 
@@ -109,7 +109,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
     public void copyHostToDevice(long dst, MemorySegment src, long bytes, Stream stream) {
         ensureOpen();
         requireHost(src, bytes, "copyHostToDevice");
-        check(lib.call(lib.memcpyH2d, ptr(dst), src, bytes), "copyHostToDevice", null);
+        check(lib.copy(lib.memcpyH2d, ptr(dst), src, bytes), "copyHostToDevice", null);
     }
 
     @Override
@@ -117,25 +117,25 @@ public final class EmulatedRuntime implements DeviceRuntime {
         ensureOpen();
         requireHost(dst, bytes, "copyDeviceToHost");
         if (dst.isReadOnly()) throw new IllegalArgumentException("copyDeviceToHost: the host destination is read-only");
-        check(lib.call(lib.memcpyD2h, dst, ptr(src), bytes), "copyDeviceToHost", null);
+        check(lib.copy(lib.memcpyD2h, dst, ptr(src), bytes), "copyDeviceToHost", null);
     }
 
     @Override
     public void copyDeviceToDevice(long dst, long src, long bytes, Stream stream) {
         ensureOpen();
-        check(lib.call(lib.memcpyD2d, ptr(dst), ptr(src), bytes), "copyDeviceToDevice", null);
+        check(lib.copy(lib.memcpyD2d, ptr(dst), ptr(src), bytes), "copyDeviceToDevice", null);
     }
 
     @Override
     public void memset8(long dst, int value, long count, Stream stream) {
         ensureOpen();
-        check(lib.call(lib.memsetD8, ptr(dst), value, count), "memset8", null);
+        check(lib.memset(lib.memsetD8, ptr(dst), value, count), "memset8", null);
     }
 
     @Override
     public void memset32(long dst, int value, long count, Stream stream) {
         ensureOpen();
-        check(lib.call(lib.memsetD32, ptr(dst), value, count), "memset32", null);
+        check(lib.memset(lib.memsetD32, ptr(dst), value, count), "memset32", null);
     }
 
     @Override
@@ -152,7 +152,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
         if (dynamicSharedBytes < 0) throw new IllegalArgumentException("launch of " + kernel + ": negative dynamic shared memory");
         try (Arena a = Arena.ofConfined()) {
             // the emulator checks the argument count and sizes against the kernel's parameters
-            int rc = lib.call(lib.launch, a.allocateFrom(kernel), grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
+            int rc = lib.launch(lib.name(kernel, a), grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
                     dynamicSharedBytes, args.pack(a), args.count(), a.allocateFrom(ValueLayout.JAVA_INT, args.sizes()));
             check(rc, "launch", kernel);
         }
@@ -241,7 +241,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
     public void close() {
         if (closed) return;
         closed = true;
-        for (long p : allocations) lib.call(lib.free, ptr(p));
+        for (long p : allocations) lib.free(ptr(p));
         for (long s : streams) lib.call(lib.streamDestroy, s);
         for (long e : events) lib.call(lib.eventDestroy, e);
         allocations.clear();
@@ -357,7 +357,66 @@ public final class EmulatedRuntime implements DeviceRuntime {
             eventElapsedMs = bind(lookup, "lethe_emu_event_elapsed_ms", I, A, J, J);
         }
 
+        /** Kernel names as C strings, kept for the process (one per kernel the emulator has). */
+        private final Map<String, MemorySegment> names = new ConcurrentHashMap<>();
+
         int kernelCount() { return call(kernelCount); }
+
+        /** The kernel's name as a C string: cached for the emulator's kernels, else allocated in the arena. */
+        MemorySegment name(String kernel, Arena arena) {
+            MemorySegment n = names.get(kernel);
+            if (n != null) return n;
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment info = a.allocate(ValueLayout.JAVA_INT, 2);
+                if (call(kernelInfo, a.allocateFrom(kernel), info, info.asSlice(4)) != 0) {
+                    callVoid(clearError);
+                    return arena.allocateFrom(kernel);  // unknown: the launch reports it
+                }
+            }
+            return names.computeIfAbsent(kernel, k -> Arena.global().allocateFrom(k));
+        }
+
+        // typed calls of the frequent functions (invokeExact: no boxing)
+        int malloc(MemorySegment out, long bytes) {
+            try {
+                return (int) malloc.invokeExact(out, bytes);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        int free(MemorySegment p) {
+            try {
+                return (int) free.invokeExact(p);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        int copy(MethodHandle h, MemorySegment dst, MemorySegment src, long bytes) {
+            try {
+                return (int) h.invokeExact(dst, src, bytes);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        int memset(MethodHandle h, MemorySegment dst, int value, long count) {
+            try {
+                return (int) h.invokeExact(dst, value, count);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        int launch(MemorySegment name, int gx, int gy, int gz, int bx, int by, int bz, int shared, MemorySegment args,
+                   int count, MemorySegment sizes) {
+            try {
+                return (int) launch.invokeExact(name, gx, gy, gz, bx, by, bz, shared, args, count, sizes);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
 
         String kernelName(int i) {
             try {
