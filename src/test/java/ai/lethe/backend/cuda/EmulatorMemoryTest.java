@@ -60,9 +60,12 @@ class EmulatorMemoryTest {
 
     @Test
     void liveAndPeakCounters() {
+        MemoryCounters before;
+        long a;
         try (EmulatedRuntime rt = EmulatorSupport.open()) {
-            MemoryCounters before = rt.memory();
-            long a = rt.alloc(1000), b = rt.alloc(3000);
+            before = rt.memory();
+            a = rt.alloc(1000);
+            long b = rt.alloc(3000);
             MemoryCounters during = rt.memory();
             assertEquals(before.liveBytes() + 4000, during.liveBytes());
             assertEquals(before.liveAllocations() + 2, during.liveAllocations());
@@ -71,10 +74,10 @@ class EmulatorMemoryTest {
             assertEquals(before.liveBytes() + 1000, rt.memory().liveBytes());
             assertTrue(rt.memory().peakBytes() >= before.liveBytes() + 4000);
             assertTrue(a != 0 && a % 256 == 0, "256-byte aligned: " + a);
-            rt.close();  // frees a
-            try (EmulatedRuntime other = EmulatorSupport.open()) {
-                assertEquals(before.liveBytes(), other.memory().liveBytes());
-            }
+        }  // closing the runtime frees a
+        try (EmulatedRuntime other = EmulatorSupport.open()) {
+            assertEquals(before.liveBytes(), other.memory().liveBytes());
+            assertEquals(before.liveAllocations(), other.memory().liveAllocations());
         }
     }
 
