@@ -75,7 +75,8 @@ int lethe_emu_launch(const char* name, unsigned grid_x, unsigned grid_y, unsigne
                      int arg_count, const int* arg_sizes);
 /** Launches so far (successful or not). */
 uint64_t lethe_emu_launch_count(void);
-/** Worker OS threads the blocks of a grid are spread over (set once, before the first launch; 0 = default). */
+/** Worker OS threads the blocks of a grid are spread over (set once, before the first launch; 0 = the default:
+ * the environment variable LETHE_EMU_WORKERS, else the number of cores up to 8). */
 int lethe_emu_set_workers(int workers);
 
 /* ---- streams and events (synchronous: see the header comment) */
