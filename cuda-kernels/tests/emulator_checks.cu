@@ -68,3 +68,12 @@ LETHE_KERNEL(emu_intrinsics, 32,
     out[8] = __float_as_int(x);
     out[9] = (int)__umul64hi(((unsigned long long)a << 32) | b, (unsigned long long)b);
 }
+
+// Reads dynamic shared memory nobody wrote: out[t] = buf[t] (the emulator fills it with NaN before each block).
+LETHE_KERNEL(emu_read_unwritten_shared, 1024,
+             float* out) {  // [gridDim.x * blockDim.x]
+    LETHE_DYNAMIC_SHARED(float, buf);  // [blockDim.x]
+    out[blockIdx.x * blockDim.x + threadIdx.x] = buf[threadIdx.x];
+    __syncthreads();
+    buf[threadIdx.x] = 1.0f;  // the next block on this worker must not see it
+}

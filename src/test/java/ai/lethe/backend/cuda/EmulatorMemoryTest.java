@@ -26,6 +26,18 @@ class EmulatorMemoryTest {
     }
 
     @Test
+    void unwrittenDynamicSharedMemoryIsNaNInEveryBlock() {
+        try (EmulatedRuntime rt = EmulatorSupport.open()) {
+            int blocks = 8, threads = 64;
+            long out = rt.alloc(4L * blocks * threads);
+            rt.launch("emu_read_unwritten_shared", Dim3.of(blocks), Dim3.of(threads), 4 * threads, Stream.DEFAULT,
+                    new KernelArgs().pointer(out));
+            for (float v : EmulatorSupport.download(rt, out, blocks * threads))
+                assertEquals(EmulatedRuntime.NAN_BITS, Float.floatToRawIntBits(v));
+        }
+    }
+
+    @Test
     void aReadPastTheEndFindsNaN() {
         try (EmulatedRuntime rt = EmulatorSupport.open()) {
             float[] data = {1f, 2f, 3f};
