@@ -77,3 +77,36 @@ LETHE_KERNEL(emu_read_unwritten_shared, 1024,
     __syncthreads();
     buf[threadIdx.x] = 1.0f;  // the next block on this worker must not see it
 }
+
+// Atomics from every thread of a multi-block grid (blocks run concurrently on several worker threads):
+// out_f[0] += 1 (atomicAdd float), out_i[0] = max(id) (atomicMax), out_i[1] = min(-id) (atomicMin), out_i[2] += 1
+// by an atomicCAS loop, out_i[3] |= 1 << (id % 31) (atomicOr), out_u[0] += 2 (atomicAdd unsigned long long).
+LETHE_KERNEL(emu_atomics, 256,
+             float* out_f,               // [1]
+             int* out_i,                 // [4]
+             unsigned long long* out_u,  // [1]
+             int n) {
+    int id = blockIdx.x * blockDim.x + threadIdx.x;
+    if (id >= n) return;
+    atomicAdd(out_f, 1.0f);
+    atomicMax(out_i, id);
+    atomicMin(out_i + 1, -id);
+    int old = out_i[2], assumed;
+    do {
+        assumed = old;
+        old = atomicCAS(out_i + 2, assumed, assumed + 1);
+    } while (old != assumed);
+    atomicOr(out_i + 3, 1 << (id % 31));
+    atomicAdd(out_u, 2ull);
+}
+
+// 8-byte shuffles: out_d[t] = the double of lane t ^ 1, out_l[t] = the long long of lane t + 1 (down by 1).
+LETHE_KERNEL(emu_shfl_wide, 32,
+             double* out_d,     // [32]
+             long long* out_l) {  // [32]
+    int t = threadIdx.x;
+    double d = 1e300 * (t + 1);
+    long long l = (1ll << 40) + t;
+    out_d[t] = __shfl_xor_sync(0xffffffffu, d, 1);
+    out_l[t] = __shfl_down_sync(0xffffffffu, l, 1);
+}
