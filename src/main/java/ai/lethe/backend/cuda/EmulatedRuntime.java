@@ -285,7 +285,8 @@ public final class EmulatedRuntime implements DeviceRuntime {
         }
     }
 
-    private static Object loadNow(ClassLoader loader) {
+    /** The loaded library, or why it cannot be loaded (a String): package-private for the build-script test. */
+    static Object loadNow(ClassLoader loader) {
         String os = System.getProperty("os.name", "?"), arch = System.getProperty("os.arch", "?");
         if (!os.toLowerCase(Locale.ROOT).startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64")))
             return "not linux-x86_64 (" + os + "/" + arch + "): the CUDA emulator's fibers are x86-64 code";

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +75,11 @@ class CudaBuildScriptTest {
                 Files.readString(classes.resolve("native/linux-x86_64/" + EmulatedRuntime.BUILD_ERROR_NAME)).strip());
         assertFalse(Files.exists(classes.resolve("cuda/lethe.fatbin")));
         assertFalse(Files.exists(classes.resolve("native/linux-x86_64/" + EmulatedRuntime.LIBRARY_NAME)));
+        // the emulator then says why it is unavailable
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, null)) {
+            assertEquals(EmulatedRuntime.LIBRARY_NAME + " not built: lethe-no-such-compiler not found on PATH (install g++: sudo apt-get install g++)",
+                    EmulatedRuntime.loadNow(loader));
+        }
     }
 
     @Test
