@@ -110,3 +110,18 @@ LETHE_KERNEL(emu_shfl_wide, 32,
     out_d[t] = __shfl_xor_sync(0xffffffffu, d, 1);
     out_l[t] = __shfl_down_sync(0xffffffffu, l, 1);
 }
+
+// Every thread writes its coordinates: out[6 * g + 0..5] = threadIdx.xyz, blockIdx.xyz, where g is the thread's
+// global linear index (block-major: x fastest, then y, then z, for threads and for blocks).
+LETHE_KERNEL(emu_indices, 1024,
+             int* out) {  // [gridDim.x * gridDim.y * gridDim.z * blockDim.x * blockDim.y * blockDim.z, 6]
+    int block = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
+    int thread = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+    int* o = out + 6 * (block * (blockDim.x * blockDim.y * blockDim.z) + thread);
+    o[0] = threadIdx.x;
+    o[1] = threadIdx.y;
+    o[2] = threadIdx.z;
+    o[3] = blockIdx.x;
+    o[4] = blockIdx.y;
+    o[5] = blockIdx.z;
+}

@@ -1,9 +1,11 @@
 // The emulator's warp operations against their CUDA definitions, on a 2-D block of 3 warps: __shfl_sync,
 // __shfl_up_sync, __shfl_xor_sync with width 16, __ballot_sync, __all_sync/__any_sync, and __shfl_down_sync with a
 // partial mask (the upper half-warp) and width 16; and the counting barriers __syncthreads_count/_and/_or (kernels
-// emu_warp_ops and emu_sync_reductions in cuda-kernels/tests/emulator_checks.cu).
+// emu_warp_ops and emu_sync_reductions in cuda-kernels/tests/emulator_checks.cu); and thread and block indices of
+// 3-D grids of 3-D blocks (emu_indices).
 package ai.lethe.backend.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
@@ -48,6 +50,26 @@ class WarpOperationsTest {
                 }
                 rt.free(out);
             }
+        }
+    }
+
+    @Test
+    void threeDimensionalGridsAndBlocks() {
+        try (EmulatedRuntime rt = EmulatorSupport.open()) {
+            Dim3 grid = new Dim3(2, 3, 2), block = new Dim3(4, 2, 3);
+            int total = (int) (grid.count() * block.count());
+            long out = rt.alloc(4L * 6 * total);
+            rt.launch("emu_indices", grid, block, 0, Stream.DEFAULT, new KernelArgs().pointer(out));
+            int[] o = EmulatorSupport.downloadInts(rt, out, 6 * total);
+            int g = 0;
+            for (int bz = 0; bz < 2; bz++)
+                for (int by = 0; by < 3; by++)
+                    for (int bx = 0; bx < 2; bx++)
+                        for (int tz = 0; tz < 3; tz++)
+                            for (int ty = 0; ty < 2; ty++)
+                                for (int tx = 0; tx < 4; tx++, g++)
+                                    assertArrayEquals(new int[] {tx, ty, tz, bx, by, bz}, java.util.Arrays.copyOfRange(o, 6 * g, 6 * g + 6),
+                                            "thread " + g);
         }
     }
 }
