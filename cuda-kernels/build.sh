@@ -119,7 +119,7 @@ build_fatbin() {
     echo "[lethe cuda] built $fatbin ($(($(wc -l < "$report") - 1)) kernel builds in $report)" >&2
 }
 
-if up_to_date "$fatbin" "$fatbin_error" "${production[@]}" "$here/lethe_device.cuh" "$here/build.sh" \
+if up_to_date "$fatbin" "$fatbin_error" "${production[@]}" "$here"/*.cuh "$here/build.sh" \
     && [ -f "$report" ]; then :; else build_fatbin; fi
 
 # ---------------------------------------------------------------- 2. the emulator (g++)

@@ -2,7 +2,8 @@
 // into a native buffer at its natural alignment, and an array of pointers, one to each value. Both runtimes get the
 // same bytes: the NVIDIA driver copies them into the launch; the emulator's trampoline reads each through its
 // pointer as the kernel's typed parameter. So the Java types must match the kernel's parameters exactly:
-// pointer/i64 for a pointer, long long or size_t; i32 for int or unsigned; f32 for float; f64 for double.
+// pointer/i64 for a pointer, long long or size_t; i32 for int or unsigned; f32 for float; f64 for double;
+// words64 for a struct passed by value whose members are all 8 bytes (e.g. strided.cuh's StridedView, see StridedArg).
 package ai.lethe.backend.cuda;
 
 import java.lang.foreign.MemorySegment;
@@ -12,10 +13,12 @@ import java.util.Arrays;
 
 /** A builder of a kernel's argument list; pack() writes it into native memory. */
 public final class KernelArgs {
-    private enum Kind { POINTER, I32, I64, F32, F64 }
+    private enum Kind { POINTER, I32, I64, F32, F64, WORDS64 }
 
     private Kind[] kinds = new Kind[8];
     private long[] bits = new long[8];
+    /** The members of each WORDS64 argument (null for the others). */
+    private long[][] words = new long[8][];
     private int count;
 
     /** A device pointer (a 64-bit address). */
@@ -33,6 +36,17 @@ public final class KernelArgs {
     /** A double parameter. */
     public KernelArgs f64(double value) { return add(Kind.F64, Double.doubleToRawLongBits(value)); }
 
+    /**
+     * A struct passed by value made of 8-byte members (long long, double bits, pointers), in declaration order: one
+     * parameter of 8 * words.length bytes, 8-byte aligned.
+     */
+    public KernelArgs words64(long... members) {
+        if (members.length == 0) throw new IllegalArgumentException("words64: a struct needs at least one member");
+        add(Kind.WORDS64, 0);
+        words[count - 1] = members.clone();
+        return this;
+    }
+
     /** The number of arguments. */
     public int count() { return count; }
 
@@ -40,6 +54,7 @@ public final class KernelArgs {
         if (count == kinds.length) {
             kinds = Arrays.copyOf(kinds, count * 2);
             bits = Arrays.copyOf(bits, count * 2);
+            words = Arrays.copyOf(words, count * 2);
         }
         kinds[count] = kind;
         bits[count] = value;
@@ -47,12 +62,20 @@ public final class KernelArgs {
         return this;
     }
 
-    private static int size(Kind k) { return k == Kind.I32 || k == Kind.F32 ? 4 : 8; }
+    private int size(int i) {
+        return switch (kinds[i]) {
+            case I32, F32 -> 4;
+            case WORDS64 -> 8 * words[i].length;
+            default -> 8;
+        };
+    }
+
+    private int alignment(int i) { return kinds[i] == Kind.I32 || kinds[i] == Kind.F32 ? 4 : 8; }
 
     /** The size in bytes of each argument, in order (what a runtime may check against the kernel's parameters). */
     public int[] sizes() {
         int[] s = new int[count];
-        for (int i = 0; i < count; i++) s[i] = size(kinds[i]);
+        for (int i = 0; i < count; i++) s[i] = size(i);
         return s;
     }
 
@@ -63,16 +86,18 @@ public final class KernelArgs {
     public MemorySegment pack(SegmentAllocator allocator) {
         long bytes = 0;
         for (int i = 0; i < count; i++) {
-            int s = size(kinds[i]);
-            bytes = (bytes + s - 1) / s * s + s;
+            int s = size(i), al = alignment(i);
+            bytes = (bytes + al - 1) / al * al + s;
         }
         MemorySegment values = allocator.allocate(Math.max(bytes, 8), 8);
         MemorySegment pointers = allocator.allocate(ValueLayout.ADDRESS, Math.max(count, 1));
         long offset = 0;
         for (int i = 0; i < count; i++) {
-            int s = size(kinds[i]);
-            offset = (offset + s - 1) / s * s;
-            if (s == 4) values.set(ValueLayout.JAVA_INT, offset, (int) bits[i]);
+            int s = size(i), al = alignment(i);
+            offset = (offset + al - 1) / al * al;
+            if (kinds[i] == Kind.WORDS64) {
+                for (int w = 0; w < words[i].length; w++) values.set(ValueLayout.JAVA_LONG, offset + 8L * w, words[i][w]);
+            } else if (s == 4) values.set(ValueLayout.JAVA_INT, offset, (int) bits[i]);
             else values.set(ValueLayout.JAVA_LONG, offset, bits[i]);
             pointers.setAtIndex(ValueLayout.ADDRESS, i, values.asSlice(offset, s));
             offset += s;
@@ -91,6 +116,7 @@ public final class KernelArgs {
                 case I64 -> "i64 " + bits[i];
                 case F32 -> "f32 " + Float.intBitsToFloat((int) bits[i]);
                 case F64 -> "f64 " + Double.longBitsToDouble(bits[i]);
+                case WORDS64 -> "struct " + Arrays.toString(words[i]);
             });
         }
         return b.append(']').toString();

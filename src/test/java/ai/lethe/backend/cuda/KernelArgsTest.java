@@ -30,4 +30,21 @@ class KernelArgsTest {
             assertEquals(9, ptrs.getAtIndex(ValueLayout.ADDRESS, 5).reinterpret(4).get(ValueLayout.JAVA_INT, 0));
         }
     }
+
+    @Test
+    void aStructOfWordsIsOneParameterEightByteAlignedWithItsMembersInOrder() {
+        KernelArgs args = new KernelArgs().i32(3).words64(7, -1, 1L << 50).f32(2f);
+        assertEquals(3, args.count());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {4, 24, 4}, args.sizes());
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ptrs = args.pack(a);
+            MemorySegment s = ptrs.getAtIndex(ValueLayout.ADDRESS, 1).reinterpret(24);
+            assertEquals(0, s.address() % 8, "struct aligned to 8");
+            assertEquals(7, s.get(ValueLayout.JAVA_LONG, 0));
+            assertEquals(-1, s.get(ValueLayout.JAVA_LONG, 8));
+            assertEquals(1L << 50, s.get(ValueLayout.JAVA_LONG, 16));
+            assertEquals(2f, ptrs.getAtIndex(ValueLayout.ADDRESS, 2).reinterpret(4).get(ValueLayout.JAVA_FLOAT, 0));
+            assertEquals(3, ptrs.getAtIndex(ValueLayout.ADDRESS, 0).reinterpret(4).get(ValueLayout.JAVA_INT, 0));
+        }
+    }
 }
