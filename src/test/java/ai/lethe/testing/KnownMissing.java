@@ -23,8 +23,6 @@ public final class KnownMissing {
 
     /** SPI ops the CUDA backend lacks, shared by cuda-emu and cuda (one class serves both). */
     public static final Set<String> CUDA = Set.copyOf(List.of(
-            // CudaMath
-            "random", "unary", "binary", "where", "reduce", "argReduce",
             // CudaLinalg
             "matmul", "indexSelect", "indexAdd", "gather", "scatterAdd",
             // CudaNn
