@@ -11,6 +11,7 @@
 // Launch: 1-D grid of 1-D blocks (256 threads), any grid size (grid-stride loops).
 #include "lethe_device.cuh"
 #include "strided.cuh"
+#include "philox.cuh"
 
 // Keep in the order of ai.lethe.backend.UnaryOp.
 enum LetheUnaryOp {
@@ -34,7 +35,6 @@ enum LetheBinaryOp {
 #define LM_INV_SQRT_2 0.70710678118654752440
 #define LM_INV_SQRT_2PI 0.39894228040143267794
 #define LM_GELU_C 0.044715
-#define LM_PI 3.14159265358979323846
 
 // The inverse error function in double (as native/vecmath.h's erfinv_f64: Giles' approximation, then three Newton
 // steps on erf), since neither glibc nor every CUDA version offers the same erfinv.
@@ -206,52 +206,19 @@ LETHE_KERNEL(where_strided, 256,
     }
 }
 
-// ---- Philox4x32-10 (ai.lethe.backend.Philox defines the streams; native/rng.c is the cpu's copy) ----------------
-
-struct LethePhiloxBlock { unsigned w[4]; };
-
-// The four words of block `block` under key `seed`: counter (block low, block high, 0, 0), ten rounds.
-static __device__ __forceinline__ LethePhiloxBlock lethe_philox(unsigned long long seed, unsigned long long block) {
-    unsigned c0 = (unsigned)block, c1 = (unsigned)(block >> 32), c2 = 0, c3 = 0;
-    unsigned k0 = (unsigned)seed, k1 = (unsigned)(seed >> 32);
-#pragma unroll
-    for (int round = 0; round < 10; round++) {
-        unsigned long long p0 = 0xD2511F53ull * c0, p1 = 0xCD9E8D57ull * c2;
-        unsigned hi0 = (unsigned)(p0 >> 32), lo0 = (unsigned)p0, hi1 = (unsigned)(p1 >> 32), lo1 = (unsigned)p1;
-        unsigned n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
-        c0 = n0;
-        c1 = lo1;
-        c2 = n2;
-        c3 = lo0;
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-    LethePhiloxBlock r;
-    r.w[0] = c0;
-    r.w[1] = c1;
-    r.w[2] = c2;
-    r.w[3] = c3;
-    return r;
-}
-
 // out[i] for i < n from the Philox stream (seed, counter), in double and rounded once (kind: LETHE_RANDOM_*):
 // UNIFORM a + (b - a) u; BERNOULLI u < a ? 1 : 0 (u = word 2^-24-scaled, word i % 4 of block counter + i / 4);
 // NORMAL a + b sqrt(-2 ln u1) cos(2 pi u2) (words 2 (i % 2), 2 (i % 2) + 1 of block counter + i / 2).
 LETHE_KERNEL(random_f32, 256,
              float* __restrict__ out,  // [n] contiguous
              int kind, unsigned long long seed, unsigned long long counter, double a, double b, long long n) {
-    const double two_m24 = 1.0 / 16777216.0;
     for (long long i = grid_first(); i < n; i += grid_step()) {
         double v;
         if (kind == LETHE_RANDOM_NORMAL) {
-            LethePhiloxBlock r = lethe_philox(seed, counter + (unsigned long long)(i / 2));
-            int lane = (int)(i % 2) * 2;
-            double u1 = ((double)(r.w[lane] >> 8) + 1.0) * two_m24;
-            double u2 = (double)(r.w[lane + 1] >> 8) * two_m24;
-            v = a + b * (sqrt(-2.0 * log(u1)) * cos(2.0 * LM_PI * u2));
+            v = a + b * lethe_philox_normal(seed, counter, i);
         } else {
             LethePhiloxBlock r = lethe_philox(seed, counter + (unsigned long long)(i / 4));
-            double u = (double)(r.w[i % 4] >> 8) * two_m24;
+            double u = (double)(r.w[i % 4] >> 8) * (1.0 / 16777216.0);
             v = kind == LETHE_RANDOM_UNIFORM ? a + (b - a) * u : (u < a ? 1.0 : 0.0);
         }
         out[i] = (float)v;
