@@ -59,11 +59,13 @@ class CiReportCheckTest {
 
     @Test void knownMissingCasesAreListedAndDoNotFail() throws Exception {
         Files.writeString(dir.resolve("known-missing.tsv"), "cuda-emu\trelu\tunary\ncuda-emu\texp\tunary\ncuda-emu\tconv2d\tconv2d\n");
+        Files.writeString(dir.resolve("missing-ops.tsv"), "cuda-emu\tunary\ncuda-emu\tconv2d\ncuda-emu\tsgdStep\n");
         Run r = check(REF + "\n" + CPU + "\n" + EMU + "\n", "");
         assertEquals(0, r.code(), r.out());
         assertTrue(r.out().contains("ci: conformance cases passed as known missing (ops not on the backend yet): 3"), r.out());
         assertTrue(r.out().contains("ci:   cuda-emu lacks unary (2 cases)"), r.out());
         assertTrue(r.out().contains("ci:   cuda-emu lacks conv2d (1 cases)"), r.out());
+        assertTrue(r.out().contains("ci: cuda-emu lacks 3 SPI ops (KnownMissing): unary, conv2d, sgdStep"), r.out());
     }
 
     @Test void aSkipForAnotherReasonFails() throws Exception {

@@ -3,7 +3,8 @@
 // was available — and so ran the suites that run on every backend —, whether the run expected it, the detail
 // or the reason it was missing), target/test-report/skipped.tsv (every skipped or aborted test and why) and
 // target/test-report/known-missing.tsv (each conformance case that passed only because its backend still lacks an op
-// listed in KnownMissing: backend, case, op).
+// listed in KnownMissing: backend, case, op) and target/test-report/missing-ops.tsv (each available backend's SPI ops
+// listed in KnownMissing, reached by a test or not: backend, op).
 // Surefire keeps one JVM for the run, so the files describe the whole run; a run of a few tests (-Dtest=...)
 // describes those.
 package ai.lethe.testing;
@@ -54,8 +55,10 @@ public final class SuiteReport implements TestExecutionListener {
     @Override public synchronized void testPlanExecutionFinished(TestPlan testPlan) {
         List<String> backends = new ArrayList<>();
         List<String> expected = TestBackends.expected();
+        List<String> missingOps = new ArrayList<>();
         for (Backend b : Backends.all()) {
             Availability a = b.availability();
+            if (a.available()) for (String op : KnownMissing.ops(b.name())) missingOps.add(b.name() + "\t" + op);
             backends.add(b.name() + "\t" + (a.available() ? "ran" : "absent") + "\t"
                     + (expected.contains(b.name()) ? "expected" : "optional") + "\t" + oneLine(a.reason())
                     + (a.fix() == null ? "" : ". Fix: " + oneLine(a.fix())));
@@ -64,6 +67,7 @@ public final class SuiteReport implements TestExecutionListener {
             Files.createDirectories(DIR);
             write(DIR.resolve("backends.tsv"), backends);
             write(DIR.resolve("skipped.tsv"), skipped);
+            write(DIR.resolve("missing-ops.tsv"), missingOps);
             synchronized (KNOWN_MISSING) {
                 write(DIR.resolve("known-missing.tsv"), KNOWN_MISSING);
             }
