@@ -22,8 +22,10 @@ struct StridedView {
     long long strides[LETHE_MAX_DIMS];   // [ndim] in elements (the rest 0); 0 for a broadcast dimension
 };
 
-// The element offset of row-major linear index i in v.
+// The element offset of row-major linear index i in v. One dimension (every contiguous view, after coalescing) needs no
+// division; the branch is uniform across a launch.
 static __device__ __forceinline__ long long strided_offset(const StridedView& v, long long i) {
+    if (v.ndim <= 1) return v.offset + (v.ndim == 1 ? i * v.strides[0] : 0);
     long long off = v.offset;
 #pragma unroll
     for (int d = LETHE_MAX_DIMS - 1; d >= 0; d--) {
