@@ -4,6 +4,13 @@
 //
 // Pointers handed to kernels are the storage's base pointer; a view's element offset travels in its StridedArg (or
 // is added by elementPointer for kernels that take contiguous buffers).
+//
+// Adding an op to a family: a kernel in cuda-kernels/<family>.cu (LETHE_KERNEL, shapes in a comment on every buffer
+// parameter, strided views as `StridedView` parameters from strided.cuh); in Java, check dtypes (CudaMath.requireDType
+// gives the cpu backend's messages), copy an input that overlaps the output away (temps().separate), pack the views
+// with StridedArg.coalesce(op, shape, views...)[i].put(args) in the kernel's parameter order, launch on this
+// context's stream (launch1d for grid-stride kernels), and remove the op from the test suite's KnownMissing list
+// (CudaKnownMissingTest insists); the conformance suite then compares it with ref on cuda-emu.
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.Storage;

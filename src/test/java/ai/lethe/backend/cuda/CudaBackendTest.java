@@ -226,6 +226,24 @@ class CudaBackendTest {
         }
     }
 
+    // ---- memory statistics ---------------------------------------------------------------------------------
+
+    @Test void memoryStatsCountStoragesInSizeClassesAndPeakResets() {
+        Backend b = emu();
+        var before = b.memoryStats();
+        Storage s = b.allocate(5000);   // class 5120
+        var during = b.memoryStats();
+        assertEquals(before.liveBytes() + 5120, during.liveBytes());
+        assertEquals(before.allocations() + 1, during.allocations());
+        assertTrue(during.peakBytes() >= during.liveBytes());
+        s.release();
+        var after = b.memoryStats();
+        assertEquals(before.liveBytes(), after.liveBytes());
+        assertEquals(before.frees() + 1, after.frees());
+        b.resetPeakBytes();
+        assertEquals(after.liveBytes(), b.memoryStats().peakBytes());
+    }
+
     // ---- misuse --------------------------------------------------------------------------------------------
 
     @Test void aViewOnAnotherDeviceIsAnErrorNamingTheOp() {
