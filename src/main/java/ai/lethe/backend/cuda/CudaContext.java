@@ -11,13 +11,23 @@
 // with StridedArg.coalesce(op, shape, views...)[i].put(args) in the kernel's parameter order, launch on this
 // context's stream (launch1d for grid-stride kernels), and remove the op from the test suite's KnownMissing list
 // (CudaKnownMissingTest insists); the conformance suite then compares it with ref on cuda-emu.
+//
+// Data-dependent errors (an index out of range) are found by the kernel, which records the first one in this
+// context's error buffer (cuda-kernels/device_error.cuh; deviceError(op) gives a launch the buffer and a tag naming
+// its op); synchronize() — and so every read() — checks the buffer and throws an IndexOutOfBoundsException naming
+// the op, the value and the bound. An op that must fail at once (as the SPI's indexing ops promise) synchronises.
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.Storage;
 import ai.lethe.backend.View;
 import ai.lethe.core.DType;
 import ai.lethe.core.Device;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /** The device, stream and allocator of one CUDA backend, with the helpers its families share. */
 public final class CudaContext {
@@ -37,6 +47,10 @@ public final class CudaContext {
     private final Stream stream;
     private final CudaAllocator allocator;
     private final int maxGrid;
+    /** The device error buffer (4 long longs, see device_error.cuh), allocated on first use; 0 until then. */
+    private long errorBuffer;
+    /** The op of each tag (tag = index + 1) handed out since the buffer was last checked. */
+    private final List<String> errorOps = new ArrayList<>();
 
     CudaContext(Device device, DeviceRuntime runtime, Stream stream, CudaAllocator allocator) {
         this.device = device;
@@ -55,8 +69,52 @@ public final class CudaContext {
 
     public CudaAllocator allocator() { return allocator; }
 
-    /** Waits for every queued op (device faults surface here at the latest). */
-    public void synchronize() { runtime.synchronize(stream); }
+    /**
+     * Waits for every queued op; device faults surface here at the latest, and so do the data-dependent errors kernels
+     * recorded (an IndexOutOfBoundsException naming the op).
+     */
+    public void synchronize() {
+        runtime.synchronize(stream);
+        checkDeviceErrors();
+    }
+
+    /** The error buffer and tag a launch passes to its kernel (device_error.cuh): the buffer names op on an error. */
+    public record DeviceError(long buffer, long tag) {}
+
+    /** The error buffer for a launch of {@code op}, with the tag that names op in its report. */
+    public synchronized DeviceError deviceError(String op) {
+        if (errorBuffer == 0) {
+            errorBuffer = runtime.alloc(32);
+            runtime.memset32(errorBuffer, 0, 8, stream);
+        }
+        errorOps.add(op);
+        return new DeviceError(errorBuffer, errorOps.size());
+    }
+
+    /** After a synchronisation: throws the first error a kernel recorded since the last check (and clears it). */
+    private void checkDeviceErrors() {
+        List<String> ops;
+        long buffer;
+        synchronized (this) {
+            if (errorOps.isEmpty()) return;
+            ops = List.copyOf(errorOps);
+            errorOps.clear();
+            buffer = errorBuffer;
+        }
+        long[] w;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment host = a.allocate(32, 8);
+            runtime.copyDeviceToHost(host, buffer, 32, stream);
+            runtime.synchronize(stream);
+            w = host.toArray(ValueLayout.JAVA_LONG);
+        }
+        if (w[0] == 0) return;
+        runtime.memset32(buffer, 0, 8, stream);
+        runtime.synchronize(stream);
+        String op = w[0] >= 1 && w[0] <= ops.size() ? ops.get((int) (w[0] - 1)) : "a kernel (unknown tag " + w[0] + ")";
+        throw new IndexOutOfBoundsException(op + ": index " + w[1] + " is out of range [0, " + w[2] + ") (element " + w[3]
+                + " of the index; found on " + device + ", reported at the next synchronisation)");
+    }
 
     /** A new storage of {@code bytes} bytes on this device, uninitialised. */
     public CudaStorage allocate(long bytes) {
