@@ -19,10 +19,13 @@ public interface Backend {
 
     // ---- identity -------------------------------------------------------------------------------------
 
-    /** Device type this backend serves: "ref", "cpu", "cuda". */
+    /** Device type this backend serves: "ref", "cpu", "cuda", "cuda-emu". */
     String name();
 
-    /** Preference when no device is forced: the available backend with the highest priority is the default. */
+    /**
+     * Preference when no device is forced: the available backend with the highest priority is the default. A negative
+     * priority (the CUDA emulator) is never the default: such a backend runs only when forced.
+     */
     int priority();
 
     /** Whether the backend can run here, and why not. Never throws; may load native libraries on first call. */

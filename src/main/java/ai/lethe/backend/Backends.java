@@ -1,6 +1,7 @@
 // Finds the backends (ServiceLoader), picks the default device, and maps devices to backends.
 // Order when nothing is forced: the available backend with the highest priority (cuda > cpu > ref).
-// Forcing: -Dlethe.device=cpu|ref|cuda[:N] or the environment variable LETHE_DEVICE.
+// Forcing: -Dlethe.device=cpu|ref|cuda[:N]|cuda-emu or the environment variable LETHE_DEVICE. A backend with a
+// negative priority (cuda-emu, the CUDA emulator: correct but slow by design) is never chosen unless forced.
 // Falling back to the pure-Java ref backend because the native cpu backend is unavailable is announced once per
 // process, as a warning with the reason and the fix: it is 10-100x slower, and nothing else would say why.
 package ai.lethe.backend;
@@ -97,6 +98,7 @@ public final class Backends {
         }
         StringBuilder skipped = new StringBuilder();
         for (Backend b : registry().values()) {
+            if (b.priority() < 0) continue;   // only when forced
             Availability a = b.availability();
             if (a.available()) {
                 LOG.log(System.Logger.Level.DEBUG, "using device {0}{1}", b.device(),

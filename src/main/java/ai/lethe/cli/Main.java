@@ -33,7 +33,8 @@ public final class Main {
     boolean[] verbose = new boolean[0];
 
     @Option(names = "--device", scope = ScopeType.INHERIT, paramLabel = "DEVICE",
-            description = "Default device for tensors: cpu, ref or cuda[:N] (else -Dlethe.device, LETHE_DEVICE,"
+            description = "Default device for tensors: cpu, ref, cuda[:N] or cuda-emu (the CUDA emulator: only when named here,"
+                    + " never chosen by itself; else -Dlethe.device, LETHE_DEVICE,"
                     + " or the best available one).")
     String device;
 

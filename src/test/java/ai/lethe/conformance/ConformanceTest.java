@@ -1,6 +1,8 @@
 // The one conformance suite: every op case of OpCases runs on every available backend other than ref and is
 // compared with ref (forward output and the gradient of every differentiable input for a random upstream
-// gradient), at float32 relative error <= 1e-5. A new backend joins by being available.
+// gradient), at float32 relative error <= 1e-5. A new backend joins by being available. A backend that still lacks
+// SPI ops (KnownMissing: the CUDA backend during issue 14) runs every case too: a case that reaches a listed op
+// passes as known missing and is reported (target/test-report/known-missing.tsv); any other failure fails.
 package ai.lethe.conformance;
 
 import ai.lethe.backend.Backend;
@@ -9,9 +11,12 @@ import ai.lethe.core.Device;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.KnownMissing;
+import ai.lethe.testing.SuiteReport;
 import ai.lethe.testing.TestBackends;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
@@ -22,7 +27,7 @@ class ConformanceTest {
 
     /** Available backends to test against ref. */
     static List<Backend> backendsUnderTest() {
-        return TestBackends.nonRef();
+        return TestBackends.conformance().stream().filter(b -> !b.name().equals("ref")).toList();
     }
 
     @TestFactory Stream<DynamicTest> everyOpMatchesRef() {
@@ -32,7 +37,21 @@ class ConformanceTest {
                     "only the ref backend is available: " + Backends.all().stream()
                             .map(b -> b.name() + " (" + b.availability().reason() + ")").toList())));
         return backends.stream().flatMap(b -> OpCases.all().stream()
-                .map(c -> DynamicTest.dynamicTest(c.name() + " [" + b.name() + "]", () -> check(c, b.device()))));
+                .map(c -> DynamicTest.dynamicTest(c.name() + " [" + b.name() + "]", () -> checkOn(c, b))));
+    }
+
+    /** check(), with an op the backend is known to lack reported rather than failed. */
+    static void checkOn(OpCases.OpCase c, Backend b) {
+        try {
+            check(c, b.device());
+        } catch (RuntimeException e) {
+            Optional<String> op = KnownMissing.missingOp(e);
+            if (op.isEmpty()) throw e;
+            if (!KnownMissing.ops(b.name()).contains(op.get()))
+                throw new AssertionError(c.name() + " on " + b.name() + ": reached " + op.get()
+                        + ", which is not on the backend and not in KnownMissing", e);
+            SuiteReport.knownMissing(b.name(), c.name(), op.get());
+        }
     }
 
     static void check(OpCases.OpCase c, Device device) {

@@ -1,7 +1,10 @@
 // A JUnit Platform listener (registered in META-INF/services) that writes what a test run covered, for
 // ./run-tests to print and .ci/run to check: target/test-report/backends.tsv (each backend: name, whether it
 // was available — and so ran the suites that run on every backend —, whether the run expected it, the detail
-// or the reason it was missing) and target/test-report/skipped.tsv (every skipped or aborted test and why).
+// or the reason it was missing), target/test-report/skipped.tsv (every skipped or aborted test and why) and
+// target/test-report/known-missing.tsv (each conformance case that passed only because its backend still lacks an op
+// listed in KnownMissing: backend, case, op) and target/test-report/missing-ops.tsv (each available backend's SPI ops
+// listed in KnownMissing, reached by a test or not: backend, op).
 // Surefire keeps one JVM for the run, so the files describe the whole run; a run of a few tests (-Dtest=...)
 // describes those.
 package ai.lethe.testing;
@@ -25,10 +28,20 @@ public final class SuiteReport implements TestExecutionListener {
     /** Where the report goes, relative to the working directory (the project root under Maven). */
     public static final Path DIR = Path.of("target", "test-report");
 
+    /** Known-missing records of this JVM (backend, case, op), from knownMissing(). */
+    private static final List<String> KNOWN_MISSING = new ArrayList<>();
+
     private final List<String> skipped = new ArrayList<>();
     private TestPlan plan;
 
     @Override public void testPlanExecutionStarted(TestPlan testPlan) { plan = testPlan; }
+
+    /** Records that {@code test} on {@code backend} reached {@code op}, which the backend lacks (KnownMissing). */
+    public static void knownMissing(String backend, String test, String op) {
+        synchronized (KNOWN_MISSING) {
+            KNOWN_MISSING.add(oneLine(backend) + "\t" + oneLine(test) + "\t" + oneLine(op));
+        }
+    }
 
     @Override public synchronized void executionSkipped(TestIdentifier id, String reason) {
         skipped.add(name(id) + "\t" + oneLine(reason));
@@ -42,8 +55,10 @@ public final class SuiteReport implements TestExecutionListener {
     @Override public synchronized void testPlanExecutionFinished(TestPlan testPlan) {
         List<String> backends = new ArrayList<>();
         List<String> expected = TestBackends.expected();
+        List<String> missingOps = new ArrayList<>();
         for (Backend b : Backends.all()) {
             Availability a = b.availability();
+            if (a.available()) for (String op : KnownMissing.ops(b.name())) missingOps.add(b.name() + "\t" + op);
             backends.add(b.name() + "\t" + (a.available() ? "ran" : "absent") + "\t"
                     + (expected.contains(b.name()) ? "expected" : "optional") + "\t" + oneLine(a.reason())
                     + (a.fix() == null ? "" : ". Fix: " + oneLine(a.fix())));
@@ -52,6 +67,10 @@ public final class SuiteReport implements TestExecutionListener {
             Files.createDirectories(DIR);
             write(DIR.resolve("backends.tsv"), backends);
             write(DIR.resolve("skipped.tsv"), skipped);
+            write(DIR.resolve("missing-ops.tsv"), missingOps);
+            synchronized (KNOWN_MISSING) {
+                write(DIR.resolve("known-missing.tsv"), KNOWN_MISSING);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,6 +1,9 @@
 // The backends a test run covers, and the rule that keeps it honest: a backend the run expects must be there.
 // ref is always expected; cpu too, unless the build was told it may lack the native library
-// (mvn -Dlethe.native=optional, which Surefire passes on as the system property lethe.native). An expected
+// (mvn -Dlethe.native=optional, which Surefire passes on as the system property lethe.native); cuda-emu (the CUDA
+// emulator) too, unless the build was told it may lack the CUDA kernels (mvn -Dlethe.cuda=optional). A backend
+// that still lacks SPI ops (KnownMissing) runs the conformance suite only (conformance()), with its missing ops
+// reported; it joins every other suite (available(), devices()) once its list is empty. An expected
 // backend that is unavailable fails every test that would have run on it, with the reason — it never shrinks
 // the run silently to ref. Tests that need a GPU skip with a reason starting "needs a GPU" (the only skips
 // .ci/run accepts).
@@ -25,6 +28,7 @@ public final class TestBackends {
     public static List<String> expected() {
         List<String> names = new ArrayList<>(List.of("ref"));
         if (!"optional".equals(System.getProperty("lethe.native"))) names.add("cpu");
+        if (!"optional".equals(System.getProperty("lethe.cuda"))) names.add("cuda-emu");
         return names;
     }
 
@@ -32,10 +36,18 @@ public final class TestBackends {
     public static boolean optional(String name) { return !expected().contains(name); }
 
     /**
-     * The available backends, highest priority first; an AssertionError naming the reason and fix when an
-     * expected one is unavailable.
+     * The available backends that have every SPI op, highest priority first; an AssertionError naming the reason
+     * and fix when an expected one is unavailable.
      */
     public static List<Backend> available() {
+        return conformance().stream().filter(b -> !KnownMissing.incomplete(b.name())).toList();
+    }
+
+    /**
+     * Every available backend, complete or not (KnownMissing), highest priority first: what the conformance suite
+     * runs on. An AssertionError naming the reason and fix when an expected one is unavailable.
+     */
+    public static List<Backend> conformance() {
         List<Backend> out = new ArrayList<>();
         for (Backend b : Backends.all()) {
             Availability a = b.availability();
@@ -48,7 +60,7 @@ public final class TestBackends {
     /** The devices of {@link #available()}. */
     public static List<Device> devices() { return available().stream().map(Backend::device).distinct().toList(); }
 
-    /** The available backends other than ref (those compared against it). */
+    /** The available complete backends other than ref (those compared against it). */
     public static List<Backend> nonRef() { return available().stream().filter(b -> !b.name().equals("ref")).toList(); }
 
     /**
@@ -70,7 +82,7 @@ public final class TestBackends {
 
     private static String missing(String name, Availability a) {
         return "the " + name + " backend must be available in this test run (build it, or run the tests with "
-                + "-Dlethe.native=optional to allow its absence) but is not: " + a.reason()
+                + "-Dlethe.native=optional or -Dlethe.cuda=optional to allow its absence) but is not: " + a.reason()
                 + (a.fix() == null ? "" : ". Fix: " + a.fix());
     }
 }

@@ -20,16 +20,17 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.jar.JarEntry;
 
-final class NativeFiles {
+/** Public for the CUDA emulator's library (ai.lethe.backend.cuda), which is loaded the same way. */
+public final class NativeFiles {
     private NativeFiles() {}
 
     /** The resource as a local file: in place for a file: URL, else null (the caller extracts it). */
-    static Path inPlace(URL url) throws URISyntaxException {
+    public static Path inPlace(URL url) throws URISyntaxException {
         return url.getProtocol().equals("file") ? Path.of(url.toURI()) : null;
     }
 
     /** The folder of extracted libraries, created if needed: the user's cache, else the temporary folder. */
-    static Path cacheRoot() throws IOException {
+    public static Path cacheRoot() throws IOException {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path home = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
         Path root = home.resolve("lethe").resolve("native");
@@ -48,7 +49,7 @@ final class NativeFiles {
      * A short identity of a resource's content: for an entry of a jar its CRC-32 and size from the jar's
      * directory (nothing is decompressed), else the SHA-256 of its bytes.
      */
-    static String contentKey(URL url) throws IOException {
+    public static String contentKey(URL url) throws IOException {
         URLConnection c = url.openConnection();
         if (c instanceof JarURLConnection jar) {
             JarEntry e = jar.getJarEntry();
@@ -60,7 +61,7 @@ final class NativeFiles {
         }
     }
 
-    static String sha256(byte[] bytes) {
+    public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
@@ -69,7 +70,7 @@ final class NativeFiles {
     }
 
     /** Copies the resource to {@code dir/name} unless a file of the same size is there already. */
-    static Path extract(URL url, Path dir, String name) throws IOException {
+    public static Path extract(URL url, Path dir, String name) throws IOException {
         Path target = dir.resolve(name);
         long size = -1;
         if (url.openConnection() instanceof JarURLConnection jar && jar.getJarEntry() != null) size = jar.getJarEntry().getSize();

@@ -1,0 +1,31 @@
+// emu_internal.h: what the emulator's parts (memory.cpp, launch.cpp, streams.cpp) share; not part of the C ABI.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "lethe_cudaemu.h"
+
+#define LETHE_EMU_API extern "C" __attribute__((visibility("default")))
+
+namespace lethe_emu {
+
+/** Records the process's last error (code and formatted message) and returns the code. */
+int set_error(int code, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/**
+ * Checks the guard zones of the allocations that the candidate values (a launch's 8-byte arguments) point into,
+ * and of every live allocation when `full`; restores the damaged ones and returns a description of the damage
+ * ("" when none): which allocation, how many bytes, the first offset written. *found_by_full tells whether the
+ * damage reported was found by the full check only.
+ */
+std::string check_guards(const std::uintptr_t* candidates, int count, bool full, bool* found_by_full);
+
+/** Live allocations. */
+std::size_t allocation_count();
+
+/** Writes the NaN pattern (LETHE_EMU_NAN_BITS, byte phase taken from the address) over [p, p + bytes). */
+void fill_nan(void* p, unsigned long bytes);
+
+}  // namespace lethe_emu

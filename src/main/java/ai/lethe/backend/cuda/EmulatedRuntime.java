@@ -1,0 +1,492 @@
+// The emulated CUDA device: a DeviceRuntime bound through FFM to liblethe_cudaemu.so (cuda-kernels/emu/), which
+// runs Lethe's CUDA kernels on the CPU with the hardware's rules enforced. Every non-zero status becomes an
+// EmulatorException naming the call, the violated rule and, for launches, the kernel.
+//
+// The library is loaded once per process (class-path resource native/linux-x86_64/liblethe_cudaemu.so, used in
+// place from target/classes or extracted from the jar like liblethe_cpu.so); its device is one per process, so the
+// memory counters and launch count are the process's. Each EmulatedRuntime frees what it allocated when closed.
+// At load, each kernel's static shared memory is taken from the ptxas report (cuda/resources.tsv) when present.
+package ai.lethe.backend.cuda;
+
+import ai.lethe.backend.Availability;
+import ai.lethe.backend.cpu.NativeFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The CPU emulator of a CUDA device. */
+public final class EmulatedRuntime implements DeviceRuntime {
+    static final String LIBRARY_NAME = "liblethe_cudaemu.so";
+    static final String RESOURCE_DIR = "native/linux-x86_64/";
+    static final String BUILD_ERROR_NAME = "CUDAEMU-BUILD-ERROR.txt";
+
+    /** The emulator's fill of new allocations and guard zones (LETHE_EMU_NAN_BITS): a quiet NaN. */
+    public static final int NAN_BITS = 0x7FF0DEAD;
+
+    private static final Object LOCK = new Object();
+    private static volatile Object loaded;  // Native, or the reason it is unavailable (String)
+
+    private final Native lib;
+    private final Set<Long> allocations = ConcurrentHashMap.newKeySet();
+    private final Set<Long> streams = ConcurrentHashMap.newKeySet();
+    private final Set<Long> events = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private EmulatedRuntime(Native lib) { this.lib = lib; }
+
+    /** Whether the emulator can be used here, and if not why. */
+    public static Availability availability() {
+        Object l = load();
+        if (l instanceof Native n)
+            return Availability.yes("CUDA emulator (" + n.path + ", " + n.kernelCount() + " kernels)");
+        return Availability.no((String) l, "build it with mvn package (needs g++ on linux-x86_64)");
+    }
+
+    /** A runtime on the emulated device; an IllegalStateException with the reason when the emulator is missing. */
+    public static EmulatedRuntime open() {
+        Object l = load();
+        if (l instanceof Native n) return new EmulatedRuntime(n);
+        throw new IllegalStateException("the CUDA emulator is not available: " + l);
+    }
+
+    @Override
+    public String description() { return "cuda-emu (" + LIBRARY_NAME + ", " + lib.kernelCount() + " kernels)"; }
+
+    /** The kernels the emulator has, by name (production kernels and the emulator's test kernels). */
+    public List<String> kernels() {
+        List<String> names = new ArrayList<>();
+        for (int i = 0, n = lib.kernelCount(); i < n; i++) names.add(lib.kernelName(i));
+        return names;
+    }
+
+    /** The kernel's launch bound (the most threads a block), as its LETHE_KERNEL declares it. */
+    public int launchBound(String kernel) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.JAVA_INT, 2);
+            check(lib.call(lib.kernelInfo, a.allocateFrom(kernel), out, out.asSlice(4)), "kernelInfo", kernel);
+            return out.get(ValueLayout.JAVA_INT, 0);
+        }
+    }
+
+    @Override
+    public long alloc(long bytes) {
+        ensureOpen();
+        if (bytes <= 0) throw new IllegalArgumentException("alloc: " + bytes + " bytes (must be > 0)");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.ADDRESS);
+            check(lib.malloc(out, bytes), "alloc(" + bytes + " bytes)", null);
+            long p = out.get(ValueLayout.ADDRESS, 0).address();
+            allocations.add(p);
+            return p;
+        }
+    }
+
+    @Override
+    public void free(long devicePointer) {
+        ensureOpen();
+        check(lib.free(ptr(devicePointer)), "free", null);
+        allocations.remove(devicePointer);
+    }
+
+    @Override
+    public void copyHostToDevice(long dst, MemorySegment src, long bytes, Stream stream) {
+        ensureOpen();
+        requireHost(src, bytes, "copyHostToDevice");
+        check(lib.copy(lib.memcpyH2d, ptr(dst), src, bytes), "copyHostToDevice", null);
+    }
+
+    @Override
+    public void copyDeviceToHost(MemorySegment dst, long src, long bytes, Stream stream) {
+        ensureOpen();
+        requireHost(dst, bytes, "copyDeviceToHost");
+        if (dst.isReadOnly()) throw new IllegalArgumentException("copyDeviceToHost: the host destination is read-only");
+        check(lib.copy(lib.memcpyD2h, dst, ptr(src), bytes), "copyDeviceToHost", null);
+    }
+
+    @Override
+    public void copyDeviceToDevice(long dst, long src, long bytes, Stream stream) {
+        ensureOpen();
+        check(lib.copy(lib.memcpyD2d, ptr(dst), ptr(src), bytes), "copyDeviceToDevice", null);
+    }
+
+    @Override
+    public void memset8(long dst, int value, long count, Stream stream) {
+        ensureOpen();
+        check(lib.memset(lib.memsetD8, ptr(dst), value, count), "memset8", null);
+    }
+
+    @Override
+    public void memset32(long dst, int value, long count, Stream stream) {
+        ensureOpen();
+        check(lib.memset(lib.memsetD32, ptr(dst), value, count), "memset32", null);
+    }
+
+    @Override
+    public void setMaxDynamicSharedMemory(String kernel, int bytes) {
+        ensureOpen();
+        try (Arena a = Arena.ofConfined()) {
+            check(lib.call(lib.setMaxDynamicShared, a.allocateFrom(kernel), bytes), "setMaxDynamicSharedMemory", kernel);
+        }
+    }
+
+    @Override
+    public void launch(String kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, Stream stream, KernelArgs args) {
+        ensureOpen();
+        if (dynamicSharedBytes < 0) throw new IllegalArgumentException("launch of " + kernel + ": negative dynamic shared memory");
+        try (Arena a = Arena.ofConfined()) {
+            // the emulator checks the argument count and sizes against the kernel's parameters
+            int rc = lib.launch(lib.name(kernel, a), grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
+                    dynamicSharedBytes, args.pack(a), args.count(), a.allocateFrom(ValueLayout.JAVA_INT, args.sizes()));
+            check(rc, "launch", kernel);
+        }
+    }
+
+    @Override
+    public Stream createStream() {
+        ensureOpen();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.JAVA_LONG);
+            check(lib.call(lib.streamCreate, out), "createStream", null);
+            long h = out.get(ValueLayout.JAVA_LONG, 0);
+            streams.add(h);
+            return new Stream(h);
+        }
+    }
+
+    @Override
+    public void destroyStream(Stream stream) {
+        ensureOpen();
+        check(lib.call(lib.streamDestroy, stream.handle()), "destroyStream", null);
+        streams.remove(stream.handle());
+    }
+
+    @Override
+    public void synchronize(Stream stream) {
+        ensureOpen();
+        check(lib.call(lib.streamSynchronize, stream.handle()), "synchronize(stream)", null);
+    }
+
+    @Override
+    public Event createEvent() {
+        ensureOpen();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.JAVA_LONG);
+            check(lib.call(lib.eventCreate, out), "createEvent", null);
+            long h = out.get(ValueLayout.JAVA_LONG, 0);
+            events.add(h);
+            return new Event(h);
+        }
+    }
+
+    @Override
+    public void destroyEvent(Event event) {
+        ensureOpen();
+        check(lib.call(lib.eventDestroy, event.handle()), "destroyEvent", null);
+        events.remove(event.handle());
+    }
+
+    @Override
+    public void record(Event event, Stream stream) {
+        ensureOpen();
+        check(lib.call(lib.eventRecord, event.handle(), stream.handle()), "record(event)", null);
+    }
+
+    @Override
+    public void synchronize(Event event) {
+        ensureOpen();
+        check(lib.call(lib.eventSynchronize, event.handle()), "synchronize(event)", null);
+    }
+
+    @Override
+    public float elapsedMillis(Event start, Event end) {
+        ensureOpen();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.JAVA_FLOAT);
+            check(lib.call(lib.eventElapsedMs, out, start.handle(), end.handle()), "elapsedMillis", null);
+            return out.get(ValueLayout.JAVA_FLOAT, 0);
+        }
+    }
+
+    @Override
+    public MemoryCounters memory() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.JAVA_LONG, 3);
+            lib.callVoid(lib.memStats, out, out.asSlice(8), out.asSlice(16));
+            return new MemoryCounters(out.getAtIndex(ValueLayout.JAVA_LONG, 0), out.getAtIndex(ValueLayout.JAVA_LONG, 1),
+                    out.getAtIndex(ValueLayout.JAVA_LONG, 2));
+        }
+    }
+
+    @Override
+    public long launches() { return lib.callLong(lib.launchCount); }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (long p : allocations) lib.free(ptr(p));
+        for (long s : streams) lib.call(lib.streamDestroy, s);
+        for (long e : events) lib.call(lib.eventDestroy, e);
+        allocations.clear();
+        streams.clear();
+        events.clear();
+        lib.callVoid(lib.clearError);
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("this EmulatedRuntime is closed");
+    }
+
+    private static MemorySegment ptr(long address) { return MemorySegment.ofAddress(address); }
+
+    private static void requireHost(MemorySegment host, long bytes, String call) {
+        if (bytes < 0 || host.byteSize() < bytes)
+            throw new IllegalArgumentException(call + ": " + bytes + " bytes requested but the host segment has " + host.byteSize());
+    }
+
+    /** Turns a non-zero status into an EmulatorException with the emulator's message. */
+    private void check(int rc, String call, String kernel) {
+        if (rc == 0) return;
+        String message;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(1024);
+            lib.call(lib.lastError, buf, 1024L);
+            message = buf.getString(0, StandardCharsets.UTF_8);
+        }
+        lib.callVoid(lib.clearError);
+        throw new EmulatorException(call, EmulatorException.Violation.of(rc), kernel, message);
+    }
+
+    // ---------------------------------------------------------------- loading
+
+    private static Object load() {
+        Object l = loaded;
+        if (l != null) return l;
+        synchronized (LOCK) {
+            if (loaded == null) loaded = loadNow(EmulatedRuntime.class.getClassLoader());
+            return loaded;
+        }
+    }
+
+    /** The loaded library, or why it cannot be loaded (a String): package-private for the build-script test. */
+    static Object loadNow(ClassLoader loader) {
+        String os = System.getProperty("os.name", "?"), arch = System.getProperty("os.arch", "?");
+        if (!os.toLowerCase(Locale.ROOT).startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64")))
+            return "not linux-x86_64 (" + os + "/" + arch + "): the CUDA emulator's fibers are x86-64 code";
+        try {
+            URL url = loader.getResource(RESOURCE_DIR + LIBRARY_NAME);
+            if (url == null) return LIBRARY_NAME + " not built: " + buildError(loader);
+            Path path = NativeFiles.inPlace(url);
+            if (path == null) {
+                byte[] bytes;
+                try (InputStream in = url.openStream()) {
+                    bytes = in.readAllBytes();
+                }
+                path = NativeFiles.extract(url, NativeFiles.cacheRoot().resolve(NativeFiles.sha256(bytes)), LIBRARY_NAME);
+            }
+            Native n = new Native(SymbolLookup.libraryLookup(path, Arena.global()), path);
+            n.applyResourceReport(loader);
+            return n;
+        } catch (Exception | LinkageError e) {
+            return "cannot load " + LIBRARY_NAME + ": " + e;
+        }
+    }
+
+    private static String buildError(ClassLoader loader) throws IOException {
+        URL report = loader.getResource(RESOURCE_DIR + BUILD_ERROR_NAME);
+        if (report == null) return RESOURCE_DIR + LIBRARY_NAME + " is not on the class path";
+        try (InputStream in = report.openStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
+    }
+
+    /** The library's downcall handles (cuda-kernels/emu/lethe_cudaemu.h documents each function). */
+    private static final class Native {
+        private static final ValueLayout A = ValueLayout.ADDRESS;
+        private static final ValueLayout I = ValueLayout.JAVA_INT;
+        private static final ValueLayout J = ValueLayout.JAVA_LONG;
+
+        final Path path;
+        final MethodHandle lastError, clearError, malloc, free, memcpyH2d, memcpyD2h, memcpyD2d, memsetD8, memsetD32, memStats,
+                kernelCount, kernelName, kernelInfo, setStaticShared, setMaxDynamicShared, launch, launchCount, streamCreate,
+                streamDestroy, streamSynchronize, eventCreate, eventDestroy, eventRecord, eventSynchronize, eventElapsedMs;
+
+        Native(SymbolLookup lookup, Path path) {
+            this.path = path;
+            lastError = bind(lookup, "lethe_emu_last_error", I, A, J);
+            clearError = bindVoid(lookup, "lethe_emu_clear_error");
+            malloc = bind(lookup, "lethe_emu_malloc", I, A, J);
+            free = bind(lookup, "lethe_emu_free", I, A);
+            // host copies may read or write heap segments (arrays): critical calls, which are short
+            memcpyH2d = bindCritical(lookup, "lethe_emu_memcpy_h2d", I, A, A, J);
+            memcpyD2h = bindCritical(lookup, "lethe_emu_memcpy_d2h", I, A, A, J);
+            memcpyD2d = bind(lookup, "lethe_emu_memcpy_d2d", I, A, A, J);
+            memsetD8 = bind(lookup, "lethe_emu_memset_d8", I, A, I, J);
+            memsetD32 = bind(lookup, "lethe_emu_memset_d32", I, A, I, J);
+            memStats = bindVoid(lookup, "lethe_emu_mem_stats", A, A, A);
+            kernelCount = bind(lookup, "lethe_emu_kernel_count", I);
+            kernelName = bind(lookup, "lethe_emu_kernel_name", A, I);
+            kernelInfo = bind(lookup, "lethe_emu_kernel_info", I, A, A, A);
+            setStaticShared = bind(lookup, "lethe_emu_set_static_shared", I, A, I);
+            setMaxDynamicShared = bind(lookup, "lethe_emu_set_max_dynamic_shared", I, A, I);
+            launch = bind(lookup, "lethe_emu_launch", I, A, I, I, I, I, I, I, I, A, I, A);
+            launchCount = bind(lookup, "lethe_emu_launch_count", J);
+            streamCreate = bind(lookup, "lethe_emu_stream_create", I, A);
+            streamDestroy = bind(lookup, "lethe_emu_stream_destroy", I, J);
+            streamSynchronize = bind(lookup, "lethe_emu_stream_synchronize", I, J);
+            eventCreate = bind(lookup, "lethe_emu_event_create", I, A);
+            eventDestroy = bind(lookup, "lethe_emu_event_destroy", I, J);
+            eventRecord = bind(lookup, "lethe_emu_event_record", I, J, J);
+            eventSynchronize = bind(lookup, "lethe_emu_event_synchronize", I, J);
+            eventElapsedMs = bind(lookup, "lethe_emu_event_elapsed_ms", I, A, J, J);
+        }
+
+        /** Kernel names as C strings, kept for the process (one per kernel the emulator has). */
+        private final Map<String, MemorySegment> names = new ConcurrentHashMap<>();
+
+        int kernelCount() { return call(kernelCount); }
+
+        /** The kernel's name as a C string: cached for the emulator's kernels, else allocated in the arena. */
+        MemorySegment name(String kernel, Arena arena) {
+            MemorySegment n = names.get(kernel);
+            if (n != null) return n;
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment info = a.allocate(ValueLayout.JAVA_INT, 2);
+                if (call(kernelInfo, a.allocateFrom(kernel), info, info.asSlice(4)) != 0) {
+                    callVoid(clearError);
+                    return arena.allocateFrom(kernel);  // unknown: the launch reports it
+                }
+            }
+            return names.computeIfAbsent(kernel, k -> Arena.global().allocateFrom(k));
+        }
+
+        // typed calls of the frequent functions (invokeExact: no boxing)
+        int malloc(MemorySegment out, long bytes) {
+            try {
+                return (int) malloc.invokeExact(out, bytes);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        int free(MemorySegment p) {
+            try {
+                return (int) free.invokeExact(p);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        int copy(MethodHandle h, MemorySegment dst, MemorySegment src, long bytes) {
+            try {
+                return (int) h.invokeExact(dst, src, bytes);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        int memset(MethodHandle h, MemorySegment dst, int value, long count) {
+            try {
+                return (int) h.invokeExact(dst, value, count);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        int launch(MemorySegment name, int gx, int gy, int gz, int bx, int by, int bz, int shared, MemorySegment args,
+                   int count, MemorySegment sizes) {
+            try {
+                return (int) launch.invokeExact(name, gx, gy, gz, bx, by, bz, shared, args, count, sizes);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        String kernelName(int i) {
+            try {
+                MemorySegment s = (MemorySegment) kernelName.invokeExact(i);
+                return s.reinterpret(256).getString(0, StandardCharsets.UTF_8);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        /** Declares each kernel's static shared memory from the ptxas report (the largest over architectures). */
+        void applyResourceReport(ClassLoader loader) {
+            Map<String, Integer> shared = new HashMap<>();
+            KernelResources.fromClassPath(loader).ifPresent(rows -> rows.forEach(
+                    r -> shared.merge(r.kernel(), r.staticSharedBytes(), Math::max)));
+            Set<String> known = new java.util.HashSet<>();
+            for (int i = 0, n = kernelCount(); i < n; i++) known.add(kernelName(i));
+            try (Arena a = Arena.ofConfined()) {
+                shared.forEach((kernel, bytes) -> {
+                    if (known.contains(kernel)) call(setStaticShared, a.allocateFrom(kernel), bytes.intValue());
+                });
+            }
+        }
+
+        int call(MethodHandle h, Object... args) {
+            try {
+                return (int) h.invokeWithArguments(args);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        long callLong(MethodHandle h) {
+            try {
+                return (long) h.invokeExact();
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        void callVoid(MethodHandle h, Object... args) {
+            try {
+                h.invokeWithArguments(args);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        private static RuntimeException rethrow(Throwable t) {
+            if (t instanceof RuntimeException r) return r;
+            if (t instanceof Error e) throw e;
+            return new IllegalStateException("native call failed", t);
+        }
+
+        private static MethodHandle bind(SymbolLookup lookup, String name, MemoryLayout result, MemoryLayout... args) {
+            return Linker.nativeLinker().downcallHandle(symbol(lookup, name), FunctionDescriptor.of(result, args));
+        }
+
+        private static MethodHandle bindCritical(SymbolLookup lookup, String name, MemoryLayout result, MemoryLayout... args) {
+            return Linker.nativeLinker().downcallHandle(symbol(lookup, name), FunctionDescriptor.of(result, args),
+                    Linker.Option.critical(true));
+        }
+
+        private static MethodHandle bindVoid(SymbolLookup lookup, String name, MemoryLayout... args) {
+            return Linker.nativeLinker().downcallHandle(symbol(lookup, name), FunctionDescriptor.ofVoid(args));
+        }
+
+        private static MemorySegment symbol(SymbolLookup lookup, String name) {
+            return lookup.find(name).orElseThrow(() -> new IllegalStateException(LIBRARY_NAME + " lacks " + name));
+        }
+    }
+}
