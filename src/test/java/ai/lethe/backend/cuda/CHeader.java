@@ -51,7 +51,14 @@ final class CHeader {
 
     /** Reads a header with the given predefined macros; prototypes are "<ret> callingConvention name(params);". */
     static CHeader read(Path file, Set<String> predefined, String callingConvention) throws IOException {
-        return new CHeader(Files.readString(file, StandardCharsets.ISO_8859_1), predefined, callingConvention);
+        return read(List.of(file), predefined, callingConvention);
+    }
+
+    /** Reads headers as one text, in order (a header's own #includes are not followed: list them first). */
+    static CHeader read(List<Path> files, Set<String> predefined, String callingConvention) throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (Path f : files) text.append(Files.readString(f, StandardCharsets.ISO_8859_1)).append('\n');
+        return new CHeader(text.toString(), predefined, callingConvention);
     }
 
     /** The macros a 64-bit Linux gcc predefines, as far as vendor headers test them. */
@@ -322,7 +329,7 @@ final class CHeader {
     }
 
     private void readPrototypes(String callingConvention) {
-        Pattern proto = Pattern.compile("(\\w+)\\s+" + Pattern.quote(callingConvention) + "\\s+(\\w+)\\s*\\(([^()]*)\\)\\s*;");
+        Pattern proto = Pattern.compile("(\\w+(?:\\s*\\*+)?)\\s+" + Pattern.quote(callingConvention) + "\\s+(\\w+)\\s*\\(([^()]*)\\)\\s*;");
         Matcher m = proto.matcher(active);
         while (m.find()) {
             String declared = m.group(2);
