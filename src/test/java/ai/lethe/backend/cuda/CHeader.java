@@ -66,6 +66,9 @@ final class CHeader {
 
     // ---------------------------------------------------------------- queries
 
+    /** Every prototype of the active text, by symbol. */
+    java.util.Collection<Prototype> prototypes() { return bySymbol.values(); }
+
     /** The prototype declaring the symbol (after the header's #define versioning), if any. */
     Optional<Prototype> prototype(String symbol) { return Optional.ofNullable(bySymbol.get(symbol)); }
 

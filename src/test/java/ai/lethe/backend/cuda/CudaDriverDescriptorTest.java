@@ -57,6 +57,25 @@ class CudaDriverDescriptorTest {
         assertEquals(ValueLayout.JAVA_INT, h.layoutOf("CUresult").orElseThrow());
     }
 
+    /** The reader understands all of cuda.h: every parameter of every prototype maps, but for structs by value. */
+    @Test
+    void theHeaderReaderMapsEveryTypeOfCudaH() throws Exception {
+        CHeader h = CudaHeaders.cudaH();
+        assertTrue(h.prototypes().size() > 400, h.prototypes().size() + " prototypes read from cuda.h");
+        List<String> unmapped = new ArrayList<>();
+        for (CHeader.Prototype p : h.prototypes()) {
+            h.layoutOf(p.returnType());
+            for (String param : p.params()) {
+                try {
+                    h.layoutOf(CHeader.parameterType(param));
+                } catch (IllegalArgumentException e) {
+                    if (!e.getMessage().contains("by value")) unmapped.add(p.symbol() + ": " + param + ": " + e.getMessage());
+                }
+            }
+        }
+        assertEquals(List.of(), unmapped);
+    }
+
     /** Deliberately wrong bindings, each with the words its problem must contain. */
     @Test
     void theCheckCatchesWrongDescriptors() throws Exception {
