@@ -25,8 +25,6 @@ public final class KnownMissing {
     public static final Set<String> CUDA = Set.copyOf(List.of(
             // CudaMath
             "random", "unary", "binary", "where", "reduce", "argReduce",
-            // CudaLinalg
-            "matmul", "indexSelect", "indexAdd", "gather", "scatterAdd",
             // CudaNn
             "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "batchNormTrain", "batchNormEval",
             "batchNormBackward", "layerNorm", "layerNormBackward", "softmax", "softmaxBackward", "maxPool2d",

@@ -23,12 +23,14 @@ public final class CudaContext {
     private final DeviceRuntime runtime;
     private final Stream stream;
     private final CudaAllocator allocator;
+    private final DeviceErrors errors;
 
     CudaContext(Device device, DeviceRuntime runtime, Stream stream, CudaAllocator allocator) {
         this.device = device;
         this.runtime = runtime;
         this.stream = stream;
         this.allocator = allocator;
+        this.errors = new DeviceErrors(runtime, stream);
     }
 
     public Device device() { return device; }
@@ -40,8 +42,17 @@ public final class CudaContext {
 
     public CudaAllocator allocator() { return allocator; }
 
-    /** Waits for every queued op (device faults surface here at the latest). */
-    public void synchronize() { runtime.synchronize(stream); }
+    /** The device-side error record (index ops' out-of-range indices), checked by {@link #synchronize}. */
+    public DeviceErrors errors() { return errors; }
+
+    /**
+     * Waits for every queued op; device faults surface here at the latest, and so do data-dependent errors the kernels
+     * recorded (DeviceErrors: an IndexOutOfBoundsException naming the op).
+     */
+    public void synchronize() {
+        runtime.synchronize(stream);
+        errors.check();
+    }
 
     /** A new storage of {@code bytes} bytes on this device, uninitialised. */
     public CudaStorage allocate(long bytes) {
