@@ -6,7 +6,9 @@
 // (unit stride along rows, or along columns, which is the transposed operand, and a leading dimension at least the
 // row length), else copied contiguous first (CudaTemps, the strided copy kernel). Batch dimensions (a broadcast one
 // has stride 0 in a or b) are coalesced jointly across a, b and out; the innermost is one strided-batched call
-// (stride 0 for a broadcast operand), any outer ones that do not merge are a loop of such calls. k = 0 is
+// (stride 0 for a broadcast operand), any outer ones that do not merge are a loop of such calls; when b is shared
+// by the whole batch and a's matrices lie row after row (x @ W^T of a linear layer on [B, T, D]) the batch folds
+// into the rows of one GEMM. k = 0 is
 // out = beta * out (linalg.cu). Tolerance against ref: the GEMM bound of a float32 dot product of length k.
 //
 // Index ops (cuda-kernels/index.cu): one "take" kernel for gather and indexSelect, one "put-add" kernel (atomicAdd)
@@ -86,6 +88,13 @@ final class CudaLinalg {
             for (int d = 0; d < inner; d++) outer *= batch.sizes[d];
             long sa = inner < 0 ? 0 : batch.strides[0][inner], sb = inner < 0 ? 0 : batch.strides[1][inner];
             long sc = inner < 0 ? 0 : batch.strides[2][inner];
+            if (inner == 0 && sb == 0 && !la.transposed() && sa == m * la.ld() && sc == m * n && count * m <= Integer.MAX_VALUE) {
+                // b shared by every product and a's matrices stacked row after row (x @ W of a linear layer): one GEMM
+                // of count * m rows
+                context.runtime().sgemm(false, lb.transposed(), (int) (count * m), (int) n, (int) k, (float) alpha, pa,
+                        (int) la.ld(), pb, (int) lb.ld(), (float) beta, pc, (int) n, context.stream(), false);
+                return;
+            }
             long[] at = new long[3];
             for (long o = 0; o < outer; o++) {
                 batch.offsets(o, inner, at);

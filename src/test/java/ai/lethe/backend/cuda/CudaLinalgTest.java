@@ -157,6 +157,24 @@ class CudaLinalgTest {
                 view(s[2], F, 0, new long[] {2, 3, 4, 5}, new long[] {60, 20, 5, 1}), 1, 0));
     }
 
+    @Test void aSharedRightOperandFoldsTheBatchIntoRows() {
+        // out [2, 3, 4, 5] = a [2, 3, 4, 6] (contiguous) @ b [6, 5] broadcast over both batch dimensions, stored
+        // transposed ([5, 6]) as a linear layer's weight is
+        matmulCase(gaussian(2 * 3 * 4 * 6, 30), gaussian(5 * 6, 31), gaussian(2 * 3 * 4 * 5, 32), 6, 1, 0.5, (be, s) -> be.matmul(
+                view(s[0], F, 0, new long[] {2, 3, 4, 6}, new long[] {72, 24, 6, 1}),
+                view(s[1], F, 0, new long[] {2, 3, 6, 5}, new long[] {0, 0, 1, 6}),
+                view(s[2], F, 0, new long[] {2, 3, 4, 5}, new long[] {60, 20, 5, 1}), 1, 0.5));
+        // the same with a's rows padded (leading dimension 8 > 6): still one GEMM; and a single row per matrix
+        matmulCase(gaussian(6 * 4 * 8, 33), gaussian(6 * 5, 34), gaussian(6 * 4 * 5, 35), 6, 1, 0, (be, s) -> be.matmul(
+                view(s[0], F, 0, new long[] {6, 4, 6}, new long[] {32, 8, 1}),
+                view(s[1], F, 0, new long[] {6, 6, 5}, new long[] {0, 5, 1}),
+                view(s[2], F, 0, new long[] {6, 4, 5}, new long[] {20, 5, 1}), 1, 0));
+        matmulCase(gaussian(7 * 6, 36), gaussian(6 * 5, 37), gaussian(7 * 5, 38), 6, 1, 0, (be, s) -> be.matmul(
+                view(s[0], F, 0, new long[] {7, 1, 6}, new long[] {6, 6, 1}),
+                view(s[1], F, 0, new long[] {7, 6, 5}, new long[] {0, 5, 1}),
+                view(s[2], F, 0, new long[] {7, 1, 5}, new long[] {5, 5, 1}), 1, 0));
+    }
+
     @Test void transposedOperandsWithAlphaAndBeta() {
         // a [3, 4, 6] is the transpose of stored [3, 6, 4]; b [3, 6, 5] the transpose of stored [3, 5, 6]
         matmulCase(gaussian(3 * 6 * 4, 4), gaussian(3 * 5 * 6, 5), gaussian(3 * 4 * 5, 6), 6, 0.5, -1.5, (be, s) -> be.matmul(
