@@ -50,6 +50,10 @@ int lethe_emu_memcpy_d2h(void* dst, const void* src, size_t bytes);
 int lethe_emu_memcpy_d2d(void* dst, const void* src, size_t bytes);
 int lethe_emu_memset_d8(void* dst, unsigned value, size_t count);
 int lethe_emu_memset_d32(void* dst, unsigned value, size_t count);
+/** 0 when [p, p + bytes) lies inside one live allocation, else LETHE_EMU_ERR_INVALID_VALUE with a message naming
+ *  call and which (e.g. "sgemm", "A"): lets host-side device work (the emulator's GEMM through OpenBLAS) be
+ *  range-checked like copies are. bytes == 0 is always fine. */
+int lethe_emu_check_range(const char* call, const char* which, const void* p, size_t bytes);
 /** Bytes allocated now and at most since the start (or the last reset), and live allocations. */
 void lethe_emu_mem_stats(uint64_t* live_bytes, uint64_t* peak_bytes, uint64_t* live_allocations);
 void lethe_emu_reset_peak(void);

@@ -7,7 +7,8 @@
 // the pattern (check_guards); a difference is a write outside the allocation, reported with the kernel's name. A
 // launch checks the allocations its pointer arguments point into; every allocation is checked too when there are
 // few (<= 256) and at every 64th launch, so a write through a pointer the kernel read from memory is still found.
-// Copies and memsets are range-checked against the allocation that holds their device pointer.
+// Copies and memsets are range-checked against the allocation that holds their device pointer; lethe_emu_check_range
+// does the same for work done on the host (the GEMM through OpenBLAS).
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -273,6 +274,13 @@ LETHE_EMU_API int lethe_emu_memcpy_d2d(void* dst, const void* src, size_t bytes)
         if (find(dst, bytes) == nullptr) return range_error("memcpy_d2d", "destination", dst, bytes);
     }
     std::memmove(dst, src, bytes);
+    return LETHE_EMU_OK;
+}
+
+LETHE_EMU_API int lethe_emu_check_range(const char* call, const char* which, const void* p, size_t bytes) {
+    if (bytes == 0) return LETHE_EMU_OK;
+    std::lock_guard<std::mutex> lock(memory_mutex);
+    if (find(p, bytes) == nullptr) return range_error(call, which, p, bytes);
     return LETHE_EMU_OK;
 }
 

@@ -95,7 +95,8 @@ public interface Backend {
      */
     void matmul(View a, View b, View out, double alpha, double beta);
 
-    // ---- indexing (index views are int64; out-of-range values throw IndexOutOfBoundsException) ---------
+    // ---- indexing (index views are int64; out-of-range values throw IndexOutOfBoundsException: at the call on ref
+    //      and cpu, at the next synchronisation (the next read of any result) on a GPU backend, naming the op) ---
 
     /** out = x.index_select(axis, index); index is 1-D; out has x's shape with axis = index length. */
     void indexSelect(View x, int axis, View index, View out);

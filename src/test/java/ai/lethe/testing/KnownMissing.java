@@ -23,8 +23,6 @@ public final class KnownMissing {
 
     /** SPI ops the CUDA backend lacks, shared by cuda-emu and cuda (one class serves both). */
     public static final Set<String> CUDA = Set.copyOf(List.of(
-            // CudaLinalg
-            "matmul", "indexSelect", "indexAdd", "gather", "scatterAdd",
             // CudaNn
             "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "batchNormTrain", "batchNormEval",
             "batchNormBackward", "layerNorm", "layerNormBackward", "softmax", "softmaxBackward", "maxPool2d",

@@ -13,9 +13,9 @@
 // (CudaKnownMissingTest insists); the conformance suite then compares it with ref on cuda-emu.
 //
 // Data-dependent errors (an index out of range) are found by the kernel, which records the first one in this
-// context's error buffer (cuda-kernels/device_error.cuh; deviceError(op) gives a launch the buffer and a tag naming
-// its op); synchronize() — and so every read() — checks the buffer and throws an IndexOutOfBoundsException naming
-// the op, the value and the bound. An op that must fail at once (as the SPI's indexing ops promise) synchronises.
+// context's DeviceErrors record; synchronize() — and so every read() — checks it and throws an
+// IndexOutOfBoundsException naming the op, the value and the bound (DESIGN.md: such errors may surface at the next
+// synchronisation, as PyTorch's device-side asserts do).
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.Storage;
@@ -25,9 +25,7 @@ import ai.lethe.core.Device;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /** The device, stream and allocator of one CUDA backend, with the helpers its families share. */
 public final class CudaContext {
@@ -47,10 +45,7 @@ public final class CudaContext {
     private final Stream stream;
     private final CudaAllocator allocator;
     private final int maxGrid;
-    /** The device error buffer (4 long longs, see device_error.cuh), allocated on first use; 0 until then. */
-    private long errorBuffer;
-    /** The op of each tag (tag = index + 1) handed out since the buffer was last checked. */
-    private final List<String> errorOps = new ArrayList<>();
+    private final DeviceErrors errors;
 
     CudaContext(Device device, DeviceRuntime runtime, Stream stream, CudaAllocator allocator) {
         this.device = device;
@@ -58,6 +53,7 @@ public final class CudaContext {
         this.stream = stream;
         this.allocator = allocator;
         this.maxGrid = runtime instanceof EmulatedRuntime ? MAX_GRID_EMULATED : MAX_GRID;  // see emulated()
+        this.errors = new DeviceErrors(runtime, stream);
     }
 
     public Device device() { return device; }
@@ -69,51 +65,16 @@ public final class CudaContext {
 
     public CudaAllocator allocator() { return allocator; }
 
+    /** The device-side error record (index ops' out-of-range indices), checked by {@link #synchronize}. */
+    public DeviceErrors errors() { return errors; }
+
     /**
-     * Waits for every queued op; device faults surface here at the latest, and so do the data-dependent errors kernels
-     * recorded (an IndexOutOfBoundsException naming the op).
+     * Waits for every queued op; device faults surface here at the latest, and so do data-dependent errors the kernels
+     * recorded (DeviceErrors: an IndexOutOfBoundsException naming the op).
      */
     public void synchronize() {
         runtime.synchronize(stream);
-        checkDeviceErrors();
-    }
-
-    /** The error buffer and tag a launch passes to its kernel (device_error.cuh): the buffer names op on an error. */
-    public record DeviceError(long buffer, long tag) {}
-
-    /** The error buffer for a launch of {@code op}, with the tag that names op in its report. */
-    public synchronized DeviceError deviceError(String op) {
-        if (errorBuffer == 0) {
-            errorBuffer = runtime.alloc(32);
-            runtime.memset32(errorBuffer, 0, 8, stream);
-        }
-        errorOps.add(op);
-        return new DeviceError(errorBuffer, errorOps.size());
-    }
-
-    /** After a synchronisation: throws the first error a kernel recorded since the last check (and clears it). */
-    private void checkDeviceErrors() {
-        List<String> ops;
-        long buffer;
-        synchronized (this) {
-            if (errorOps.isEmpty()) return;
-            ops = List.copyOf(errorOps);
-            errorOps.clear();
-            buffer = errorBuffer;
-        }
-        long[] w;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment host = a.allocate(32, 8);
-            runtime.copyDeviceToHost(host, buffer, 32, stream);
-            runtime.synchronize(stream);
-            w = host.toArray(ValueLayout.JAVA_LONG);
-        }
-        if (w[0] == 0) return;
-        runtime.memset32(buffer, 0, 8, stream);
-        runtime.synchronize(stream);
-        String op = w[0] >= 1 && w[0] <= ops.size() ? ops.get((int) (w[0] - 1)) : "a kernel (unknown tag " + w[0] + ")";
-        throw new IndexOutOfBoundsException(op + ": index " + w[1] + " is out of range [0, " + w[2] + ") (element " + w[3]
-                + " of the index; found on " + device + ", reported at the next synchronisation)");
+        errors.check();
     }
 
     /** A new storage of {@code bytes} bytes on this device, uninitialised. */

@@ -5,7 +5,14 @@
 //
 // Copies and memsets take a stream and may complete asynchronously on a GPU: host memory handed to them must stay
 // valid, and unchanged, until the stream is synchronised. (The emulator completes everything before returning.)
-// GEMM and convolution belong here too (issue 14) and are not declared yet.
+//
+// GEMM (sgemm, sgemmStridedBatched) has ROW-MAJOR semantics, as the rest of Lethe stores matrices: C[m, n] =
+// alpha * op(A) op(B) + beta * C, op(A) [m, k] and op(B) [k, n], each matrix row-major with the given leading
+// dimension (elements between the starts of consecutive rows of the matrix as stored: A is stored [k, m] when
+// transA). A cuBLAS runtime calls its column-major GEMM with the operands swapped (C^T = op(B)^T op(A)^T); the
+// emulator calls cblas_sgemm with CblasRowMajor. beta == 0 means C is not read (NaN there does not propagate).
+// allowTf32 lets a GPU use TF32 tensor cores (about 10 mantissa bits: a looser tolerance); the backend passes false
+// unless asked, and the emulator ignores it (always exact float32). Convolution is to come (issue 14).
 package ai.lethe.backend.cuda;
 
 import java.lang.foreign.MemorySegment;
@@ -38,6 +45,21 @@ public interface DeviceRuntime extends AutoCloseable {
 
     /** Launches the kernel on the stream (cuLaunchKernel). */
     void launch(String kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, Stream stream, KernelArgs args);
+
+    /**
+     * Row-major C[m, n] = alpha * op(A) op(B) + beta * C on the stream (see the file comment). m, n, k >= 0; lda >=
+     * max(1, columns of A as stored), likewise ldb; ldc >= max(1, n). TF32 only when allowTf32.
+     */
+    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+               float beta, long c, int ldc, Stream stream, boolean allowTf32);
+
+    /**
+     * {@code batch} row-major GEMMs as {@link #sgemm}: matrix i of A starts at a + i * strideA elements (likewise B
+     * and C). A stride of 0 reuses one matrix of A or B for every product (broadcast); C's matrices must not overlap.
+     */
+    void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
+                             long strideA, long b, int ldb, long strideB, float beta, long c, int ldc, long strideC,
+                             int batch, Stream stream, boolean allowTf32);
 
     Stream createStream();
 

@@ -6,9 +6,18 @@
 // place from target/classes or extracted from the jar like liblethe_cpu.so); its device is one per process, so the
 // memory counters and launch count are the process's. Each EmulatedRuntime frees what it allocated when closed.
 // At load, each kernel's static shared memory is taken from the ptxas report (cuda/resources.tsv) when present.
+//
+// GEMM runs on the host through the cblas_sgemm of the OpenBLAS the cpu backend loaded and checked (the same
+// library file, so the same kernel): device pointers are host addresses here, each operand's extent is first
+// checked to lie inside one emulator allocation (lethe_emu_check_range), then wrapped as a MemorySegment of exactly
+// that size. Row-major semantics (DeviceRuntime); allowTf32 is ignored (always float32).
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.Availability;
+import ai.lethe.backend.Backend;
+import ai.lethe.backend.Backends;
+import ai.lethe.backend.cpu.BlasInfo;
+import ai.lethe.backend.cpu.CpuBackend;
 import ai.lethe.backend.cpu.NativeFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +37,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -42,6 +52,13 @@ public final class EmulatedRuntime implements DeviceRuntime {
 
     private static final Object LOCK = new Object();
     private static volatile Object loaded;  // Native, or the reason it is unavailable (String)
+    private static volatile MethodHandle cblasSgemm;  // bound on first GEMM
+    /** cblas_sgemm(order, transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc) (cblas.h). */
+    private static final FunctionDescriptor CBLAS_SGEMM = FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+    private static final int CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112;
 
     private final Native lib;
     private final Set<Long> allocations = ConcurrentHashMap.newKeySet();
@@ -155,6 +172,78 @@ public final class EmulatedRuntime implements DeviceRuntime {
             int rc = lib.launch(lib.name(kernel, a), grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
                     dynamicSharedBytes, args.pack(a), args.count(), a.allocateFrom(ValueLayout.JAVA_INT, args.sizes()));
             check(rc, "launch", kernel);
+        }
+    }
+
+    @Override
+    public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+                      float beta, long c, int ldc, Stream stream, boolean allowTf32) {
+        sgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1, stream, allowTf32);
+    }
+
+    @Override
+    public void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
+                                    long strideA, long b, int ldb, long strideB, float beta, long c, int ldc, long strideC,
+                                    int batch, Stream stream, boolean allowTf32) {
+        ensureOpen();
+        String call = batch == 1 && strideC == 0 ? "sgemm" : "sgemmStridedBatched";
+        if (m < 0 || n < 0 || k < 0 || batch < 0)
+            throw new IllegalArgumentException(call + ": negative size m=" + m + " n=" + n + " k=" + k + " batch=" + batch);
+        int colsA = transA ? m : k, rowsA = transA ? k : m, colsB = transB ? k : n, rowsB = transB ? n : k;
+        if (lda < Math.max(1, colsA) || ldb < Math.max(1, colsB) || ldc < Math.max(1, n))
+            throw new IllegalArgumentException(call + ": leading dimensions lda=" + lda + " ldb=" + ldb + " ldc=" + ldc
+                    + " below the row lengths " + colsA + ", " + colsB + ", " + n + " (row-major, m=" + m + " n=" + n
+                    + " k=" + k + (transA ? ", A transposed" : "") + (transB ? ", B transposed" : "") + ")");
+        if (batch > 1 && strideC != 0 && Math.abs(strideC) < (long) (m - 1) * ldc + n)
+            throw new IllegalArgumentException(call + ": C's matrices overlap (strideC=" + strideC + ", ldc=" + ldc + ", m=" + m + ")");
+        if (m == 0 || n == 0 || batch == 0) return;
+        long bytesA = k == 0 ? 0 : extent(rowsA, colsA, lda), bytesB = k == 0 ? 0 : extent(rowsB, colsB, ldb);
+        long bytesC = extent(m, n, ldc);
+        checkRange(call, "A", a, strideA, bytesA, batch);
+        checkRange(call, "B", b, strideB, bytesB, batch);
+        checkRange(call, "C", c, strideC, bytesC, batch);
+        MethodHandle gemm = cblasSgemm();
+        int ta = transA ? CBLAS_TRANS : CBLAS_NO_TRANS, tb = transB ? CBLAS_TRANS : CBLAS_NO_TRANS;
+        for (int i = 0; i < batch; i++) {
+            MemorySegment sa = ptr(a + 4 * strideA * i).reinterpret(Math.max(bytesA, 4));
+            MemorySegment sb = ptr(b + 4 * strideB * i).reinterpret(Math.max(bytesB, 4));
+            MemorySegment sc = ptr(c + 4 * strideC * i).reinterpret(bytesC);
+            try {
+                gemm.invokeExact(CBLAS_ROW_MAJOR, ta, tb, m, n, k, alpha, sa, lda, sb, ldb, beta, sc, ldc);
+            } catch (Throwable t) {
+                throw Native.rethrow(t);
+            }
+        }
+    }
+
+    /** Bytes a row-major [rows, cols] matrix with leading dimension ld spans (rows, cols > 0). */
+    private static long extent(int rows, int cols, int ld) { return 4 * ((long) (rows - 1) * ld + cols); }
+
+    /** Every matrix of a batch lies inside one allocation (the first and the last suffice: they are equally spaced). */
+    private void checkRange(String call, String which, long p, long stride, long bytes, int batch) {
+        if (bytes == 0) return;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment c = arena.allocateFrom(call), w = arena.allocateFrom(which);
+            check(lib.call(lib.checkRange, c, w, ptr(p), bytes), call, null);
+            if (batch > 1) check(lib.call(lib.checkRange, c, w, ptr(p + 4 * stride * (batch - 1L)), bytes), call, null);
+        }
+    }
+
+    /** The cpu backend's checked cblas_sgemm, bound once; an IllegalStateException with the reason when it has none. */
+    private static MethodHandle cblasSgemm() {
+        MethodHandle h = cblasSgemm;
+        if (h != null) return h;
+        synchronized (LOCK) {
+            if (cblasSgemm != null) return cblasSgemm;
+            Backend cpu = Backends.byName("cpu");
+            Optional<BlasInfo> blas = cpu instanceof CpuBackend c ? c.blas() : Optional.empty();
+            if (blas.isEmpty())
+                throw new IllegalStateException("cuda-emu: GEMM runs on the cpu backend's OpenBLAS, which is not available: "
+                        + cpu.availability().reason());
+            MemorySegment f = SymbolLookup.libraryLookup(blas.get().path(), Arena.global()).find("cblas_sgemm")
+                    .orElseThrow(() -> new IllegalStateException("cuda-emu: " + blas.get().path() + " exports no cblas_sgemm"));
+            cblasSgemm = Linker.nativeLinker().downcallHandle(f, CBLAS_SGEMM);
+            return cblasSgemm;
         }
     }
 
@@ -326,7 +415,8 @@ public final class EmulatedRuntime implements DeviceRuntime {
         final Path path;
         final MethodHandle lastError, clearError, malloc, free, memcpyH2d, memcpyD2h, memcpyD2d, memsetD8, memsetD32, memStats,
                 kernelCount, kernelName, kernelInfo, setStaticShared, setMaxDynamicShared, launch, launchCount, streamCreate,
-                streamDestroy, streamSynchronize, eventCreate, eventDestroy, eventRecord, eventSynchronize, eventElapsedMs;
+                streamDestroy, streamSynchronize, eventCreate, eventDestroy, eventRecord, eventSynchronize, eventElapsedMs,
+                checkRange;
 
         Native(SymbolLookup lookup, Path path) {
             this.path = path;
@@ -341,6 +431,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
             memsetD8 = bind(lookup, "lethe_emu_memset_d8", I, A, I, J);
             memsetD32 = bind(lookup, "lethe_emu_memset_d32", I, A, I, J);
             memStats = bindVoid(lookup, "lethe_emu_mem_stats", A, A, A);
+            checkRange = bind(lookup, "lethe_emu_check_range", I, A, A, A, J);
             kernelCount = bind(lookup, "lethe_emu_kernel_count", I);
             kernelName = bind(lookup, "lethe_emu_kernel_name", A, I);
             kernelInfo = bind(lookup, "lethe_emu_kernel_info", I, A, A, A);
@@ -466,7 +557,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
             }
         }
 
-        private static RuntimeException rethrow(Throwable t) {
+        static RuntimeException rethrow(Throwable t) {
             if (t instanceof RuntimeException r) return r;
             if (t instanceof Error e) throw e;
             return new IllegalStateException("native call failed", t);
