@@ -36,7 +36,7 @@ class CublasDescriptorTest {
     @Test
     void everyCublasDescriptorMatchesCublasApiH() throws Exception {
         Path dir = cublasInclude();
-        assumeTrue(dir != null, "no cublas_api.h here: the CUDA toolkit on this machine has no cuBLAS headers and "
+        assumeTrue(dir != null, "needs a GPU machine's CUDA toolkit (cuBLAS headers): no cublas_api.h here: the CUDA toolkit on this machine has no cuBLAS headers and "
                 + "org.bytedeco:cuda 13.1-9.19-1.5.13 (linux-x86_64) ships none; set LETHE_CUBLAS_INCLUDE to a folder with "
                 + "cublas_api.h and cublas_v2.h to run this check");
         Path driverTypes = CudaHeaders.locate("cuda.h").resolveSibling("driver_types.h");  // cudaStream_t
