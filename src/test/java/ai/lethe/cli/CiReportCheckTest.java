@@ -77,6 +77,15 @@ class CiReportCheckTest {
         assertTrue(r.out().contains("1 for a reason other than needing a GPU"), r.out());
     }
 
+    @Test void junitsAssumptionWordingCountsAsTheReason() throws Exception {
+        // SuiteReport records an assumption's reason as JUnit words it: "Assumption failed: <reason>".
+        Run ok = check(REF + "\n" + CPU + "\n" + EMU + "\n", "CudaTest > kernels\tAssumption failed: needs a GPU: no CUDA driver here\n");
+        assertEquals(0, ok.code(), ok.out());
+        Run bad = check(REF + "\n" + CPU + "\n" + EMU + "\n", "DataTest > reads\tAssumption failed: no data here, needs a GPU later\n");
+        assertEquals(1, bad.code(), bad.out());
+        assertTrue(bad.out().contains("1 for a reason other than needing a GPU"), bad.out());
+    }
+
     @Test void noReportFails() throws Exception {
         Run r = run();
         assertEquals(1, r.code(), r.out());
