@@ -26,7 +26,8 @@ import org.junit.platform.launcher.TestPlan;
 
 public final class SuiteReport implements TestExecutionListener {
     /** Where the report goes, relative to the working directory (the project root under Maven). */
-    public static final Path DIR = Path.of("target", "test-report");
+    /** target/test-report, or the folder the system property lethe.test.report names (DeviceCheck's output). */
+    public static final Path DIR = Path.of(System.getProperty("lethe.test.report", "target/test-report"));
 
     /** Known-missing records of this JVM (backend, case, op), from knownMissing(). */
     private static final List<String> KNOWN_MISSING = new ArrayList<>();

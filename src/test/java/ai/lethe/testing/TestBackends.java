@@ -29,6 +29,7 @@ public final class TestBackends {
         List<String> names = new ArrayList<>(List.of("ref"));
         if (!"optional".equals(System.getProperty("lethe.native"))) names.add("cpu");
         if (!"optional".equals(System.getProperty("lethe.cuda"))) names.add("cuda-emu");
+        if (Boolean.getBoolean("lethe.expect.cuda")) names.add("cuda");  // benchmarks/gpu/device-check on a GPU
         return names;
     }
 
