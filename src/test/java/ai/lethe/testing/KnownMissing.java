@@ -31,8 +31,6 @@ public final class KnownMissing {
             "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "batchNormTrain", "batchNormEval",
             "batchNormBackward", "layerNorm", "layerNormBackward", "softmax", "softmaxBackward", "maxPool2d",
             "maxPool2dBackward", "avgPool2d", "avgPool2dBackward", "adaptiveAvgPool2d", "adaptiveAvgPool2dBackward",
-            // CudaOptim
-            "sgdStep", "adamStep",
             // CudaUnlearning
             "addSquared", "perSampleSquaredGemm", "perSampleSquaredConvWeight", "ssdDampen", "addGaussianNoise",
             "scoreHistogram", "maskFromScores"));
