@@ -182,6 +182,12 @@ final class Mirrored implements AutoCloseable {
         op.accept(new Side(cpu, 2));
     }
 
+    /** Runs op on ref and cuda-emu only (views the cpu kernels do not take: strided accumulators and the like). */
+    void runRefCuda(Consumer<Side> op) {
+        op.accept(new Side(ref, 0));
+        op.accept(new Side(cuda, 1));
+    }
+
     /** cuda-emu within TOLERANCE of ref (norm-wise), NaN and infinities at the same places. */
     static void assertClose(String what, T t) { assertClose(what, values(t.ref()), values(t.cuda()), TOLERANCE); }
 
@@ -213,8 +219,13 @@ final class Mirrored implements AutoCloseable {
         assertClose(what + " (whole storage)", storageValues(t.ref()), storageValues(t.cuda()), TOLERANCE);
     }
 
+    /**
+     * Releases every storage and empties cuda-emu's allocator cache: the emulator's guard checks and other suites'
+     * "a new allocation reads as NaN" expect few live allocations and fresh memory, not blocks these tests cached.
+     */
     @Override public void close() {
         for (Storage s : storages) if (!s.isFreed()) s.release();
         storages.clear();
+        ((CudaBackend) cuda).context().allocator().emptyCache();
     }
 }
