@@ -9,14 +9,17 @@
 // Semantics exactly as the ref backend (ai.lethe.backend.ref.RefUnlearning) and native/persample.c, unlearn.c and
 // rng.c (CudaUnlearningParityTest compares with both).
 //
-// The per-sample sums never materialise one gradient per sample: a block owns a 16 x 16 tile of the output, walks
-// the samples in order, forms that sample's product tile from 16 x 16 operand tiles staged in shared memory (float,
-// fmaf), squares it in double and adds it to a per-thread double sum; acc is written once at the end. Every output
-// element is summed by one thread in sample order: the same bits on every run.
+// The per-sample sums never materialise one gradient per sample: a block owns a 16 x 16 tile of the output and one
+// group of consecutive samples (blockIdx.y of gridDim.y groups), walks its samples in order, forms each sample's
+// product tile from 16 x 16 operand tiles staged in shared memory (float, fmaf), squares it in double and adds it
+// to a per-thread double sum. With one group, acc is written at the end; with several (small outputs, many
+// samples: more blocks to fill the device), each group's sums go to partial [groups, rows, cols] (double) and
+// per_sample_reduce_groups adds them to acc in group order. The group count depends on the shapes only, so every
+// output element is summed in the same order on every run: the same bits.
 //
 // Launches (see ai.lethe.backend.cuda.CudaUnlearning): elementwise kernels 1-D grid-stride with 256 threads;
-// per-sample kernels one block of 16 x 16 threads per 16 x 16 output tile (a 1-D grid of ceil(rows / 16) *
-// ceil(cols / 16) blocks, row-major over the tiles); histogram 1-D grid-stride with
+// per-sample kernels one block of 16 x 16 threads per 16 x 16 output tile and sample group (grid.x = ceil(rows /
+// 16) * ceil(cols / 16) tiles, row-major; grid.y = the sample groups), per_sample_reduce_groups 1-D grid-stride; histogram 1-D grid-stride with
 // 256 threads and bins * 4 bytes of dynamic shared memory when use_shared; the mask kernels one block of 256
 // threads per chunk of `chunk` scores (a multiple of 256), and mask_tie_scan one block of 256 threads.
 #include "lethe_device.cuh"
@@ -75,18 +78,22 @@ LETHE_KERNEL(add_squared_strided, 256,
 // The shared tile loop: for every sample s, P_s = A_s [rows, inner] @ B_s [inner, cols], and
 // acc[row, col] (contiguous [rows, cols]) += scale Σ_s P_s[row, col]². load_a(s, r, q) and load_b(s, q, c) return
 // an operand element (callers guarantee the indices are in range).
+// Block (x, y) takes output tile x and sample group y of gridDim.y; with one group it adds scale * its sums to acc,
+// with several it writes its sums to partial [gridDim.y, rows, cols].
 template <class LoadA, class LoadB>
 static __device__ __forceinline__ void per_sample_squared_tiles(long long samples, long long rows, long long cols,
                                                                 long long inner, const LoadA& load_a,
-                                                                const LoadB& load_b, float* acc, double scale,
-                                                                float (*as)[LETHE_PS_TILE + 1],
+                                                                const LoadB& load_b, float* acc, double* partial,
+                                                                double scale, float (*as)[LETHE_PS_TILE + 1],
                                                                 float (*bs)[LETHE_PS_TILE + 1]) {
     const int tx = threadIdx.x, ty = threadIdx.y;
+    const long long groups = gridDim.y, group = blockIdx.y;
+    const long long s_begin = samples * group / groups, s_end = samples * (group + 1) / groups;
     const long long col_tiles = (cols + LETHE_PS_TILE - 1) / LETHE_PS_TILE;
     const long long row0 = (long long)blockIdx.x / col_tiles * LETHE_PS_TILE, col0 = (long long)blockIdx.x % col_tiles * LETHE_PS_TILE;
     const long long row = row0 + ty, col = col0 + tx;
     double sum = 0;
-    for (long long s = 0; s < samples; s++) {
+    for (long long s = s_begin; s < s_end; s++) {
         float dot = 0.0f;
         for (long long q0 = 0; q0 < inner; q0 += LETHE_PS_TILE) {
             long long qa = q0 + tx, qb = q0 + ty;
@@ -100,8 +107,25 @@ static __device__ __forceinline__ void per_sample_squared_tiles(long long sample
         sum += (double)dot * (double)dot;
     }
     if (row < rows && col < cols) {
-        float* out = acc + row * cols + col;
-        *out = (float)((double)*out + scale * sum);
+        if (groups == 1) {
+            float* out = acc + row * cols + col;
+            *out = (float)((double)*out + scale * sum);
+        } else {
+            partial[(group * rows + row) * cols + col] = sum;
+        }
+    }
+}
+
+// acc[i] += scale * Σ_g partial[g, i], summed in group order in double and rounded once.
+LETHE_KERNEL(per_sample_reduce_groups, 256,
+             const double* __restrict__ partial,  // [groups, cells]
+             long long groups,
+             float* __restrict__ acc,             // [cells]
+             long long cells, double scale) {
+    for (long long i = grid_first(); i < cells; i += grid_step()) {
+        double sum = 0;
+        for (long long g = 0; g < groups; g++) sum += partial[g * cells + i];
+        acc[i] = (float)((double)acc[i] + scale * sum);
     }
 }
 
@@ -125,11 +149,12 @@ LETHE_KERNEL(per_sample_squared_gemm, 256,
              const float* __restrict__ b,  // [samples, t, n] with the strides given
              long long b_offset, long long b_sb, long long b_st, long long b_sn,
              float* __restrict__ acc,      // [m, n]
+             double* __restrict__ partial,  // [gridDim.y, m, n] when gridDim.y > 1 (else unused, may be null)
              long long samples, long long m, long long n, long long t, double scale) {
     __shared__ float as[LETHE_PS_TILE][LETHE_PS_TILE + 1];
     __shared__ float bs[LETHE_PS_TILE][LETHE_PS_TILE + 1];
     const PsLoadStrided la{{a, a_offset, a_sb, a_sm, a_st}}, lb{{b, b_offset, b_sb, b_st, b_sn}};
-    per_sample_squared_tiles(samples, m, n, t, la, lb, acc, scale, as, bs);
+    per_sample_squared_tiles(samples, m, n, t, la, lb, acc, partial, scale, as, bs);
 }
 
 // Convolution geometry (keep in step with ai.lethe.backend.cuda.CudaUnlearning.geometry): 15 long longs.
@@ -163,13 +188,14 @@ LETHE_KERNEL(per_sample_squared_conv_weight, 256,
              const float* __restrict__ dy,  // [n, k, out_h, out_w]
              const float* __restrict__ x,   // [n, c, h, w]
              float* __restrict__ acc,       // [k, c, kh, kw]
+             double* __restrict__ partial,  // [gridDim.y, k, c kh kw] when gridDim.y > 1 (else unused, may be null)
              PsConvGeometry g, double scale) {
     __shared__ float as[LETHE_PS_TILE][LETHE_PS_TILE + 1];
     __shared__ float bs[LETHE_PS_TILE][LETHE_PS_TILE + 1];
     const long long p = g.out_h * g.out_w;
     const PsLoadDy la{dy, g.k, p};
     const PsLoadColumns lb{x, g};
-    per_sample_squared_tiles(g.n, g.k, g.c * g.kh * g.kw, p, la, lb, acc, scale, as, bs);
+    per_sample_squared_tiles(g.n, g.k, g.c * g.kh * g.kw, p, la, lb, acc, partial, scale, as, bs);
 }
 
 // ---- SSD -------------------------------------------------------------------------------------------------------

@@ -18,6 +18,14 @@ import java.lang.foreign.ValueLayout;
 final class CudaUnlearning {
     /** Output tile edge of the per-sample kernels (LETHE_PS_TILE); their blocks are TILE x TILE threads. */
     static final int TILE = 16;
+    /**
+     * Blocks a per-sample launch aims for: with fewer output tiles, the samples are cut into groups (each its own
+     * blocks and partial sums, added in group order by per_sample_reduce_groups) — at most MAX_GROUPS, and at most
+     * PARTIAL_BUDGET bytes of partials. The groups depend on the shapes only (the same bits on every run).
+     */
+    static final int TARGET_BLOCKS = 264;
+    static final int MAX_GROUPS = 32;
+    static final long PARTIAL_BUDGET = 64L << 20;
     /** Scores per block of the mask kernels (a multiple of their 256 threads). */
     static final int MASK_CHUNK = 4096;
     /** The largest histogram counted in shared memory (2^13 bins: 32 KiB of counters a block). */
@@ -57,11 +65,15 @@ final class CudaUnlearning {
         try (DenseFloat32 d = new DenseFloat32(context, op); CudaTemps temps = context.temps()) {
             long out = d.output(acc);
             View ea = temps.separate(a, acc), eb = temps.separate(b, acc);
+            Dim3 tiles = tiles(op, m, n);
+            int groups = groups(batch, tiles.x(), m * n);
+            long partial = groups == 1 ? 0 : context.elementPointer(op, temps.allocate(DType.FLOAT64, new long[] {groups, m * n}));
             KernelArgs args = new KernelArgs()
                     .pointer(context.basePointer(op, ea)).i64(ea.offset()).i64(ea.stride(0)).i64(ea.stride(1)).i64(ea.stride(2))
                     .pointer(context.basePointer(op, eb)).i64(eb.offset()).i64(eb.stride(0)).i64(eb.stride(1)).i64(eb.stride(2))
-                    .pointer(out).i64(batch).i64(m).i64(n).i64(t).f64(scale);
-            context.launch("per_sample_squared_gemm", tiles(op, m, n), Dim3.of(TILE, TILE), 0, args);
+                    .pointer(out).pointer(partial).i64(batch).i64(m).i64(n).i64(t).f64(scale);
+            context.launch("per_sample_squared_gemm", Dim3.of(tiles.x(), groups), Dim3.of(TILE, TILE), 0, args);
+            reduceGroups(partial, groups, out, m * n, scale);
             d.finish();
         }
     }
@@ -70,12 +82,32 @@ final class CudaUnlearning {
         String op = "perSampleSquaredConvWeight";
         DenseFloat32.require(op, dy, x, acc);
         if (g.n() == 0) return;
-        try (DenseFloat32 d = new DenseFloat32(context, op)) {
+        long cols = g.c() * g.kh() * g.kw();
+        try (DenseFloat32 d = new DenseFloat32(context, op); CudaTemps temps = context.temps()) {
             long out = d.output(acc);
-            KernelArgs args = new KernelArgs().pointer(d.input(dy)).pointer(d.input(x)).pointer(out).words64(geometry(g)).f64(scale);
-            context.launch("per_sample_squared_conv_weight", tiles(op, g.k(), g.c() * g.kh() * g.kw()), Dim3.of(TILE, TILE), 0, args);
+            Dim3 tiles = tiles(op, g.k(), cols);
+            int groups = groups(g.n(), tiles.x(), g.k() * cols);
+            long partial = groups == 1 ? 0 : context.elementPointer(op, temps.allocate(DType.FLOAT64, new long[] {groups, g.k() * cols}));
+            KernelArgs args = new KernelArgs().pointer(d.input(dy)).pointer(d.input(x)).pointer(out).pointer(partial)
+                    .words64(geometry(g)).f64(scale);
+            context.launch("per_sample_squared_conv_weight", Dim3.of(tiles.x(), groups), Dim3.of(TILE, TILE), 0, args);
+            reduceGroups(partial, groups, out, g.k() * cols, scale);
             d.finish();
         }
+    }
+
+    /** Sample groups of a per-sample launch of {@code tiles} output tiles over {@code cells} output elements. */
+    static int groups(long samples, long tiles, long cells) {
+        long wanted = (TARGET_BLOCKS + tiles - 1) / tiles;
+        long byBudget = PARTIAL_BUDGET / Math.max(1, cells * Double.BYTES);
+        return (int) Math.max(1, Math.min(Math.min(samples, MAX_GROUPS), Math.min(wanted, byBudget)));
+    }
+
+    /** acc += scale * the groups' partial sums (nothing to do for one group: the kernel wrote acc itself). */
+    private void reduceGroups(long partial, int groups, long acc, long cells, double scale) {
+        if (groups == 1) return;
+        context.launch1d("per_sample_reduce_groups", cells,
+                new KernelArgs().pointer(partial).i64(groups).pointer(acc).i64(cells).f64(scale));
     }
 
     /** unlearn.cu's PsConvGeometry. */

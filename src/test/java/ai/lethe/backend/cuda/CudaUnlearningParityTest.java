@@ -78,7 +78,9 @@ class CudaUnlearningParityTest {
                 Arguments.of(new long[] {5, 17, 13, 9}),
                 Arguments.of(new long[] {4, 33, 40, 31}),   // several tiles each way, T over three k-tiles
                 Arguments.of(new long[] {2, 1, 40, 3}),
-                Arguments.of(new long[] {13, 20, 9, 50}));
+                Arguments.of(new long[] {13, 20, 9, 50}),   // 8 tiles: 13 sample groups, partials reduced in order
+                Arguments.of(new long[] {40, 3, 5, 2}),     // more samples than groups (32)
+                Arguments.of(new long[] {2, 260, 3, 260})); // 289 tiles: one group, acc written by the tiles
     }
 
     @ParameterizedTest
@@ -166,6 +168,16 @@ class CudaUnlearningParityTest {
             if (first == null) first = now;
             else assertArrayEquals(first, now, "run " + run);
         }
+    }
+
+    @Test void sampleGroupsDependOnTheShapesOnly() {
+        assertEquals(1, CudaUnlearning.groups(1, 1, 1), "one sample");
+        assertEquals(1, CudaUnlearning.groups(100, 289, 289 * 256), "enough tiles");
+        assertEquals(CudaUnlearning.MAX_GROUPS, CudaUnlearning.groups(1000, 1, 16), "few tiles, many samples");
+        assertEquals(13, CudaUnlearning.groups(13, 8, 1000), "at most one group a sample");
+        assertEquals(2, CudaUnlearning.groups(1000, 132, 132 * 256), "enough groups to reach the target");
+        long cells = CudaUnlearning.PARTIAL_BUDGET / Double.BYTES / 3;
+        assertEquals(3, CudaUnlearning.groups(1000, 1, cells), "partials within their budget");
     }
 
     private static float[] toFloats(double[] v) {
