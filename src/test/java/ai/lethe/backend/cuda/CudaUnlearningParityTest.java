@@ -334,6 +334,33 @@ class CudaUnlearningParityTest {
         assertExact("mask of transposed scores", mask);
     }
 
+    @Test void globalTopKOnCudaEmuKeepsWhatRefKeeps() {
+        // the radix-select driver (ai.lethe.kernels.GlobalTopK: two histogram passes, then masks with the tie quota
+        // carried across tensors) on cuda-emu's kernels, awkward sizes, heavy ties and zeros
+        int[] sizes = {1_728, 36_863, 1, 70_001, 7};
+        float[][] s = new float[sizes.length][];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(17);
+        long total = 0;
+        for (int t = 0; t < sizes.length; t++) {
+            s[t] = new float[sizes[t]];
+            for (int i = 0; i < sizes[t]; i++) s[t][i] = r.nextDouble() < 0.05 ? 0f : (float) (r.nextInt(300) + 1) / 300;
+            total += sizes[t];
+        }
+        try (var _ = ai.lethe.tensor.Scope.open()) {
+            java.util.List<ai.lethe.tensor.Tensor> onRef = new java.util.ArrayList<>(), onEmu = new java.util.ArrayList<>();
+            for (float[] a : s) {
+                onRef.add(ai.lethe.tensor.Tensor.fromArray(a, m.ref.device(), a.length));
+                onEmu.add(ai.lethe.tensor.Tensor.fromArray(a, m.cuda.device(), a.length));
+            }
+            for (long k : new long[] {0, 1, 12_345, total / 20, total - 3, total}) {
+                var want = ai.lethe.kernels.GlobalTopK.keepLargest(onRef, k);
+                var got = ai.lethe.kernels.GlobalTopK.keepLargest(onEmu, k);
+                for (int t = 0; t < sizes.length; t++)
+                    assertArrayEquals(want.get(t).toFloatArray(), got.get(t).toFloatArray(), "k=" + k + " tensor " + t);
+            }
+        }
+    }
+
     @Test void maskFromScoresOverItsOwnScores() {
         // the mask written over the scores themselves: the ties must still be those of the original scores
         T scores = m.tensor(new long[] {9000}, i -> Math.floor(m.random.nextDouble() * 4));
