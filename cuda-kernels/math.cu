@@ -215,12 +215,12 @@ LETHE_KERNEL(random_f32, 256,
     for (long long i = grid_first(); i < n; i += grid_step()) {
         double v;
         if (kind == LETHE_RANDOM_NORMAL) {
-            v = a + b * lethe_philox_normal(seed, counter, i);
+            v = lethe_dadd_rn(a, lethe_dmul_rn(b, philox_normal_at(seed, counter, i)));  // no FMA: Java's rounding
         } else {
-            LethePhiloxBlock r = lethe_philox(seed, counter + (unsigned long long)(i / 4));
+            PhiloxWords r = philox_block(seed, counter + (unsigned long long)(i / 4));
             double u = (double)(r.w[i % 4] >> 8) * (1.0 / 16777216.0);
-            v = kind == LETHE_RANDOM_UNIFORM ? a + (b - a) * u : (u < a ? 1.0 : 0.0);
+            v = kind == LETHE_RANDOM_UNIFORM ? lethe_dadd_rn(a, lethe_dmul_rn(b - a, u)) : (u < a ? 1.0 : 0.0);
         }
-        out[i] = (float)v;
+        out[i] = lethe_d2f_rn(v);
     }
 }

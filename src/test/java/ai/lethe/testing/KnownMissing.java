@@ -26,12 +26,7 @@ public final class KnownMissing {
             // CudaNn
             "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "batchNormTrain", "batchNormEval",
             "batchNormBackward", "layerNorm", "layerNormBackward", "softmax", "softmaxBackward", "maxPool2d",
-            "maxPool2dBackward", "avgPool2d", "avgPool2dBackward", "adaptiveAvgPool2d", "adaptiveAvgPool2dBackward",
-            // CudaOptim
-            "sgdStep", "adamStep",
-            // CudaUnlearning
-            "addSquared", "perSampleSquaredGemm", "perSampleSquaredConvWeight", "ssdDampen", "addGaussianNoise",
-            "scoreHistogram", "maskFromScores"));
+            "maxPool2dBackward", "avgPool2d", "avgPool2dBackward", "adaptiveAvgPool2d", "adaptiveAvgPool2dBackward"));
 
     private static final Map<String, Set<String>> BY_BACKEND = Map.of("cuda-emu", CUDA, "cuda", CUDA);
 
