@@ -138,6 +138,15 @@ public class CudaBackend implements Backend {
     /** The device, stream and allocator the families share; an IllegalStateException when unavailable. */
     public CudaContext context() { return families().context(); }
 
+    /**
+     * Returns the allocator's cached free blocks to the device (after their streams finish), as
+     * torch.cuda.empty_cache(); returns the bytes freed. Live storages are untouched.
+     */
+    public long emptyCache() {
+        Families f = families;
+        return f == null ? 0 : f.context().allocator().emptyCache();
+    }
+
     /** The staging buffer of host copies (tests). */
     HostStaging staging() { return families().staging(); }
 

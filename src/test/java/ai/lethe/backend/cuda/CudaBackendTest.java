@@ -259,6 +259,11 @@ class CudaBackendTest {
         assertEquals(before.frees() + 1, after.frees());
         b.resetPeakBytes();
         assertEquals(after.liveBytes(), b.memoryStats().peakBytes());
+        CudaBackend cuda = (CudaBackend) b;
+        assertTrue(cuda.context().allocator().cachedBytes() >= 5120, "the freed block is cached");
+        assertTrue(cuda.emptyCache() >= 5120);
+        assertEquals(0, cuda.context().allocator().cachedBytes());
+        assertEquals(after.liveBytes(), b.memoryStats().liveBytes(), "live storages are untouched");
     }
 
     // ---- misuse --------------------------------------------------------------------------------------------
