@@ -5,7 +5,8 @@
 // priorities), only when forced (--device cuda-emu, -Dlethe.device=cuda-emu, LETHE_DEVICE).
 //
 // Memory: storage comes from a caching allocator (CudaAllocator: size classes, stream-ordered reuse, live/peak
-// counters); host copies go through the runtime, a Java-heap segment staged through native memory first; copy and
+// counters); host copies go through the runtime, a Java-heap segment staged through a reused buffer (HostStaging:
+// pinned when the runtime implements PinnedHostMemory); copy and
 // fill are strided kernels (memory.cu, via CudaContext). Every other op is checked here with SpiChecks, as the cpu
 // backend does, then handed to the family that owns it: CudaMath, CudaLinalg, CudaNn, CudaOptim, CudaUnlearning.
 // An op not on the device yet throws notYet(op) — UnsupportedOperationException("<op> is not on cuda yet (issue
@@ -31,7 +32,6 @@ import ai.lethe.backend.Storage;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
 import ai.lethe.core.Device;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 public class CudaBackend implements Backend {
@@ -54,7 +54,7 @@ public class CudaBackend implements Backend {
     private volatile Availability availability;
     private volatile Families families;
 
-    private record Families(CudaContext context, CudaMath math, CudaLinalg linalg, CudaNn nn, CudaOptim optim,
+    private record Families(CudaContext context, HostStaging staging, CudaMath math, CudaLinalg linalg, CudaNn nn, CudaOptim optim,
                             CudaUnlearning unlearning) {}
 
     /** The emulated device, cuda-emu (what ServiceLoader creates). */
@@ -119,7 +119,7 @@ public class CudaBackend implements Backend {
         try {
             DeviceRuntime rt = source.open();
             CudaContext c = new CudaContext(device, rt, Stream.DEFAULT, new CudaAllocator(rt));
-            families = new Families(c, new CudaMath(c), new CudaLinalg(c), new CudaNn(c), new CudaOptim(c),
+            families = new Families(c, new HostStaging(rt), new CudaMath(c), new CudaLinalg(c), new CudaNn(c), new CudaOptim(c),
                     new CudaUnlearning(c));
             return a;
         } catch (RuntimeException | LinkageError e) {
@@ -137,6 +137,18 @@ public class CudaBackend implements Backend {
 
     /** The device, stream and allocator the families share; an IllegalStateException when unavailable. */
     public CudaContext context() { return families().context(); }
+
+    /**
+     * Returns the allocator's cached free blocks to the device (after their streams finish), as
+     * torch.cuda.empty_cache(); returns the bytes freed. Live storages are untouched.
+     */
+    public long emptyCache() {
+        Families f = families;
+        return f == null ? 0 : f.context().allocator().emptyCache();
+    }
+
+    /** The staging buffer of host copies (tests). */
+    HostStaging staging() { return families().staging(); }
 
     /** Waits until every op queued so far has finished (device faults surface here). */
     public void synchronize() { context().synchronize(); }
@@ -166,12 +178,11 @@ public class CudaBackend implements Backend {
             c.synchronize();
             return;
         }
-        try (Arena staging = Arena.ofConfined()) {
-            MemorySegment s = staging.allocate(bytes, 64);
+        families().staging().use(bytes, s -> {
             MemorySegment.copy(src, 0, s, 0, bytes);
             c.runtime().copyHostToDevice(target, s, bytes, c.stream());
             c.synchronize();
-        }
+        });
     }
 
     @Override public void read(View src, MemorySegment dst) {
@@ -185,12 +196,11 @@ public class CudaBackend implements Backend {
             c.synchronize();
             return;
         }
-        try (Arena staging = Arena.ofConfined()) {
-            MemorySegment s = staging.allocate(bytes, 64);
+        families().staging().use(bytes, s -> {
             c.runtime().copyDeviceToHost(s, from, bytes, c.stream());
             c.synchronize();
             MemorySegment.copy(s, 0, dst, 0, bytes);
-        }
+        });
     }
 
     @Override public void copy(View src, View dst) {

@@ -18,8 +18,13 @@ import ai.lethe.backend.View;
 import ai.lethe.core.DType;
 
 final class CudaMath {
-    /** Reductions of at most this many elements, or with at least SMALL_OUTPUTS outputs, run one thread per output. */
-    static final long SMALL_COUNT = 32, SMALL_OUTPUTS = 8192;
+    /**
+     * Reductions of at most SMALL_COUNT elements run one thread per output; so do those over a strided (non-unit
+     * stride) dimension with at least SMALL_OUTPUTS outputs, where neighbouring threads then read neighbouring
+     * elements (column sums). The others, over a contiguous dimension, run one block per output, whose threads read
+     * the row together (row sums): coalesced either way.
+     */
+    static final long SMALL_COUNT = 32, SMALL_OUTPUTS = 256;
 
     private final CudaContext context;
 
@@ -148,7 +153,8 @@ final class CudaMath {
             ko[0].put(args);
             in.put(args).pointer(context.basePointer(name, dst));
             ko[1].put(args).i64(outputs).i64(count).f64(correction);
-            if (count <= SMALL_COUNT || outputs >= SMALL_OUTPUTS) {
+            boolean rowContiguous = in.ndim() > 0 && in.strides()[in.ndim() - 1] == 1;
+            if (count <= SMALL_COUNT || (!rowContiguous && outputs >= SMALL_OUTPUTS)) {
                 context.launch1d("reduce_rows_small", outputs, args);
             } else {
                 // 256 threads a block on a GPU; 64 (two warps: the cross-warp step still runs) on the emulator, where

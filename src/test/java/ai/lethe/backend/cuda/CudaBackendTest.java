@@ -149,6 +149,23 @@ class CudaBackendTest {
         assertTrue(Float.isNaN(all[0]) && Float.isNaN(all[39]), "memory outside the window stays unwritten (NaN)");
     }
 
+    @Test void heapCopiesReuseOneStagingBuffer() {
+        CudaBackend b = (CudaBackend) emu();
+        Storage s = b.allocate(4096 * 4);
+        storages.add(s);
+        View v = whole(s, DType.FLOAT32, 4096);
+        float[] data = new float[4096];
+        b.write(MemorySegment.ofArray(data), v);   // grows the buffer to at least 64 KiB if it was smaller
+        long grown = b.staging().allocations();
+        for (int i = 0; i < 5; i++) {
+            b.write(MemorySegment.ofArray(data), v);
+            b.read(v, MemorySegment.ofArray(data));
+        }
+        assertEquals(grown, b.staging().allocations(), "no allocation per copy");
+        assertTrue(b.staging().capacity() >= 4096 * 4);
+        assertTrue(!b.staging().pinned(), "the emulator offers no pinned memory");
+    }
+
     // ---- copy ----------------------------------------------------------------------------------------------
 
     @Test void copyOfATransposedWindowMatchesRef() {
@@ -242,6 +259,11 @@ class CudaBackendTest {
         assertEquals(before.frees() + 1, after.frees());
         b.resetPeakBytes();
         assertEquals(after.liveBytes(), b.memoryStats().peakBytes());
+        CudaBackend cuda = (CudaBackend) b;
+        assertTrue(cuda.context().allocator().cachedBytes() >= 5120, "the freed block is cached");
+        assertTrue(cuda.emptyCache() >= 5120);
+        assertEquals(0, cuda.context().allocator().cachedBytes());
+        assertEquals(after.liveBytes(), b.memoryStats().liveBytes(), "live storages are untouched");
     }
 
     // ---- misuse --------------------------------------------------------------------------------------------

@@ -70,6 +70,26 @@ class CudaMathParityTest {
         }
     }
 
+    @Test void denseViewsTakeTheFloat4PathAlignedOrNotWithATail() {
+        // offsets 0 and 4 are 16-byte aligned (float4 groups + a tail of n % 4), 1 is not (the scalar loop)
+        for (long offset : new long[] {0, 1, 4}) {
+            for (long n : new long[] {3, 4, 1027}) {
+                try (EmuAndRef both = new EmuAndRef(offset * 31 + n)) {
+                    Pair x = both.strided(DType.FLOAT32, new long[] {n}, new long[] {1}, offset, n + 8, i -> both.random.nextGaussian());
+                    Pair y = both.strided(DType.FLOAT32, new long[] {n}, new long[] {1}, offset, n + 8, i -> both.random.nextGaussian());
+                    Pair out = both.strided(DType.FLOAT32, new long[] {n}, new long[] {1}, offset, n + 8, i -> -1);
+                    both.run(s -> s.backend().unary(UnaryOp.SIGMOID, s.v(x), s.v(out), 0, 0));
+                    both.assertClose("sigmoid, offset " + offset + ", n " + n, out, TOL, FLOOR);
+                    both.run(s -> s.backend().binary(BinaryOp.MUL, s.v(x), s.v(y), s.v(out), 1, 0));
+                    both.assertClose("mul, offset " + offset + ", n " + n, out, TOL, FLOOR);
+                    // the storage around the window is untouched
+                    Pair whole = out.map(v -> new View(v.storage(), v.dtype(), 0, new long[] {n + 8}, new long[] {1}));
+                    both.assertSame("around the window", whole);
+                }
+            }
+        }
+    }
+
     @Test void aStridedOutputOverlappingItsInputReadsTheInputFirst() {
         try (EmuAndRef both = new EmuAndRef(6)) {
             Pair buf = both.tensor(DType.FLOAT32, new long[] {20}, i -> i * 0.25 - 2);
