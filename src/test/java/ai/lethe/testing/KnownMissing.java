@@ -27,10 +27,7 @@ public final class KnownMissing {
             "random", "unary", "binary", "where", "reduce", "argReduce",
             // CudaLinalg
             "matmul", "indexSelect", "indexAdd", "gather", "scatterAdd",
-            // CudaNn
-            "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "batchNormTrain", "batchNormEval",
-            "batchNormBackward", "layerNorm", "layerNormBackward", "softmax", "softmaxBackward", "maxPool2d",
-            "maxPool2dBackward", "avgPool2d", "avgPool2dBackward", "adaptiveAvgPool2d", "adaptiveAvgPool2dBackward",
+            // CudaNn: none (conv.cu, norm.cu, softmax.cu, pool.cu)
             // CudaOptim
             "sgdStep", "adamStep",
             // CudaUnlearning
