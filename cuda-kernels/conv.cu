@@ -19,40 +19,39 @@
 #include "lethe_device.cuh"
 #include "nn_common.cuh"
 
-#define CONV_BM 64
-#define CONV_BN 64
-#define CONV_BK 16
+#define NN_CONV_BM 64
+#define NN_CONV_BN 64
+#define NN_CONV_BK 16
 
-#define CONV_FORWARD 0
-#define CONV_BACKWARD_INPUT 1
-#define CONV_BACKWARD_WEIGHT 2
+#define NN_CONV_FORWARD 0
+#define NN_CONV_BACKWARD_INPUT 1
+#define NN_CONV_BACKWARD_WEIGHT 2
 
-struct ConvSizes {
+struct NnConvSizes {
     int n, c, h, w, k, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
 };
 
-static __device__ __forceinline__ ConvSizes conv_sizes(const NnConvGeometry& g) {
-    ConvSizes z;
+static __device__ __forceinline__ NnConvSizes nn_conv_sizes(const NnConvGeometry& g) {
+    NnConvSizes z;
     z.n = (int)g.n; z.c = (int)g.c; z.h = (int)g.h; z.w = (int)g.w; z.k = (int)g.k; z.kh = (int)g.kh;
     z.kw = (int)g.kw; z.sh = (int)g.sh; z.sw = (int)g.sw; z.ph = (int)g.ph; z.pw = (int)g.pw; z.dh = (int)g.dh;
     z.dw = (int)g.dw; z.oh = (int)g.oh; z.ow = (int)g.ow;
     return z;
 }
 
-// x[n, c, oy*sh - ph + r*dh, ox*sw - pw + s*dw], 0 in the padding.
-static __device__ __forceinline__ float conv_input_at(const float* x, const ConvSizes& z, int n, int c, int oy, int ox,
-                                                      int r, int s) {
-    int iy = oy * z.sh - z.ph + r * z.dh, ix = ox * z.sw - z.pw + s * z.dw;
-    if (iy < 0 || iy >= z.h || ix < 0 || ix >= z.w) return 0.0f;
-    return x[(((long long)n * z.c + c) * z.h + iy) * z.w + ix];
+// x[n, c, y, x], 0 in the padding.
+static __device__ __forceinline__ float nn_conv_x_at(const float* x, const NnConvSizes& z, int n, int c, int y,
+                                                    int xx) {
+    if (y < 0 || y >= z.h || xx < 0 || xx >= z.w) return 0.0f;
+    return x[(((long long)n * z.c + c) * z.h + y) * z.w + xx];
 }
 
 // The GEMM's left operand A[m, r].
 template <int MODE>
-static __device__ __forceinline__ float conv_a(const float* a, const ConvSizes& z, int m, int r) {
-    if (MODE == CONV_FORWARD) {   // w[k = m, (c, r, s) = r]
+static __device__ __forceinline__ float nn_conv_a(const float* a, const NnConvSizes& z, int m, int r) {
+    if (MODE == NN_CONV_FORWARD) {   // w[k = m, (c, r, s) = r]
         return a[(long long)m * (z.c * z.kh * z.kw) + r];
-    } else if (MODE == CONV_BACKWARD_INPUT) {   // w[k, c = m, kr, ks] with r = (k, kr, ks)
+    } else if (MODE == NN_CONV_BACKWARD_INPUT) {   // w[k, c = m, kr, ks] with r = (k, kr, ks)
         int khw = z.kh * z.kw, k = r / khw, q = r - k * khw;
         return a[((long long)k * z.c + m) * khw + q];
     } else {   // dy[n, k = m, oy, ox] with r = (n, oy, ox)
@@ -61,36 +60,62 @@ static __device__ __forceinline__ float conv_a(const float* a, const ConvSizes& 
     }
 }
 
-// The GEMM's right operand B[r, col].
+// What a column of the right operand B fixes, decoded once per thread (a thread loads the same column at every
+// step of the reduction): forward (n, oy*sh - ph, ox*sw - pw); backward input (n, iy + ph, ix + pw); backward
+// weight (c, kr*dh - ph, ks*dw - pw).
+struct NnConvColumn {
+    int index, y, x;
+};
+
 template <int MODE>
-static __device__ __forceinline__ float conv_b(const float* b, const ConvSizes& z, int r, int col) {
-    if (MODE == CONV_FORWARD) {   // x at (c, kr, ks) = r, (n, oy, ox) = col
-        int khw = z.kh * z.kw, c = r / khw, q = r - c * khw, kr = q / z.kw, ks = q - kr * z.kw;
+static __device__ __forceinline__ NnConvColumn nn_conv_column(const NnConvSizes& z, int col) {
+    NnConvColumn k;
+    if (MODE == NN_CONV_FORWARD) {
         int ohw = z.oh * z.ow, n = col / ohw, p = col - n * ohw, oy = p / z.ow, ox = p - oy * z.ow;
-        return conv_input_at(b, z, n, c, oy, ox, kr, ks);
-    } else if (MODE == CONV_BACKWARD_INPUT) {   // dy[n, k, oy, ox] with (k, kr, ks) = r, (n, iy, ix) = col
-        int khw = z.kh * z.kw, k = r / khw, q = r - k * khw, kr = q / z.kw, ks = q - kr * z.kw;
+        k.index = n;
+        k.y = oy * z.sh - z.ph;
+        k.x = ox * z.sw - z.pw;
+    } else if (MODE == NN_CONV_BACKWARD_INPUT) {
         int hw = z.h * z.w, n = col / hw, p = col - n * hw, iy = p / z.w, ix = p - iy * z.w;
-        int ty = iy + z.ph - kr * z.dh, tx = ix + z.pw - ks * z.dw;
+        k.index = n;
+        k.y = iy + z.ph;
+        k.x = ix + z.pw;
+    } else {
+        int khw = z.kh * z.kw, c = col / khw, q = col - c * khw, kr = q / z.kw, ks = q - kr * z.kw;
+        k.index = c;
+        k.y = kr * z.dh - z.ph;
+        k.x = ks * z.dw - z.pw;
+    }
+    return k;
+}
+
+// The GEMM's right operand B[r, col], col decoded in k.
+template <int MODE>
+static __device__ __forceinline__ float nn_conv_b(const float* b, const NnConvSizes& z, int r, const NnConvColumn& k) {
+    if (MODE == NN_CONV_FORWARD) {   // x[n, c, oy*sh - ph + kr*dh, ox*sw - pw + ks*dw] with (c, kr, ks) = r
+        int khw = z.kh * z.kw, c = r / khw, q = r - c * khw, kr = q / z.kw, ks = q - kr * z.kw;
+        return nn_conv_x_at(b, z, k.index, c, k.y + kr * z.dh, k.x + ks * z.dw);
+    } else if (MODE == NN_CONV_BACKWARD_INPUT) {   // dy[n, kk, oy, ox] with (kk, kr, ks) = r, oy*sh = iy + ph - kr*dh
+        int khw = z.kh * z.kw, kk = r / khw, q = r - kk * khw, kr = q / z.kw, ks = q - kr * z.kw;
+        int ty = k.y - kr * z.dh, tx = k.x - ks * z.dw;
         if (ty < 0 || tx < 0) return 0.0f;
         int oy = ty / z.sh, ox = tx / z.sw;
         if (oy * z.sh != ty || ox * z.sw != tx || oy >= z.oh || ox >= z.ow) return 0.0f;
-        return b[(((long long)n * z.k + k) * z.oh + oy) * z.ow + ox];
-    } else {   // x at (n, oy, ox) = r, (c, kr, ks) = col
+        return b[(((long long)k.index * z.k + kk) * z.oh + oy) * z.ow + ox];
+    } else {   // x[n, c, oy*sh + kr*dh - ph, ox*sw + ks*dw - pw] with (n, oy, ox) = r
         int ohw = z.oh * z.ow, n = r / ohw, p = r - n * ohw, oy = p / z.ow, ox = p - oy * z.ow;
-        int khw = z.kh * z.kw, c = col / khw, q = col - c * khw, kr = q / z.kw, ks = q - kr * z.kw;
-        return conv_input_at(b, z, n, c, oy, ox, kr, ks);
+        return nn_conv_x_at(b, z, n, k.index, oy * z.sh + k.y, ox * z.sw + k.x);
     }
 }
 
 // Writes the GEMM's result C[m, col] (+ bias[m] in the forward).
 template <int MODE>
-static __device__ __forceinline__ void conv_store(float* out, const float* bias, const ConvSizes& z, int m, int col,
-                                                  float v) {
-    if (MODE == CONV_FORWARD) {
+static __device__ __forceinline__ void nn_conv_store(float* out, const float* bias, const NnConvSizes& z, int m,
+                                                     int col, float v) {
+    if (MODE == NN_CONV_FORWARD) {
         int ohw = z.oh * z.ow, n = col / ohw, p = col - n * ohw;
         out[((long long)n * z.k + m) * ohw + p] = bias ? v + bias[m] : v;
-    } else if (MODE == CONV_BACKWARD_INPUT) {
+    } else if (MODE == NN_CONV_BACKWARD_INPUT) {
         int hw = z.h * z.w, n = col / hw, p = col - n * hw;
         out[((long long)n * z.c + m) * hw + p] = v;
     } else {
@@ -98,34 +123,38 @@ static __device__ __forceinline__ void conv_store(float* out, const float* bias,
     }
 }
 
-// One 64 x 64 tile of C = A B (M x N, reduction R); as[CONV_BK][CONV_BM] and bs[CONV_BK][CONV_BN] in shared memory.
+// One 64 x 64 tile of C = A B (M x N, reduction R); as[NN_CONV_BK][NN_CONV_BM] and bs[NN_CONV_BK][NN_CONV_BN] in
+// shared memory.
 template <int MODE>
-static __device__ __forceinline__ void conv_gemm_tile(const float* a, const float* b, const float* bias, float* out,
-                                                      const ConvSizes& z, int M, int N, int R,
-                                                      float (*as)[CONV_BM], float (*bs)[CONV_BN]) {
+static __device__ __forceinline__ void nn_conv_gemm_tile(const float* a, const float* b, const float* bias, float* out,
+                                                         const NnConvSizes& z, int M, int N, int R,
+                                                         float (*as)[NN_CONV_BM], float (*bs)[NN_CONV_BN]) {
     int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
-    int m0 = blockIdx.y * CONV_BM, n0 = blockIdx.x * CONV_BN;
+    int m0 = blockIdx.y * NN_CONV_BM, n0 = blockIdx.x * NN_CONV_BN;
     float acc[4][4];
 #pragma unroll
     for (int i = 0; i < 4; i++)
 #pragma unroll
         for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
-    for (int r0 = 0; r0 < R; r0 += CONV_BK) {
+    // this thread loads column b_nn of every B tile (256 is a multiple of NN_CONV_BN)
+    int b_nn = tid % NN_CONV_BN;
+    bool b_live = n0 + b_nn < N;
+    NnConvColumn column = nn_conv_column<MODE>(z, b_live ? n0 + b_nn : 0);
+    for (int r0 = 0; r0 < R; r0 += NN_CONV_BK) {
 #pragma unroll
-        for (int e0 = 0; e0 < CONV_BM * CONV_BK; e0 += 256) {
-            int e = e0 + tid, kk = e % CONV_BK, mm = e / CONV_BK;
+        for (int e0 = 0; e0 < NN_CONV_BM * NN_CONV_BK; e0 += 256) {
+            int e = e0 + tid, kk = e % NN_CONV_BK, mm = e / NN_CONV_BK;
             int m = m0 + mm, r = r0 + kk;
-            as[kk][mm] = (m < M && r < R) ? conv_a<MODE>(a, z, m, r) : 0.0f;
+            as[kk][mm] = (m < M && r < R) ? nn_conv_a<MODE>(a, z, m, r) : 0.0f;
         }
-#pragma unroll
-        for (int e0 = 0; e0 < CONV_BN * CONV_BK; e0 += 256) {
-            int e = e0 + tid, nn = e % CONV_BN, kk = e / CONV_BN;
-            int col = n0 + nn, r = r0 + kk;
-            bs[kk][nn] = (col < N && r < R) ? conv_b<MODE>(b, z, r, col) : 0.0f;
+#pragma unroll 1   // unrolled, the forward spills on sm_80
+        for (int kk = tid / NN_CONV_BN; kk < NN_CONV_BK; kk += 256 / NN_CONV_BN) {
+            int r = r0 + kk;
+            bs[kk][b_nn] = (b_live && r < R) ? nn_conv_b<MODE>(b, z, r, column) : 0.0f;
         }
         __syncthreads();
 #pragma unroll
-        for (int kk = 0; kk < CONV_BK; kk++) {
+        for (int kk = 0; kk < NN_CONV_BK; kk++) {
             float av[4], bv[4];
 #pragma unroll
             for (int i = 0; i < 4; i++) av[i] = as[kk][ty + 16 * i];
@@ -145,7 +174,7 @@ static __device__ __forceinline__ void conv_gemm_tile(const float* a, const floa
 #pragma unroll
         for (int j = 0; j < 4; j++) {
             int col = n0 + tx + 16 * j;
-            if (col < N) conv_store<MODE>(out, bias, z, m, col, acc[i][j]);
+            if (col < N) nn_conv_store<MODE>(out, bias, z, m, col, acc[i][j]);
         }
     }
 }
@@ -156,10 +185,10 @@ LETHE_KERNEL(conv2d_forward_f32, 256,
              const float* __restrict__ bias,  // [k] or null
              float* __restrict__ out,         // [n, k, oh, ow]
              NnConvGeometry g) {
-    __shared__ float as[CONV_BK][CONV_BM];
-    __shared__ float bs[CONV_BK][CONV_BN];
-    ConvSizes z = conv_sizes(g);
-    conv_gemm_tile<CONV_FORWARD>(w, x, bias, out, z, z.k, z.n * z.oh * z.ow, z.c * z.kh * z.kw, as, bs);
+    __shared__ float as[NN_CONV_BK][NN_CONV_BM];
+    __shared__ float bs[NN_CONV_BK][NN_CONV_BN];
+    NnConvSizes z = nn_conv_sizes(g);
+    nn_conv_gemm_tile<NN_CONV_FORWARD>(w, x, bias, out, z, z.k, z.n * z.oh * z.ow, z.c * z.kh * z.kw, as, bs);
 }
 
 LETHE_KERNEL(conv2d_backward_input_f32, 256,
@@ -167,10 +196,10 @@ LETHE_KERNEL(conv2d_backward_input_f32, 256,
              const float* __restrict__ w,   // [k, c, kh, kw]
              float* __restrict__ dx,        // [n, c, h, w]
              NnConvGeometry g) {
-    __shared__ float as[CONV_BK][CONV_BM];
-    __shared__ float bs[CONV_BK][CONV_BN];
-    ConvSizes z = conv_sizes(g);
-    conv_gemm_tile<CONV_BACKWARD_INPUT>(w, dy, nullptr, dx, z, z.c, z.n * z.h * z.w, z.k * z.kh * z.kw, as, bs);
+    __shared__ float as[NN_CONV_BK][NN_CONV_BM];
+    __shared__ float bs[NN_CONV_BK][NN_CONV_BN];
+    NnConvSizes z = nn_conv_sizes(g);
+    nn_conv_gemm_tile<NN_CONV_BACKWARD_INPUT>(w, dy, nullptr, dx, z, z.c, z.n * z.h * z.w, z.k * z.kh * z.kw, as, bs);
 }
 
 LETHE_KERNEL(conv2d_backward_weight_f32, 256,
@@ -178,8 +207,9 @@ LETHE_KERNEL(conv2d_backward_weight_f32, 256,
              const float* __restrict__ x,   // [n, c, h, w]
              float* __restrict__ dw,        // [k, c, kh, kw]
              NnConvGeometry g) {
-    __shared__ float as[CONV_BK][CONV_BM];
-    __shared__ float bs[CONV_BK][CONV_BN];
-    ConvSizes z = conv_sizes(g);
-    conv_gemm_tile<CONV_BACKWARD_WEIGHT>(dy, x, nullptr, dw, z, z.k, z.c * z.kh * z.kw, z.n * z.oh * z.ow, as, bs);
+    __shared__ float as[NN_CONV_BK][NN_CONV_BM];
+    __shared__ float bs[NN_CONV_BK][NN_CONV_BN];
+    NnConvSizes z = nn_conv_sizes(g);
+    nn_conv_gemm_tile<NN_CONV_BACKWARD_WEIGHT>(dy, x, nullptr, dw, z, z.k, z.c * z.kh * z.kw, z.n * z.oh * z.ow, as,
+                                               bs);
 }

@@ -17,7 +17,8 @@
 #include "strided.cuh"
 
 // Element t (0 <= t < N * S) of channel ch: sample t / S, position t % S.
-static __device__ __forceinline__ long long norm_channel_offset(long long t, long long ch, long long c, long long s) {
+static __device__ __forceinline__ long long nn_norm_channel_offset(long long t, long long ch, long long c,
+                                                                   long long s) {
     long long i = t / s;
     return (i * c + ch) * s + (t - i * s);
 }
@@ -35,12 +36,12 @@ LETHE_KERNEL(batch_norm_train_f32, 256,
     __shared__ float scratch[32];
     long long ch = blockIdx.x, count = n * s;
     float sum = 0.0f;
-    for (long long t = threadIdx.x; t < count; t += blockDim.x) sum += x[norm_channel_offset(t, ch, c, s)];
+    for (long long t = threadIdx.x; t < count; t += blockDim.x) sum += x[nn_norm_channel_offset(t, ch, c, s)];
     sum = nn_block_sum(sum, scratch);
     float mean = (float)((double)sum / (double)count);
     float ss = 0.0f;
     for (long long t = threadIdx.x; t < count; t += blockDim.x) {
-        float d = x[norm_channel_offset(t, ch, c, s)] - mean;
+        float d = x[nn_norm_channel_offset(t, ch, c, s)] - mean;
         ss += d * d;
     }
     ss = nn_block_sum(ss, scratch);
@@ -58,7 +59,7 @@ LETHE_KERNEL(batch_norm_train_f32, 256,
     }
     float scale = (weight ? weight[ch] : 1.0f) * inv, shift = bias ? bias[ch] : 0.0f;
     for (long long t = threadIdx.x; t < count; t += blockDim.x) {
-        long long k = norm_channel_offset(t, ch, c, s);
+        long long k = nn_norm_channel_offset(t, ch, c, s);
         out[k] = (x[k] - mean) * scale + shift;
     }
 }
@@ -98,7 +99,7 @@ LETHE_KERNEL(batch_norm_backward_f32, 256,
     bool need_sums = dweight || dbias || (dx && batch_statistics);
     if (need_sums) {
         for (long long t = threadIdx.x; t < count; t += blockDim.x) {
-            long long k = norm_channel_offset(t, ch, c, s);
+            long long k = nn_norm_channel_offset(t, ch, c, s);
             float g = dy[k];
             sum_g += g;
             sum_gx += g * ((x[k] - mu) * inv);
@@ -118,14 +119,14 @@ LETHE_KERNEL(batch_norm_backward_f32, 256,
         float scale = (float)((double)w * (double)inv / (double)count);
         float fcount = (float)count;
         for (long long t = threadIdx.x; t < count; t += blockDim.x) {
-            long long k = norm_channel_offset(t, ch, c, s);
+            long long k = nn_norm_channel_offset(t, ch, c, s);
             float xhat = (x[k] - mu) * inv;
             dx[k] = scale * (fcount * dy[k] - sum_g - xhat * sum_gx);
         }
     } else {
         float scale = w * inv;
         for (long long t = threadIdx.x; t < count; t += blockDim.x) {
-            long long k = norm_channel_offset(t, ch, c, s);
+            long long k = nn_norm_channel_offset(t, ch, c, s);
             dx[k] = scale * dy[k];
         }
     }

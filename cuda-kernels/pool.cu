@@ -15,7 +15,7 @@
 #include "strided.cuh"
 
 // The first and one-past-last output index whose window (stride s, padding p, size k) covers input index i.
-static __device__ __forceinline__ void pool_covering(int i, int s, int p, int k, int out, int* first, int* end) {
+static __device__ __forceinline__ void nn_pool_covering(int i, int s, int p, int k, int out, int* first, int* end) {
     int lo = i + p - k + 1;   // y * s >= lo
     int f = lo <= 0 ? 0 : (lo + s - 1) / s;
     int e = (i + p) / s + 1;
@@ -24,7 +24,7 @@ static __device__ __forceinline__ void pool_covering(int i, int s, int p, int k,
 }
 
 // PyTorch's avg_pool2d window along one axis: clipped [start, end) and the divisor's factor (with padding).
-static __device__ __forceinline__ void pool_avg_window(int o, int s, int p, int k, int size, int* start, int* end,
+static __device__ __forceinline__ void nn_pool_avg_window(int o, int s, int p, int k, int size, int* start, int* end,
                                                        int* pool) {
     int a = o * s - p;
     int b = a + k < size + p ? a + k : size + p;
@@ -34,7 +34,7 @@ static __device__ __forceinline__ void pool_avg_window(int o, int s, int p, int 
 }
 
 // The geometry's sizes as ints (CudaNn checks that every plane and window size fits in 31 bits).
-#define POOL_INTS(g)                                                                                          \
+#define NN_POOL_INTS(g)                                                                                          \
     const int H = (int)(g).h, W = (int)(g).w, OH = (int)(g).oh, OW = (int)(g).ow, KH = (int)(g).kh,          \
               KW = (int)(g).kw, SH = (int)(g).sh, SW = (int)(g).sw, PH = (int)(g).ph, PW = (int)(g).pw;    \
     (void)H; (void)W; (void)OH; (void)OW; (void)KH; (void)KW; (void)SH; (void)SW; (void)PH; (void)PW
@@ -44,7 +44,7 @@ LETHE_KERNEL(max_pool2d_f32, 256,
              float* __restrict__ out,         // [planes, oh, ow]
              long long* __restrict__ indices, // [planes, oh, ow]
              NnPoolGeometry g) {
-    POOL_INTS(g);
+    NN_POOL_INTS(g);
     long long total = g.planes * OH * OW;
     for (long long t = grid_first(); t < total; t += grid_step()) {
         long long p = t / (OH * OW);
@@ -87,14 +87,14 @@ LETHE_KERNEL(max_pool2d_backward_f32, 256,
              const long long* __restrict__ indices,  // [planes, oh, ow]
              float* __restrict__ dx,                 // [planes, h, w]
              NnPoolGeometry g) {
-    POOL_INTS(g);
+    NN_POOL_INTS(g);
     long long total = g.planes * H * W;
     for (long long t = grid_first(); t < total; t += grid_step()) {
         long long p = t / (H * W);
         int self = (int)(t - p * (H * W)), ih = self / W, iw = self - ih * W;
         int y0, y1, z0, z1;
-        pool_covering(ih, SH, PH, KH, OH, &y0, &y1);
-        pool_covering(iw, SW, PW, KW, OW, &z0, &z1);
+        nn_pool_covering(ih, SH, PH, KH, OH, &y0, &y1);
+        nn_pool_covering(iw, SW, PW, KW, OW, &z0, &z1);
         long long base = p * OH * OW;
         float acc = 0.0f;
         for (int y = y0; y < y1; y++)
@@ -110,14 +110,14 @@ LETHE_KERNEL(avg_pool2d_f32, 256,
              const float* __restrict__ x,  // [planes, h, w]
              float* __restrict__ out,      // [planes, oh, ow]
              NnPoolGeometry g) {
-    POOL_INTS(g);
+    NN_POOL_INTS(g);
     long long total = g.planes * OH * OW;
     for (long long t = grid_first(); t < total; t += grid_step()) {
         long long p = t / (OH * OW);
         int r = (int)(t - p * (OH * OW)), y = r / OW, z = r - y * OW;
         int h0, h1, ph, w0, w1, pw;
-        pool_avg_window(y, SH, PH, KH, H, &h0, &h1, &ph);
-        pool_avg_window(z, SW, PW, KW, W, &w0, &w1, &pw);
+        nn_pool_avg_window(y, SH, PH, KH, H, &h0, &h1, &ph);
+        nn_pool_avg_window(z, SW, PW, KW, W, &w0, &w1, &pw);
         const float* plane = x + p * H * W;
         float sum = 0.0f;
         for (int i = h0; i < h1; i++)
@@ -131,25 +131,26 @@ LETHE_KERNEL(avg_pool2d_backward_f32, 256,
              const float* __restrict__ dy,  // [planes, oh, ow]
              float* __restrict__ dx,        // [planes, h, w]
              NnPoolGeometry g) {
-    POOL_INTS(g);
+    NN_POOL_INTS(g);
     const bool include_pad = g.count_include_pad != 0;
     long long total = g.planes * H * W;
     for (long long t = grid_first(); t < total; t += grid_step()) {
         long long p = t / (H * W);
         int r = (int)(t - p * (H * W)), ih = r / W, iw = r - ih * W;
         int y0, y1, z0, z1;
-        pool_covering(ih, SH, PH, KH, OH, &y0, &y1);
-        pool_covering(iw, SW, PW, KW, OW, &z0, &z1);
+        nn_pool_covering(ih, SH, PH, KH, OH, &y0, &y1);
+        nn_pool_covering(iw, SW, PW, KW, OW, &z0, &z1);
         const float* plane = dy + p * OH * OW;
         float acc = 0.0f;
         for (int y = y0; y < y1; y++) {
             int h0, h1, ph;
-            pool_avg_window(y, SH, PH, KH, H, &h0, &h1, &ph);
+            nn_pool_avg_window(y, SH, PH, KH, H, &h0, &h1, &ph);
             for (int z = z0; z < z1; z++) {
                 int w0, w1, pw;
-                pool_avg_window(z, SW, PW, KW, W, &w0, &w1, &pw);
+                nn_pool_avg_window(z, SW, PW, KW, W, &w0, &w1, &pw);
                 int div = include_pad ? ph * pw : (h1 - h0) * (w1 - w0);
-                acc += __fdividef(plane[y * OW + z], (float)div);   // 2 ulp; the IEEE division's slow-path call spills here
+                // 2 ulp; the IEEE division's slow-path call spills here
+                acc += __fdividef(plane[y * OW + z], (float)div);
             }
         }
         dx[t] = acc;
@@ -158,8 +159,10 @@ LETHE_KERNEL(avg_pool2d_backward_f32, 256,
 
 // The adaptive window of output o along an axis of size `size` pooled to `out`: [o * size / out, ceil((o + 1) *
 // size / out)).
-static __device__ __forceinline__ int pool_adaptive_start(int o, int size, int out) { return (int)((long long)o * size / out); }
-static __device__ __forceinline__ int pool_adaptive_end(int o, int size, int out) {
+static __device__ __forceinline__ int nn_pool_adaptive_start(int o, int size, int out) {
+    return (int)((long long)o * size / out);
+}
+static __device__ __forceinline__ int nn_pool_adaptive_end(int o, int size, int out) {
     return (int)(((long long)(o + 1) * size + out - 1) / out);
 }
 
@@ -171,8 +174,8 @@ LETHE_KERNEL(adaptive_avg_pool2d_f32, 256,
     for (long long t = grid_first(); t < total; t += grid_step()) {
         long long p = t / (oh * ow);
         int r = (int)(t - p * (oh * ow)), y = r / ow, z = r - y * ow;
-        int h0 = pool_adaptive_start(y, h, oh), h1 = pool_adaptive_end(y, h, oh);
-        int w0 = pool_adaptive_start(z, w, ow), w1 = pool_adaptive_end(z, w, ow);
+        int h0 = nn_pool_adaptive_start(y, h, oh), h1 = nn_pool_adaptive_end(y, h, oh);
+        int w0 = nn_pool_adaptive_start(z, w, ow), w1 = nn_pool_adaptive_end(z, w, ow);
         const float* plane = x + p * h * w;
         float sum = 0.0f;
         for (int i = h0; i < h1; i++)
@@ -192,19 +195,19 @@ LETHE_KERNEL(adaptive_avg_pool2d_backward_f32, 256,
         // the windows covering ih: start(y) <= ih < end(y); start and end grow with y, so begin at the first y
         // whose end passes ih and stop when the start passes it
         int y = (int)((long long)ih * oh / h);
-        while (y > 0 && pool_adaptive_end(y - 1, h, oh) > ih) y--;
+        while (y > 0 && nn_pool_adaptive_end(y - 1, h, oh) > ih) y--;
         int z0 = (int)((long long)iw * ow / w);
-        while (z0 > 0 && pool_adaptive_end(z0 - 1, w, ow) > iw) z0--;
+        while (z0 > 0 && nn_pool_adaptive_end(z0 - 1, w, ow) > iw) z0--;
         const float* plane = dy + p * oh * ow;
         float acc = 0.0f;
-        for (; y < oh && pool_adaptive_start(y, h, oh) <= ih; y++) {
-            int ye = pool_adaptive_end(y, h, oh);
+        for (; y < oh && nn_pool_adaptive_start(y, h, oh) <= ih; y++) {
+            int ye = nn_pool_adaptive_end(y, h, oh);
             if (ye <= ih) continue;
-            int hs = ye - pool_adaptive_start(y, h, oh);
-            for (int z = z0; z < ow && pool_adaptive_start(z, w, ow) <= iw; z++) {
-                int ze = pool_adaptive_end(z, w, ow);
+            int hs = ye - nn_pool_adaptive_start(y, h, oh);
+            for (int z = z0; z < ow && nn_pool_adaptive_start(z, w, ow) <= iw; z++) {
+                int ze = nn_pool_adaptive_end(z, w, ow);
                 if (ze <= iw) continue;
-                acc += plane[y * ow + z] / (float)(hs * (ze - pool_adaptive_start(z, w, ow)));
+                acc += plane[y * ow + z] / (float)(hs * (ze - nn_pool_adaptive_start(z, w, ow)));
             }
         }
         dx[t] = acc;

@@ -22,7 +22,7 @@ import java.util.List;
 final class CudaNn {
     /** Threads per block of the per-row and per-channel reduction kernels. */
     private static final int ROW_BLOCK = 256;
-    /** The conv kernels' output tile (conv.cu: CONV_TILE x CONV_TILE outputs per 256-thread block). */
+    /** The conv kernels' output tile (conv.cu: NN_CONV_BM x NN_CONV_BN outputs per 256-thread block). */
     private static final int CONV_TILE = 64;
 
     private final CudaContext context;
