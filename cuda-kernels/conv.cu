@@ -9,15 +9,19 @@
 //                                         oy*sh - ph + r*dh = iy (and the same for x)   M = C, N = N*H*W, R = K*KH*KW
 //   backward weight  dw[k, c, r, s]     = sum_{n, oy, ox} dy[n, k, oy, ox] * x[n, c, iy, ix]
 //                                                                   GEMM: M = K, N = C*KH*KW, R = N*OH*OW
-// Launch (all three): grid (ceil(N / 64), ceil(M / 64)), 256 threads; each block computes a 64 x 64 output tile,
-// each thread 4 x 4 of it (rows ty + 16 i, columns tx + 16 j), stepping through R 16 at a time with both operand
-// tiles in static shared memory (2 * 16 * 64 floats = 8 KiB). Every output is written exactly once (no atomics:
-// the same bits on every run). Sums are serial fmaf chains in float over R terms (accuracy: about R * 2^-24 times
-// the sum of |terms| in the worst case, sqrt(R) * 2^-24 typically; the parity tests hold it to 1e-5 relative).
+// Launch: grid (ceil(N / 64), ceil(M / 64)), 256 threads; each block computes a 64 x 64 output tile, each thread
+// 4 x 4 of it (rows ty + 16 i, columns tx + 16 j), stepping through R 16 at a time with both operand tiles in static
+// shared memory (2 * 16 * 64 floats = 8 KiB). The weight gradient, whose R = N*OH*OW is long and whose output is
+// small, also splits R over grid.z (CudaNn picks the splits: about 256 blocks in all, at least 256 terms a split);
+// the splits' partial tiles are added in a fixed order by conv2d_sum_splits_f32. No atomics: the same bits on every
+// run. Sums are serial fmaf chains in float over R (or R / splits) terms (accuracy: about that length times 2^-24
+// times the sum of |terms| in the worst case, its square root times 2^-24 typically; the parity tests hold it to
+// 1e-5 relative).
 // The geometry's sizes fit in 31 bits (CudaNn checks N*OH*OW, N*H*W, C*KH*KW, K*KH*KW and the padded extents);
 // element offsets into the tensors are 64-bit.
 #include "lethe_device.cuh"
 #include "nn_common.cuh"
+#include "strided.cuh"
 
 #define NN_CONV_BM 64
 #define NN_CONV_BN 64
@@ -123,11 +127,11 @@ static __device__ __forceinline__ void nn_conv_store(float* out, const float* bi
     }
 }
 
-// One 64 x 64 tile of C = A B (M x N, reduction R); as[NN_CONV_BK][NN_CONV_BM] and bs[NN_CONV_BK][NN_CONV_BN] in
-// shared memory.
+// One 64 x 64 tile of C = A B (M x N) over the reduction indices [r_begin, r_end) (r_begin a multiple of
+// NN_CONV_BK); as[NN_CONV_BK][NN_CONV_BM] and bs[NN_CONV_BK][NN_CONV_BN] in shared memory.
 template <int MODE>
 static __device__ __forceinline__ void nn_conv_gemm_tile(const float* a, const float* b, const float* bias, float* out,
-                                                         const NnConvSizes& z, int M, int N, int R,
+                                                         const NnConvSizes& z, int M, int N, int r_begin, int r_end,
                                                          float (*as)[NN_CONV_BM], float (*bs)[NN_CONV_BN]) {
     int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
     int m0 = blockIdx.y * NN_CONV_BM, n0 = blockIdx.x * NN_CONV_BN;
@@ -140,17 +144,17 @@ static __device__ __forceinline__ void nn_conv_gemm_tile(const float* a, const f
     int b_nn = tid % NN_CONV_BN;
     bool b_live = n0 + b_nn < N;
     NnConvColumn column = nn_conv_column<MODE>(z, b_live ? n0 + b_nn : 0);
-    for (int r0 = 0; r0 < R; r0 += NN_CONV_BK) {
+    for (int r0 = r_begin; r0 < r_end; r0 += NN_CONV_BK) {
 #pragma unroll
         for (int e0 = 0; e0 < NN_CONV_BM * NN_CONV_BK; e0 += 256) {
             int e = e0 + tid, kk = e % NN_CONV_BK, mm = e / NN_CONV_BK;
             int m = m0 + mm, r = r0 + kk;
-            as[kk][mm] = (m < M && r < R) ? nn_conv_a<MODE>(a, z, m, r) : 0.0f;
+            as[kk][mm] = (m < M && r < r_end) ? nn_conv_a<MODE>(a, z, m, r) : 0.0f;
         }
 #pragma unroll 1   // unrolled, the forward spills on sm_80
         for (int kk = tid / NN_CONV_BN; kk < NN_CONV_BK; kk += 256 / NN_CONV_BN) {
             int r = r0 + kk;
-            bs[kk][b_nn] = (b_live && r < R) ? nn_conv_b<MODE>(b, z, r, column) : 0.0f;
+            bs[kk][b_nn] = (b_live && r < r_end) ? nn_conv_b<MODE>(b, z, r, column) : 0.0f;
         }
         __syncthreads();
 #pragma unroll
@@ -188,7 +192,7 @@ LETHE_KERNEL(conv2d_forward_f32, 256,
     __shared__ float as[NN_CONV_BK][NN_CONV_BM];
     __shared__ float bs[NN_CONV_BK][NN_CONV_BN];
     NnConvSizes z = nn_conv_sizes(g);
-    nn_conv_gemm_tile<NN_CONV_FORWARD>(w, x, bias, out, z, z.k, z.n * z.oh * z.ow, z.c * z.kh * z.kw, as, bs);
+    nn_conv_gemm_tile<NN_CONV_FORWARD>(w, x, bias, out, z, z.k, z.n * z.oh * z.ow, 0, z.c * z.kh * z.kw, as, bs);
 }
 
 LETHE_KERNEL(conv2d_backward_input_f32, 256,
@@ -199,17 +203,36 @@ LETHE_KERNEL(conv2d_backward_input_f32, 256,
     __shared__ float as[NN_CONV_BK][NN_CONV_BM];
     __shared__ float bs[NN_CONV_BK][NN_CONV_BN];
     NnConvSizes z = nn_conv_sizes(g);
-    nn_conv_gemm_tile<NN_CONV_BACKWARD_INPUT>(w, dy, nullptr, dx, z, z.c, z.n * z.h * z.w, z.k * z.kh * z.kw, as, bs);
+    nn_conv_gemm_tile<NN_CONV_BACKWARD_INPUT>(w, dy, nullptr, dx, z, z.c, z.n * z.h * z.w, 0, z.k * z.kh * z.kw, as,
+                                              bs);
 }
 
+// Split over the reduction (grid.z = splits): block z sums the reduction indices [z * r_chunk, (z + 1) * r_chunk)
+// into its own slice of out, out + z * K * C * KH * KW (with one split, out is dw itself; with more, a workspace that
+// conv2d_sum_splits_f32 then adds up in a fixed order). r_chunk: a multiple of NN_CONV_BK.
 LETHE_KERNEL(conv2d_backward_weight_f32, 256,
              const float* __restrict__ dy,  // [n, k, oh, ow]
              const float* __restrict__ x,   // [n, c, h, w]
-             float* __restrict__ dw,        // [k, c, kh, kw]
-             NnConvGeometry g) {
+             float* __restrict__ out,       // [splits, k, c, kh, kw]
+             NnConvGeometry g, int r_chunk) {
     __shared__ float as[NN_CONV_BK][NN_CONV_BM];
     __shared__ float bs[NN_CONV_BK][NN_CONV_BN];
     NnConvSizes z = nn_conv_sizes(g);
-    nn_conv_gemm_tile<NN_CONV_BACKWARD_WEIGHT>(dy, x, nullptr, dw, z, z.k, z.c * z.kh * z.kw, z.n * z.oh * z.ow, as,
-                                               bs);
+    int crs = z.c * z.kh * z.kw, r_total = z.n * z.oh * z.ow;
+    int r_begin = blockIdx.z * r_chunk;
+    int r_end = r_total - r_begin < r_chunk ? r_total : r_begin + r_chunk;
+    float* slice = out + (long long)blockIdx.z * z.k * crs;
+    nn_conv_gemm_tile<NN_CONV_BACKWARD_WEIGHT>(dy, x, nullptr, slice, z, z.k, crs, r_begin, r_end, as, bs);
+}
+
+// out[i] = sum over s < splits of partial[s, i], in order s = 0, 1, ... (the same bits on every run).
+LETHE_KERNEL(conv2d_sum_splits_f32, 256,
+             const float* __restrict__ partial,  // [splits, n]
+             float* __restrict__ out,            // [n]
+             int splits, long long n) {
+    for (long long i = grid_first(); i < n; i += grid_step()) {
+        float acc = 0.0f;
+        for (int s = 0; s < splits; s++) acc += partial[s * n + i];
+        out[i] = acc;
+    }
 }

@@ -24,6 +24,14 @@ final class CudaNn {
     private static final int ROW_BLOCK = 256;
     /** The conv kernels' output tile (conv.cu: NN_CONV_BM x NN_CONV_BN outputs per 256-thread block). */
     private static final int CONV_TILE = 64;
+    /** The conv kernels' reduction step (NN_CONV_BK): a split of the weight gradient's reduction is a multiple of it. */
+    private static final int CONV_DEPTH = 16;
+    /** Blocks a split weight gradient aims at (enough to fill a GPU's multiprocessors a few times over). */
+    private static final long SPLIT_TARGET_BLOCKS = 256;
+    /** The fewest reduction terms a split of the weight gradient gets. */
+    private static final long SPLIT_MIN_TERMS = 256;
+    /** The most splits (grid.z, and the workspace of splits x the weight's size). */
+    private static final long MAX_SPLITS = 1024;
 
     private final CudaContext context;
 
@@ -158,11 +166,34 @@ final class CudaNn {
             context.fill(dw, 0);
             return;
         }
+        long m = g.k(), cols = g.c() * g.kh() * g.kw(), r = g.n() * g.outH() * g.outW();
+        int splits = weightGradientSplits(m, cols, r);
+        long chunk = (r + splits - 1) / splits;
+        chunk = (chunk + CONV_DEPTH - 1) / CONV_DEPTH * CONV_DEPTH;
+        splits = (int) ((r + chunk - 1) / chunk);
         try (Staging s = new Staging(op)) {
             View dys = s.in(dy), xs = s.in(x), dws = s.out(dw);
-            KernelArgs args = new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(xs)).pointer(s.ptr(dws)).words64(geom);
-            launchTiles("conv2d_backward_weight_f32", g.k(), g.c() * g.kh() * g.kw(), args);
+            View target = splits == 1 ? dws : s.temps.allocate(DType.FLOAT32, new long[] {splits, m * cols});
+            KernelArgs args = new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(xs)).pointer(s.ptr(target)).words64(geom)
+                    .i32((int) chunk);
+            long gx = (cols + CONV_TILE - 1) / CONV_TILE, gy = (m + CONV_TILE - 1) / CONV_TILE;
+            if (gy > 65535) throw new IllegalArgumentException(op + ": " + m + " output channels need more than 65535 tiles");
+            context.launch("conv2d_backward_weight_f32", new Dim3((int) gx, (int) gy, splits), Dim3.of(256), 0, args);
+            if (splits > 1)
+                context.launch1d("conv2d_sum_splits_f32", m * cols, new KernelArgs().pointer(s.ptr(target)).pointer(s.ptr(dws))
+                        .i32(splits).i64(m * cols));
         }
+    }
+
+    /**
+     * How many slices the weight gradient's reduction (r = N·OH·OW terms) is split into: enough for about
+     * SPLIT_TARGET_BLOCKS blocks over the output tiles, each slice at least SPLIT_MIN_TERMS terms, at most MAX_SPLITS.
+     */
+    static int weightGradientSplits(long m, long cols, long r) {
+        long tiles = ((m + CONV_TILE - 1) / CONV_TILE) * ((cols + CONV_TILE - 1) / CONV_TILE);
+        long want = (SPLIT_TARGET_BLOCKS + tiles - 1) / tiles;
+        long most = Math.max(1, r / SPLIT_MIN_TERMS);
+        return (int) Math.max(1, Math.min(MAX_SPLITS, Math.min(want, most)));
     }
 
     // ---- batch norm over x [N, C, S] -----------------------------------------------------------------------------

@@ -248,12 +248,22 @@ class CudaNnParityTest {
         assertStorageClose("conv2dBackwardWeight strided", dw);
     }
 
-    @Test void conv2dWeightGradientWithALongReduction() {
-        // R = N·OH·OW = 4·12·12 = 576 terms per weight: many 16-deep steps, one tile
-        var g = new Conv2dGeometry(4, 2, 12, 12, 3, 3, 3, 1, 1, 1, 1, 1, 1);
-        Pair x = normal(g.inputShape()), dy = normal(g.outputShape()), dw = output(g.weightShape());
-        run(s -> s.backend().conv2dBackwardWeight(s.v(dy), s.v(x), s.v(dw), g));
-        assertClose("conv2dBackwardWeight " + g, dw);
+    @Test void conv2dWeightGradientSplitsItsLongReduction() {
+        // R = N·OH·OW terms split over grid.z (slices of at least 256 terms, multiples of 16): 576 = 2 x 288 over one
+        // output tile; 676 = 352 + 324 (a short last slice); 1521 = 4 x 320 + 241 over two 64-row tiles (K = 70)
+        var geometries = List.of(new Conv2dGeometry(4, 2, 12, 12, 3, 3, 3, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(4, 2, 13, 13, 3, 3, 3, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(1, 1, 39, 39, 70, 3, 3, 1, 1, 1, 1, 1, 1));
+        assertEquals(2, CudaNn.weightGradientSplits(3, 18, 576));
+        assertEquals(2, CudaNn.weightGradientSplits(3, 18, 676));
+        assertEquals(5, CudaNn.weightGradientSplits(70, 9, 1521));
+        assertEquals(1, CudaNn.weightGradientSplits(64, 64 * 256, 100_000));
+        assertEquals(1, CudaNn.weightGradientSplits(3, 18, 300));
+        for (var g : geometries) {
+            Pair x = normal(g.inputShape()), dy = normal(g.outputShape()), dw = output(g.weightShape());
+            run(s -> s.backend().conv2dBackwardWeight(s.v(dy), s.v(x), s.v(dw), g));
+            assertClose("conv2dBackwardWeight " + g, dw);
+        }
     }
 
     // ---- batch norm -----------------------------------------------------------------------------------------
