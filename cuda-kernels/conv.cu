@@ -9,22 +9,20 @@
 //                                         oy*sh - ph + r*dh = iy (and the same for x)   M = C, N = N*H*W, R = K*KH*KW
 //   backward weight  dw[k, c, r, s]     = sum_{n, oy, ox} dy[n, k, oy, ox] * x[n, c, iy, ix]
 //                                                                   GEMM: M = K, N = C*KH*KW, R = N*OH*OW
-// Launch: grid (ceil(N / 64), ceil(M / 64)), 256 threads; each block computes a 64 x 64 output tile, each thread
-// 4 x 4 of it (rows ty + 16 i, columns tx + 16 j), stepping through R 16 at a time with both operand tiles in static
-// shared memory (2 * 16 * 64 floats = 8 KiB). The weight gradient, whose R = N*OH*OW is long and whose output is
-// small, also splits R over grid.z (CudaNn picks the splits: about 256 blocks in all, at least 256 terms a split);
-// the splits' partial tiles are added in a fixed order by conv2d_sum_splits_f32. No atomics: the same bits on every
-// run. Sums are serial fmaf chains in float over R (or R / splits) terms (accuracy: about that length times 2^-24
-// times the sum of |terms| in the worst case, its square root times 2^-24 typically; the parity tests hold it to
-// 1e-5 relative).
+// Launch: grid (ceil(N / BN), ceil(M / BM)), 256 threads; each block computes a BM x BN output tile (64 x 64, or
+// 16 x 256 for M <= 16 and N >= 256: the *_narrow kernels), each thread 4 x 4 of it, stepping through R 16 at a
+// time with both operand tiles in static shared memory (16 * (BM + BN) floats: 8 or 17 KiB). The weight gradient,
+// whose R = N*OH*OW is long and whose output is small, also splits R over grid.z (CudaNn picks the splits: about
+// 256 blocks in all, at least 256 terms a split); the splits' partial tiles are added in a fixed order by
+// conv2d_sum_splits_f32. No atomics: the same bits on every run. Sums are serial fmaf chains in float over R (or
+// R / splits) terms (accuracy: about that length times 2^-24 times the sum of |terms| in the worst case, its square
+// root times 2^-24 typically; the parity tests hold it to 1e-5 relative).
 // The geometry's sizes fit in 31 bits (CudaNn checks N*OH*OW, N*H*W, C*KH*KW, K*KH*KW and the padded extents);
 // element offsets into the tensors are 64-bit.
 #include "lethe_device.cuh"
 #include "nn_common.cuh"
 #include "strided.cuh"
 
-#define NN_CONV_BM 64
-#define NN_CONV_BN 64
 #define NN_CONV_BK 16
 
 #define NN_CONV_FORWARD 0
@@ -127,32 +125,37 @@ static __device__ __forceinline__ void nn_conv_store(float* out, const float* bi
     }
 }
 
-// One 64 x 64 tile of C = A B (M x N) over the reduction indices [r_begin, r_end) (r_begin a multiple of
-// NN_CONV_BK); as[NN_CONV_BK][NN_CONV_BM] and bs[NN_CONV_BK][NN_CONV_BN] in shared memory.
-template <int MODE>
+// One BM x BN tile of C = A B (M x N) over the reduction indices [r_begin, r_end) (r_begin a multiple of NN_CONV_BK),
+// by 256 threads: (BM / 4) x (BN / 4) of them, each 4 x 4 outputs (rows ty + BM/4 * i, columns tx + BN/4 * j);
+// as[NN_CONV_BK][BM] and bs[NN_CONV_BK][BN] in shared memory. BM * BN = 4096: 64 x 64, or 16 x 256 (narrow: for
+// M <= 16 and N >= 256, e.g. a first layer's 3 input channels, where a 64-row tile would compute mostly padding).
+template <int MODE, int BM, int BN>
 static __device__ __forceinline__ void nn_conv_gemm_tile(const float* a, const float* b, const float* bias, float* out,
                                                          const NnConvSizes& z, int M, int N, int r_begin, int r_end,
-                                                         float (*as)[NN_CONV_BM], float (*bs)[NN_CONV_BN]) {
-    int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
-    int m0 = blockIdx.y * NN_CONV_BM, n0 = blockIdx.x * NN_CONV_BN;
+                                                         float (*as)[BM], float (*bs)[BN]) {
+    static_assert(BM * BN == 16 * 256 && BN % 4 == 0 && BM % 4 == 0, "256 threads of 4 x 4 outputs");
+    static_assert((BM * NN_CONV_BK) % 256 == 0 && 256 % BN == 0, "whole loads per thread");
+    constexpr int TX = BN / 4, TY = BM / 4;
+    int tid = threadIdx.x, tx = tid % TX, ty = tid / TX;
+    int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
     float acc[4][4];
 #pragma unroll
     for (int i = 0; i < 4; i++)
 #pragma unroll
         for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
-    // this thread loads column b_nn of every B tile (256 is a multiple of NN_CONV_BN)
-    int b_nn = tid % NN_CONV_BN;
+    // this thread loads column b_nn of every B tile (256 is a multiple of BN)
+    int b_nn = tid % BN;
     bool b_live = n0 + b_nn < N;
     NnConvColumn column = nn_conv_column<MODE>(z, b_live ? n0 + b_nn : 0);
     for (int r0 = r_begin; r0 < r_end; r0 += NN_CONV_BK) {
 #pragma unroll
-        for (int e0 = 0; e0 < NN_CONV_BM * NN_CONV_BK; e0 += 256) {
+        for (int e0 = 0; e0 < BM * NN_CONV_BK; e0 += 256) {
             int e = e0 + tid, kk = e % NN_CONV_BK, mm = e / NN_CONV_BK;
             int m = m0 + mm, r = r0 + kk;
             as[kk][mm] = (m < M && r < r_end) ? nn_conv_a<MODE>(a, z, m, r) : 0.0f;
         }
 #pragma unroll 1   // unrolled, the forward spills on sm_80
-        for (int kk = tid / NN_CONV_BN; kk < NN_CONV_BK; kk += 256 / NN_CONV_BN) {
+        for (int kk = tid / BN; kk < NN_CONV_BK; kk += 256 / BN) {
             int r = r0 + kk;
             bs[kk][b_nn] = (b_live && r < r_end) ? nn_conv_b<MODE>(b, z, r, column) : 0.0f;
         }
@@ -161,9 +164,9 @@ static __device__ __forceinline__ void nn_conv_gemm_tile(const float* a, const f
         for (int kk = 0; kk < NN_CONV_BK; kk++) {
             float av[4], bv[4];
 #pragma unroll
-            for (int i = 0; i < 4; i++) av[i] = as[kk][ty + 16 * i];
+            for (int i = 0; i < 4; i++) av[i] = as[kk][ty + TY * i];
 #pragma unroll
-            for (int j = 0; j < 4; j++) bv[j] = bs[kk][tx + 16 * j];
+            for (int j = 0; j < 4; j++) bv[j] = bs[kk][tx + TX * j];
 #pragma unroll
             for (int i = 0; i < 4; i++)
 #pragma unroll
@@ -173,26 +176,69 @@ static __device__ __forceinline__ void nn_conv_gemm_tile(const float* a, const f
     }
 #pragma unroll
     for (int i = 0; i < 4; i++) {
-        int m = m0 + ty + 16 * i;
+        int m = m0 + ty + TY * i;
         if (m >= M) continue;
 #pragma unroll
         for (int j = 0; j < 4; j++) {
-            int col = n0 + tx + 16 * j;
+            int col = n0 + tx + TX * j;
             if (col < N) nn_conv_store<MODE>(out, bias, z, m, col, acc[i][j]);
         }
     }
 }
 
+template <int BM, int BN>
+static __device__ __forceinline__ void nn_conv_forward(const float* x, const float* w, const float* bias, float* out,
+                                                       const NnConvGeometry& g) {
+    __shared__ float as[NN_CONV_BK][BM];
+    __shared__ float bs[NN_CONV_BK][BN];
+    NnConvSizes z = nn_conv_sizes(g);
+    nn_conv_gemm_tile<NN_CONV_FORWARD, BM, BN>(w, x, bias, out, z, z.k, z.n * z.oh * z.ow, 0, z.c * z.kh * z.kw, as,
+                                               bs);
+}
+
+template <int BM, int BN>
+static __device__ __forceinline__ void nn_conv_backward_input(const float* dy, const float* w, float* dx,
+                                                              const NnConvGeometry& g) {
+    __shared__ float as[NN_CONV_BK][BM];
+    __shared__ float bs[NN_CONV_BK][BN];
+    NnConvSizes z = nn_conv_sizes(g);
+    nn_conv_gemm_tile<NN_CONV_BACKWARD_INPUT, BM, BN>(w, dy, nullptr, dx, z, z.c, z.n * z.h * z.w, 0, z.k * z.kh * z.kw,
+                                                      as, bs);
+}
+
+// Split over the reduction (grid.z = splits): block z sums the reduction indices [z * r_chunk, (z + 1) * r_chunk)
+// into its own slice of out, out + z * K * C * KH * KW (with one split, out is dw itself; with more, a workspace that
+// conv2d_sum_splits_f32 then adds up in a fixed order). r_chunk: a multiple of NN_CONV_BK.
+template <int BM, int BN>
+static __device__ __forceinline__ void nn_conv_backward_weight(const float* dy, const float* x, float* out,
+                                                               const NnConvGeometry& g, int r_chunk) {
+    __shared__ float as[NN_CONV_BK][BM];
+    __shared__ float bs[NN_CONV_BK][BN];
+    NnConvSizes z = nn_conv_sizes(g);
+    int crs = z.c * z.kh * z.kw, r_total = z.n * z.oh * z.ow;
+    int r_begin = blockIdx.z * r_chunk;
+    int r_end = r_total - r_begin < r_chunk ? r_total : r_begin + r_chunk;
+    float* slice = out + (long long)blockIdx.z * z.k * crs;
+    nn_conv_gemm_tile<NN_CONV_BACKWARD_WEIGHT, BM, BN>(dy, x, nullptr, slice, z, z.k, crs, r_begin, r_end, as, bs);
+}
+
+// The kernels: 64 x 64 tiles, and the narrow 16 x 256 ones for M <= 16 and N >= 256 (CudaNn picks).
 LETHE_KERNEL(conv2d_forward_f32, 256,
              const float* __restrict__ x,     // [n, c, h, w]
              const float* __restrict__ w,     // [k, c, kh, kw]
              const float* __restrict__ bias,  // [k] or null
              float* __restrict__ out,         // [n, k, oh, ow]
              NnConvGeometry g) {
-    __shared__ float as[NN_CONV_BK][NN_CONV_BM];
-    __shared__ float bs[NN_CONV_BK][NN_CONV_BN];
-    NnConvSizes z = nn_conv_sizes(g);
-    nn_conv_gemm_tile<NN_CONV_FORWARD>(w, x, bias, out, z, z.k, z.n * z.oh * z.ow, 0, z.c * z.kh * z.kw, as, bs);
+    nn_conv_forward<64, 64>(x, w, bias, out, g);
+}
+
+LETHE_KERNEL(conv2d_forward_narrow_f32, 256,
+             const float* __restrict__ x,     // [n, c, h, w]
+             const float* __restrict__ w,     // [k, c, kh, kw]
+             const float* __restrict__ bias,  // [k] or null
+             float* __restrict__ out,         // [n, k, oh, ow]
+             NnConvGeometry g) {
+    nn_conv_forward<16, 256>(x, w, bias, out, g);
 }
 
 LETHE_KERNEL(conv2d_backward_input_f32, 256,
@@ -200,29 +246,31 @@ LETHE_KERNEL(conv2d_backward_input_f32, 256,
              const float* __restrict__ w,   // [k, c, kh, kw]
              float* __restrict__ dx,        // [n, c, h, w]
              NnConvGeometry g) {
-    __shared__ float as[NN_CONV_BK][NN_CONV_BM];
-    __shared__ float bs[NN_CONV_BK][NN_CONV_BN];
-    NnConvSizes z = nn_conv_sizes(g);
-    nn_conv_gemm_tile<NN_CONV_BACKWARD_INPUT>(w, dy, nullptr, dx, z, z.c, z.n * z.h * z.w, 0, z.k * z.kh * z.kw, as,
-                                              bs);
+    nn_conv_backward_input<64, 64>(dy, w, dx, g);
 }
 
-// Split over the reduction (grid.z = splits): block z sums the reduction indices [z * r_chunk, (z + 1) * r_chunk)
-// into its own slice of out, out + z * K * C * KH * KW (with one split, out is dw itself; with more, a workspace that
-// conv2d_sum_splits_f32 then adds up in a fixed order). r_chunk: a multiple of NN_CONV_BK.
+LETHE_KERNEL(conv2d_backward_input_narrow_f32, 256,
+             const float* __restrict__ dy,  // [n, k, oh, ow]
+             const float* __restrict__ w,   // [k, c, kh, kw]
+             float* __restrict__ dx,        // [n, c, h, w]
+             NnConvGeometry g) {
+    nn_conv_backward_input<16, 256>(dy, w, dx, g);
+}
+
 LETHE_KERNEL(conv2d_backward_weight_f32, 256,
              const float* __restrict__ dy,  // [n, k, oh, ow]
              const float* __restrict__ x,   // [n, c, h, w]
              float* __restrict__ out,       // [splits, k, c, kh, kw]
              NnConvGeometry g, int r_chunk) {
-    __shared__ float as[NN_CONV_BK][NN_CONV_BM];
-    __shared__ float bs[NN_CONV_BK][NN_CONV_BN];
-    NnConvSizes z = nn_conv_sizes(g);
-    int crs = z.c * z.kh * z.kw, r_total = z.n * z.oh * z.ow;
-    int r_begin = blockIdx.z * r_chunk;
-    int r_end = r_total - r_begin < r_chunk ? r_total : r_begin + r_chunk;
-    float* slice = out + (long long)blockIdx.z * z.k * crs;
-    nn_conv_gemm_tile<NN_CONV_BACKWARD_WEIGHT>(dy, x, nullptr, slice, z, z.k, crs, r_begin, r_end, as, bs);
+    nn_conv_backward_weight<64, 64>(dy, x, out, g, r_chunk);
+}
+
+LETHE_KERNEL(conv2d_backward_weight_narrow_f32, 256,
+             const float* __restrict__ dy,  // [n, k, oh, ow]
+             const float* __restrict__ x,   // [n, c, h, w]
+             float* __restrict__ out,       // [splits, k, c, kh, kw]
+             NnConvGeometry g, int r_chunk) {
+    nn_conv_backward_weight<16, 256>(dy, x, out, g, r_chunk);
 }
 
 // out[i] = sum over s < splits of partial[s, i], in order s = 0, 1, ... (the same bits on every run).

@@ -22,8 +22,18 @@ import java.util.List;
 final class CudaNn {
     /** Threads per block of the per-row and per-channel reduction kernels. */
     private static final int ROW_BLOCK = 256;
-    /** The conv kernels' output tile (conv.cu: NN_CONV_BM x NN_CONV_BN outputs per 256-thread block). */
-    private static final int CONV_TILE = 64;
+    /** The conv kernels' output tiles (conv.cu): 64 x 64 outputs a block, or 16 x 256 (the *_narrow kernels). */
+    record ConvTile(String suffix, int rows, int cols) {
+        /**
+         * The tile for an M x N output: narrow when M <= 16 and N >= 256 (a 64-row tile would compute mostly padding;
+         * a narrow tile over few columns would load 256 columns of B for a handful of outputs).
+         */
+        static ConvTile of(long m, long n) {
+            return m <= 16 && n >= 256 ? new ConvTile("_narrow_f32", 16, 256) : new ConvTile("_f32", 64, 64);
+        }
+
+        long tiles(long m, long n) { return ((m + rows - 1) / rows) * ((n + cols - 1) / cols); }
+    }
     /** The conv kernels' reduction step (NN_CONV_BK): a split of the weight gradient's reduction is a multiple of it. */
     private static final int CONV_DEPTH = 16;
     /** Blocks a split weight gradient aims at (enough to fill a GPU's multiprocessors a few times over). */
@@ -43,7 +53,8 @@ final class CudaNn {
     private static void requireFloat32(String op, View... views) {
         for (View v : views) {
             if (v == null || v.dtype() == DType.FLOAT32) continue;
-            if (v.dtype() == DType.FLOAT64) throw new IllegalArgumentException(op + ": float64 is supported only on the ref backend");
+            if (v.dtype() == DType.FLOAT64)
+                throw new IllegalArgumentException(op + ": float64 is supported only on the ref backend");
             throw new IllegalArgumentException(op + ": " + v.dtype() + " is not supported on cuda (expected FLOAT32), got " + v);
         }
     }
@@ -126,11 +137,12 @@ final class CudaNn {
                 g.padW(), g.dilationH(), g.dilationW(), oh, ow, 0};
     }
 
-    /** A tiled launch over an M x N output (M rows on grid.y, N columns on grid.x). */
-    private void launchTiles(String kernel, long m, long n, KernelArgs args) {
-        long gx = (n + CONV_TILE - 1) / CONV_TILE, gy = (m + CONV_TILE - 1) / CONV_TILE;
+    /** A tiled launch of {@code kernel} (its name without the tile's suffix) over an M x N output, splits deep. */
+    private void launchTiles(String kernel, long m, long n, int splits, KernelArgs args) {
+        ConvTile t = ConvTile.of(m, n);
+        long gx = (n + t.cols() - 1) / t.cols(), gy = (m + t.rows() - 1) / t.rows();
         if (gy > 65535) throw new IllegalArgumentException(kernel + ": " + m + " output rows need more than 65535 tiles");
-        context.launch(kernel, new Dim3((int) gx, (int) gy, 1), Dim3.of(256), 0, args);
+        context.launch(kernel + t.suffix(), new Dim3((int) gx, (int) gy, splits), Dim3.of(256), 0, args);
     }
 
     void conv2d(View x, View w, View bias, View out, Conv2dGeometry g) {
@@ -142,7 +154,7 @@ final class CudaNn {
             View xs = s.in(x), ws = s.in(w), bs = s.in(bias), os = s.out(out);
             KernelArgs args = new KernelArgs().pointer(s.ptr(xs)).pointer(s.ptr(ws)).pointer(s.ptr(bs)).pointer(s.ptr(os))
                     .words64(geom);
-            launchTiles("conv2d_forward_f32", g.k(), g.n() * g.outH() * g.outW(), args);
+            launchTiles("conv2d_forward", g.k(), g.n() * g.outH() * g.outW(), 1, args);
         }
     }
 
@@ -154,7 +166,7 @@ final class CudaNn {
         try (Staging s = new Staging(op)) {
             View dys = s.in(dy), ws = s.in(w), dxs = s.out(dx);
             KernelArgs args = new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(ws)).pointer(s.ptr(dxs)).words64(geom);
-            launchTiles("conv2d_backward_input_f32", g.c(), g.n() * g.h() * g.w(), args);
+            launchTiles("conv2d_backward_input", g.c(), g.n() * g.h() * g.w(), 1, args);
         }
     }
 
@@ -176,9 +188,7 @@ final class CudaNn {
             View target = splits == 1 ? dws : s.temps.allocate(DType.FLOAT32, new long[] {splits, m * cols});
             KernelArgs args = new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(xs)).pointer(s.ptr(target)).words64(geom)
                     .i32((int) chunk);
-            long gx = (cols + CONV_TILE - 1) / CONV_TILE, gy = (m + CONV_TILE - 1) / CONV_TILE;
-            if (gy > 65535) throw new IllegalArgumentException(op + ": " + m + " output channels need more than 65535 tiles");
-            context.launch("conv2d_backward_weight_f32", new Dim3((int) gx, (int) gy, splits), Dim3.of(256), 0, args);
+            launchTiles("conv2d_backward_weight", m, cols, splits, args);
             if (splits > 1)
                 context.launch1d("conv2d_sum_splits_f32", m * cols, new KernelArgs().pointer(s.ptr(target)).pointer(s.ptr(dws))
                         .i32(splits).i64(m * cols));
@@ -190,7 +200,7 @@ final class CudaNn {
      * SPLIT_TARGET_BLOCKS blocks over the output tiles, each slice at least SPLIT_MIN_TERMS terms, at most MAX_SPLITS.
      */
     static int weightGradientSplits(long m, long cols, long r) {
-        long tiles = ((m + CONV_TILE - 1) / CONV_TILE) * ((cols + CONV_TILE - 1) / CONV_TILE);
+        long tiles = ConvTile.of(m, cols).tiles(m, cols);
         long want = (SPLIT_TARGET_BLOCKS + tiles - 1) / tiles;
         long most = Math.max(1, r / SPLIT_MIN_TERMS);
         return (int) Math.max(1, Math.min(MAX_SPLITS, Math.min(want, most)));
@@ -379,7 +389,8 @@ final class CudaNn {
             MemorySegment host = arena.allocate(8, 8);
             host.set(ValueLayout.JAVA_INT, 0, (int) n);
             context.runtime().copyHostToDevice(flagPtr, host, 4, context.stream());
-            context.launch1d("pool_check_indices", n, new KernelArgs().pointer(s.ptr(indices)).pointer(flagPtr).i64(n).i64(planeSize));
+            context.launch1d("pool_check_indices", n,
+                    new KernelArgs().pointer(s.ptr(indices)).pointer(flagPtr).i64(n).i64(planeSize));
             context.runtime().copyDeviceToHost(host, flagPtr, 4, context.stream());
             context.synchronize();
             int bad = host.get(ValueLayout.JAVA_INT, 0);

@@ -210,7 +210,10 @@ class CudaNnParityTest {
                 Arguments.of(new Conv2dGeometry(2, 3, 5, 5, 2, 1, 1, 2, 2, 1, 1, 1, 1), false),   // 1x1, padded, strided
                 Arguments.of(new Conv2dGeometry(1, 2, 9, 9, 3, 3, 3, 3, 3, 1, 1, 1, 1), true),    // stride 3
                 Arguments.of(new Conv2dGeometry(1, 3, 5, 5, 2, 5, 5, 1, 1, 2, 2, 1, 1), false),   // kernel = input
-                Arguments.of(new Conv2dGeometry(2, 5, 9, 7, 70, 3, 3, 1, 1, 1, 1, 1, 1), true),   // K > one tile, R = 45
+                Arguments.of(new Conv2dGeometry(2, 5, 9, 7, 70, 3, 3, 1, 1, 1, 1, 1, 1), true),   // K > one 64-row tile
+                Arguments.of(new Conv2dGeometry(2, 20, 6, 5, 17, 3, 3, 1, 2, 1, 1, 1, 1), true),  // C, K > 16: 64-row tiles
+                Arguments.of(new Conv2dGeometry(2, 3, 13, 12, 8, 3, 3, 1, 1, 1, 1, 1, 1), true),  // narrow fwd, bwd input
+                Arguments.of(new Conv2dGeometry(1, 30, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1), false),  // narrow weight gradient
                 Arguments.of(new Conv2dGeometry(1, 1, 3, 3, 1, 3, 3, 1, 1, 0, 0, 1, 1), true),    // one output
                 Arguments.of(new Conv2dGeometry(0, 3, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1), true));   // no samples
     }
@@ -232,6 +235,14 @@ class CudaNnParityTest {
         Pair dw = output(g.k(), g.c(), g.kh(), g.kw());
         run(s -> s.backend().conv2dBackwardWeight(s.v(dy), s.v(x), s.v(dw), g));
         assertClose("conv2dBackwardWeight " + g, dw);
+    }
+
+    @Test void narrowTilesServeFewRowsOverManyColumns() {
+        assertEquals(16, CudaNn.ConvTile.of(8, 312).rows());    // conv2d of (2, 3, 13, 12) -> 8 channels
+        assertEquals(16, CudaNn.ConvTile.of(3, 312).rows());    // its input gradient
+        assertEquals(16, CudaNn.ConvTile.of(4, 270).rows());    // weight gradient of 30 channels 3x3 -> 4
+        assertEquals(64, CudaNn.ConvTile.of(8, 27).rows());     // few columns: the square tile
+        assertEquals(64, CudaNn.ConvTile.of(17, 1000).rows());  // more than 16 rows
     }
 
     @Test void conv2dOnStridedOperands() {
@@ -258,6 +269,8 @@ class CudaNnParityTest {
         assertEquals(2, CudaNn.weightGradientSplits(3, 18, 676));
         assertEquals(5, CudaNn.weightGradientSplits(70, 9, 1521));
         assertEquals(1, CudaNn.weightGradientSplits(64, 64 * 256, 100_000));
+        assertEquals(4, CudaNn.weightGradientSplits(16, 16 * 4 * 256, 100_000));   // 64 narrow tiles
+        assertEquals(86, CudaNn.weightGradientSplits(16, 144, 100_000));   // 3 wide tiles (few columns)
         assertEquals(1, CudaNn.weightGradientSplits(3, 18, 300));
         for (var g : geometries) {
             Pair x = normal(g.inputShape()), dy = normal(g.outputShape()), dw = output(g.weightShape());
