@@ -8,8 +8,8 @@
 // Optional operands are null pointers: weight/bias (no affine: 1 and 0), running statistics, save buffers, and
 // gradients not wanted.
 //
-// Launches: batch_norm_train_f32 and batch_norm_backward_f32: one block per channel (grid.x = C), 256 threads, each
-// walking the channel's N * S elements; batch_norm_eval_f32: 1-D grid-stride over every element;
+// Launches: batch_norm_train_f32 and batch_norm_backward_f32: one block per channel (grid.x = C) of 32..1024 threads
+// (about one per 8 of the channel's N * S elements), each walking its share of them; batch_norm_eval_f32: 1-D grid-stride over every element;
 // layer_norm_f32 and layer_norm_backward_dx_f32: one block per row (grid.x = M), 32..256 threads;
 // layer_norm_backward_params_f32: column sums over the M rows, blocks of 32 x 8 threads, 32 columns a block.
 #include "lethe_device.cuh"
@@ -23,7 +23,7 @@ static __device__ __forceinline__ long long nn_norm_channel_offset(long long t, 
     return (i * c + ch) * s + (t - i * s);
 }
 
-LETHE_KERNEL(batch_norm_train_f32, 256,
+LETHE_KERNEL(batch_norm_train_f32, 1024,
              const float* __restrict__ x,             // [n, c, s]
              const float* __restrict__ weight,        // [c] or null
              const float* __restrict__ bias,          // [c] or null
@@ -82,7 +82,7 @@ LETHE_KERNEL(batch_norm_eval_f32, 256,
     }
 }
 
-LETHE_KERNEL(batch_norm_backward_f32, 256,
+LETHE_KERNEL(batch_norm_backward_f32, 1024,
              const float* __restrict__ dy,       // [n, c, s]
              const float* __restrict__ x,        // [n, c, s]
              const float* __restrict__ weight,   // [c] or null

@@ -20,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 final class CudaNn {
-    /** Threads per block of the per-row and per-channel reduction kernels. */
+    /** The most threads a block of the per-row reduction kernels (layer norm, softmax rows) has. */
     private static final int ROW_BLOCK = 256;
     /** The conv kernels' output tiles (conv.cu): 64 x 64 outputs a block, or 16 x 256 (the *_narrow kernels). */
     record ConvTile(String suffix, int rows, int cols) {
@@ -122,6 +122,14 @@ final class CudaNn {
     /** Threads for a block that reduces rows of d elements: a multiple of 32 from 32 to ROW_BLOCK. */
     private static int rowBlock(long d) { return (int) Math.min(ROW_BLOCK, Math.max(32, (d + 31) / 32 * 32)); }
 
+    /**
+     * Threads for a batch-norm block, which reduces a channel's count = N·S elements: about one per 8 of them, a
+     * multiple of 32 from 32 to 1024 (few channels of many elements still fill a GPU's multiprocessors).
+     */
+    static int channelBlock(long count) {
+        return (int) Math.min(1024, Math.max(32, ((count + 7) / 8 + 31) / 32 * 32));
+    }
+
     // ---- convolution -------------------------------------------------------------------------------------------
 
     /** The geometry as conv.cu's NnConvGeometry (16 longs), after checking the kernels' 32-bit limits. */
@@ -221,7 +229,7 @@ final class CudaNn {
             KernelArgs args = new KernelArgs().pointer(s.ptr(xs)).pointer(s.ptr(ws)).pointer(s.ptr(bs)).pointer(s.ptr(rm))
                     .pointer(s.ptr(rv)).pointer(s.ptr(os)).pointer(s.ptr(sm)).pointer(s.ptr(si)).i64(n).i64(c).i64(sp)
                     .f64(momentum).f64(eps);
-            launchRows("batch_norm_train_f32", c, ROW_BLOCK, args);
+            launchRows("batch_norm_train_f32", c, channelBlock(n * sp), args);
         }
     }
 
@@ -251,7 +259,7 @@ final class CudaNn {
             KernelArgs args = new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(xs)).pointer(s.ptr(ws)).pointer(s.ptr(ms))
                     .pointer(s.ptr(is)).pointer(s.ptr(dxs)).pointer(s.ptr(dws)).pointer(s.ptr(dbs)).i64(n).i64(c).i64(sp)
                     .i32(batchStatistics ? 1 : 0);
-            launchRows("batch_norm_backward_f32", c, ROW_BLOCK, args);
+            launchRows("batch_norm_backward_f32", c, channelBlock(n * sp), args);
         }
     }
 

@@ -173,7 +173,8 @@ class CudaNnParityTest {
 
     /** The same over the whole storage (nothing written outside the window). */
     private void assertStorageClose(String what, Pair p) {
-        assertClose(what + " (whole storage)", storageValues(ref, p.ref(), p.capacity()), storageValues(emu, p.emu(), p.capacity()));
+        assertClose(what + " (whole storage)", storageValues(ref, p.ref(), p.capacity()),
+                storageValues(emu, p.emu(), p.capacity()));
     }
 
     private static void assertClose(String what, double[] expected, double[] actual) {
@@ -284,6 +285,9 @@ class CudaNnParityTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void batchNormTrainEvalAndBackward(boolean affine) {
+        // channels of 40 (a 32-thread block), 450 (64 threads) and 1 element(s)
+        assertEquals(List.of(32, 64, 32, 1024), List.of(CudaNn.channelBlock(40), CudaNn.channelBlock(450),
+                CudaNn.channelBlock(1), CudaNn.channelBlock(1 << 20)));
         for (long[] shape : new long[][] {{4, 3, 10}, {3, 2, 150}, {1, 2, 1}}) {
             for (boolean running : new boolean[] {true, false}) {
                 long c = shape[1];
@@ -322,6 +326,22 @@ class CudaNnParityTest {
                 }
             }
         }
+    }
+
+    @Test void batchNormWithAThousandThreadsAChannel() {
+        long[] shape = {4, 2, 2100};   // 8400 elements a channel: blocks of 1024 threads, some walking 9 elements
+        Pair x = tensor(DType.FLOAT32, shape, i -> 1 + random.nextGaussian()), weight = normal(2), bias = normal(2);
+        Pair out = output(shape), mean = output(2), invStd = output(2);
+        run(s -> s.backend().batchNormTrain(s.v(x), s.v(weight), s.v(bias), null, null, s.v(out), s.v(mean), s.v(invStd),
+                0.1, 1e-5));
+        assertClose("batchNormTrain 1024 threads out", out);
+        assertClose("batchNormTrain 1024 threads invStd", invStd);
+        Pair dy = normal(shape), dx = output(shape), dw = output(2), db = output(2);
+        run(s -> s.backend().batchNormBackward(s.v(dy), s.v(x), s.v(weight), s.v(mean), s.v(invStd), s.v(dx), s.v(dw),
+                s.v(db), true));
+        assertClose("batchNormBackward 1024 threads dx", dx);
+        assertClose("batchNormBackward 1024 threads dweight", dw);
+        assertClose("batchNormBackward 1024 threads dbias", db);
     }
 
     @Test void batchNormOnAStridedInputAndOutput() {
@@ -372,7 +392,8 @@ class CudaNnParityTest {
         for (long[] shape : new long[][] {{4, 10, 1}, {3, 7, 5}, {2, 5, 70}, {3, 300, 1}, {1, 1, 1}, {2, 1, 3}}) {
             String what = (log ? "log_softmax " : "softmax ") + Arrays.toString(shape);
             // scores with masked (-inf) entries, never a whole row of them
-            Pair x = tensor(DType.FLOAT32, shape, i -> i % 7 == 3 && shape[1] > 1 ? Double.NEGATIVE_INFINITY : 4 * random.nextGaussian());
+            Pair x = tensor(DType.FLOAT32, shape,
+                    i -> i % 7 == 3 && shape[1] > 1 ? Double.NEGATIVE_INFINITY : 4 * random.nextGaussian());
             Pair y = output(shape);
             run(s -> s.backend().softmax(s.v(x), s.v(y), log));
             assertClose(what, y);
