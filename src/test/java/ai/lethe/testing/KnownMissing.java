@@ -9,7 +9,6 @@
 // commit that implements it.
 package ai.lethe.testing;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -22,11 +21,7 @@ public final class KnownMissing {
     private static final Pattern NOT_YET = Pattern.compile("^(\\w+) is not on cuda yet \\(issue 14\\)$");
 
     /** SPI ops the CUDA backend lacks, shared by cuda-emu and cuda (one class serves both). */
-    public static final Set<String> CUDA = Set.copyOf(List.of(
-            // CudaNn
-            "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "batchNormTrain", "batchNormEval",
-            "batchNormBackward", "layerNorm", "layerNormBackward", "softmax", "softmaxBackward", "maxPool2d",
-            "maxPool2dBackward", "avgPool2d", "avgPool2dBackward", "adaptiveAvgPool2d", "adaptiveAvgPool2dBackward"));
+    public static final Set<String> CUDA = Set.of();
 
     private static final Map<String, Set<String>> BY_BACKEND = Map.of("cuda-emu", CUDA, "cuda", CUDA);
 

@@ -285,12 +285,4 @@ class CudaBackendTest {
         assertThrows(IllegalStateException.class, () -> emu.fill(whole(s, DType.FLOAT32, 4), 1));
     }
 
-    @Test void anOpNotOnTheDeviceYetSaysSo() {
-        Backend emu = emu();
-        Storage s = storage(emu, DType.FLOAT32, new double[4]);
-        View v = whole(s, DType.FLOAT32, 4);
-        // (an op still in KnownMissing: CudaNn's)
-        var e = assertThrows(UnsupportedOperationException.class, () -> emu.softmax(v, v, false));
-        assertEquals("softmax is not on cuda yet (issue 14)", e.getMessage());
-    }
 }

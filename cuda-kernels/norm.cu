@@ -1,0 +1,232 @@
+// norm.cu: batch norm (training, eval, backward) over contiguous float32 x [N, C, S] and layer norm (forward,
+// backward) over the last dimension of x [M, D]. CPU references: ai.lethe.backend.ref.RefNn (double) and
+// native/norm.c; parity in CudaNnParityTest and the conformance suite.
+//
+// Statistics are two-pass (the mean first, then the mean squared deviation from it: no cancellation of E[x^2] -
+// E[x]^2), each pass a block reduction in float (nn_common.cuh: per-thread serial sums, then a shuffle tree);
+// per-channel and per-row scalars (1 / sqrt(var + eps), running-statistics updates) are computed in double.
+// Optional operands are null pointers: weight/bias (no affine: 1 and 0), running statistics, save buffers, and
+// gradients not wanted.
+//
+// Launches: batch_norm_train_f32 and batch_norm_backward_f32: one block per channel (grid.x = C) of 32..1024 threads
+// (about one per 8 of the channel's N * S elements), each walking its share of them; batch_norm_eval_f32: 1-D grid-stride over every element;
+// layer_norm_f32 and layer_norm_backward_dx_f32: one block per row (grid.x = M), 32..256 threads;
+// layer_norm_backward_params_f32: column sums over the M rows, blocks of 32 x 8 threads, 32 columns a block.
+#include "lethe_device.cuh"
+#include "nn_common.cuh"
+#include "strided.cuh"
+
+// Element t (0 <= t < N * S) of channel ch: sample t / S, position t % S.
+static __device__ __forceinline__ long long nn_norm_channel_offset(long long t, long long ch, long long c,
+                                                                   long long s) {
+    long long i = t / s;
+    return (i * c + ch) * s + (t - i * s);
+}
+
+LETHE_KERNEL(batch_norm_train_f32, 1024,
+             const float* __restrict__ x,             // [n, c, s]
+             const float* __restrict__ weight,        // [c] or null
+             const float* __restrict__ bias,          // [c] or null
+             float* __restrict__ running_mean,        // [c] or null: updated in place
+             float* __restrict__ running_var,         // [c] or null: updated in place
+             float* __restrict__ out,                 // [n, c, s]
+             float* __restrict__ save_mean,           // [c] or null
+             float* __restrict__ save_inv_std,        // [c] or null
+             long long n, long long c, long long s, double momentum, double eps) {
+    __shared__ float scratch[32];
+    long long ch = blockIdx.x, count = n * s;
+    float sum = 0.0f;
+    for (long long t = threadIdx.x; t < count; t += blockDim.x) sum += x[nn_norm_channel_offset(t, ch, c, s)];
+    sum = nn_block_sum(sum, scratch);
+    float mean = (float)((double)sum / (double)count);
+    float ss = 0.0f;
+    for (long long t = threadIdx.x; t < count; t += blockDim.x) {
+        float d = x[nn_norm_channel_offset(t, ch, c, s)] - mean;
+        ss += d * d;
+    }
+    ss = nn_block_sum(ss, scratch);
+    double var = (double)ss / (double)count;
+    double inv_d = 1.0 / sqrt(var + eps);
+    float inv = (float)inv_d;
+    if (threadIdx.x == 0) {
+        if (save_mean) save_mean[ch] = mean;
+        if (save_inv_std) save_inv_std[ch] = inv;
+        if (running_mean) running_mean[ch] = (float)((1.0 - momentum) * running_mean[ch] + momentum * mean);
+        if (running_var) {
+            double unbiased = count > 1 ? (double)ss / (double)(count - 1) : var;
+            running_var[ch] = (float)((1.0 - momentum) * running_var[ch] + momentum * unbiased);
+        }
+    }
+    float scale = (weight ? weight[ch] : 1.0f) * inv, shift = bias ? bias[ch] : 0.0f;
+    for (long long t = threadIdx.x; t < count; t += blockDim.x) {
+        long long k = nn_norm_channel_offset(t, ch, c, s);
+        out[k] = (x[k] - mean) * scale + shift;
+    }
+}
+
+LETHE_KERNEL(batch_norm_eval_f32, 256,
+             const float* __restrict__ x,             // [n, c, s]
+             const float* __restrict__ weight,        // [c] or null
+             const float* __restrict__ bias,          // [c] or null
+             const float* __restrict__ running_mean,  // [c]
+             const float* __restrict__ running_var,   // [c]
+             float* __restrict__ out,                 // [n, c, s]
+             long long n, long long c, long long s, double eps) {
+    long long total = n * c * s;
+    float feps = (float)eps;
+    for (long long t = grid_first(); t < total; t += grid_step()) {
+        long long ch = (t / s) % c;
+        float inv = rsqrtf(running_var[ch] + feps);   // 2 ulp on the GPU; a double division per element spills
+        float scale = (weight ? weight[ch] : 1.0f) * inv, shift = bias ? bias[ch] : 0.0f;
+        out[t] = (x[t] - running_mean[ch]) * scale + shift;
+    }
+}
+
+LETHE_KERNEL(batch_norm_backward_f32, 1024,
+             const float* __restrict__ dy,       // [n, c, s]
+             const float* __restrict__ x,        // [n, c, s]
+             const float* __restrict__ weight,   // [c] or null
+             const float* __restrict__ mean,     // [c]
+             const float* __restrict__ inv_std,  // [c]
+             float* __restrict__ dx,             // [n, c, s] or null
+             float* __restrict__ dweight,        // [c] or null
+             float* __restrict__ dbias,          // [c] or null
+             long long n, long long c, long long s, int batch_statistics) {
+    __shared__ float scratch[64];
+    long long ch = blockIdx.x, count = n * s;
+    float mu = mean[ch], inv = inv_std[ch];
+    float sum_g = 0.0f, sum_gx = 0.0f;
+    bool need_sums = dweight || dbias || (dx && batch_statistics);
+    if (need_sums) {
+        for (long long t = threadIdx.x; t < count; t += blockDim.x) {
+            long long k = nn_norm_channel_offset(t, ch, c, s);
+            float g = dy[k];
+            sum_g += g;
+            sum_gx += g * ((x[k] - mu) * inv);
+        }
+        float2 sums = nn_block_sum2(sum_g, sum_gx, scratch);
+        sum_g = sums.x;
+        sum_gx = sums.y;
+    }
+    if (threadIdx.x == 0) {
+        if (dweight) dweight[ch] = sum_gx;
+        if (dbias) dbias[ch] = sum_g;
+    }
+    if (!dx) return;
+    float w = weight ? weight[ch] : 1.0f;
+    if (batch_statistics) {
+        // dx = w * inv / count * (count * g - sum_g - xhat * sum_gx)
+        float scale = (float)((double)w * (double)inv / (double)count);
+        float fcount = (float)count;
+        for (long long t = threadIdx.x; t < count; t += blockDim.x) {
+            long long k = nn_norm_channel_offset(t, ch, c, s);
+            float xhat = (x[k] - mu) * inv;
+            dx[k] = scale * (fcount * dy[k] - sum_g - xhat * sum_gx);
+        }
+    } else {
+        float scale = w * inv;
+        for (long long t = threadIdx.x; t < count; t += blockDim.x) {
+            long long k = nn_norm_channel_offset(t, ch, c, s);
+            dx[k] = scale * dy[k];
+        }
+    }
+}
+
+LETHE_KERNEL(layer_norm_f32, 256,
+             const float* __restrict__ x,         // [m, d]
+             const float* __restrict__ weight,    // [d] or null
+             const float* __restrict__ bias,      // [d] or null
+             float* __restrict__ out,             // [m, d]
+             float* __restrict__ save_mean,       // [m] or null
+             float* __restrict__ save_inv_std,    // [m] or null
+             int d, double eps) {
+    __shared__ float scratch[32];
+    long long row = blockIdx.x;
+    const float* xr = x + row * d;
+    float* yr = out + row * d;
+    float sum = 0.0f;
+    for (int j = threadIdx.x; j < d; j += blockDim.x) sum += xr[j];
+    sum = nn_block_sum(sum, scratch);
+    float mean = (float)((double)sum / (double)d);
+    float ss = 0.0f;
+    for (int j = threadIdx.x; j < d; j += blockDim.x) {
+        float v = xr[j] - mean;
+        ss += v * v;
+    }
+    ss = nn_block_sum(ss, scratch);
+    float inv = (float)(1.0 / sqrt((double)ss / (double)d + eps));
+    if (threadIdx.x == 0) {
+        if (save_mean) save_mean[row] = mean;
+        if (save_inv_std) save_inv_std[row] = inv;
+    }
+    for (int j = threadIdx.x; j < d; j += blockDim.x) {
+        float v = (xr[j] - mean) * inv;
+        if (weight) v *= weight[j];
+        if (bias) v += bias[j];
+        yr[j] = v;
+    }
+}
+
+// dx = inv / d * (d * gw - sum(gw) - xhat * sum(gw * xhat)), gw = dy * weight.
+LETHE_KERNEL(layer_norm_backward_dx_f32, 256,
+             const float* __restrict__ dy,       // [m, d]
+             const float* __restrict__ x,        // [m, d]
+             const float* __restrict__ weight,   // [d] or null
+             const float* __restrict__ mean,     // [m]
+             const float* __restrict__ inv_std,  // [m]
+             float* __restrict__ dx,             // [m, d]
+             int d) {
+    __shared__ float scratch[64];
+    long long row = blockIdx.x;
+    long long base = row * d;
+    float mu = mean[row], inv = inv_std[row];
+    float s_gw = 0.0f, s_gwx = 0.0f;
+    for (int j = threadIdx.x; j < d; j += blockDim.x) {
+        float gw = dy[base + j] * (weight ? weight[j] : 1.0f);
+        s_gw += gw;
+        s_gwx += gw * ((x[base + j] - mu) * inv);
+    }
+    float2 sums = nn_block_sum2(s_gw, s_gwx, scratch);
+    float scale = (float)((double)inv / (double)d), fd = (float)d;
+    for (int j = threadIdx.x; j < d; j += blockDim.x) {
+        float gw = dy[base + j] * (weight ? weight[j] : 1.0f);
+        float xhat = (x[base + j] - mu) * inv;
+        dx[base + j] = scale * (fd * gw - sums.x - xhat * sums.y);
+    }
+}
+
+// dweight[j] = sum over rows of dy * xhat, dbias[j] = sum of dy: block (32, 8) covers columns blockIdx.x * 32 +
+// threadIdx.x; its 8 rows of threads stride over the m rows, then combine in shared memory (a fixed order: the
+// same bits every run).
+LETHE_KERNEL(layer_norm_backward_params_f32, 256,
+             const float* __restrict__ dy,       // [m, d]
+             const float* __restrict__ x,        // [m, d]
+             const float* __restrict__ mean,     // [m]
+             const float* __restrict__ inv_std,  // [m]
+             float* __restrict__ dweight,        // [d] or null
+             float* __restrict__ dbias,          // [d] or null
+             long long m, int d) {
+    __shared__ float part_w[8][33];
+    __shared__ float part_b[8][33];
+    int j = blockIdx.x * 32 + threadIdx.x;
+    float sw = 0.0f, sb = 0.0f;
+    if (j < d) {
+        for (long long r = threadIdx.y; r < m; r += blockDim.y) {
+            float g = dy[r * d + j];
+            sb += g;
+            sw += g * ((x[r * d + j] - mean[r]) * inv_std[r]);
+        }
+    }
+    part_w[threadIdx.y][threadIdx.x] = sw;
+    part_b[threadIdx.y][threadIdx.x] = sb;
+    __syncthreads();
+    if (threadIdx.y == 0 && j < d) {
+        float tw = 0.0f, tb = 0.0f;
+        for (int k = 0; k < 8; k++) {
+            tw += part_w[k][threadIdx.x];
+            tb += part_b[k][threadIdx.x];
+        }
+        if (dweight) dweight[j] = tw;
+        if (dbias) dbias[j] = tb;
+    }
+}
