@@ -61,7 +61,8 @@ class BadInputTest {
                 "gather", "12", "size 10");
         fails(IndexOutOfBoundsException.class, () -> Tensor.zeros(Shape.of(5, 2), d)
                 .indexSelect(0, Tensor.fromLongs(new long[] {-1}, d, 1)).toFloatArray(), "indexSelect", "-1", "size 5");
-        fails(IndexOutOfBoundsException.class, () -> Tensor.fromLongs(new long[] {3, 9}, d, 2).oneHot(5), "9", "size 5");
+        // (read back: on a GPU backend a data-dependent error surfaces at the next synchronisation)
+        fails(IndexOutOfBoundsException.class, () -> Tensor.fromLongs(new long[] {3, 9}, d, 2).oneHot(5).toFloatArray(), "9", "size 5");
         fails(IndexOutOfBoundsException.class, () -> Tensor.zeros(Shape.of(2, 3), d).select(1, 3), "select", "3", "size 3");
         fails(IndexOutOfBoundsException.class, () -> F.crossEntropy(Tensor.zeros(Shape.of(2, 4), d),
                 Tensor.fromLongs(new long[] {1, 4}, d, 2)).item(), "gather", "4", "size 4");
