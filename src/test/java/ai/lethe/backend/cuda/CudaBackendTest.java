@@ -5,6 +5,10 @@
 // or freed storage. The allocator and the known-missing list have their own tests.
 package ai.lethe.backend.cuda;
 
+import static ai.lethe.backend.cuda.StorageValues.contents;
+import static ai.lethe.backend.cuda.StorageValues.hostOf;
+import static ai.lethe.backend.cuda.StorageValues.whole;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -51,41 +55,8 @@ class CudaBackendTest {
         return s;
     }
 
-    private static View whole(Storage s, DType dtype, long n) { return new View(s, dtype, 0, new long[] {n}, new long[] {1}); }
 
-    private static MemorySegment hostOf(DType dtype, double[] v) {
-        return switch (dtype) {
-            case FLOAT32 -> {
-                float[] f = new float[v.length];
-                for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
-                yield MemorySegment.ofArray(f);
-            }
-            case FLOAT64 -> MemorySegment.ofArray(v.clone());
-            case INT64 -> {
-                long[] l = new long[v.length];
-                for (int i = 0; i < v.length; i++) l[i] = (long) v[i];
-                yield MemorySegment.ofArray(l);
-            }
-        };
-    }
 
-    private static double[] contents(Backend b, Storage s, DType dtype, int n) {
-        double[] out = new double[n];
-        switch (dtype) {
-            case FLOAT32 -> {
-                float[] f = new float[n];
-                b.read(whole(s, dtype, n), MemorySegment.ofArray(f));
-                for (int i = 0; i < n; i++) out[i] = f[i];
-            }
-            case FLOAT64 -> b.read(whole(s, dtype, n), MemorySegment.ofArray(out));
-            case INT64 -> {
-                long[] l = new long[n];
-                b.read(whole(s, dtype, n), MemorySegment.ofArray(l));
-                for (int i = 0; i < n; i++) out[i] = l[i];
-            }
-        }
-        return out;
-    }
 
     private static double[] values(int n, long seed) {
         java.util.Random r = new java.util.Random(seed);

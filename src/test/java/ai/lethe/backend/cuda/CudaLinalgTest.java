@@ -14,6 +14,10 @@
 // terms per output element, checked as 1e-6 relative to the element's absolute sum.
 package ai.lethe.backend.cuda;
 
+import static ai.lethe.backend.cuda.StorageValues.contents;
+import static ai.lethe.backend.cuda.StorageValues.hostOf;
+import static ai.lethe.backend.cuda.StorageValues.whole;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,7 +28,6 @@ import ai.lethe.backend.Backends;
 import ai.lethe.backend.Storage;
 import ai.lethe.backend.View;
 import ai.lethe.core.DType;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -46,45 +49,12 @@ class CudaLinalgTest {
     private Storage storage(Backend b, DType t, double[] init) {
         Storage s = b.allocate(Math.max(1, (long) init.length * t.byteSize()));
         storages.add(s);
-        if (init.length > 0) b.write(host(t, init), whole(s, t, init.length));
+        if (init.length > 0) b.write(hostOf(t, init), whole(s, t, init.length));
         return s;
     }
 
-    private static View whole(Storage s, DType t, long n) { return new View(s, t, 0, new long[] {n}, new long[] {1}); }
 
-    private static MemorySegment host(DType t, double[] v) {
-        return switch (t) {
-            case FLOAT32 -> {
-                float[] f = new float[v.length];
-                for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
-                yield MemorySegment.ofArray(f);
-            }
-            case FLOAT64 -> MemorySegment.ofArray(v.clone());
-            case INT64 -> {
-                long[] l = new long[v.length];
-                for (int i = 0; i < v.length; i++) l[i] = (long) v[i];
-                yield MemorySegment.ofArray(l);
-            }
-        };
-    }
 
-    private static double[] contents(Backend b, Storage s, DType t, int n) {
-        double[] out = new double[n];
-        switch (t) {
-            case FLOAT32 -> {
-                float[] f = new float[n];
-                b.read(whole(s, t, n), MemorySegment.ofArray(f));
-                for (int i = 0; i < n; i++) out[i] = f[i];
-            }
-            case FLOAT64 -> b.read(whole(s, t, n), MemorySegment.ofArray(out));
-            case INT64 -> {
-                long[] l = new long[n];
-                b.read(whole(s, t, n), MemorySegment.ofArray(l));
-                for (int i = 0; i < n; i++) out[i] = l[i];
-            }
-        }
-        return out;
-    }
 
     /** Gaussian values rounded to multiples of 1/64 (exact in float32, and so are small sums of them). */
     private static double[] dyadic(int n, long seed) {
