@@ -1,9 +1,10 @@
 // The backend SPI: storage plus the kernels every op is built from. Backends are found by ServiceLoader
 // (META-INF/services/ai.lethe.backend.Backend) and see only Views, never Tensors. The tensor layer validates
-// shapes, dtypes and devices before calling in; every backend still checks each call with SpiChecks before it
-// touches memory (each view inside its storage, sizes without overflow, shapes as documented here), so a wrong
-// View is an IllegalArgumentException naming the op and never a read or write outside a storage. It must also
-// check data-dependent conditions (index values) and report them as Java exceptions.
+// shapes, dtypes and devices before calling in; Backends hands every backend out behind CheckedBackend, the one
+// layer that checks each call with SpiChecks before the implementation touches memory (each view inside its
+// storage, sizes without overflow, shapes as documented here), so a wrong View is an IllegalArgumentException
+// naming the op and never a read or write outside a storage. An implementation checks only what is its own: the
+// dtypes it supports and data-dependent conditions (index values), reported as Java exceptions.
 //
 // Conventions for every method:
 //  - Views are strided unless a method says "contiguous"; an output may alias an input only where stated.

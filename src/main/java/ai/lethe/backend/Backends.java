@@ -1,4 +1,6 @@
-// Finds the backends (ServiceLoader), picks the default device, and maps devices to backends.
+// Finds the backends (ServiceLoader), picks the default device, and maps devices to backends. Every backend it hands
+// out is wrapped in CheckedBackend, the one layer that checks each SPI call's arguments (SpiChecks) before the
+// implementation runs; implementation(b) unwraps it for callers that need an implementation's own methods.
 // Order when nothing is forced: the available backend with the highest priority (cuda > cpu > ref).
 // Forcing: -Dlethe.device=cpu|ref|cuda[:N]|cuda-emu or the environment variable LETHE_DEVICE. A backend with a
 // negative priority (cuda-emu, the CUDA emulator: correct but slow by design) is never chosen unless forced.
@@ -30,7 +32,7 @@ public final class Backends {
                     for (Backend b : ServiceLoader.load(Backend.class, Backends.class.getClassLoader())) found.add(b);
                     found.sort(Comparator.comparingInt(Backend::priority).reversed());
                     Map<String, Backend> map = new LinkedHashMap<>();
-                    for (Backend b : found) map.putIfAbsent(b.name(), b);
+                    for (Backend b : found) map.putIfAbsent(b.name(), new CheckedBackend(b));
                     byName = map;
                 }
                 m = byName;
@@ -39,7 +41,13 @@ public final class Backends {
         return m;
     }
 
-    /** Every backend found, by priority (highest first), available or not. */
+    /**
+     * The implementation behind a backend this class handed out (they are wrapped in the {@link CheckedBackend} layer),
+     * for the few callers that need an implementation's own methods; a backend that is not wrapped is returned as is.
+     */
+    public static Backend implementation(Backend b) { return b instanceof CheckedBackend c ? c.implementation() : b; }
+
+    /** Every backend found, by priority (highest first), available or not, each behind the SPI's checks. */
     public static List<Backend> all() { return List.copyOf(registry().values()); }
 
     /** The backend of a device type, or an IllegalArgumentException listing the known ones. */

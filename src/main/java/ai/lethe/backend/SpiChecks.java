@@ -1,4 +1,5 @@
-// The Backend SPI's argument contracts, one method per kernel, called by every backend before it touches memory:
+// The Backend SPI's argument contracts, one method per kernel, called by CheckedBackend (the checking layer Backends
+// puts in front of every backend) before the implementation touches memory:
 // each view lies inside its storage (ViewChecks.inBounds) and the views' shapes agree with each other and with
 // the op's geometry as the SPI documents them, so that a kernel which walks one view's shape over another's
 // strides, or a native kernel that trusts a Conv2dGeometry, never reaches past a storage. A violation is an

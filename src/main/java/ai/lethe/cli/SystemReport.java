@@ -34,7 +34,7 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
     record Blas(String library, String version, String kernel, String choice, List<String> rejected, int threadsPerCall,
                 String cpuFeatures, String path) {
         static Blas of(Backend b) {
-            if (!(b instanceof CpuBackend cpu)) return null;
+            if (!(Backends.implementation(b) instanceof CpuBackend cpu)) return null;
             return cpu.blas().map(i -> new Blas(i.library(), i.version(), i.kernel(), i.choice(), i.rejected(),
                     i.threadsPerCall(), cpu.cpuFeatures().map(CpuFeatures::describe).orElse("unknown"), i.path().toString()))
                     .orElse(null);

@@ -42,7 +42,7 @@ public final class CpuKernels {
     }
 
     private static CpuBackend cpuBackend() {
-        for (Backend b : Backends.all()) if (b instanceof CpuBackend cpu) return cpu;
+        for (Backend b : Backends.all()) if (Backends.implementation(b) instanceof CpuBackend cpu) return cpu;
         return new CpuBackend();
     }
 

@@ -714,7 +714,7 @@ class InvalidViewFuzzTest {
             assertTrue(counts.getOrDefault(kind, 0) >= 20, kind + " drawn only " + counts.get(kind) + " times: " + counts);
     }
 
-    private static CpuRawKernels raw() { return ((CpuBackend) Backends.byName("cpu")).rawKernels(); }
+    private static CpuRawKernels raw() { return ((CpuBackend) Backends.implementation(Backends.byName("cpu"))).rawKernels(); }
 
     private static Function<long[], Long> size(int i) { return s -> s[i]; }
 

@@ -146,7 +146,7 @@ public final class FashionForgetTask {
         for (String file : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
                 "t10k-labels-idx1-ubyte.gz"))
             f.file(file, DEBIAN.resolve(file));
-        String kernel = ((CpuBackend) Backends.byName("cpu")).blas().map(BlasInfo::kernel).orElse("none");
+        String kernel = ((CpuBackend) Backends.implementation(Backends.byName("cpu"))).blas().map(BlasInfo::kernel).orElse("none");
         return NAME + "-" + kernel + "-" + f.fact("blas kernel", kernel).hex(16);
     }
 

@@ -19,7 +19,7 @@ public final class Probe {
             String reason = a.reason() == null ? "" : a.reason().replaceAll("[\\t\\r\\n]+", " ");
             System.out.println(b.name() + "\t" + (a.available() ? "yes" : "no") + "\t" + reason);
         }
-        if (Backends.byName("cpu") instanceof CpuBackend cpu) {
+        if (Backends.implementation(Backends.byName("cpu")) instanceof CpuBackend cpu) {
             cpu.blas().ifPresent(blas -> System.out.println("@blas\t" + blas.describe()));
             cpu.cpuFeatures().ifPresent(f -> System.out.println("@cpu-features\t" + f.describe()));
         }

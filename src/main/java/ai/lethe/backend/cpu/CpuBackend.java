@@ -16,7 +16,6 @@ import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.RandomKind;
 import ai.lethe.backend.ReduceOp;
 import ai.lethe.backend.SgdParams;
-import ai.lethe.backend.SpiChecks;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
 import ai.lethe.core.Device;
@@ -109,205 +108,167 @@ public final class CpuBackend extends HostBackend {
     // ---- memory -------------------------------------------------------------------------------------------
 
     @Override public void copy(View src, View dst) {
-        SpiChecks.copy(src, dst);
         math().copy(src, dst);
     }
 
     @Override public void fill(View dst, double value) {
-        SpiChecks.fill(dst);
         math().fill(dst, value);
     }
 
     @Override public void random(RandomKind kind, View dst, long seed, long counter, double a, double b) {
-        SpiChecks.random(kind, dst);
         math().random(kind, dst, seed, counter, a, b);
     }
 
     // ---- math ---------------------------------------------------------------------------------------------
 
     @Override public void unary(UnaryOp op, View x, View out, double p0, double p1) {
-        SpiChecks.unary(op, x, out);
         math().unary(op, x, out, p0, p1);
     }
 
     @Override public void binary(BinaryOp op, View a, View b, View out, double p0, double p1) {
-        SpiChecks.binary(op, a, b, out);
         math().binary(op, a, b, out, p0, p1);
     }
 
     @Override public void where(View cond, View a, View b, View out) {
-        SpiChecks.where(cond, a, b, out);
         math().where(cond, a, b, out);
     }
 
     @Override public void reduce(ReduceOp op, View x, View out, double p0) {
-        SpiChecks.reduce(op, x, out);
         math().reduce(op, x, out, p0);
     }
 
     @Override public void argReduce(ArgReduceOp op, View x, int axis, View out) {
-        SpiChecks.argReduce(op, x, axis, out);
         math().argReduce(op, x, axis, out);
     }
 
     @Override public void matmul(View a, View b, View out, double alpha, double beta) {
-        SpiChecks.matmul(a, b, out);
         kernels().linalg().matmul(a, b, out, alpha, beta);
     }
 
     // ---- indexing -----------------------------------------------------------------------------------------
 
     @Override public void indexSelect(View x, int axis, View index, View out) {
-        SpiChecks.indexSelect(x, axis, index, out);
         kernels().index().indexSelect(x, axis, index, out);
     }
 
     @Override public void indexAdd(View src, int axis, View index, View out) {
-        SpiChecks.indexAdd(src, axis, index, out);
         kernels().index().indexAdd(src, axis, index, out);
     }
 
     @Override public void gather(View x, int axis, View index, View out) {
-        SpiChecks.gather(x, axis, index, out);
         kernels().index().gather(x, axis, index, out);
     }
 
     @Override public void scatterAdd(View src, int axis, View index, View out) {
-        SpiChecks.scatterAdd(src, axis, index, out);
         kernels().index().scatterAdd(src, axis, index, out);
     }
 
     // ---- neural network -----------------------------------------------------------------------------------
 
     @Override public void conv2d(View x, View w, View bias, View out, Conv2dGeometry g) {
-        SpiChecks.conv2d(x, w, bias, out, g);
         kernels().linalg().conv2d(x, w, bias, out, g);
     }
 
     @Override public void conv2dBackwardInput(View dy, View w, View dx, Conv2dGeometry g) {
-        SpiChecks.conv2dBackwardInput(dy, w, dx, g);
         kernels().linalg().conv2dBackwardInput(dy, w, dx, g);
     }
 
     @Override public void conv2dBackwardWeight(View dy, View x, View dw, Conv2dGeometry g) {
-        SpiChecks.conv2dBackwardWeight(dy, x, dw, g);
         kernels().linalg().conv2dBackwardWeight(dy, x, dw, g);
     }
 
     @Override public void batchNormTrain(View x, View weight, View bias, View runningMean, View runningVar, View out,
                                          View saveMean, View saveInvStd, double momentum, double eps) {
-        SpiChecks.batchNormTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd);
         kernels().nn().batchNormTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd, momentum, eps);
     }
 
     @Override public void batchNormEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps) {
-        SpiChecks.batchNormEval(x, weight, bias, runningMean, runningVar, out);
         kernels().nn().batchNormEval(x, weight, bias, runningMean, runningVar, out, eps);
     }
 
     @Override public void batchNormBackward(View dy, View x, View weight, View mean, View invStd, View dx,
                                             View dweight, View dbias, boolean batchStatistics) {
-        SpiChecks.batchNormBackward(dy, x, weight, mean, invStd, dx, dweight, dbias);
         kernels().nn().batchNormBackward(dy, x, weight, mean, invStd, dx, dweight, dbias, batchStatistics);
     }
 
     @Override public void layerNorm(View x, View weight, View bias, View out, View saveMean, View saveInvStd, double eps) {
-        SpiChecks.layerNorm(x, weight, bias, out, saveMean, saveInvStd);
         kernels().nn().layerNorm(x, weight, bias, out, saveMean, saveInvStd, eps);
     }
 
     @Override public void layerNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx,
                                             View dweight, View dbias) {
-        SpiChecks.layerNormBackward(dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
         kernels().nn().layerNormBackward(dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
     }
 
     @Override public void softmax(View x, View out, boolean log) {
-        SpiChecks.softmax(x, out);
         kernels().nn().softmax(x, out, log);
     }
 
     @Override public void softmaxBackward(View y, View dy, View dx, boolean log) {
-        SpiChecks.softmaxBackward(y, dy, dx);
         kernels().nn().softmaxBackward(y, dy, dx, log);
     }
 
     @Override public void maxPool2d(View x, View out, View indices, Pool2dGeometry g) {
-        SpiChecks.maxPool2d(x, out, indices, g);
         kernels().nn().maxPool2d(x, out, indices, g);
     }
 
     @Override public void maxPool2dBackward(View dy, View indices, View dx, Pool2dGeometry g) {
-        SpiChecks.maxPool2dBackward(dy, indices, dx, g);
         kernels().nn().maxPool2dBackward(dy, indices, dx, g);
     }
 
     @Override public void avgPool2d(View x, View out, Pool2dGeometry g) {
-        SpiChecks.avgPool2d(x, out, g);
         kernels().nn().avgPool2d(x, out, g);
     }
 
     @Override public void avgPool2dBackward(View dy, View dx, Pool2dGeometry g) {
-        SpiChecks.avgPool2dBackward(dy, dx, g);
         kernels().nn().avgPool2dBackward(dy, dx, g);
     }
 
     @Override public void adaptiveAvgPool2d(View x, View out) {
-        SpiChecks.adaptiveAvgPool2d(x, out);
         kernels().nn().adaptiveAvgPool2d(x, out);
     }
 
     @Override public void adaptiveAvgPool2dBackward(View dy, View dx) {
-        SpiChecks.adaptiveAvgPool2dBackward(dy, dx);
         kernels().nn().adaptiveAvgPool2dBackward(dy, dx);
     }
 
     // ---- optimizers ---------------------------------------------------------------------------------------
 
     @Override public void sgdStep(View param, View grad, View momentumBuffer, View mask, SgdParams p) {
-        SpiChecks.sgdStep(param, grad, momentumBuffer, mask, p);
         kernels().nn().sgdStep(param, grad, momentumBuffer, mask, p);
     }
 
     @Override public void adamStep(View param, View grad, View expAvg, View expAvgSq, View mask, AdamParams p) {
-        SpiChecks.adamStep(param, grad, expAvg, expAvgSq, mask, p);
         kernels().nn().adamStep(param, grad, expAvg, expAvgSq, mask, p);
     }
 
     // ---- unlearning and pruning ---------------------------------------------------------------------------
 
     @Override public void addSquared(View x, View acc, double scale) {
-        SpiChecks.addSquared(x, acc);
         kernels().unlearning().addSquared(x, acc, scale);
     }
 
     @Override public void perSampleSquaredGemm(View a, View b, View acc, double scale) {
-        SpiChecks.perSampleSquaredGemm(a, b, acc);
         kernels().unlearning().perSampleSquaredGemm(a, b, acc, scale);
     }
 
     @Override public void perSampleSquaredConvWeight(View dy, View x, View acc, Conv2dGeometry g, double scale) {
-        SpiChecks.perSampleSquaredConvWeight(dy, x, acc, g);
         kernels().unlearning().perSampleSquaredConvWeight(dy, x, acc, g, scale);
     }
 
     @Override public void ssdDampen(View theta, View importanceD, View importanceF, double alpha, double lambda) {
-        SpiChecks.ssdDampen(theta, importanceD, importanceF);
         kernels().unlearning().ssdDampen(theta, importanceD, importanceF, alpha, lambda);
     }
 
     @Override public void addGaussianNoise(View theta, View std, long seed, long counter) {
-        SpiChecks.addGaussianNoise(theta, std);
         kernels().unlearning().addGaussianNoise(theta, std, seed, counter);
     }
 
     @Override public void scoreHistogram(View scores, int shift, int bits, int matchShift, int matchValue, long[] counts) {
-        SpiChecks.scoreHistogram(scores, counts);
         kernels().unlearning().scoreHistogram(scores, shift, bits, matchShift, matchValue, counts);
     }
 
     @Override public long maskFromScores(View scores, View mask, float threshold, long tiesToKeep) {
-        SpiChecks.maskFromScores(scores, mask);
         return kernels().unlearning().maskFromScores(scores, mask, threshold, tiesToKeep);
     }
 }

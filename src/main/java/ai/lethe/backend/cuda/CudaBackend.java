@@ -7,10 +7,9 @@
 // Memory: storage comes from a caching allocator (CudaAllocator: size classes, stream-ordered reuse, live/peak
 // counters); host copies go through the runtime, a Java-heap segment staged through a reused buffer (HostStaging:
 // pinned when the runtime implements PinnedHostMemory); copy and
-// fill are strided kernels (memory.cu, via CudaContext). Every other op is checked here with SpiChecks, as the cpu
-// backend does, then handed to the family that owns it: CudaMath, CudaLinalg, CudaNn, CudaOptim, CudaUnlearning.
-// An op not on the device yet throws notYet(op) — UnsupportedOperationException("<op> is not on cuda yet (issue
-// 14)") — and is listed in the test suite's known-missing list until it is.
+// fill are strided kernels (memory.cu, via CudaContext). Every other op, its arguments already checked by
+// CheckedBackend (the layer Backends puts in front of every backend), is handed to the family that owns it:
+// CudaMath, CudaLinalg, CudaNn, CudaOptim, CudaUnlearning.
 //
 // All work is queued on one stream; read() synchronises (the result is on the host when it returns), and so does
 // write() (the caller's host memory may change right after). Device faults surface at the latest there.
@@ -27,7 +26,6 @@ import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.RandomKind;
 import ai.lethe.backend.ReduceOp;
 import ai.lethe.backend.SgdParams;
-import ai.lethe.backend.SpiChecks;
 import ai.lethe.backend.Storage;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
@@ -168,7 +166,6 @@ public class CudaBackend implements Backend {
     }
 
     @Override public void write(MemorySegment src, View dst) {
-        SpiChecks.write(src, dst);
         CudaContext c = context();
         long bytes = dst.numel() * dst.dtype().byteSize();
         if (bytes == 0) return;
@@ -186,7 +183,6 @@ public class CudaBackend implements Backend {
     }
 
     @Override public void read(View src, MemorySegment dst) {
-        SpiChecks.read(src, dst);
         CudaContext c = context();
         long bytes = src.numel() * src.dtype().byteSize();
         if (bytes == 0) return;
@@ -204,205 +200,167 @@ public class CudaBackend implements Backend {
     }
 
     @Override public void copy(View src, View dst) {
-        SpiChecks.copy(src, dst);
         context().copy(src, dst);
     }
 
     @Override public void fill(View dst, double value) {
-        SpiChecks.fill(dst);
         context().fill(dst, value);
     }
 
     @Override public void random(RandomKind kind, View dst, long seed, long counter, double a, double b) {
-        SpiChecks.random(kind, dst);
         families().math().random(kind, dst, seed, counter, a, b);
     }
 
     // ---- math ---------------------------------------------------------------------------------------------
 
     @Override public void unary(UnaryOp op, View x, View out, double p0, double p1) {
-        SpiChecks.unary(op, x, out);
         families().math().unary(op, x, out, p0, p1);
     }
 
     @Override public void binary(BinaryOp op, View a, View b, View out, double p0, double p1) {
-        SpiChecks.binary(op, a, b, out);
         families().math().binary(op, a, b, out, p0, p1);
     }
 
     @Override public void where(View cond, View a, View b, View out) {
-        SpiChecks.where(cond, a, b, out);
         families().math().where(cond, a, b, out);
     }
 
     @Override public void reduce(ReduceOp op, View x, View out, double p0) {
-        SpiChecks.reduce(op, x, out);
         families().math().reduce(op, x, out, p0);
     }
 
     @Override public void argReduce(ArgReduceOp op, View x, int axis, View out) {
-        SpiChecks.argReduce(op, x, axis, out);
         families().math().argReduce(op, x, axis, out);
     }
 
     // ---- linear algebra and indexing ----------------------------------------------------------------------
 
     @Override public void matmul(View a, View b, View out, double alpha, double beta) {
-        SpiChecks.matmul(a, b, out);
         families().linalg().matmul(a, b, out, alpha, beta);
     }
 
     @Override public void indexSelect(View x, int axis, View index, View out) {
-        SpiChecks.indexSelect(x, axis, index, out);
         families().linalg().indexSelect(x, axis, index, out);
     }
 
     @Override public void indexAdd(View src, int axis, View index, View out) {
-        SpiChecks.indexAdd(src, axis, index, out);
         families().linalg().indexAdd(src, axis, index, out);
     }
 
     @Override public void gather(View x, int axis, View index, View out) {
-        SpiChecks.gather(x, axis, index, out);
         families().linalg().gather(x, axis, index, out);
     }
 
     @Override public void scatterAdd(View src, int axis, View index, View out) {
-        SpiChecks.scatterAdd(src, axis, index, out);
         families().linalg().scatterAdd(src, axis, index, out);
     }
 
     // ---- neural network -----------------------------------------------------------------------------------
 
     @Override public void conv2d(View x, View w, View bias, View out, Conv2dGeometry g) {
-        SpiChecks.conv2d(x, w, bias, out, g);
         families().nn().conv2d(x, w, bias, out, g);
     }
 
     @Override public void conv2dBackwardInput(View dy, View w, View dx, Conv2dGeometry g) {
-        SpiChecks.conv2dBackwardInput(dy, w, dx, g);
         families().nn().conv2dBackwardInput(dy, w, dx, g);
     }
 
     @Override public void conv2dBackwardWeight(View dy, View x, View dw, Conv2dGeometry g) {
-        SpiChecks.conv2dBackwardWeight(dy, x, dw, g);
         families().nn().conv2dBackwardWeight(dy, x, dw, g);
     }
 
     @Override public void batchNormTrain(View x, View weight, View bias, View runningMean, View runningVar, View out,
                                          View saveMean, View saveInvStd, double momentum, double eps) {
-        SpiChecks.batchNormTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd);
         families().nn().batchNormTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd, momentum, eps);
     }
 
     @Override public void batchNormEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps) {
-        SpiChecks.batchNormEval(x, weight, bias, runningMean, runningVar, out);
         families().nn().batchNormEval(x, weight, bias, runningMean, runningVar, out, eps);
     }
 
     @Override public void batchNormBackward(View dy, View x, View weight, View mean, View invStd, View dx,
                                             View dweight, View dbias, boolean batchStatistics) {
-        SpiChecks.batchNormBackward(dy, x, weight, mean, invStd, dx, dweight, dbias);
         families().nn().batchNormBackward(dy, x, weight, mean, invStd, dx, dweight, dbias, batchStatistics);
     }
 
     @Override public void layerNorm(View x, View weight, View bias, View out, View saveMean, View saveInvStd, double eps) {
-        SpiChecks.layerNorm(x, weight, bias, out, saveMean, saveInvStd);
         families().nn().layerNorm(x, weight, bias, out, saveMean, saveInvStd, eps);
     }
 
     @Override public void layerNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx,
                                             View dweight, View dbias) {
-        SpiChecks.layerNormBackward(dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
         families().nn().layerNormBackward(dy, x, weight, saveMean, saveInvStd, dx, dweight, dbias);
     }
 
     @Override public void softmax(View x, View out, boolean log) {
-        SpiChecks.softmax(x, out);
         families().nn().softmax(x, out, log);
     }
 
     @Override public void softmaxBackward(View y, View dy, View dx, boolean log) {
-        SpiChecks.softmaxBackward(y, dy, dx);
         families().nn().softmaxBackward(y, dy, dx, log);
     }
 
     @Override public void maxPool2d(View x, View out, View indices, Pool2dGeometry g) {
-        SpiChecks.maxPool2d(x, out, indices, g);
         families().nn().maxPool2d(x, out, indices, g);
     }
 
     @Override public void maxPool2dBackward(View dy, View indices, View dx, Pool2dGeometry g) {
-        SpiChecks.maxPool2dBackward(dy, indices, dx, g);
         families().nn().maxPool2dBackward(dy, indices, dx, g);
     }
 
     @Override public void avgPool2d(View x, View out, Pool2dGeometry g) {
-        SpiChecks.avgPool2d(x, out, g);
         families().nn().avgPool2d(x, out, g);
     }
 
     @Override public void avgPool2dBackward(View dy, View dx, Pool2dGeometry g) {
-        SpiChecks.avgPool2dBackward(dy, dx, g);
         families().nn().avgPool2dBackward(dy, dx, g);
     }
 
     @Override public void adaptiveAvgPool2d(View x, View out) {
-        SpiChecks.adaptiveAvgPool2d(x, out);
         families().nn().adaptiveAvgPool2d(x, out);
     }
 
     @Override public void adaptiveAvgPool2dBackward(View dy, View dx) {
-        SpiChecks.adaptiveAvgPool2dBackward(dy, dx);
         families().nn().adaptiveAvgPool2dBackward(dy, dx);
     }
 
     // ---- optimizers ---------------------------------------------------------------------------------------
 
     @Override public void sgdStep(View param, View grad, View momentumBuffer, View mask, SgdParams p) {
-        SpiChecks.sgdStep(param, grad, momentumBuffer, mask, p);
         families().optim().sgdStep(param, grad, momentumBuffer, mask, p);
     }
 
     @Override public void adamStep(View param, View grad, View expAvg, View expAvgSq, View mask, AdamParams p) {
-        SpiChecks.adamStep(param, grad, expAvg, expAvgSq, mask, p);
         families().optim().adamStep(param, grad, expAvg, expAvgSq, mask, p);
     }
 
     // ---- unlearning and pruning ---------------------------------------------------------------------------
 
     @Override public void addSquared(View x, View acc, double scale) {
-        SpiChecks.addSquared(x, acc);
         families().unlearning().addSquared(x, acc, scale);
     }
 
     @Override public void perSampleSquaredGemm(View a, View b, View acc, double scale) {
-        SpiChecks.perSampleSquaredGemm(a, b, acc);
         families().unlearning().perSampleSquaredGemm(a, b, acc, scale);
     }
 
     @Override public void perSampleSquaredConvWeight(View dy, View x, View acc, Conv2dGeometry g, double scale) {
-        SpiChecks.perSampleSquaredConvWeight(dy, x, acc, g);
         families().unlearning().perSampleSquaredConvWeight(dy, x, acc, g, scale);
     }
 
     @Override public void ssdDampen(View theta, View importanceD, View importanceF, double alpha, double lambda) {
-        SpiChecks.ssdDampen(theta, importanceD, importanceF);
         families().unlearning().ssdDampen(theta, importanceD, importanceF, alpha, lambda);
     }
 
     @Override public void addGaussianNoise(View theta, View std, long seed, long counter) {
-        SpiChecks.addGaussianNoise(theta, std);
         families().unlearning().addGaussianNoise(theta, std, seed, counter);
     }
 
     @Override public void scoreHistogram(View scores, int shift, int bits, int matchShift, int matchValue, long[] counts) {
-        SpiChecks.scoreHistogram(scores, counts);
         families().unlearning().scoreHistogram(scores, shift, bits, matchShift, matchValue, counts);
     }
 
     @Override public long maskFromScores(View scores, View mask, float threshold, long tiesToKeep) {
-        SpiChecks.maskFromScores(scores, mask);
         return families().unlearning().maskFromScores(scores, mask, threshold, tiesToKeep);
     }
 }

@@ -235,7 +235,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
         if (h != null) return h;
         synchronized (LOCK) {
             if (cblasSgemm != null) return cblasSgemm;
-            Backend cpu = Backends.byName("cpu");
+            Backend cpu = Backends.implementation(Backends.byName("cpu"));
             Optional<BlasInfo> blas = cpu instanceof CpuBackend c ? c.blas() : Optional.empty();
             if (blas.isEmpty())
                 throw new IllegalStateException("cuda-emu: GEMM runs on the cpu backend's OpenBLAS, which is not available: "

@@ -53,7 +53,7 @@ class CpuBackendTest {
         assertEquals("cpu", cpu.name());
         assertEquals(200, cpu.priority());
         assertEquals(Device.CPU, cpu.device());
-        assertTrue(Backends.byName("cpu") instanceof CpuBackend, "registered as a service");
+        assertTrue(Backends.implementation(Backends.byName("cpu")) instanceof CpuBackend, "registered as a service");
         assertSame(cpu.availability(), cpu.availability(), "availability is computed once");
     }
 

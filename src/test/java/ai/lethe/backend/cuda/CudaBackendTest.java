@@ -84,7 +84,8 @@ class CudaBackendTest {
 
     @Test void registeredAsCudaEmuAndNeverTheDefault() {
         Backend b = Backends.byName("cuda-emu");
-        assertTrue(b instanceof CudaBackend, "registered as a service");
+        assertTrue(Backends.implementation(b) instanceof CudaBackend, "registered as a service");
+        assertTrue(b instanceof ai.lethe.backend.CheckedBackend, "handed out behind the SPI checks");
         assertEquals(new Device("cuda-emu", 0), b.device());
         assertTrue(b.priority() < 0, "a negative priority keeps it from being the default");
         assertEquals("cuda-emu", Device.parse("cuda-emu").type());
@@ -97,7 +98,7 @@ class CudaBackendTest {
 
     @Test void writeAndReadRoundTripHeapAndNativeSegmentsAtAnOffset() {
         Backend b = emu();
-        ((CudaBackend) b).emptyCache();  // a fresh (NaN-filled) allocation, not a block other tests cached
+        ((CudaBackend) Backends.implementation(b)).emptyCache();  // a fresh (NaN-filled) allocation, not a block other tests cached
         Storage s = b.allocate(40 * 4);
         storages.add(s);
         View window = new View(s, DType.FLOAT32, 3, new long[] {5, 7}, new long[] {7, 1});
@@ -122,7 +123,7 @@ class CudaBackendTest {
     }
 
     @Test void heapCopiesReuseOneStagingBuffer() {
-        CudaBackend b = (CudaBackend) emu();
+        CudaBackend b = (CudaBackend) Backends.implementation(emu());
         Storage s = b.allocate(4096 * 4);
         storages.add(s);
         View v = whole(s, DType.FLOAT32, 4096);
@@ -231,7 +232,7 @@ class CudaBackendTest {
         assertEquals(before.frees() + 1, after.frees());
         b.resetPeakBytes();
         assertEquals(after.liveBytes(), b.memoryStats().peakBytes());
-        CudaBackend cuda = (CudaBackend) b;
+        CudaBackend cuda = (CudaBackend) Backends.implementation(b);
         assertTrue(cuda.context().allocator().cachedBytes() >= 5120, "the freed block is cached");
         assertTrue(cuda.emptyCache() >= 5120);
         assertEquals(0, cuda.context().allocator().cachedBytes());

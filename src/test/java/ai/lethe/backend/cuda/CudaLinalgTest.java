@@ -242,7 +242,7 @@ class CudaLinalgTest {
             View[] v = {whole(x, F, 8).reshaped(2, 4), whole(i2, I, 8).reshaped(2, 4),
                     view(out, F, 4, new long[] {2, 4}, new long[] {4, 1}), whole(i1, I, 4)};
             c.run.accept(emu, v);  // queued: no exception at the call
-            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, ((CudaBackend) emu)::synchronize);
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, ((CudaBackend) Backends.implementation(emu))::synchronize);
             assertTrue(e.getMessage().startsWith(c.op + ": index " + c.badIndex + " is out of range for dimension "),
                     e.getMessage());
             assertTrue(e.getMessage().contains("reported at the next synchronisation"), e.getMessage());

@@ -92,7 +92,7 @@ class EmulatorViolationTest {
     @Test
     void indirectOutOfBoundsWriteIsCaughtAtOnceAmongFewAllocations() {
         // few live allocations in this process: return what the cuda-emu backend cached for earlier tests
-        ((CudaBackend) ai.lethe.backend.Backends.byName(CudaBackend.EMULATED)).emptyCache();
+        ((CudaBackend) ai.lethe.backend.Backends.implementation(ai.lethe.backend.Backends.byName(CudaBackend.EMULATED))).emptyCache();
         int n = 100;
         long out = rt.alloc(4L * n), table = rt.alloc(8);
         rt.copyHostToDevice(table, java.lang.foreign.MemorySegment.ofArray(new long[] {out}), 8, Stream.DEFAULT);

@@ -226,6 +226,6 @@ final class Mirrored implements AutoCloseable {
     @Override public void close() {
         for (Storage s : storages) if (!s.isFreed()) s.release();
         storages.clear();
-        ((CudaBackend) cuda).context().allocator().emptyCache();
+        ((CudaBackend) ai.lethe.backend.Backends.implementation(cuda)).context().allocator().emptyCache();
     }
 }
