@@ -9,7 +9,7 @@
 // [ceil((i + ph - kh + 1) / sh), floor((i + ph) / sh)] within [0, OH).
 // max pooling: indices (int64) are h * W + w within the plane; a NaN wins (as in the ref backend); ties keep the
 // first in row-major window order. maxPool2d backward checks every index first (pool_check_indices: the first
-// out-of-range one is reported through a device flag the backend reads).
+// out-of-range one goes to the backend's device error record, reported at the next synchronisation).
 #include "lethe_device.cuh"
 #include "nn_common.cuh"
 #include "strided.cuh"
@@ -70,15 +70,23 @@ LETHE_KERNEL(max_pool2d_f32, 256,
     }
 }
 
-// flag[0] = min(flag[0], the smallest position t < n whose index is outside [0, plane_size)): the backend sets
-// it to n (< 2^31) first and reads it back; n means every index is valid.
+// Records the first index found outside [0, plane_size) in err, the backend's device error record
+// (DeviceErrors.java; index.cu writes it the same way): the first finder sets err[0] = 1 by atomicCAS and writes
+// err[1] = the index, err[2] = op (the backend's code for maxPool2dBackward), err[3] = -1 (no axis: a plane),
+// err[4] = plane_size. No host round trip: the backend reports it at the next synchronisation. A bad index never
+// addresses memory (max_pool2d_backward only compares indices with positions).
 LETHE_KERNEL(pool_check_indices, 256,
              const long long* __restrict__ indices,  // [n]
-             int* __restrict__ flag,                  // [1]
-             long long n, long long plane_size) {
+             unsigned long long* err,                 // [5] the device error record
+             long long n, long long plane_size, int op) {
     for (long long t = grid_first(); t < n; t += grid_step()) {
         long long v = indices[t];
-        if (v < 0 || v >= plane_size) atomicMin(flag, (int)t);
+        if ((v < 0 || v >= plane_size) && atomicCAS(err, 0ULL, 1ULL) == 0ULL) {
+            err[1] = (unsigned long long)v;
+            err[2] = (unsigned long long)op;
+            err[3] = (unsigned long long)(long long)-1;
+            err[4] = (unsigned long long)plane_size;
+        }
     }
 }
 

@@ -13,9 +13,6 @@ import ai.lethe.backend.Conv2dGeometry;
 import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.View;
 import ai.lethe.core.DType;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -380,33 +377,14 @@ final class CudaNn {
         try (Staging s = new Staging(op)) {
             View dys = s.in(dy), is = s.in(indices);
             long n = is.numel();
-            if (n > 0) checkIndices(s, is, n, g.h() * g.w());
+            if (n > 0) {
+                context.launch1d("pool_check_indices", n, new KernelArgs().pointer(s.ptr(is))
+                        .pointer(context.errors().recordFor()).i64(n).i64(g.h() * g.w())
+                        .i32(DeviceErrors.Op.MAX_POOL2D_BACKWARD.code()));
+            }
             View dxs = s.out(dx);
             context.launch1d("max_pool2d_backward_f32", dx.numel(), new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(is))
                     .pointer(s.ptr(dxs)).words64(geom));
-        }
-    }
-
-    /** An IndexOutOfBoundsException (the cpu backend's message) when an index is outside its plane. */
-    private void checkIndices(Staging s, View indices, long n, long planeSize) {
-        String op = "maxPool2dBackward";
-        requireInt(op, "the number of indices", n);
-        View flag = s.temps.allocate(DType.INT64, new long[] {1});
-        long flagPtr = context.elementPointer(op, flag);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(8, 8);
-            host.set(ValueLayout.JAVA_INT, 0, (int) n);
-            context.runtime().copyHostToDevice(flagPtr, host, 4, context.stream());
-            context.launch1d("pool_check_indices", n,
-                    new KernelArgs().pointer(s.ptr(indices)).pointer(flagPtr).i64(n).i64(planeSize));
-            context.runtime().copyDeviceToHost(host, flagPtr, 4, context.stream());
-            context.synchronize();
-            int bad = host.get(ValueLayout.JAVA_INT, 0);
-            if (bad >= n) return;
-            context.runtime().copyDeviceToHost(host, s.ptr(indices) + 8L * bad, 8, context.stream());
-            context.synchronize();
-            throw new IndexOutOfBoundsException(op + ": index " + host.get(ValueLayout.JAVA_LONG, 0)
-                    + " is out of range for a plane of " + planeSize + " elements");
         }
     }
 

@@ -4,7 +4,7 @@
 //
 // The record is a small device buffer of RECORD_WORDS int64 (allocated on first use, zeroed): the first kernel
 // thread to find an error sets word 0 to 1 with atomicCAS and writes the offending value, its op's code, the axis
-// and the axis size (cuda-kernels/index.cu). A launch that can set it arms the check; CudaContext.synchronize then
+// and the axis size (cuda-kernels/index.cu; pool.cu's max-pool index check writes -1 and the plane size). A launch that can set it arms the check; CudaContext.synchronize then
 // reads the record back (one small copy, only when armed), clears it and throws IndexOutOfBoundsException with the
 // ref backend's message plus where it was found. The op's other elements were processed; the bad one was skipped,
 // never used to address memory.
@@ -21,7 +21,9 @@ public final class DeviceErrors {
 
     /** The ops that report through the record, by the code their kernels write (index.cu's op argument). */
     public enum Op {
-        GATHER("gather"), INDEX_SELECT("indexSelect"), SCATTER_ADD("scatterAdd"), INDEX_ADD("indexAdd");
+        GATHER("gather"), INDEX_SELECT("indexSelect"), SCATTER_ADD("scatterAdd"), INDEX_ADD("indexAdd"),
+        /** Max-pool indices (pool.cu's pool_check_indices): the axis word is -1 and the size is the plane's. */
+        MAX_POOL2D_BACKWARD("maxPool2dBackward");
 
         private final String spiName;
 
@@ -77,7 +79,9 @@ public final class DeviceErrors {
         runtime.synchronize(stream);
         int code = (int) words[2];
         String op = code >= 0 && code < Op.values().length ? Op.values()[code].spiName() : "an index op (code " + code + ")";
-        throw new IndexOutOfBoundsException(op + ": index " + words[1] + " is out of range for dimension " + words[3]
-                + " of size " + words[4] + " (found on the device, reported at the next synchronisation)");
+        String range = code == Op.MAX_POOL2D_BACKWARD.code() ? "a plane of " + words[4] + " elements"
+                : "dimension " + words[3] + " of size " + words[4];
+        throw new IndexOutOfBoundsException(op + ": index " + words[1] + " is out of range for " + range
+                + " (found on the device, reported at the next synchronisation)");
     }
 }
