@@ -89,7 +89,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
     public static EmulatedRuntime open() {
         Object l = load();
         if (l instanceof Native n)
-            return new EmulatedRuntime(n, new CudnnLibrary.Load(null, "cuda-emu has no cuDNN (the emulator runs Lethe's kernels)"));
+            return new EmulatedRuntime(n, new CudnnLibrary.Load(null, "the emulator has no cuDNN"));
         throw new IllegalStateException("the CUDA emulator is not available: " + l);
     }
 
