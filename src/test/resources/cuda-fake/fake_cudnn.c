@@ -15,8 +15,9 @@
  *    large (1 << 50 bytes), then the usable ones; an algorithm needs the workspace the *WorkspaceSize call reports,
  *    which the convolution checks (size and non-null) and scribbles on;
  *  - hooks: fake_cudnn_fail (the next call of a function returns a status), fake_cudnn_version, fake_cudnn_record
- *    (how many times each convolution ran, the algorithm, math type, workspace size and stream of the last one), and
- *    fake_cudnn_live (handles and descriptors not yet destroyed).
+ *    (how many times each convolution ran, the algorithm, math type, workspace size and stream of the last one),
+ *    fake_cudnn_oversized (every algorithm needs 1 << 50 bytes: none fits) and fake_cudnn_live (handles and
+ *    descriptors not yet destroyed).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,7 @@ static int live;
 static int calls[4], last_algo[4] = {-1, -1, -1, -1}, last_math[4] = {-1, -1, -1, -1};
 static size_t last_workspace[4];
 static void *last_stream[4];
+static int oversized;  /* fake_cudnn_oversized(1): every algorithm asks for 1 << 50 bytes of workspace */
 
 void fake_cudnn_fail(const char *name, int status) {
     strncpy(fail_name, name, sizeof fail_name - 1);
@@ -67,6 +69,7 @@ void fake_cudnn_fail(const char *name, int status) {
     fail_status = status;
 }
 void fake_cudnn_version(long v) { version = (size_t)v; }
+void fake_cudnn_oversized(int on) { oversized = on; }
 int fake_cudnn_live(void) { return live; }
 /* out[0..3] calls, out[4..7] algo, out[8..11] math type, out[12..15] workspace bytes, out[16..19] stream */
 void fake_cudnn_record(long *out) {
@@ -77,7 +80,7 @@ void fake_cudnn_record(long *out) {
 }
 void fake_cudnn_reset(void) {
     for (int i = 0; i < 4; i++) { calls[i] = 0; last_algo[i] = -1; last_math[i] = -1; last_workspace[i] = 0; last_stream[i] = 0; }
-    fail_name[0] = 0; fail_status = 0; version = 91900;
+    fail_name[0] = 0; fail_status = 0; version = 91900; oversized = 0;
 }
 
 #define FAILPOINT(name) do { if (fail_status && strcmp(fail_name, name) == 0) { int s_ = fail_status; fail_status = 0; return s_; } } while (0)
@@ -198,6 +201,7 @@ static cudnnStatus_t check_shapes(const struct desc *x, const struct desc *w, co
 /* The usable algorithms of each direction and the workspace each needs (bytes, a function of the shapes). */
 static const int usable[3][2] = {{1, 0}, {1, 0}, {1, 3}};
 static size_t workspace_of(int dir, int algo, const struct desc *w) {
+    if (oversized) return (size_t)1 << 50;
     if (algo == usable[dir][0]) return (size_t)(w->n * w->c) * 4 + 64 * (size_t)(dir + 1);
     return 0;
 }

@@ -271,6 +271,29 @@ class CudnnConvolutionTest {
         });
     }
 
+    @Test void whenNoAlgorithmFitsAutoUsesTheKernelsAndCudnnModeSaysWhy() {
+        var g = new Conv2dGeometry(1, 3, 6, 7, 2, 3, 3, 1, 1, 0, 1, 1, 1);  // a geometry not yet planned
+        float[] x = normal(126), w = normal(54);
+        fake.oversized(true);
+        try {
+            assertClose("auto, no algorithm fits", forward(ref, g, x, w, null), forward(dnn, g, x, w, null));
+            assertEquals(0, fake.record(FakeCudnn.FORWARD).calls(), "the kernels ran, not cuDNN");
+            var g2 = new Conv2dGeometry(1, 3, 6, 8, 2, 3, 3, 1, 1, 0, 1, 1, 1);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> withMode("cudnn", () -> forward(dnn, g2, normal(144), w, null)));
+            assertTrue(e.getMessage().contains("no algorithm") && e.getMessage().contains("lethe.cuda.conv=cudnn"), e.getMessage());
+        } finally {
+            fake.oversized(false);
+        }
+    }
+
+    @Test void tf32IsUsedOnlyWhenAllowed() {
+        CudnnConvolutions c = runtime.cudnn().orElseThrow();
+        var g = new Conv2dGeometry(1, 2, 5, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1);
+        assertEquals(CudnnLibrary.CUDNN_FMA_MATH, c.plan(CudnnConvolutions.Direction.FORWARD, g, false).mathType());
+        assertEquals(CudnnLibrary.CUDNN_DEFAULT_MATH, c.plan(CudnnConvolutions.Direction.FORWARD, g, true).mathType(),
+                "allowTf32: the default math type, which lets an Ampere+ GPU use TF32 tensor cores");
+    }
+
     @Test void aLibraryThatIsNotCudnn9IsRefusedWithItsVersion() {
         fake.version(80907);
         try {

@@ -1,8 +1,8 @@
 // Test support: the fake cuDNN of src/test/resources/cuda-fake/fake_cudnn.c (naive host-pointer convolutions behind
 // cuDNN 9's legacy API, independent of Lethe's binding), compiled with gcc into a folder (as FakeCuda does the fake
 // driver), and FFM handles to its hooks: fail the next call of a function, set the version it reports, read what
-// the convolutions ran with (calls, algorithm, math type, workspace, stream) and how many handles and descriptors
-// are alive.
+// the convolutions ran with (calls, algorithm, math type, workspace, stream), make every algorithm's workspace too
+// large, and count the handles and descriptors alive.
 package ai.lethe.backend.cuda;
 
 import java.io.IOException;
@@ -20,7 +20,7 @@ final class FakeCudnn {
     static final int FORWARD = 0, BACKWARD_DATA = 1, BACKWARD_FILTER = 2, ADD_TENSOR = 3;
 
     final Path library;
-    private final MethodHandle fail, version, record, live, reset;
+    private final MethodHandle fail, version, record, live, reset, oversized;
 
     /** What the fake recorded for one direction: calls so far, and the algorithm, math type, workspace and stream of the last. */
     record Record(long calls, long algorithm, long mathType, long workspaceBytes, long stream) {}
@@ -34,6 +34,7 @@ final class FakeCudnn {
         record = linker.downcallHandle(l.findOrThrow("fake_cudnn_record"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
         live = linker.downcallHandle(l.findOrThrow("fake_cudnn_live"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
         reset = linker.downcallHandle(l.findOrThrow("fake_cudnn_reset"), FunctionDescriptor.ofVoid());
+        oversized = linker.downcallHandle(l.findOrThrow("fake_cudnn_oversized"), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
     }
 
     /** The next call of the named function (e.g. "cudnnConvolutionForward") returns status. */
@@ -60,6 +61,15 @@ final class FakeCudnn {
             record.invokeExact(out);
             long[] v = out.toArray(ValueLayout.JAVA_LONG);
             return new Record(v[direction], v[4 + direction], v[8 + direction], v[12 + direction], v[16 + direction]);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Whether every algorithm asks for 1 << 50 bytes of workspace (none fits; off after reset). */
+    void oversized(boolean on) {
+        try {
+            oversized.invokeExact(on ? 1 : 0);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
