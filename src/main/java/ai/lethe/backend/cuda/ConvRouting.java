@@ -45,14 +45,8 @@ public final class ConvRouting {
         } catch (IllegalArgumentException e) {
             return "unusable setting: " + e.getMessage();
         }
+        boolean present = runtime.cudnn().isPresent();  // creates the handle: a failure to is the reason below
         String status = runtime.cudnnStatus();
-        boolean present;
-        try {
-            present = runtime.cudnn().isPresent();
-        } catch (RuntimeException e) {
-            present = false;
-            status = status + ", but its handle cannot be created: " + e.getMessage();
-        }
         return switch (mode) {
             case KERNELS -> "Lethe's kernels (" + PROPERTY + "=kernels" + (present ? "; " + status + " is present)" : "; " + status + ")");
             case CUDNN -> present ? status + " (" + PROPERTY + "=cudnn)"

@@ -87,7 +87,11 @@ public final class CudnnConvolutions implements AutoCloseable {
                 mathType = tf32 ? CudnnLibrary.CUDNN_DEFAULT_MATH : CudnnLibrary.CUDNN_FMA_MATH;
                 check(call(CudnnLibrary.SET_CONVOLUTION_MATH_TYPE, made[4], mathType), "cudnnSetConvolutionMathType(" + mathType + ")", null);
             } catch (RuntimeException e) {
-                destroy(made);
+                try {
+                    destroy(made);
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again);
+                }
                 throw e;
             }
             x = made[0];
@@ -365,11 +369,16 @@ public final class CudnnConvolutions implements AutoCloseable {
         if (first != null) throw first;
     }
 
-    /** A runtime's cuDNN: the outcome of loading the library, and the handle created on first use. */
+    /**
+     * A runtime's cuDNN: the outcome of loading the library, and the handle created on first use. A library whose
+     * handle cannot be created (cudnnCreate fails: no usable device, a missing sub-library) counts as absent, with
+     * that error as the reason, as a missing library does.
+     */
     static final class Lazy {
         private final CudnnLibrary.Load load;
         private final Runnable enter;
         private CudnnConvolutions convolutions;
+        private String failure;
 
         /** {@code enter} makes the runtime's context current on the calling thread. */
         Lazy(CudnnLibrary.Load load, Runnable enter) {
@@ -378,12 +387,21 @@ public final class CudnnConvolutions implements AutoCloseable {
         }
 
         synchronized Optional<CudnnConvolutions> get() {
-            if (!load.loaded()) return Optional.empty();
-            if (convolutions == null) convolutions = new CudnnConvolutions(load.library(), enter);
+            if (!load.loaded() || failure != null) return Optional.empty();
+            if (convolutions == null) {
+                try {
+                    convolutions = new CudnnConvolutions(load.library(), enter);
+                } catch (CudaException e) {
+                    failure = load.library().describe() + " is loaded but " + e.getMessage();
+                    return Optional.empty();
+                }
+            }
             return Optional.of(convolutions);
         }
 
-        String status() { return load.loaded() ? load.library().describe() : load.reason(); }
+        synchronized String status() {
+            return !load.loaded() ? load.reason() : failure != null ? failure : load.library().describe();
+        }
 
         /** Destroys the handle, if one was created. */
         synchronized void close() {

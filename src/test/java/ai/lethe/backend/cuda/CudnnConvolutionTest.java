@@ -256,6 +256,22 @@ class CudnnConvolutionTest {
         }
     }
 
+    @Test void aHandleThatCannotBeCreatedCountsAsNoCudnn() {
+        fake.failNext("cudnnCreate", 1001);
+        try (EmulatedRuntime broken = EmulatedRuntime.openWithCudnn(fake.library.toString())) {
+            assertTrue(broken.cudnn().isEmpty());
+            assertTrue(broken.cudnnStatus().contains("cudnnCreate failed: CUDNN_STATUS_NOT_INITIALIZED"), broken.cudnnStatus());
+            assertTrue(ConvRouting.describe(broken).startsWith("Lethe's kernels (cuDNN 9.19.0"), ConvRouting.describe(broken));
+            Backend b = new CudaBackend(CudaBackend.EMULATED, CudaBackend.EMULATED_PRIORITY, broken);
+            var g = new Conv2dGeometry(1, 2, 5, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1);
+            float[] x = normal(50), w = normal(54);
+            assertClose("auto with a broken cuDNN", forward(ref, g, x, w, null), forward(b, g, x, w, null));
+            assertEquals(0, fake.record(FakeCudnn.FORWARD).calls());
+            for (Storage s : storages) if (!s.isFreed()) s.release();
+            storages.clear();
+        }
+    }
+
     @Test void theSwitchIsValidatedAndDescribed() {
         assertEquals(ConvRouting.Mode.AUTO, ConvRouting.mode());
         assertTrue(ConvRouting.describe(runtime).startsWith("cuDNN 9.19.0 ("), ConvRouting.describe(runtime));
