@@ -1,6 +1,8 @@
 // What `lethe info` reports: the JDK, the OS, the CPU (model, vector extensions) and memory, every backend found
 // (available or not, why, and the fix), the cpu backend's BLAS (library, version, kernel and why, threads), and
-// the default device. Collected once, rendered as aligned text or as JSON (the same facts).
+// the default device. Collected once, rendered as aligned text or as JSON (the same facts). For an available CUDA
+// backend (cuda, cuda-emu) also which path its convolutions take and why (ConvRouting.describe: cuDNN and its
+// version, or Lethe's kernels and why not cuDNN).
 package ai.lethe.cli;
 
 import ai.lethe.backend.Availability;
@@ -8,6 +10,8 @@ import ai.lethe.backend.Backend;
 import ai.lethe.backend.Backends;
 import ai.lethe.backend.cpu.CpuBackend;
 import ai.lethe.backend.cpu.CpuFeatures;
+import ai.lethe.backend.cuda.ConvRouting;
+import ai.lethe.backend.cuda.CudaBackend;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -28,7 +32,9 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
     /** model is null where /proc/cpuinfo does not name it; totalMemoryBytes is -1 where unknown. */
     record Cpu(String model, int processors, long totalMemoryBytes, long maxHeapBytes) {}
 
-    record BackendInfo(String name, String device, int priority, boolean available, String detail, String fix) {}
+    /** convolution: for an available CUDA backend, its convolution path and why (else null). */
+    record BackendInfo(String name, String device, int priority, boolean available, String detail, String fix,
+                       String convolution) {}
 
     /** The cpu backend's BLAS, and the CPU's vector extensions it was chosen from; null without the cpu backend. */
     record Blas(String library, String version, String kernel, String choice, List<String> rejected, int threadsPerCall,
@@ -73,7 +79,17 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
         } catch (RuntimeException e) {
             device = b.name();
         }
-        return new BackendInfo(b.name(), device, b.priority(), a.available(), a.reason(), a.fix());
+        return new BackendInfo(b.name(), device, b.priority(), a.available(), a.reason(), a.fix(), convolution(b, a));
+    }
+
+    /** The convolution path of an available CUDA backend (ConvRouting.describe), else null. */
+    private static String convolution(Backend b, Availability a) {
+        if (!a.available() || !(b instanceof CudaBackend c)) return null;
+        try {
+            return ConvRouting.describe(c.context().runtime());
+        } catch (RuntimeException | LinkageError e) {
+            return "unknown (" + Main.describe(e) + ")";
+        }
     }
 
     /** How the default device was forced, or null when it is the best available one. */
@@ -133,6 +149,8 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
                     .append(pad(b.available ? "available" : "unavailable", "unavailable".length())).append("  ")
                     .append(b.detail == null ? "" : b.detail)
                     .append(b.fix == null ? "" : ". Fix: " + b.fix).append('\n');
+            if (b.convolution != null)
+                sb.append("  ").append(" ".repeat(width)).append("  convolution: ").append(b.convolution).append('\n');
         }
         if (blas != null) {
             sb.append("blas:    ").append(blas.library).append(", kernel ").append(blas.kernel).append(" (")
@@ -161,7 +179,8 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
                 "totalMemoryBytes", cpu.totalMemoryBytes < 0 ? null : cpu.totalMemoryBytes,
                 "maxHeapBytes", cpu.maxHeapBytes));
         root.put("backends", backends.stream().map(b -> ordered("name", b.name, "device", b.device,
-                "priority", b.priority, "available", b.available, "detail", b.detail, "fix", b.fix)).toList());
+                "priority", b.priority, "available", b.available, "detail", b.detail, "fix", b.fix,
+                "convolution", b.convolution)).toList());
         root.put("blas", blas == null ? null : ordered("library", blas.library, "version", blas.version, "kernel", blas.kernel,
                 "choice", blas.choice, "rejected", blas.rejected, "threadsPerCall", blas.threadsPerCall,
                 "cpuFeatures", blas.cpuFeatures, "path", blas.path));

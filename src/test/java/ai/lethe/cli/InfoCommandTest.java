@@ -1,5 +1,6 @@
 // `lethe info` and `lethe info --json`: every backend Backends.all() finds is listed with its availability,
-// the default device is named, the JSON parses and says the same; a backend whose check throws is reported.
+// the default device is named, the JSON parses and says the same; a backend whose check throws is reported; an
+// available CUDA backend says which path its convolutions take (cuda-emu: Lethe's kernels, the emulator having no cuDNN).
 package ai.lethe.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -35,6 +36,8 @@ class InfoCommandTest {
         }
         assertTrue(out.lines().anyMatch(l -> l.startsWith("default device: " + Backends.defaultDevice())), out);
         assertTrue(out.lines().anyMatch(l -> l.matches("  ref +available +pure Java reference kernels \\(slow\\)")), out);
+        if (Backends.byName("cuda-emu").availability().available())
+            assertTrue(out.lines().anyMatch(l -> l.matches(" +convolution: Lethe's kernels \\(the emulator has no cuDNN\\)")), out);
     }
 
     @Test void jsonIsValidAndSaysTheSame() throws Exception {
@@ -60,6 +63,9 @@ class InfoCommandTest {
             assertEquals(expected.get(i).availability().available(), b.get("available"));
             assertEquals(expected.get(i).availability().reason(), b.get("detail"));
             assertEquals(expected.get(i).priority(), ((Number) b.get("priority")).intValue());
+            if (expected.get(i).name().equals("cuda-emu") && expected.get(i).availability().available())
+                assertEquals("Lethe's kernels (the emulator has no cuDNN)", b.get("convolution"));
+            if (expected.get(i).name().equals("ref")) assertNull(b.get("convolution"));
         }
         assertEquals(Backends.defaultDevice().toString(), root.get("defaultDevice"));
         assertTrue(root.containsKey("defaultDeviceForcedBy"));

@@ -2,10 +2,10 @@
 // every function is data (FUNCTIONS: symbol after cublas_v2.h's #defines, e.g. cublasCreate -> cublasCreate_v2, and
 // FunctionDescriptor), and every cublasStatus_t is checked: a failure names the call and the status name.
 //
-// The descriptors and constants follow cublas_api.h of cuBLAS 13.0. The toolkit on the build machines has no cuBLAS
-// headers and the Maven artifact that was to supply them (org.bytedeco:cuda 13.1-9.19-1.5.13, linux-x86_64) ships
-// only JNI libraries, no include/; so CublasDescriptorTest checks them against cublas_api.h wherever the toolkit has
-// it (a full CUDA install) and says why it cannot otherwise.
+// The descriptors and constants follow cublas_api.h of cuBLAS 13. The toolkit on the build machines has no cuBLAS
+// headers, so CublasDescriptorTest checks them against JavaCPP's transcription of cuBLAS 13.1's headers (the sources
+// jar of org.bytedeco:cuda 13.1-9.19-1.5.13, a test dependency), and against cublas_api.h too where a full CUDA
+// install has it.
 //
 // Column-major: cuBLAS computes C = alpha op(A) op(B) + beta C on column-major matrices. Lethe stores row-major; a
 // row-major [r,c] matrix with leading dimension ld is the column-major [c,r] matrix with the same ld, i.e. its
@@ -15,8 +15,7 @@
 // Math mode: CUBLAS_DEFAULT_MATH (true FP32) unless TF32 is asked for (CUBLAS_TF32_TENSOR_OP_MATH); pointer mode
 // host (alpha and beta passed by host pointer).
 //
-// cuDNN (libcudnn.so.9, convolutions) is not bound yet: Lethe's own implicit-GEMM/im2col kernels are the path on
-// every device until it is; its binding belongs next to this class, with its descriptors checked the same way.
+// cuDNN (libcudnn.so.9, convolutions) is bound next to this class, the same way: CudnnLibrary and CudnnConvolutions.
 package ai.lethe.backend.cuda;
 
 import java.lang.foreign.Arena;

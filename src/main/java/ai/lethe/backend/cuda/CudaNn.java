@@ -7,6 +7,11 @@
 // copied into place afterwards, so every SPI layout works. float64 is the ref backend's alone (as on cpu).
 // Semantics are the ref backend's (ai.lethe.backend.ref.RefNn) and the cpu backend's (native/*.c); the parity of
 // every kernel with ref is CudaNnParityTest's, at the tolerances stated there.
+//
+// Convolutions (forward and both gradients) run through cuDNN when the runtime has it (DeviceRuntime.cudnn()) and it
+// supports the geometry, else through conv.cu's implicit-GEMM kernels; ConvRouting's switch (lethe.cuda.conv /
+// LETHE_CUDA_CONV = auto | cudnn | kernels) forces either. cuDNN gets the same staged contiguous operands, FP32 math
+// (no TF32), and its workspace from the caching allocator, released in stream order when the op ends.
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.Conv2dGeometry;
@@ -15,6 +20,7 @@ import ai.lethe.backend.View;
 import ai.lethe.core.DType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 final class CudaNn {
     /** The most threads a block of the per-row reduction kernels (layer norm, softmax rows) has. */
@@ -150,6 +156,33 @@ final class CudaNn {
         context.launch(kernel + t.suffix(), new Dim3((int) gx, (int) gy, splits), Dim3.of(256), 0, args);
     }
 
+    /**
+     * cuDNN for this op when ConvRouting says so and the runtime has it for this geometry, else null (the kernels);
+     * with lethe.cuda.conv=cudnn, an IllegalStateException saying why cuDNN cannot run it.
+     */
+    private CudnnConvolutions cudnn(String op, Conv2dGeometry g) {
+        ConvRouting.Mode mode = ConvRouting.mode();
+        if (mode == ConvRouting.Mode.KERNELS) return null;
+        Optional<CudnnConvolutions> dnn = context.runtime().cudnn();
+        String why = dnn.isEmpty() ? "cuDNN is not available: " + context.runtime().cudnnStatus()
+                : !CudnnConvolutions.supports(g) ? "cuDNN's 4-d descriptors cannot describe " + CudnnConvolutions.shapes(g) : null;
+        if (why == null) return dnn.get();
+        if (mode == ConvRouting.Mode.CUDNN) throw new IllegalStateException(op + ": " + ConvRouting.PROPERTY + "=cudnn but " + why);
+        return null;
+    }
+
+    /** After cuDNN found no algorithm within its workspace limit: the kernels, unless cuDNN was forced. */
+    private static void noAlgorithm(String op, Conv2dGeometry g) {
+        if (ConvRouting.mode() == ConvRouting.Mode.CUDNN)
+            throw new IllegalStateException(op + ": " + ConvRouting.PROPERTY + "=cudnn but cuDNN has no algorithm for "
+                    + CudnnConvolutions.shapes(g) + " within a workspace of " + CudnnConvolutions.WORKSPACE_LIMIT + " bytes");
+    }
+
+    /** A cuDNN workspace of at least {@code bytes} from the op's temporaries (the caching allocator). */
+    private long workspace(Staging s, long bytes) {
+        return s.ptr(s.temps.allocate(DType.FLOAT32, new long[] {(bytes + 3) / 4}));
+    }
+
     void conv2d(View x, View w, View bias, View out, Conv2dGeometry g) {
         String op = "conv2d";
         requireFloat32(op, x, w, bias, out);
@@ -157,6 +190,12 @@ final class CudaNn {
         if (out.numel() == 0) return;
         try (Staging s = new Staging(op)) {
             View xs = s.in(x), ws = s.in(w), bs = s.in(bias), os = s.out(out);
+            CudnnConvolutions dnn = cudnn(op, g);
+            if (dnn != null) {
+                if (dnn.forward(g, s.ptr(xs), s.ptr(ws), s.ptr(bs), s.ptr(os), context.stream().handle(), false,
+                        bytes -> workspace(s, bytes))) return;
+                noAlgorithm(op, g);
+            }
             KernelArgs args = new KernelArgs().pointer(s.ptr(xs)).pointer(s.ptr(ws)).pointer(s.ptr(bs)).pointer(s.ptr(os))
                     .words64(geom);
             launchTiles("conv2d_forward", g.k(), g.n() * g.outH() * g.outW(), 1, args);
@@ -170,6 +209,12 @@ final class CudaNn {
         if (dx.numel() == 0) return;
         try (Staging s = new Staging(op)) {
             View dys = s.in(dy), ws = s.in(w), dxs = s.out(dx);
+            CudnnConvolutions dnn = cudnn(op, g);
+            if (dnn != null) {
+                if (dnn.backwardData(g, s.ptr(dys), s.ptr(ws), s.ptr(dxs), context.stream().handle(), false,
+                        bytes -> workspace(s, bytes))) return;
+                noAlgorithm(op, g);
+            }
             KernelArgs args = new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(ws)).pointer(s.ptr(dxs)).words64(geom);
             launchTiles("conv2d_backward_input", g.c(), g.n() * g.h() * g.w(), 1, args);
         }
@@ -183,13 +228,19 @@ final class CudaNn {
             context.fill(dw, 0);
             return;
         }
-        long m = g.k(), cols = g.c() * g.kh() * g.kw(), r = g.n() * g.outH() * g.outW();
-        int splits = weightGradientSplits(m, cols, r);
-        long chunk = (r + splits - 1) / splits;
-        chunk = (chunk + CONV_DEPTH - 1) / CONV_DEPTH * CONV_DEPTH;
-        splits = (int) ((r + chunk - 1) / chunk);
         try (Staging s = new Staging(op)) {
             View dys = s.in(dy), xs = s.in(x), dws = s.out(dw);
+            CudnnConvolutions dnn = cudnn(op, g);
+            if (dnn != null) {
+                if (dnn.backwardFilter(g, s.ptr(xs), s.ptr(dys), s.ptr(dws), context.stream().handle(), false,
+                        bytes -> workspace(s, bytes))) return;
+                noAlgorithm(op, g);
+            }
+            long m = g.k(), cols = g.c() * g.kh() * g.kw(), r = g.n() * g.outH() * g.outW();
+            int splits = weightGradientSplits(m, cols, r);
+            long chunk = (r + splits - 1) / splits;
+            chunk = (chunk + CONV_DEPTH - 1) / CONV_DEPTH * CONV_DEPTH;
+            splits = (int) ((r + chunk - 1) / chunk);
             View target = splits == 1 ? dws : s.temps.allocate(DType.FLOAT32, new long[] {splits, m * cols});
             KernelArgs args = new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(xs)).pointer(s.ptr(target)).words64(geom)
                     .i32((int) chunk);

@@ -1,5 +1,5 @@
 // What Lethe's CUDA backend needs from a device, in one small interface with two implementations: the NVIDIA
-// driver through FFM (to come, issue 14) and the CPU emulator of liblethe_cudaemu.so (EmulatedRuntime), which runs
+// driver through FFM (NvidiaRuntime) and the CPU emulator of liblethe_cudaemu.so (EmulatedRuntime), which runs
 // the same kernels. Device pointers are plain longs (CUdeviceptr). Kernels are launched by name with their
 // arguments packed once in Java (KernelArgs), as cuLaunchKernel takes them.
 //
@@ -12,10 +12,15 @@
 // transA). A cuBLAS runtime calls its column-major GEMM with the operands swapped (C^T = op(B)^T op(A)^T); the
 // emulator calls cblas_sgemm with CblasRowMajor. beta == 0 means C is not read (NaN there does not propagate).
 // allowTf32 lets a GPU use TF32 tensor cores (about 10 mantissa bits: a looser tolerance); the backend passes false
-// unless asked, and the emulator ignores it (always exact float32). Convolution is to come (issue 14).
+// unless asked, and the emulator ignores it (always exact float32).
+//
+// Convolution: the kernels of cuda-kernels/conv.cu run on every runtime; a runtime that has loaded cuDNN
+// (libcudnn.so.9) also offers it through the optional cudnn() capability, which CudaNn uses when it supports the
+// geometry (ConvRouting: lethe.cuda.conv / LETHE_CUDA_CONV = auto | cudnn | kernels).
 package ai.lethe.backend.cuda;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 
 /** A CUDA device as the backend sees it. Errors are CudaExceptions naming the call (and the kernel). */
 public interface DeviceRuntime extends AutoCloseable {
@@ -81,6 +86,15 @@ public interface DeviceRuntime extends AutoCloseable {
 
     /** Bytes live and at peak, and live allocations, of this runtime's allocator. */
     MemoryCounters memory();
+
+    /**
+     * cuDNN's convolutions on this device, when the runtime has cuDNN (the handle is created on first call); empty
+     * otherwise, with the reason in {@link #cudnnStatus()}.
+     */
+    default Optional<CudnnConvolutions> cudnn() { return Optional.empty(); }
+
+    /** What {@link #cudnn()} offers ("cuDNN 9.19.0 (libcudnn.so.9)") or why it offers nothing ("libcudnn.so.9 not found"). */
+    default String cudnnStatus() { return "this runtime has no cuDNN"; }
 
     /** Kernel launches so far (attempted, in this process). */
     long launches();

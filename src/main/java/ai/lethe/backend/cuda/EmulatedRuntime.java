@@ -11,6 +11,11 @@
 // library file, so the same kernel): device pointers are host addresses here, each operand's extent is first
 // checked to lie inside one emulator allocation (lethe_emu_check_range), then wrapped as a MemorySegment of exactly
 // that size. Row-major semantics (DeviceRuntime); allowTf32 is ignored (always float32).
+//
+// cuDNN: none (cudnn() is empty: the emulator runs Lethe's own convolution kernels), except for a runtime opened
+// with a cuDNN-compatible library by path (openWithCudnn, for tests: the fake libcudnn of src/test/resources/cuda-fake,
+// which computes on host pointers, and the emulator's device pointers are host addresses), so that CudaNn's cuDNN
+// path and CudnnLibrary's binding run without a GPU.
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.Availability;
@@ -64,9 +69,13 @@ public final class EmulatedRuntime implements DeviceRuntime {
     private final Set<Long> allocations = ConcurrentHashMap.newKeySet();
     private final Set<Long> streams = ConcurrentHashMap.newKeySet();
     private final Set<Long> events = ConcurrentHashMap.newKeySet();
+    private final CudnnConvolutions.Lazy cudnn;
     private volatile boolean closed;
 
-    private EmulatedRuntime(Native lib) { this.lib = lib; }
+    private EmulatedRuntime(Native lib, CudnnLibrary.Load cudnn) {
+        this.lib = lib;
+        this.cudnn = new CudnnConvolutions.Lazy(cudnn, () -> {});
+    }
 
     /** Whether the emulator can be used here, and if not why. */
     public static Availability availability() {
@@ -79,9 +88,29 @@ public final class EmulatedRuntime implements DeviceRuntime {
     /** A runtime on the emulated device; an IllegalStateException with the reason when the emulator is missing. */
     public static EmulatedRuntime open() {
         Object l = load();
-        if (l instanceof Native n) return new EmulatedRuntime(n);
+        if (l instanceof Native n)
+            return new EmulatedRuntime(n, new CudnnLibrary.Load(null, "the emulator has no cuDNN"));
         throw new IllegalStateException("the CUDA emulator is not available: " + l);
     }
+
+    /**
+     * A runtime on the emulated device whose cudnn() is the given cuDNN-compatible library (a path): for tests, with a
+     * library that computes on host pointers. Its load failure is kept as cudnnStatus(), as on a GPU.
+     */
+    static EmulatedRuntime openWithCudnn(String cudnnLibrary) {
+        Object l = load();
+        if (l instanceof Native n) return new EmulatedRuntime(n, CudnnLibrary.load(cudnnLibrary));
+        throw new IllegalStateException("the CUDA emulator is not available: " + l);
+    }
+
+    @Override
+    public Optional<CudnnConvolutions> cudnn() {
+        ensureOpen();
+        return cudnn.get();
+    }
+
+    @Override
+    public String cudnnStatus() { return cudnn.status(); }
 
     @Override
     public String description() { return "cuda-emu (" + LIBRARY_NAME + ", " + lib.kernelCount() + " kernels)"; }
@@ -330,13 +359,17 @@ public final class EmulatedRuntime implements DeviceRuntime {
     public void close() {
         if (closed) return;
         closed = true;
-        for (long p : allocations) lib.free(ptr(p));
-        for (long s : streams) lib.call(lib.streamDestroy, s);
-        for (long e : events) lib.call(lib.eventDestroy, e);
-        allocations.clear();
-        streams.clear();
-        events.clear();
-        lib.callVoid(lib.clearError);
+        try {
+            cudnn.close();
+        } finally {
+            for (long p : allocations) lib.free(ptr(p));
+            for (long s : streams) lib.call(lib.streamDestroy, s);
+            for (long e : events) lib.call(lib.eventDestroy, e);
+            allocations.clear();
+            streams.clear();
+            events.clear();
+            lib.callVoid(lib.clearError);
+        }
     }
 
     private void ensureOpen() {

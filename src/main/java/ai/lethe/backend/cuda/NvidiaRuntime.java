@@ -15,7 +15,9 @@
 // through a native temporary, which is safe because a copy from pageable memory has read it when the call returns
 // and a copy to pageable memory has completed then (CUDA driver API, "API synchronization behavior").
 //
-// cuDNN (libcudnn.so.9) is not bound yet: convolutions run Lethe's own kernels on every device until it is (issue 14).
+// cuDNN (libcudnn.so.9, CudnnLibrary) is loaded when the runtime opens, if the dynamic linker finds it: cudnn()
+// then offers its convolutions (CudnnConvolutions, one handle created on first use), which CudaNn prefers where it
+// supports the geometry; without it (the reason is kept for lethe info) convolutions run Lethe's own kernels.
 //
 // availability() never throws: it says why not (no libcuda.so.1, a driver older than CUDA 13, cuInit's error, no
 // device, a device the fatbin has no code for, no fatbin) or what it found (device, memory, driver, fatbin).
@@ -28,6 +30,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -150,11 +153,14 @@ public final class NvidiaRuntime implements DeviceRuntime {
     private final String cublasLibrary;  // null: the first of CublasLibrary.LIBRARIES
     private final Object cublasLock = new Object();
     private CublasLibrary.Handle cublas;
+    private final CudnnConvolutions.Lazy cudnn;
     private volatile boolean closed;
 
-    private NvidiaRuntime(CudaDriver driver, DeviceInfo device, FatbinImage fatbin, String cublasLibrary) {
+    private NvidiaRuntime(CudaDriver driver, DeviceInfo device, FatbinImage fatbin, String cublasLibrary, String cudnnLibrary) {
         this.driver = driver;
         this.cublasLibrary = cublasLibrary;
+        this.cudnn = new CudnnConvolutions.Lazy(cudnnLibrary == null ? CudnnLibrary.load() : CudnnLibrary.load(cudnnLibrary),
+                this::makeCurrent);
         this.device = device;
         this.fatbin = fatbin;
         try (Arena a = Arena.ofConfined()) {
@@ -181,7 +187,7 @@ public final class NvidiaRuntime implements DeviceRuntime {
     public static NvidiaRuntime open() {
         Probe p = probeDefault();
         if (!p.availability().available()) throw new IllegalStateException("CUDA is not available: " + p.availability().reason());
-        return new NvidiaRuntime(p.driver(), p.device(), p.fatbin(), null);
+        return new NvidiaRuntime(p.driver(), p.device(), p.fatbin(), null, null);
     }
 
     /**
@@ -189,9 +195,14 @@ public final class NvidiaRuntime implements DeviceRuntime {
      * of the loader and the given cuBLAS library (null: the first of CublasLibrary.LIBRARIES).
      */
     static NvidiaRuntime open(String library, String cublasLibrary, ClassLoader loader, int ordinal) {
+        return open(library, cublasLibrary, null, loader, ordinal);
+    }
+
+    /** As open(library, cublasLibrary, loader, ordinal), with the given cuDNN library (null: libcudnn.so.9). */
+    static NvidiaRuntime open(String library, String cublasLibrary, String cudnnLibrary, ClassLoader loader, int ordinal) {
         Probe p = probe(library, loader, ordinal);
         if (!p.availability().available()) throw new IllegalStateException("CUDA is not available: " + p.availability().reason());
-        return new NvidiaRuntime(p.driver(), p.device(), p.fatbin(), cublasLibrary);
+        return new NvidiaRuntime(p.driver(), p.device(), p.fatbin(), cublasLibrary, cudnnLibrary);
     }
 
     /** The device this runtime runs on. */
@@ -512,6 +523,17 @@ public final class NvidiaRuntime implements DeviceRuntime {
         }
     }
 
+    // ---------------------------------------------------------------- convolution (cuDNN)
+
+    @Override
+    public Optional<CudnnConvolutions> cudnn() {
+        enter();
+        return cudnn.get();
+    }
+
+    @Override
+    public String cudnnStatus() { return cudnn.status(); }
+
     // ---------------------------------------------------------------- counters and closing
 
     @Override
@@ -531,6 +553,7 @@ public final class NvidiaRuntime implements DeviceRuntime {
             if (cublas != null) first = attempt(first, cublas::close);
             cublas = null;
         }
+        first = attempt(first, cudnn::close);
         for (long p : allocations.keySet()) first = attempt(first, () -> driver.check(driver.cuMemFree(p), "close: cuMemFree"));
         for (long p : hostAllocations.keySet())
             first = attempt(first, () -> driver.check(driver.cuMemFreeHost(handle(p)), "close: cuMemFreeHost"));

@@ -48,7 +48,7 @@ final class FakeCuda {
         cublasLast = linker.downcallHandle(b.findOrThrow("fake_cublas_last"), FunctionDescriptor.of(I, A, A, A));
     }
 
-    private static Path compile(Path dir, String source, String library, String... flags) throws IOException, InterruptedException {
+    static Path compile(Path dir, String source, String library, String... flags) throws IOException, InterruptedException {
         Path src = dir.resolve(source);
         try (InputStream in = FakeCuda.class.getResourceAsStream("/cuda-fake/" + source)) {
             if (in == null) throw new IOException("cuda-fake/" + source + " is not on the test class path");
