@@ -84,7 +84,7 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
 
     /** The convolution path of an available CUDA backend (ConvRouting.describe), else null. */
     private static String convolution(Backend b, Availability a) {
-        if (!a.available() || !(b instanceof CudaBackend c)) return null;
+        if (!a.available() || !(Backends.implementation(b) instanceof CudaBackend c)) return null;
         try {
             return ConvRouting.describe(c.context().runtime());
         } catch (RuntimeException | LinkageError e) {
