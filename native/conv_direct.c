@@ -45,8 +45,8 @@
 #define VL 16
 #define RO 8
 #define RQ 3
-#define WO 2
-#define WT 9
+#define WO 4
+#define WT 3
 #define VEC __m512
 #define VZERO() _mm512_setzero_ps()
 #define VLOAD(p) _mm512_loadu_ps(p)
@@ -150,8 +150,8 @@ enum { KERNEL_AUTO = 0, KERNEL_GEMM = 1, KERNEL_GENERIC = 2, KERNEL_AVX2 = 3, KE
 
 typedef void (*forward_fn)(int64_t, int64_t, int64_t, const int64_t *, const float *, const float *, int64_t, float *,
                            int64_t);
-typedef void (*weight_fn)(int64_t, int64_t, int64_t, const int64_t *, const float *, int64_t, const float *, int64_t,
-                          float *);
+typedef void (*weight_fn)(int64_t, int64_t, int64_t, const int64_t *, const float *, int64_t, int64_t, const float *,
+                          int64_t, int64_t, int64_t, float *);
 
 // An instruction set's kernels and tile sizes.
 typedef struct {
@@ -160,7 +160,7 @@ typedef struct {
     int vl, ro, rq, wo, wt;
 } isa_kernels;
 
-static const isa_kernels ISA_AVX512 = {direct_forward_avx512, direct_weight_avx512, 16, 8, 3, 2, 9};
+static const isa_kernels ISA_AVX512 = {direct_forward_avx512, direct_weight_avx512, 16, 8, 3, 4, 3};
 static const isa_kernels ISA_AVX2 = {direct_forward_avx2, direct_weight_avx2, 8, 4, 3, 4, 3};
 static const isa_kernels ISA_GENERIC = {direct_forward_generic, direct_weight_generic, 8, 4, 2, 2, 3};
 
@@ -225,21 +225,30 @@ static const isa_kernels *kernels_of(int isa) {
 
 // Channels the kernels take (buffers and weight blocks grow with them; beyond this im2col is no worse).
 #define MAX_CHANNELS 1024
-// Output planes smaller than this (OH*OW) go to im2col + GEMM under "auto".
-#define MIN_PLANE 100
+// Planes smaller than this go to im2col + GEMM under "auto": the output plane (OH*OW) of the forward pass and
+// weight gradient, the input plane (H*W) of the input gradient.
+#define MIN_PLANE 49
 // Channels beyond which "auto" leaves a layer to im2col + GEMM.
 #define AUTO_MAX_CHANNELS 128
 
-// The direct kernels to run for g, or NULL for im2col/Winograd.
-static const isa_kernels *direct_for(const conv_geom *g) {
+enum { OP_FORWARD, OP_INPUT, OP_WEIGHT };
+
+// Whether "auto" runs the direct kernel of op for g (the measured rules of the header).
+static int auto_direct(const conv_geom *g, int op) {
+    const int shape_ok = g->kh == 3 && g->kw == 3 && g->dh == 1 && g->dw == 1 && g->sh == g->sw
+                         && (g->sh == 1 || g->sh == 2) && g->c <= AUTO_MAX_CHANNELS && g->k <= AUTO_MAX_CHANNELS
+                         && g->n >= omp_get_max_threads();
+    if (!shape_ok) return 0;
+    return op == OP_INPUT ? g->h * g->w >= MIN_PLANE : g->oh * g->ow >= MIN_PLANE;
+}
+
+// The direct kernels to run for op on g, or NULL for im2col/Winograd.
+static const isa_kernels *direct_for(const conv_geom *g, int op) {
     const int r = requested_kernel();
     if (r == KERNEL_GEMM) return NULL;
     if (g->c > MAX_CHANNELS || g->k > MAX_CHANNELS || g->dh < 1 || g->dw < 1) return NULL;
     if (r != KERNEL_AUTO) return kernels_of(r);
-    const int shape_ok = g->kh == 3 && g->kw == 3 && g->dh == 1 && g->dw == 1 && g->sh == g->sw
-                         && (g->sh == 1 || g->sh == 2) && g->oh * g->ow >= MIN_PLANE && g->c <= AUTO_MAX_CHANNELS
-                         && g->k <= AUTO_MAX_CHANNELS && g->n >= omp_get_max_threads();
-    return shape_ok ? kernels_of(best_isa()) : NULL;
+    return auto_direct(g, op) ? kernels_of(best_isa()) : NULL;
 }
 
 // ---- flat planes ---------------------------------------------------------------------------------------------
@@ -253,15 +262,16 @@ typedef struct {
     int64_t sh, sw, hq, wq, cs, q, ld, taps, taps_padded;
 } flat_layout;
 
-static flat_layout forward_layout(const conv_geom *g, const isa_kernels *isa, int64_t tap_multiple) {
+static flat_layout forward_layout(const conv_geom *g, int64_t ld_multiple, int64_t tap_multiple) {
     flat_layout f;
     f.sh = g->sh;
     f.sw = g->sw;
     f.hq = ceil_div(g->h + 2 * g->ph, g->sh);
     f.wq = ceil_div(g->w + 2 * g->pw, g->sw);
     f.q = g->oh * f.wq;
-    f.ld = round_up(f.q, (int64_t) isa->rq * isa->vl);
-    f.cs = round_up(g->sh * g->sw * f.hq * f.wq + f.ld + f.wq + 1, 16);
+    f.ld = round_up(f.q, ld_multiple);
+    // every read (q < ld, q + off[t]) stays inside the channel: off[t] < the phase planes
+    f.cs = round_up(g->sh * g->sw * f.hq * f.wq + f.ld + 1, 16);
     f.taps = g->kh * g->kw;
     f.taps_padded = round_up(f.taps, tap_multiple);
     return f;
@@ -281,7 +291,7 @@ static void forward_offsets(const conv_geom *g, const flat_layout *f, int64_t *o
 
 // src [C][cs] of one sample x [C, H, W]: the zero-padded planes split into phases, zeros after them.
 static void build_source(const conv_geom *g, const flat_layout *f, const float *x, float *src) {
-    const int64_t plane = f->hq * f->wq, hp = g->h + 2 * g->ph, wp = g->w + 2 * g->pw;
+    const int64_t plane = f->hq * f->wq, wp = g->w + 2 * g->pw;
     for (int64_t c = 0; c < g->c; c++) {
         float *dst = src + c * f->cs;
         const float *xc = x + c * g->h * g->w;
@@ -297,17 +307,16 @@ static void build_source(const conv_geom *g, const flat_layout *f, const float *
             continue;
         }
         memset(dst, 0, (size_t) f->cs * sizeof(float));
-        for (int64_t yy = 0; yy < hp; yy++) {
-            const int64_t y = yy - g->ph;
-            if (y < 0 || y >= g->h) continue;
-            const int64_t a = yy % f->sh, ry = yy / f->sh;
+        for (int64_t y = 0; y < g->h; y++) {
+            const int64_t yy = y + g->ph;
+            float *rows = dst + (yy % f->sh) * f->sw * plane + (yy / f->sh) * f->wq;
+            const float *from = xc + y * g->w;
+            // phase b, column v holds padded column s v + b, input column s v + b - pw
             for (int64_t b = 0; b < f->sw; b++) {
-                float *row = dst + (a * f->sw + b) * plane + ry * f->wq;
-                // padded column xx = s v + b, input column xx - pw
-                for (int64_t v = 0; v < f->wq; v++) {
-                    const int64_t xx = f->sw * v + b - g->pw;
-                    if (xx >= 0 && xx < g->w && f->sw * v + b < wp) row[v] = xc[y * g->w + xx];
-                }
+                const int64_t v_lo = ceil_div(max_i64(0, g->pw - b), f->sw), v_hi = ceil_div(g->w + g->pw - b, f->sw);
+                float *restrict to = rows + b * plane;
+                const float *restrict at = from + b - g->pw;
+                for (int64_t v = v_lo; v < v_hi; v++) to[v] = at[f->sw * v];
             }
         }
     }
@@ -329,10 +338,10 @@ static void block_weights(const float *w, int64_t o_count, int64_t o_padded, int
 
 int conv_direct_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *out,
                         int *handled) {
-    const isa_kernels *isa = direct_for(g);
+    const isa_kernels *isa = direct_for(g, OP_FORWARD);
     *handled = isa != NULL;
     if (!isa) return LETHE_OK;
-    const flat_layout f = forward_layout(g, isa, 1);
+    const flat_layout f = forward_layout(g, (int64_t) isa->rq * isa->vl, 1);
     const int64_t kp = round_up(g->k, isa->ro), taps = f.taps;
     int64_t *offs = malloc((size_t) taps * sizeof(int64_t)), *tap = malloc((size_t) taps * sizeof(int64_t));
     float *wb = thread_workspace(WS_WINOGRAD_WEIGHTS, (size_t) (kp * g->c * taps) * sizeof(float));
@@ -380,7 +389,7 @@ typedef struct {
 } dx_phase;
 
 int conv_direct_backward_input(const conv_geom *g, const float *dy, const float *w, float *dx, int *handled) {
-    const isa_kernels *isa = direct_for(g);
+    const isa_kernels *isa = direct_for(g, OP_INPUT);
     *handled = isa != NULL && g->kh * g->kw <= 64;
     if (!*handled) return LETHE_OK;
     const int64_t s_h = g->sh, s_w = g->sw, taps = g->kh * g->kw;
@@ -475,13 +484,17 @@ int conv_direct_backward_input(const conv_geom *g, const float *dy, const float 
 
 // ---- weight gradient -------------------------------------------------------------------------------------------
 
+// Bytes of one chunk's sources and flat dy together (the L2 share they may take).
+#define WEIGHT_CHUNK_BUDGET (768 * 1024)
+
 int conv_direct_backward_weight(const conv_geom *g, const float *dy, const float *x, float *dw, int *handled) {
-    const isa_kernels *isa = direct_for(g);
+    const isa_kernels *isa = direct_for(g, OP_WEIGHT);
     *handled = isa != NULL;
     if (!isa) return LETHE_OK;
-    const flat_layout f = forward_layout(g, isa, isa->wt);
-    // dy rows are read in vectors of VL over [0, ld): ld is a multiple of RQ VL, so of VL
+    const flat_layout f = forward_layout(g, isa->vl, isa->wt);
     const int64_t kp = round_up(g->k, isa->wo), tp = f.taps_padded, part = kp * g->c * tp;
+    const int64_t per_sample = g->c * f.cs + kp * f.ld;
+    const int64_t chunk = max_i64(1, min_i64(g->n, WEIGHT_CHUNK_BUDGET / (per_sample * (int64_t) sizeof(float))));
     int64_t *offs = malloc((size_t) tp * sizeof(int64_t));
     if (!offs) return LETHE_ERR_NOMEM;
     forward_offsets(g, &f, offs);
@@ -496,23 +509,28 @@ int conv_direct_backward_weight(const conv_geom *g, const float *dy, const float
     int failed = 0;
 #pragma omp parallel if (groups > 1)
     {
-        float *src = thread_workspace(WS_COL, (size_t) (g->c * f.cs) * sizeof(float));
-        float *dyf = thread_workspace(WS_CHUNK, (size_t) (kp * f.ld) * sizeof(float));
+        float *src = thread_workspace(WS_COL, (size_t) (chunk * g->c * f.cs) * sizeof(float));
+        float *dyf = thread_workspace(WS_CHUNK, (size_t) (chunk * kp * f.ld) * sizeof(float));
         const int ok = src && dyf;
         if (!ok) failed = 1;
-        if (dyf) memset(dyf, 0, (size_t) (kp * f.ld) * sizeof(float));
+        if (dyf) memset(dyf, 0, (size_t) (chunk * kp * f.ld) * sizeof(float));
 #pragma omp for schedule(dynamic, 1)
         for (int64_t group = 0; group < groups; group++) {
             float *sum = partial + group * part;
             memset(sum, 0, (size_t) part * sizeof(float));
-            for (int64_t n = g->n * group / groups; ok && n < g->n * (group + 1) / groups; n++) {
-                build_source(g, &f, x + n * x_size, src);
-                // dy_k flat: dy[k][oy][ox] at oy WQ + ox, zero elsewhere (the zeros stay from the memset)
-                for (int64_t k = 0; k < g->k; k++)
-                    for (int64_t oy = 0; oy < g->oh; oy++)
-                        memcpy(dyf + k * f.ld + oy * f.wq, dy + n * dy_size + (k * g->oh + oy) * g->ow,
-                               (size_t) g->ow * sizeof(float));
-                isa->weight(kp, g->c, tp, offs, dyf, f.ld, src, f.cs, sum);
+            const int64_t end = g->n * (group + 1) / groups;
+            for (int64_t n0 = g->n * group / groups; ok && n0 < end; n0 += chunk) {
+                const int64_t count = min_i64(chunk, end - n0);
+                for (int64_t m = 0; m < count; m++) {
+                    build_source(g, &f, x + (n0 + m) * x_size, src + m * g->c * f.cs);
+                    // dy_k flat: dy[k][oy][ox] at oy WQ + ox, zero elsewhere (the zeros stay from the memset)
+                    float *d = dyf + m * kp * f.ld;
+                    for (int64_t k = 0; k < g->k; k++)
+                        for (int64_t oy = 0; oy < g->oh; oy++)
+                            memcpy(d + k * f.ld + oy * f.wq, dy + (n0 + m) * dy_size + (k * g->oh + oy) * g->ow,
+                                   (size_t) g->ow * sizeof(float));
+                }
+                isa->weight(kp, g->c, tp, offs, dyf, f.ld, kp * f.ld, src, f.cs, g->c * f.cs, count, sum);
             }
         }
     }

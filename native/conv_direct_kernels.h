@@ -47,31 +47,36 @@ static void DK_NAME(direct_forward)(int64_t o_count, int64_t in, int64_t taps, c
     }
 }
 
-// dw [O, in, taps] += the sum over q in [0, ld) of dy[o ld + q] * src[i cs + off[t] + q]: o_count a multiple
-// of WO, taps a multiple of WT, ld a multiple of VL (dy is zero wherever q is not an output position).
+// dw [O, in, taps] += the sum over samples m < count and q in [0, ld) of dy[m dys + o ld + q] *
+// src[m srcs + i cs + off[t] + q]: o_count a multiple of WO, taps a multiple of WT, ld a multiple of VL (dy is
+// zero wherever q is not an output position). The accumulators run over the whole chunk of samples and are
+// reduced once at its end.
 static void DK_NAME(direct_weight)(int64_t o_count, int64_t in, int64_t taps, const int64_t *off, const float *dy,
-                                   int64_t ld, const float *src, int64_t cs, float *dw) {
-    for (int64_t ob = 0; ob < o_count / WO; ob++) {
-        const float *d0 = dy + ob * WO * ld;
+                                   int64_t ld, int64_t dys, const float *src, int64_t cs, int64_t srcs, int64_t count,
+                                   float *dw) {
+    for (int64_t ob = 0; ob < o_count / WO; ob++)
         for (int64_t i = 0; i < in; i++)
             for (int64_t tb = 0; tb < taps; tb += WT) {
-                const float *s[WT];
-#pragma GCC unroll 16
-                for (int t = 0; t < WT; t++) s[t] = src + i * cs + off[tb + t];
                 VEC acc[WO][WT];
 #pragma GCC unroll 8
                 for (int o = 0; o < WO; o++)
 #pragma GCC unroll 16
                     for (int t = 0; t < WT; t++) acc[o][t] = VZERO();
-                for (int64_t q = 0; q < ld; q += VL) {
-                    VEC d[WO];
-#pragma GCC unroll 8
-                    for (int o = 0; o < WO; o++) d[o] = VLOAD(d0 + o * ld + q);
+                for (int64_t m = 0; m < count; m++) {
+                    const float *d0 = dy + m * dys + ob * WO * ld;
+                    const float *s[WT];
 #pragma GCC unroll 16
-                    for (int t = 0; t < WT; t++) {
-                        const VEC x = VLOAD(s[t] + q);
+                    for (int t = 0; t < WT; t++) s[t] = src + m * srcs + i * cs + off[tb + t];
+                    for (int64_t q = 0; q < ld; q += VL) {
+                        VEC d[WO];
 #pragma GCC unroll 8
-                        for (int o = 0; o < WO; o++) acc[o][t] = VFMA(d[o], x, acc[o][t]);
+                        for (int o = 0; o < WO; o++) d[o] = VLOAD(d0 + o * ld + q);
+#pragma GCC unroll 16
+                        for (int t = 0; t < WT; t++) {
+                            const VEC x = VLOAD(s[t] + q);
+#pragma GCC unroll 8
+                            for (int o = 0; o < WO; o++) acc[o][t] = VFMA(d[o], x, acc[o][t]);
+                        }
                     }
                 }
 #pragma GCC unroll 8
@@ -79,7 +84,6 @@ static void DK_NAME(direct_weight)(int64_t o_count, int64_t in, int64_t taps, co
 #pragma GCC unroll 16
                     for (int t = 0; t < WT; t++) dw[((ob * WO + o) * in + i) * taps + tb + t] += VHSUM(acc[o][t]);
             }
-    }
 }
 
 #undef DK_NAME
