@@ -42,6 +42,9 @@
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx2,fma")
 #define ISA avx512
+#define LANES_PT4 6
+#define LANES_PT2 12
+#define LANES_PT1 24
 #define VL 16
 #define RO 8
 #define RQ 3
@@ -55,6 +58,10 @@
 #define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define VHSUM(v) _mm512_reduce_add_ps(v)
 #include "conv_direct_kernels.h"
+#include "conv_direct_lanes_all.h"
+#undef LANES_PT4
+#undef LANES_PT2
+#undef LANES_PT1
 #undef ISA
 #undef VL
 #undef RO
@@ -79,6 +86,9 @@ static inline float hsum_avx2(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 #define ISA avx2
+#define LANES_PT4 2
+#define LANES_PT2 6
+#define LANES_PT1 12
 #define VL 8
 #define RO 4
 #define RQ 3
@@ -92,6 +102,10 @@ static inline float hsum_avx2(__m256 v) {
 #define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define VHSUM(v) hsum_avx2(v)
 #include "conv_direct_kernels.h"
+#include "conv_direct_lanes_all.h"
+#undef LANES_PT4
+#undef LANES_PT2
+#undef LANES_PT1
 #undef ISA
 #undef VL
 #undef RO
@@ -117,6 +131,9 @@ static inline float vgen_hsum(vgen v) {
     return s;
 }
 #define ISA generic
+#define LANES_PT4 2
+#define LANES_PT2 6
+#define LANES_PT1 12
 #define VL 8
 #define RO 4
 #define RQ 2
@@ -130,6 +147,10 @@ static inline float vgen_hsum(vgen v) {
 #define VFMA(a, b, c) ((a) * (b) + (c))
 #define VHSUM(v) vgen_hsum(v)
 #include "conv_direct_kernels.h"
+#include "conv_direct_lanes_all.h"
+#undef LANES_PT4
+#undef LANES_PT2
+#undef LANES_PT1
 #undef ISA
 #undef VL
 #undef RO
@@ -154,15 +175,23 @@ typedef void (*weight_fn)(int64_t, int64_t, int64_t, const int64_t *, const floa
                           int64_t, int64_t, int64_t, float *);
 
 // An instruction set's kernels and tile sizes.
+typedef void (*lanes_fn)(int64_t, int64_t, int64_t, int64_t, const int64_t *, const int64_t *, const float *,
+                         const float *, int64_t, float *);
+
 typedef struct {
     forward_fn forward;
     weight_fn weight;
     int vl, ro, rq, wo, wt;
+    lanes_fn lanes[3];   // 4, 2, 1 channel vectors per tile
+    int lanes_pt[3];     // pixels per tile of each
 } isa_kernels;
 
-static const isa_kernels ISA_AVX512 = {direct_forward_avx512, direct_weight_avx512, 16, 8, 3, 4, 3};
-static const isa_kernels ISA_AVX2 = {direct_forward_avx2, direct_weight_avx2, 8, 4, 3, 4, 3};
-static const isa_kernels ISA_GENERIC = {direct_forward_generic, direct_weight_generic, 8, 4, 2, 2, 3};
+static const isa_kernels ISA_AVX512 = {direct_forward_avx512, direct_weight_avx512, 16, 8, 3, 4, 3,
+                                       {direct_lanes_avx512_4, direct_lanes_avx512_2, direct_lanes_avx512_1}, {6, 12, 24}};
+static const isa_kernels ISA_AVX2 = {direct_forward_avx2, direct_weight_avx2, 8, 4, 3, 4, 3,
+                                     {direct_lanes_avx2_4, direct_lanes_avx2_2, direct_lanes_avx2_1}, {2, 6, 12}};
+static const isa_kernels ISA_GENERIC = {direct_forward_generic, direct_weight_generic, 8, 4, 2, 2, 3,
+                                        {direct_lanes_generic_4, direct_lanes_generic_2, direct_lanes_generic_1}, {2, 6, 12}};
 
 int lethe_cpu_features(void);   // cpu_check.c
 #define FEATURE_AVX2 (1 << 1)
@@ -228,6 +257,8 @@ static const isa_kernels *kernels_of(int isa) {
 // Planes smaller than this go to im2col + GEMM under "auto": the output plane (OH*OW) of the forward pass and
 // weight gradient, the input plane (H*W) of the input gradient.
 #define MIN_PLANE 49
+// Output planes below this (OH*OW) run the channels-in-lanes forward kernel instead of the flat one.
+#define LANES_MAX_PLANE 100
 // Channels beyond which "auto" leaves a layer to im2col + GEMM.
 #define AUTO_MAX_CHANNELS 128
 
@@ -239,7 +270,11 @@ static int auto_direct(const conv_geom *g, int op) {
                          && (g->sh == 1 || g->sh == 2) && g->c <= AUTO_MAX_CHANNELS && g->k <= AUTO_MAX_CHANNELS
                          && g->n >= omp_get_max_threads();
     if (!shape_ok) return 0;
-    return op == OP_INPUT ? g->h * g->w >= MIN_PLANE : g->oh * g->ow >= MIN_PLANE;
+    switch (op) {
+        case OP_FORWARD: return 1;
+        case OP_INPUT: return g->h * g->w >= MIN_PLANE;
+        default: return g->oh * g->ow >= MIN_PLANE;
+    }
 }
 
 // The direct kernels to run for op on g, or NULL for im2col/Winograd.
@@ -336,11 +371,78 @@ static void block_weights(const float *w, int64_t o_count, int64_t o_padded, int
                 }
 }
 
+// Bytes of one lanes chunk's padded sources and pixel-major results together.
+#define LANES_CHUNK_BUDGET (512 * 1024)
+
+// The forward pass by the channels-in-lanes kernel: chunks of samples, each a list of output pixels (with
+// their input addresses) in tiles of PT, results [pixels, KP] transposed to NCHW.
+static int lanes_forward(const conv_geom *g, const isa_kernels *isa, const float *x, const float *w, const float *bias,
+                         float *out) {
+    const int64_t vl = isa->vl, variant = g->k >= 4 * vl ? 0 : g->k >= 2 * vl ? 1 : 2;
+    const int64_t kv = variant == 0 ? 4 : variant == 1 ? 2 : 1, pt = isa->lanes_pt[variant];
+    const int64_t kp = round_up(g->k, kv * vl), taps = g->kh * g->kw;
+    const int64_t hp = g->h + 2 * g->ph, wp = g->w + 2 * g->pw, plane = hp * wp, p = g->oh * g->ow;
+    const int64_t per_sample = (g->c * plane + p * kp) * (int64_t) sizeof(float);
+    const int64_t chunk = max_i64(1, min_i64(g->n, LANES_CHUNK_BUDGET / per_sample));
+    const int64_t chunks = ceil_div(g->n, chunk), pixels = round_up(chunk * p, pt);
+    float *wl = thread_workspace(WS_WINOGRAD_WEIGHTS, (size_t) (g->c * taps * kp) * sizeof(float));
+    int64_t *off = malloc((size_t) taps * sizeof(int64_t));
+    if (!wl || !off) {
+        free(off);
+        return LETHE_ERR_NOMEM;
+    }
+    for (int64_t c = 0; c < g->c; c++)   // wl [C][taps][KP]
+        for (int64_t t = 0; t < taps; t++)
+            for (int64_t k = 0; k < kp; k++) wl[(c * taps + t) * kp + k] = k < g->k ? w[(k * g->c + c) * taps + t] : 0.0f;
+    for (int64_t i = 0; i < g->kh; i++)
+        for (int64_t j = 0; j < g->kw; j++) off[i * g->kw + j] = i * g->dh * wp + j * g->dw;
+    const int64_t x_size = g->c * g->h * g->w, out_size = g->k * p;
+    int failed = 0;
+#pragma omp parallel if (chunks > 1)
+    {
+        float *src = thread_workspace(WS_COL, (size_t) (chunk * g->c * plane) * sizeof(float));
+        float *dst = thread_workspace(WS_CHUNK, (size_t) (pixels * kp) * sizeof(float));
+        int64_t *at = thread_workspace(WS_PLANE, (size_t) pixels * sizeof(int64_t));
+        const int ok = src && dst && at;
+        if (!ok) failed = 1;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            if (!ok) continue;
+            const int64_t n0 = ch * chunk, count = min_i64(chunk, g->n - n0);
+            for (int64_t m = 0; m < count; m++)
+                for (int64_t c = 0; c < g->c; c++) {
+                    float *d = src + (m * g->c + c) * plane;
+                    const float *xc = x + (n0 + m) * x_size + c * g->h * g->w;
+                    memset(d, 0, (size_t) plane * sizeof(float));
+                    for (int64_t y = 0; y < g->h; y++)
+                        memcpy(d + (y + g->ph) * wp + g->pw, xc + y * g->w, (size_t) g->w * sizeof(float));
+                }
+            int64_t q = 0;
+            for (int64_t m = 0; m < count; m++)
+                for (int64_t oy = 0; oy < g->oh; oy++)
+                    for (int64_t ox = 0; ox < g->ow; ox++) at[q++] = m * g->c * plane + oy * g->sh * wp + ox * g->sw;
+            const int64_t used = round_up(q, pt);
+            while (q < used) at[q++] = 0;
+            isa->lanes[variant](used, kp / (kv * vl), g->c, taps, off, at, wl, src, plane, dst);
+            for (int64_t m = 0; m < count; m++)
+                for (int64_t k = 0; k < g->k; k++) {
+                    float *o = out + (n0 + m) * out_size + k * p;
+                    const float *d = dst + m * p * kp + k;
+                    const float b = bias ? bias[k] : 0.0f;
+                    for (int64_t i = 0; i < p; i++) o[i] = d[i * kp] + b;
+                }
+        }
+    }
+    free(off);
+    return failed ? LETHE_ERR_NOMEM : LETHE_OK;
+}
+
 int conv_direct_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *out,
                         int *handled) {
     const isa_kernels *isa = direct_for(g, OP_FORWARD);
     *handled = isa != NULL;
     if (!isa) return LETHE_OK;
+    if (g->oh * g->ow < LANES_MAX_PLANE) return lanes_forward(g, isa, x, w, bias, out);
     const flat_layout f = forward_layout(g, (int64_t) isa->rq * isa->vl, 1);
     const int64_t kp = round_up(g->k, isa->ro), taps = f.taps;
     int64_t *offs = malloc((size_t) taps * sizeof(int64_t)), *tap = malloc((size_t) taps * sizeof(int64_t));
@@ -389,7 +491,10 @@ typedef struct {
 } dx_phase;
 
 int conv_direct_backward_input(const conv_geom *g, const float *dy, const float *w, float *dx, int *handled) {
-    const isa_kernels *isa = direct_for(g, OP_INPUT);
+    // small stride-1 planes: conv.c's flipped-kernel forward convolution, which runs the lanes kernel
+    const int small_flipped = g->sh == 1 && g->sw == 1 && g->h * g->w < LANES_MAX_PLANE
+                              && g->ph <= g->dh * (g->kh - 1) && g->pw <= g->dw * (g->kw - 1);
+    const isa_kernels *isa = small_flipped ? NULL : direct_for(g, OP_INPUT);
     *handled = isa != NULL && g->kh * g->kw <= 64;
     if (!*handled) return LETHE_OK;
     const int64_t s_h = g->sh, s_w = g->sw, taps = g->kh * g->kw;
@@ -484,7 +589,8 @@ int conv_direct_backward_input(const conv_geom *g, const float *dy, const float 
 
 // ---- weight gradient -------------------------------------------------------------------------------------------
 
-// Bytes of one chunk's sources and flat dy together (the L2 share they may take).
+// Bytes of one chunk's sources and flat dy together (the L2 share they may take; an L1-sized chunk measured no
+// faster).
 #define WEIGHT_CHUNK_BUDGET (768 * 1024)
 
 int conv_direct_backward_weight(const conv_geom *g, const float *dy, const float *x, float *dw, int *handled) {

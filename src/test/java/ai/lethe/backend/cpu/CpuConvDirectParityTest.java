@@ -102,7 +102,10 @@ class CpuConvDirectParityTest {
         }
     }
 
-    /** AUTO runs the direct kernels on these layers (batch >= threads); GEMM never does: both match ref. */
+    /**
+     * AUTO runs the direct kernels on these ResNet18 width-16/64 layers (batch >= threads; the flat or the lanes
+     * kernel by plane size, GEMM for some gradients); GEMM never does: both match ref.
+     */
     @Test
     void autoAndGemmMatchRefOnResNetLayers() {
         for (ConvKernel path : List.of(ConvKernel.AUTO, ConvKernel.GEMM)) {
@@ -110,7 +113,11 @@ class CpuConvDirectParityTest {
             assertEquals(path, both.cpu.convKernel().getFirst());
             for (Conv2dGeometry g : List.of(new Conv2dGeometry(8, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1),
                     new Conv2dGeometry(8, 16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1),
-                    new Conv2dGeometry(8, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1))) {
+                    new Conv2dGeometry(8, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1),
+                    new Conv2dGeometry(8, 32, 14, 14, 64, 3, 3, 2, 2, 1, 1, 1, 1),      // lanes forward, 7x7 out
+                    new Conv2dGeometry(5, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1),        // lanes, flipped dx
+                    new Conv2dGeometry(3, 64, 7, 7, 128, 3, 3, 2, 2, 1, 1, 1, 1),       // 4x4 out: GEMM dw
+                    new Conv2dGeometry(3, 128, 4, 4, 128, 3, 3, 1, 1, 1, 1, 1, 1))) {
                 long oh = g.outH(), ow = g.outW();
                 Pair x = both.normal(g.n(), g.c(), g.h(), g.w()), w = both.normal(g.k(), g.c(), 3, 3);
                 Pair dy = both.normal(g.n(), g.k(), oh, ow);
