@@ -178,20 +178,27 @@ typedef void (*weight_fn)(int64_t, int64_t, int64_t, const int64_t *, const floa
 typedef void (*lanes_fn)(int64_t, int64_t, int64_t, int64_t, const int64_t *, const int64_t *, const float *,
                          const float *, int64_t, float *);
 
+typedef void (*lanes_weight_fn)(int64_t, int64_t, int64_t, const int64_t *, const int64_t *, const float *,
+                                const float *, float *);
+
 typedef struct {
     forward_fn forward;
     weight_fn weight;
     int vl, ro, rq, wo, wt;
-    lanes_fn lanes[3];   // 4, 2, 1 channel vectors per tile
-    int lanes_pt[3];     // pixels per tile of each
+    lanes_fn lanes[3];                 // 4, 2, 1 channel vectors per tile
+    int lanes_pt[3];                   // pixels (forward) or (channel, tap) pairs (weight) per tile of each
+    lanes_weight_fn lanes_weight[3];
 } isa_kernels;
 
 static const isa_kernels ISA_AVX512 = {direct_forward_avx512, direct_weight_avx512, 16, 8, 3, 4, 3,
-                                       {direct_lanes_avx512_4, direct_lanes_avx512_2, direct_lanes_avx512_1}, {6, 12, 24}};
+                                       {direct_lanes_avx512_4, direct_lanes_avx512_2, direct_lanes_avx512_1}, {6, 12, 24},
+        {direct_lanes_weight_avx512_4, direct_lanes_weight_avx512_2, direct_lanes_weight_avx512_1}};
 static const isa_kernels ISA_AVX2 = {direct_forward_avx2, direct_weight_avx2, 8, 4, 3, 4, 3,
-                                     {direct_lanes_avx2_4, direct_lanes_avx2_2, direct_lanes_avx2_1}, {2, 6, 12}};
+                                     {direct_lanes_avx2_4, direct_lanes_avx2_2, direct_lanes_avx2_1}, {2, 6, 12},
+        {direct_lanes_weight_avx2_4, direct_lanes_weight_avx2_2, direct_lanes_weight_avx2_1}};
 static const isa_kernels ISA_GENERIC = {direct_forward_generic, direct_weight_generic, 8, 4, 2, 2, 3,
-                                        {direct_lanes_generic_4, direct_lanes_generic_2, direct_lanes_generic_1}, {2, 6, 12}};
+                                        {direct_lanes_generic_4, direct_lanes_generic_2, direct_lanes_generic_1}, {2, 6, 12},
+        {direct_lanes_weight_generic_4, direct_lanes_weight_generic_2, direct_lanes_weight_generic_1}};
 
 int lethe_cpu_features(void);   // cpu_check.c
 #define FEATURE_AVX2 (1 << 1)
@@ -272,8 +279,8 @@ static int auto_direct(const conv_geom *g, int op) {
     if (!shape_ok) return 0;
     switch (op) {
         case OP_FORWARD: return 1;
-        case OP_INPUT: return g->h * g->w >= MIN_PLANE;
-        default: return g->oh * g->ow >= MIN_PLANE;
+        case OP_INPUT: return g->h * g->w >= MIN_PLANE || g->sh == 1;
+        default: return 1;
     }
 }
 
@@ -371,6 +378,13 @@ static void block_weights(const float *w, int64_t o_count, int64_t o_padded, int
                 }
 }
 
+// Whether the channels-in-lanes kernels compute g (else the flat ones): small planes, where the flat kernels'
+// vectors of consecutive positions would be mostly padding, and at least two vectors of output channels, where
+// a tile reads few weight vectors per broadcast input.
+static int use_lanes(const conv_geom *g, const isa_kernels *isa) {
+    return g->oh * g->ow < LANES_MAX_PLANE || g->k >= 2 * isa->vl;
+}
+
 // Bytes of one lanes chunk's padded sources and pixel-major results together.
 #define LANES_CHUNK_BUDGET (512 * 1024)
 
@@ -442,7 +456,7 @@ int conv_direct_forward(const conv_geom *g, const float *x, const float *w, cons
     const isa_kernels *isa = direct_for(g, OP_FORWARD);
     *handled = isa != NULL;
     if (!isa) return LETHE_OK;
-    if (g->oh * g->ow < LANES_MAX_PLANE) return lanes_forward(g, isa, x, w, bias, out);
+    if (use_lanes(g, isa)) return lanes_forward(g, isa, x, w, bias, out);
     const flat_layout f = forward_layout(g, (int64_t) isa->rq * isa->vl, 1);
     const int64_t kp = round_up(g->k, isa->ro), taps = f.taps;
     int64_t *offs = malloc((size_t) taps * sizeof(int64_t)), *tap = malloc((size_t) taps * sizeof(int64_t));
@@ -491,10 +505,11 @@ typedef struct {
 } dx_phase;
 
 int conv_direct_backward_input(const conv_geom *g, const float *dy, const float *w, float *dx, int *handled) {
-    // small stride-1 planes: conv.c's flipped-kernel forward convolution, which runs the lanes kernel
-    const int small_flipped = g->sh == 1 && g->sw == 1 && g->h * g->w < LANES_MAX_PLANE
-                              && g->ph <= g->dh * (g->kh - 1) && g->pw <= g->dw * (g->kw - 1);
-    const isa_kernels *isa = small_flipped ? NULL : direct_for(g, OP_INPUT);
+    // stride 1 where the lanes kernel would run the flipped-kernel forward convolution (dx has C channels):
+    // left to conv.c, whose input_grad_by_convolution calls conv_forward and so the lanes kernel
+    const int flippable = g->sh == 1 && g->sw == 1 && g->ph <= g->dh * (g->kh - 1) && g->pw <= g->dw * (g->kw - 1);
+    const isa_kernels *isa = direct_for(g, OP_INPUT);
+    if (isa && flippable && (g->h * g->w < LANES_MAX_PLANE || g->c >= 2 * isa->vl)) isa = NULL;
     *handled = isa != NULL && g->kh * g->kw <= 64;
     if (!*handled) return LETHE_OK;
     const int64_t s_h = g->sh, s_w = g->sw, taps = g->kh * g->kw;
@@ -589,6 +604,80 @@ int conv_direct_backward_input(const conv_geom *g, const float *dy, const float 
 
 // ---- weight gradient -------------------------------------------------------------------------------------------
 
+// The weight gradient by the channels-in-lanes kernel (planes under LANES_MAX_PLANE): chunks of samples as
+// pixel lists (lanes_forward's), dy transposed to [pixels, KP], summed in fixed groups of chunks.
+static int lanes_weight(const conv_geom *g, const isa_kernels *isa, const float *dy, const float *x, float *dw) {
+    const int64_t vl = isa->vl, variant = g->k >= 4 * vl ? 0 : g->k >= 2 * vl ? 1 : 2;
+    const int64_t kv = variant == 0 ? 4 : variant == 1 ? 2 : 1, pt = isa->lanes_pt[variant];
+    const int64_t kp = round_up(g->k, kv * vl), taps = g->kh * g->kw, pairs = round_up(g->c * taps, pt);
+    const int64_t hp = g->h + 2 * g->ph, wp = g->w + 2 * g->pw, plane = hp * wp, p = g->oh * g->ow;
+    const int64_t per_sample = (g->c * plane + p * kp) * (int64_t) sizeof(float);
+    const int64_t chunk = max_i64(1, min_i64(g->n, LANES_CHUNK_BUDGET / per_sample));
+    const int64_t chunks = ceil_div(g->n, chunk), pixels = round_up(chunk * p, pt), part = pairs * kp;
+    const int64_t threads = omp_get_max_threads();
+    const int64_t groups = max_i64(1, min_i64(chunks, min_i64(4 * threads, max_i64(threads, PARTIAL_BUDGET / (part * 4)))));
+    float *partial = thread_workspace(WS_PARTIAL, (size_t) (groups * part) * sizeof(float));
+    int64_t *pair_off = malloc((size_t) pairs * sizeof(int64_t));
+    if (!partial || !pair_off) {
+        free(pair_off);
+        return LETHE_ERR_NOMEM;
+    }
+    for (int64_t r = 0; r < pairs; r++) {
+        const int64_t c = r < g->c * taps ? r / taps : 0, t = r < g->c * taps ? r % taps : 0;
+        pair_off[r] = c * plane + (t / g->kw) * g->dh * wp + (t % g->kw) * g->dw;
+    }
+    const int64_t x_size = g->c * g->h * g->w, dy_size = g->k * p;
+    int failed = 0;
+#pragma omp parallel if (groups > 1)
+    {
+        float *src = thread_workspace(WS_COL, (size_t) (chunk * g->c * plane) * sizeof(float));
+        float *dyt = thread_workspace(WS_CHUNK, (size_t) (pixels * kp) * sizeof(float));
+        int64_t *at = thread_workspace(WS_PLANE, (size_t) pixels * sizeof(int64_t));
+        const int ok = src && dyt && at;
+        if (!ok) failed = 1;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t group = 0; group < groups; group++) {
+            float *sum = partial + group * part;
+            memset(sum, 0, (size_t) part * sizeof(float));
+            for (int64_t ch = chunks * group / groups; ok && ch < chunks * (group + 1) / groups; ch++) {
+                const int64_t n0 = ch * chunk, count = min_i64(chunk, g->n - n0);
+                for (int64_t m = 0; m < count; m++)
+                    for (int64_t c = 0; c < g->c; c++) {
+                        float *d = src + (m * g->c + c) * plane;
+                        const float *xc = x + (n0 + m) * x_size + c * g->h * g->w;
+                        memset(d, 0, (size_t) plane * sizeof(float));
+                        for (int64_t y = 0; y < g->h; y++)
+                            memcpy(d + (y + g->ph) * wp + g->pw, xc + y * g->w, (size_t) g->w * sizeof(float));
+                    }
+                int64_t q = 0;
+                for (int64_t m = 0; m < count; m++)
+                    for (int64_t oy = 0; oy < g->oh; oy++)
+                        for (int64_t ox = 0; ox < g->ow; ox++) at[q++] = m * g->c * plane + oy * g->sh * wp + ox * g->sw;
+                memset(dyt, 0, (size_t) (pixels * kp) * sizeof(float));
+                for (int64_t m = 0; m < count; m++)   // dyt [m P + i][k] = dy[n0 + m][k][i]
+                    for (int64_t k = 0; k < g->k; k++) {
+                        const float *from = dy + (n0 + m) * dy_size + k * p;
+                        float *to = dyt + m * p * kp + k;
+                        for (int64_t i = 0; i < p; i++) to[i * kp] = from[i];
+                    }
+                const int64_t used = round_up(q, pt);
+                while (q < used) at[q++] = 0;
+                isa->lanes_weight[variant](used, kp / (kv * vl), pairs, pair_off, at, dyt, src, sum);
+            }
+        }
+    }
+    free(pair_off);
+    if (failed) return LETHE_ERR_NOMEM;
+    for (int64_t t = 1; t < groups; t++) {
+        float *restrict into = partial;
+        const float *restrict from = partial + t * part;
+        for (int64_t i = 0; i < part; i++) into[i] += from[i];
+    }
+    for (int64_t k = 0; k < g->k; k++)   // dw[k][c][t] = partial[c taps + t][k]
+        for (int64_t r = 0; r < g->c * taps; r++) dw[k * g->c * taps + r] = partial[r * kp + k];
+    return LETHE_OK;
+}
+
 // Bytes of one chunk's sources and flat dy together (the L2 share they may take; an L1-sized chunk measured no
 // faster).
 #define WEIGHT_CHUNK_BUDGET (768 * 1024)
@@ -597,6 +686,7 @@ int conv_direct_backward_weight(const conv_geom *g, const float *dy, const float
     const isa_kernels *isa = direct_for(g, OP_WEIGHT);
     *handled = isa != NULL;
     if (!isa) return LETHE_OK;
+    if (use_lanes(g, isa)) return lanes_weight(g, isa, dy, x, dw);
     const flat_layout f = forward_layout(g, isa->vl, isa->wt);
     const int64_t kp = round_up(g->k, isa->wo), tp = f.taps_padded, part = kp * g->c * tp;
     const int64_t per_sample = g->c * f.cs + kp * f.ld;

@@ -39,3 +39,42 @@ static void LANES_NAME(int64_t pixels, int64_t k_blocks, int64_t in, int64_t tap
                 for (int v = 0; v < KV; v++) VSTORE(dst + (p0 + p) * kp + kb * KV * VL + v * VL, acc[p][v]);
         }
 }
+
+// dwt [pairs, KP] += sum over pixels p of src[at[p] + pair_off[r]] * dyt[p][k], for pairs r = (input channel,
+// tap): the weight gradient with output channels in lanes. pairs a multiple of PT (padded pairs read any valid
+// address; their sums are dropped), dyt [pixels, KP] with zero rows for padded pixels.
+static void LANESW_NAME(int64_t pixels, int64_t k_blocks, int64_t pairs, const int64_t *pair_off, const int64_t *at,
+                        const float *dyt, const float *src, float *dwt) {
+    const int64_t kp = k_blocks * KV * VL;
+    for (int64_t kb = 0; kb < k_blocks; kb++)
+        for (int64_t r0 = 0; r0 < pairs; r0 += PT) {
+            VEC acc[PT][KV];
+#pragma GCC unroll 32
+            for (int r = 0; r < PT; r++)
+#pragma GCC unroll 8
+                for (int v = 0; v < KV; v++) acc[r][v] = VZERO();
+            const float *base[PT];
+#pragma GCC unroll 32
+            for (int r = 0; r < PT; r++) base[r] = src + pair_off[r0 + r];
+            for (int64_t p = 0; p < pixels; p++) {
+                const float *d = dyt + p * kp + kb * KV * VL;
+                const int64_t a = at[p];
+                VEC dv[KV];
+#pragma GCC unroll 8
+                for (int v = 0; v < KV; v++) dv[v] = VLOAD(d + v * VL);
+#pragma GCC unroll 32
+                for (int r = 0; r < PT; r++) {
+                    const VEC x = VSET1(base[r][a]);
+#pragma GCC unroll 8
+                    for (int v = 0; v < KV; v++) acc[r][v] = VFMA(x, dv[v], acc[r][v]);
+                }
+            }
+#pragma GCC unroll 32
+            for (int r = 0; r < PT; r++)
+#pragma GCC unroll 8
+                for (int v = 0; v < KV; v++) {
+                    float *o = dwt + (r0 + r) * kp + kb * KV * VL + v * VL;
+                    VSTORE(o, VLOAD(o) + acc[r][v]);
+                }
+        }
+}
