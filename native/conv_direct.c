@@ -504,6 +504,89 @@ typedef struct {
     int64_t tap[64];
 } dx_phase;
 
+// The input gradient by output phase (see the header) with the channels-in-lanes kernel: for each phase, a list
+// of its dx pixels (s u + a, s v + b) of a chunk of samples, each reading the zero-padded dy [K, rows, wd] at
+// (u + pt, v + pl) minus (ii / s, jj / s) for the phase's taps (ii % s = a, jj % s = b); results [pixels, CP]
+// scattered to dx. Phases no tap reaches get zeros.
+static int lanes_backward_input(const conv_geom *g, const isa_kernels *isa, const dx_phase *ph, int64_t nph,
+                                int64_t max_taps, int64_t pt, int64_t pl, int64_t rows, int64_t wd, const float *dy,
+                                const float *w, float *dx) {
+    const int64_t vl = isa->vl, variant = g->c >= 4 * vl ? 0 : g->c >= 2 * vl ? 1 : 2;
+    const int64_t kv = variant == 0 ? 4 : variant == 1 ? 2 : 1, tile = isa->lanes_pt[variant];
+    const int64_t cp = round_up(g->c, kv * vl), taps = g->kh * g->kw, plane = rows * wd;
+    int64_t max_px = 1;
+    for (int64_t k = 0; k < nph; k++) max_px = max_i64(max_px, (ph[k].u1 - ph[k].u0) * (ph[k].v1 - ph[k].v0));
+    const int64_t per_sample = (g->k * plane + max_px * cp) * (int64_t) sizeof(float);
+    const int64_t chunk = max_i64(1, min_i64(g->n, LANES_CHUNK_BUDGET / per_sample));
+    const int64_t chunks = ceil_div(g->n, chunk), pixels = round_up(chunk * max_px, tile), mt = max_i64(1, max_taps);
+    // per phase k: wl + k K mt CP holds [K][taps of k][CP]; offsets [mt]
+    float *wl = thread_workspace(WS_WINOGRAD_WEIGHTS, (size_t) (nph * g->k * mt * cp) * sizeof(float));
+    int64_t *off = malloc((size_t) (nph * mt) * sizeof(int64_t));
+    if (!wl || !off) {
+        free(off);
+        return LETHE_ERR_NOMEM;
+    }
+    for (int64_t k = 0; k < nph; k++)
+        for (int64_t t = 0; t < ph[k].taps; t++) {
+            const int64_t tap = ph[k].tap[t], ii = (tap / g->kw) * g->dh, jj = (tap % g->kw) * g->dw;
+            off[k * mt + t] = -((ii / g->sh) * wd + jj / g->sw);
+            for (int64_t kk = 0; kk < g->k; kk++)
+                for (int64_t c = 0; c < cp; c++)
+                    wl[k * g->k * mt * cp + (kk * ph[k].taps + t) * cp + c] = c < g->c ? w[(kk * g->c + c) * taps + tap] : 0.0f;
+        }
+    const int64_t x_size = g->c * g->h * g->w, dy_size = g->k * g->oh * g->ow;
+    int failed = 0;
+#pragma omp parallel if (chunks > 1)
+    {
+        float *src = thread_workspace(WS_COL, (size_t) (chunk * g->k * plane) * sizeof(float));
+        float *dst = thread_workspace(WS_CHUNK, (size_t) (pixels * cp) * sizeof(float));
+        int64_t *at = thread_workspace(WS_PLANE, (size_t) pixels * sizeof(int64_t));
+        const int ok = src && dst && at;
+        if (!ok) failed = 1;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            if (!ok) continue;
+            const int64_t n0 = ch * chunk, count = min_i64(chunk, g->n - n0);
+            memset(src, 0, (size_t) (count * g->k * plane) * sizeof(float));
+            for (int64_t m = 0; m < count; m++)
+                for (int64_t kk = 0; kk < g->k; kk++)
+                    for (int64_t y = 0; y < g->oh; y++)
+                        memcpy(src + (m * g->k + kk) * plane + (y + pt) * wd + pl,
+                               dy + (n0 + m) * dy_size + (kk * g->oh + y) * g->ow, (size_t) g->ow * sizeof(float));
+            for (int64_t k = 0; k < nph; k++) {
+                const dx_phase *p = &ph[k];
+                if (p->u1 <= p->u0 || p->v1 <= p->v0) continue;
+                if (p->taps == 0) {
+                    for (int64_t m = 0; m < count; m++)
+                        for (int64_t c = 0; c < g->c; c++)
+                            for (int64_t u = p->u0; u < p->u1; u++)
+                                for (int64_t v = p->v0; v < p->v1; v++)
+                                    dx[(n0 + m) * x_size + (c * g->h + g->sh * u + p->a - g->ph) * g->w + g->sw * v + p->b - g->pw] = 0.0f;
+                    continue;
+                }
+                int64_t q = 0;
+                for (int64_t m = 0; m < count; m++)
+                    for (int64_t u = p->u0; u < p->u1; u++)
+                        for (int64_t v = p->v0; v < p->v1; v++) at[q++] = m * g->k * plane + (u + pt) * wd + v + pl;
+                const int64_t used = round_up(q, tile);
+                while (q < used) at[q++] = at[0];
+                isa->lanes[variant](used, cp / (kv * vl), g->k, p->taps, off + k * mt, at, wl + k * g->k * mt * cp, src,
+                                    plane, dst);
+                q = 0;
+                for (int64_t m = 0; m < count; m++)
+                    for (int64_t u = p->u0; u < p->u1; u++)
+                        for (int64_t v = p->v0; v < p->v1; v++, q++) {
+                            float *to = dx + (n0 + m) * x_size + (g->sh * u + p->a - g->ph) * g->w + g->sw * v + p->b - g->pw;
+                            const float *from = dst + q * cp;
+                            for (int64_t c = 0; c < g->c; c++) to[c * g->h * g->w] = from[c];
+                        }
+            }
+        }
+    }
+    free(off);
+    return failed ? LETHE_ERR_NOMEM : LETHE_OK;
+}
+
 int conv_direct_backward_input(const conv_geom *g, const float *dy, const float *w, float *dx, int *handled) {
     // stride 1 where the lanes kernel would run the flipped-kernel forward convolution (dx has C channels):
     // left to conv.c, whose input_grad_by_convolution calls conv_forward and so the lanes kernel
@@ -536,6 +619,11 @@ int conv_direct_backward_input(const conv_geom *g, const float *dy, const float 
             rows = max_i64(rows, pt + max_i64(g->oh, p->u1) + 1);
             max_taps = max_i64(max_taps, p->taps);
         }
+    if (g->h * g->w < LANES_MAX_PLANE || g->c >= 2 * isa->vl) {
+        const int status = lanes_backward_input(g, isa, ph, nph, max_taps, pt, pl, rows, wd, dy, w, dx);
+        free(ph);
+        return status;
+    }
     for (int64_t k = 0; k < nph; k++) max_q = max_i64(max_q, (ph[k].u1 - ph[k].u0) * wd);
     const int64_t ld = round_up(max_q, (int64_t) isa->rq * isa->vl), cs = round_up(rows * wd + ld + wd, 16);
     const int64_t cp = round_up(g->c, isa->ro);
