@@ -1,30 +1,50 @@
 // conv_direct.c — direct (im2col-free, GEMM-free) 2-D convolution for the small-channel layers where im2col +
 // sgemm and Winograd lose to oneDNN-style direct kernels: forward, input gradient and weight gradient, NCHW in
-// and out, with register-tiled inner loops (conv_direct_kernels.h) for AVX-512F, AVX2 + FMA and generic C,
-// chosen at run time from the CPU's feature flags (lethe_cpu_features of cpu_check.c), never from its model.
+// and out, with register-tiled inner loops for AVX-512F, AVX2 + FMA and generic C, chosen at run time from the
+// CPU's feature flags (lethe_cpu_features of cpu_check.c), never from its model name. Two kernel families:
 //
-// Flat planes. Every sample's input channel is rewritten (zero-padded) as s*s "phase" planes of width WQ =
-// ceil((W + 2 pw) / s): phase (a, b) holds padded pixel (s y + a, s x + b) at (y, x). Output (oy, ox) then reads,
-// for kernel tap (i, j) (ii = i dh, jj = j dw), phase (ii % s, jj % s) at (oy + ii / s, ox + jj / s): with
-// q = oy WQ + ox that is position q + off[t] of the channel's buffer, one fixed offset per tap. So a run of
-// consecutive q is a run of consecutive inputs for every tap, for any stride, padding and dilation: the kernel
-// computes all q in [0, OH WQ) (positions with ox >= OW are garbage, dropped when the result is copied out)
-// with one unaligned vector load per tap and VL outputs, output channels in registers (RO of them, RQ
-// vectors: 24 accumulators with AVX-512).
+// Flat kernels (conv_direct_kernels.h), for large planes with few output channels. Every sample's input channel
+// is rewritten (zero-padded) as s*s "phase" planes of width WQ = ceil((W + 2 pw) / s): phase (a, b) holds padded
+// pixel (s y + a, s x + b) at (y, x). Output (oy, ox) then reads, for kernel tap (i, j) (ii = i dh, jj = j dw),
+// phase (ii % s, jj % s) at (oy + ii / s, ox + jj / s): with q = oy WQ + ox that is position q + off[t] of the
+// channel's buffer, one fixed offset per tap, for any stride, padding and dilation. The kernel computes all q
+// in [0, OH WQ) (positions with ox >= OW are garbage, dropped when copied out), one unaligned vector load per
+// tap and VL outputs, output channels in registers (AVX-512: 8 channels x 3 vectors).
 //   forward        dst [K, q] = sum over c, t of w[k][c][t] * src_c[q + off[t]]; out = dst cut to OW, + bias.
 //   input grad     the transposed convolution by output phase: dx's padded pixel (s u + a, s v + b) gets
 //                  w[k][c][i][j] dy[k][u - ii/s][v - jj/s] from the taps with ii % s = a, jj % s = b only,
-//                  so each phase is the same flat kernel over a zero-padded dy (channels K -> C, its own taps);
-//                  no multiplication by an inserted zero, and stride 1 is the single-phase case.
+//                  so each phase is a forward-like pass over a zero-padded dy (channels K -> C, its own taps);
+//                  no multiplication by an inserted zero.
 //   weight grad    dw[k][c][t] = sum over samples and q of dy_k[q] * src_c[q + off[t]] (dy zero at garbage q):
-//                  WO output channels x WT taps of vector accumulators, summed over q, reduced once per sample.
-// Samples run in parallel (OpenMP, dynamic); the weight gradient sums samples in fixed groups added in group
-// order, so its result does not depend on which thread ran what.
+//                  WO output channels x WT taps of vector accumulators over a chunk of samples, then reduced.
+// Lanes kernels (conv_direct_lanes.h), for small planes (under 10x10) or at least two vectors of output channels:
+// output channels in vector lanes, a tile of PT output pixels (each with its own input address, so tiles run
+// across samples and strides cost nothing) x KV channel vectors; forward and the strided input gradient (per
+// output phase, as above) broadcast one input per pixel and tap against KV weight vectors; the weight gradient
+// puts (input channel, tap) pairs in the tile and dy (transposed to [pixel, K]) in the lanes, so its
+// accumulators run over every pixel of a chunk without a horizontal sum. The stride-1 input gradient there is
+// conv.c's flipped-kernel forward convolution, which lands on the lanes forward.
+// Samples run in parallel (OpenMP, dynamic); weight gradients sum samples in fixed groups added in group order,
+// so results do not depend on which thread ran what.
 //
-// Dispatch (conv_direct_applies, the "auto" kernel): 3x3 kernels, stride 1 or 2, dilation 1, at least one
-// sample per thread, output planes of at least 10x10 (so 28x28 and 14x14 in ResNet18 on 28x28 inputs) and
-// C, K <= 128. Measured on the 2-core AMD EPYC (AVX-512) host, batch 128, images/s forward / fwd+bwd, in the
-// same run: (TO BE FILLED IN after measurement).
+// Dispatch ("auto"): 3x3 kernels, stride 1 or 2, dilation 1, C and K <= 128, at least one sample per thread
+// (smaller batches keep im2col's parallel-per-sample path), all three ops; lanes kernels where use_lanes says,
+// flat ones elsewhere; other shapes (1x1, 7x7 stems, larger channel counts) stay on im2col/Winograd. Measured on the 2-core AMD EPYC (AVX-512, Zen 5) host, a single
+// thread, CPU time per image (microseconds: forward / input grad / weight grad, total), batch 128, the machine
+// shared with other jobs (load average 8-17: single-thread CPU time is the stable measure there), against
+// im2col + OpenBLAS / Winograd (LETHE_CONV_KERNEL=gemm), and PyTorch 1.13 (oneDNN) in the same conditions:
+//   layer (C->K, plane, stride)   direct (auto)             gemm/Winograd              PyTorch fwd / bwd, total
+//   1->16, 28, s1 (stem)           4.2 / 15.2 /  6.3,  26   15.5 / 37.1 / 33.4,  86     -
+//   16->16, 28, s1  (flat)        24.8 / 27.2 / 39.2,  91   62.4 / 61.0 / 74.1, 198     27-44 / 57-64,  84-108
+//   16->32, 28, s2  (lanes)       14.1 / 19.5 / 15.7,  49   45.5 / 40.6 / 39.5, 126     14-27 / 30-44,  44-72
+//   32->32, 14, s1  (lanes)       22.0 / 22.6 / 22.3,  67   41.4 / 41.1 / 46.7, 129     19-25 / 43-57,  62-82
+//   32->64, 14, s2  (lanes)       11.5 / 15.2 / 12.2,  39   30.2 / 32.8 / 27.4,  90     11-19 / 26-34,  37-54
+//   64->64, 7, s1   (lanes)       18.5 / 18.7 / 19.9,  57   48.8 / 46.7 / 51.2, 147     18-22 / 37-44,  54-66
+//   64->128, 7, s2  (lanes)       14.2 / 14.2 / 16.9,  45   32.2 / 47.0 / 31.6, 111     10-13 / 29-39,  39-52
+//   128->128, 4, s1 (lanes)       25.4 / 25.1 / 26.7,  77   63.5 / 63.0 / 57.3, 184     22-28 / 41-55,  63-83
+// (PyTorch: two runs, min-max.) The flat kernels lose to the lanes ones once K has two vectors (16->32 at 28x28
+// s2: forward 19.5 vs 13.5, weight grad 25 vs 15; 32->32 at 14x14: 26 vs 21, 36 vs 21), win with one (16->16:
+// forward 24.5 vs 35). Not measured: a machine with AVX2 only (its rules are the same, with VL 8).
 // LETHE_CONV_KERNEL=auto|gemm|generic|avx2|avx512 (or -Dlethe.conv.kernel, passed by CpuLibrary through
 // lethe_conv_set_kernel) forces a path: gemm never runs a direct kernel (im2col/Winograd only); an instruction
 // set runs every convolution the direct kernels can compute with that set (the tests use this to check each
@@ -261,9 +281,6 @@ static const isa_kernels *kernels_of(int isa) {
 
 // Channels the kernels take (buffers and weight blocks grow with them; beyond this im2col is no worse).
 #define MAX_CHANNELS 1024
-// Planes smaller than this go to im2col + GEMM under "auto": the output plane (OH*OW) of the forward pass and
-// weight gradient, the input plane (H*W) of the input gradient.
-#define MIN_PLANE 49
 // Output planes below this (OH*OW) run the channels-in-lanes forward kernel instead of the flat one.
 #define LANES_MAX_PLANE 100
 // Channels beyond which "auto" leaves a layer to im2col + GEMM.
@@ -271,17 +288,12 @@ static const isa_kernels *kernels_of(int isa) {
 
 enum { OP_FORWARD, OP_INPUT, OP_WEIGHT };
 
-// Whether "auto" runs the direct kernel of op for g (the measured rules of the header).
+// Whether "auto" runs the direct kernel of op for g (the measured rules of the header: every op of the shapes
+// measured; which family runs is use_lanes's choice).
 static int auto_direct(const conv_geom *g, int op) {
-    const int shape_ok = g->kh == 3 && g->kw == 3 && g->dh == 1 && g->dw == 1 && g->sh == g->sw
-                         && (g->sh == 1 || g->sh == 2) && g->c <= AUTO_MAX_CHANNELS && g->k <= AUTO_MAX_CHANNELS
-                         && g->n >= omp_get_max_threads();
-    if (!shape_ok) return 0;
-    switch (op) {
-        case OP_FORWARD: return 1;
-        case OP_INPUT: return g->h * g->w >= MIN_PLANE || g->sh == 1;
-        default: return 1;
-    }
+    (void) op;
+    return g->kh == 3 && g->kw == 3 && g->dh == 1 && g->dw == 1 && g->sh == g->sw && (g->sh == 1 || g->sh == 2)
+           && g->c <= AUTO_MAX_CHANNELS && g->k <= AUTO_MAX_CHANNELS && g->n >= omp_get_max_threads();
 }
 
 // The direct kernels to run for op on g, or NULL for im2col/Winograd.

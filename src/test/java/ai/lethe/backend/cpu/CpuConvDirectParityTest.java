@@ -1,4 +1,5 @@
-// Parity of the direct convolution kernels (native/conv_direct.c) with the ref backend: forward, input gradient
+// Parity of the direct convolution kernels (native/conv_direct.c: flat and channels-in-lanes families, chosen by
+// plane size and output channels, so the shapes below cover both) with the ref backend: forward, input gradient
 // and weight gradient, on every instruction-set path this CPU runs (generic C always; AVX2 + FMA and AVX-512F
 // where the CPU has them, forced through ConvKernel), over 3x3 stride 1 and 2 shapes with odd sizes, channel
 // counts that are not multiples of any vector width or register tile, batch 1, bias or not, plus other kernel
@@ -63,6 +64,7 @@ class CpuConvDirectParityTest {
                 Arguments.of(new Conv2dGeometry(1, 5, 13, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1), true),      // batch 1, odd
                 Arguments.of(new Conv2dGeometry(1, 3, 9, 9, 5, 3, 3, 2, 2, 1, 1, 1, 1), true),        // batch 1, stride 2
                 Arguments.of(new Conv2dGeometry(3, 17, 15, 14, 19, 3, 3, 2, 2, 1, 1, 1, 1), false),   // odd plane, stride 2
+                Arguments.of(new Conv2dGeometry(2, 5, 23, 23, 7, 3, 3, 2, 2, 1, 1, 1, 1), true),      // flat, stride 2
                 Arguments.of(new Conv2dGeometry(2, 9, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1), true),       // K = 33: a tile + 1
                 Arguments.of(new Conv2dGeometry(2, 33, 8, 10, 3, 3, 3, 2, 2, 1, 1, 1, 1), false),     // K < every tile
                 Arguments.of(new Conv2dGeometry(2, 4, 4, 4, 6, 3, 3, 1, 1, 1, 1, 1, 1), true),        // 4x4 plane
