@@ -28,15 +28,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class CpuConvDirectParityTest {
     private BothBackends both;
+    /** The kernel in force before the test (LETHE_CONV_KERNEL may have set one), restored after it. */
+    private ConvKernel before;
 
     @BeforeEach void setUp() {
         BothBackends.assumeCpuAvailable();
         both = new BothBackends(4321);
+        before = both.cpu.convKernel().getFirst();
     }
 
     @AfterEach void tearDown() {
         if (both != null) {
-            both.cpu.forceConvKernel(ConvKernel.AUTO);
+            both.cpu.forceConvKernel(before);
             both.close();
         }
     }
