@@ -1,5 +1,6 @@
 // conv_direct_lanes_all.h — instantiates conv_direct_lanes.h for one instruction set (ISA, VL, ... defined by
-// conv_direct.c), forward and weight gradient, with three tile shapes: 4 channel vectors x LANES_PT4 pixels, 2 x LANES_PT2, 1 x LANES_PT1.
+// conv_direct.c), forward and weight gradient, with three tile shapes: 4 channel vectors x LANES_PT4 pixels,
+// 2 x LANES_PT2, 1 x LANES_PT1.
 #define LN_CAT(a, b, c) a##_##b##_##c
 #define LN_NAME(isa, kv) LN_CAT(direct_lanes, isa, kv)
 #define LN_NAME2(isa, kv) LN_NAME(isa, kv)
