@@ -244,6 +244,8 @@ static void forward_chunk(const conv_geom *g, const float *x, const float *w, co
 
 // out [N, K, OH, OW] = conv(x, w) + bias (bias may be NULL).
 static int conv_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *out) {
+    int handled, status = conv_direct_forward(g, x, w, bias, out, &handled);
+    if (handled) return status;
     if (winograd_applies(g)) return winograd_forward(g, x, w, bias, out);
     const int64_t p = g->oh * g->ow, ckk = ckk_of(g), x_size = g->c * g->h * g->w, out_size = g->k * p;
     int failed = 0;
@@ -303,6 +305,8 @@ static int input_grad_by_convolution(const conv_geom *g, const float *dy, const 
 LETHE_EXPORT int lethe_conv2d_backward_input(const int64_t *geom, const float *dy, const float *w, float *dx) {
     const conv_geom g = geometry(geom);
     const int64_t p = g.oh * g.ow, ckk = ckk_of(&g), x_size = g.c * g.h * g.w, dy_size = g.k * p;
+    int handled, status = conv_direct_backward_input(&g, dy, w, dx, &handled);
+    if (handled) return status;
     const int pointwise = is_pointwise(&g);
     if (!pointwise && input_grad_is_convolution(&g)) return input_grad_by_convolution(&g, dy, w, dx);
     int failed = 0;
@@ -370,6 +374,8 @@ static void weight_grad_chunk(const conv_geom *g, const float *dy, const float *
 // give the same bits run after run.
 LETHE_EXPORT int lethe_conv2d_backward_weight(const int64_t *geom, const float *dy, const float *x, float *dw) {
     const conv_geom g = geometry(geom);
+    int handled, status = conv_direct_backward_weight(&g, dy, x, dw, &handled);
+    if (handled) return status;
     if (winograd_weight_grad_applies(&g)) return winograd_weight_grad(&g, dy, x, dw);
     const int64_t p = g.oh * g.ow, ckk = ckk_of(&g), dw_size = g.k * ckk;
     const int parallel = chunks_in_parallel(&g);

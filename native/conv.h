@@ -28,6 +28,13 @@ int winograd_weight_grad_applies(const conv_geom *g);
 // dw [K, C, 3, 3] = gradient of the convolution with respect to its weight, by F(3x3, 2x2); a LETHE_* status.
 int winograd_weight_grad(const conv_geom *g, const float *dy, const float *x, float *dw);
 
+// Direct kernels (conv_direct.c): each sets *handled to whether it computed the convolution (its shape rules
+// and the kernel LETHE_CONV_KERNEL / lethe_conv_set_kernel chose); when it did not, the caller runs im2col or
+// Winograd. A LETHE_* status.
+int conv_direct_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *out, int *handled);
+int conv_direct_backward_input(const conv_geom *g, const float *dy, const float *w, float *dx, int *handled);
+int conv_direct_backward_weight(const conv_geom *g, const float *dy, const float *x, float *dw, int *handled);
+
 // ---- helpers for other kernels (persample.c) -------------------------------------------------------------
 
 // The geometry of a Java geometry array { N, C, H, W, K, kh, kw, strideH, strideW, padH, padW, dilationH,

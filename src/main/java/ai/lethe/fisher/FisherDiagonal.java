@@ -9,6 +9,7 @@ package ai.lethe.fisher;
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.loader.Epoch;
+import ai.lethe.kernels.Squares;
 import ai.lethe.nn.F;
 import ai.lethe.nn.Module;
 import ai.lethe.tensor.GradMode;
@@ -63,7 +64,7 @@ public final class FisherDiagonal {
                     try (var _ = GradMode.noGrad()) {
                         for (var e : params.entrySet()) {
                             Tensor g = e.getValue().grad();
-                            if (g != null) acc.get(e.getKey()).addInPlace(g.square(), 1);
+                            if (g != null) Squares.addSquared(g, acc.get(e.getKey()), 1);   // fused: no g² temporary
                         }
                     }
                     samples += batch.size();

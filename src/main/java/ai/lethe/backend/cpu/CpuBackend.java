@@ -105,6 +105,15 @@ public final class CpuBackend extends HostBackend {
      */
     public CpuRawKernels rawKernels() { return kernels().raw(); }
 
+    /**
+     * The convolution kernel in force (ConvKernel: -Dlethe.conv.kernel / LETHE_CONV_KERNEL, default AUTO) and the
+     * instruction set its direct kernels run with (GEMM when they never run).
+     */
+    public java.util.List<ConvKernel> convKernel() { return java.util.List.of(kernels().linalg().convKernel()); }
+
+    /** Forces the convolution kernel for the whole process (tests); fails when the CPU lacks its instruction set. */
+    void forceConvKernel(ConvKernel kernel) { kernels().linalg().forceConvKernel(kernel); }
+
     // ---- memory -------------------------------------------------------------------------------------------
 
     @Override public void copy(View src, View dst) {

@@ -72,12 +72,37 @@ final class CpuLibrary {
                 case OpenBlas.Failed(String reason, String fix) -> new Unavailable(reason, fix);
                 case OpenBlas.Loaded(var sgemm, BlasInfo blas) -> {
                     bindings.init(sgemm);
+                    String convProblem = applyConvKernelSetting(bindings, features);
+                    if (convProblem != null)
+                        yield new Unavailable(convProblem, "unset it, or name one of auto, gemm, generic, avx2, avx512 that this CPU runs");
                     yield new Loaded(bindings, path, features, blas);
                 }
             };
         } catch (IOException | URISyntaxException | RuntimeException | LinkageError e) {
             return new Unavailable("cannot load " + LIBRARY_NAME + ": " + e, "rebuild it with mvn package; run with --debug for details");
         }
+    }
+
+    /**
+     * Applies -Dlethe.conv.kernel or else LETHE_CONV_KERNEL (ConvKernel); returns why it cannot be used, or null
+     * (also when neither is set: the library then runs AUTO).
+     */
+    private static String applyConvKernelSetting(NativeCpu bindings, CpuFeatures features) {
+        String name = System.getProperty("lethe.conv.kernel"), setting = "-Dlethe.conv.kernel=" + name;
+        if (name == null) {
+            name = System.getenv("LETHE_CONV_KERNEL");
+            setting = "LETHE_CONV_KERNEL=" + name;
+        }
+        if (name == null || name.isBlank()) return null;
+        ConvKernel kernel;
+        try {
+            kernel = ConvKernel.parse(name, setting);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (!kernel.runsOn(features) || !bindings.convSetKernel(kernel.code))
+            return setting + ": this CPU (" + features.describe() + ") lacks the instruction set of that convolution kernel";
+        return null;
     }
 
     /** Sets GOMP_SPINCOUNT for libgomp, which reads it once when it is loaded, unless a wait policy is set. */

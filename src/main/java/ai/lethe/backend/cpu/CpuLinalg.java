@@ -135,4 +135,16 @@ final class CpuLinalg {
         }
         lib.conv2dBackwardWeight(geometry(op, g), address(op, dy), address(op, x), address(op, dw));
     }
+
+    /** The requested convolution kernel and the instruction set the direct kernels run with under it. */
+    ConvKernel[] convKernel() {
+        int[] codes = lib.convKernel();
+        return new ConvKernel[] {ConvKernel.ofCode(codes[0]), ConvKernel.ofCode(codes[1])};
+    }
+
+    /** Forces the convolutions' kernel for the whole process; an IllegalArgumentException when the CPU lacks it. */
+    void forceConvKernel(ConvKernel kernel) {
+        if (!lib.convSetKernel(kernel.code))
+            throw new IllegalArgumentException("convolution kernel " + kernel.settingName() + ": this CPU lacks its instruction set");
+    }
 }

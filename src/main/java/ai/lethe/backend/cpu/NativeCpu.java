@@ -41,7 +41,7 @@ final class NativeCpu {
             () -> Arena.ofAuto().allocate(MemoryLayout.sequenceLayout(3L * REGION_LONGS, J)));
 
     private final MethodHandle cpuSupported, cpuFeatures, ompThreads, init, copy, fill, unary, binaryF32, binaryI64, where,
-            reduce, argReduce, matmul, take, putAdd, conv2d, conv2dBackwardInput, conv2dBackwardWeight, batchNormTrain,
+            reduce, argReduce, matmul, take, putAdd, conv2d, conv2dBackwardInput, conv2dBackwardWeight, convSetKernel, convKernel, batchNormTrain,
             batchNormEval, batchNormBackward, layerNorm, layerNormBackward, softmax, softmaxBackward, maxPool2d, maxPool2dBackward,
             avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward, random, sgdStep, adamStep,
             addSquared, perSampleSquaredGemm, perSampleSquaredConvWeight, ssdDampen, addGaussianNoise, scoreHistogram,
@@ -66,6 +66,8 @@ final class NativeCpu {
         conv2d = bind(lib, "lethe_conv2d", A, A, A, A, A);
         conv2dBackwardInput = bind(lib, "lethe_conv2d_backward_input", A, A, A, A);
         conv2dBackwardWeight = bind(lib, "lethe_conv2d_backward_weight", A, A, A, A);
+        convSetKernel = bind(lib, "lethe_conv_set_kernel", I);
+        convKernel = bind(lib, "lethe_conv_kernel", A);
         batchNormTrain = bind(lib, "lethe_batch_norm_train", J, J, J, A, A, A, A, A, A, A, A, D, D);
         batchNormEval = bind(lib, "lethe_batch_norm_eval", J, J, J, A, A, A, A, A, A, D);
         batchNormBackward = bind(lib, "lethe_batch_norm_backward", J, J, J, A, A, A, A, A, A, A, A, I);
@@ -262,6 +264,22 @@ final class NativeCpu {
     void conv2dBackwardWeight(MemorySegment geom, MemorySegment dy, MemorySegment x, MemorySegment dw) {
         try {
             check("conv2dBackwardWeight", (int) conv2dBackwardWeight.invokeExact(geom, dy, x, dw));
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** Forces the convolutions' kernel (ConvKernel code); false when the CPU lacks its instruction set. */
+    boolean convSetKernel(int code) {
+        try {
+            return (int) convSetKernel.invokeExact(code) == OK;
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** { requested ConvKernel code, the instruction set's code the direct kernels run with under it }. */
+    int[] convKernel() {
+        try {
+            MemorySegment isa = scratch(INFO);
+            int requested = (int) convKernel.invokeExact(isa);
+            return new int[] {requested, isa.get(ValueLayout.JAVA_INT, 0)};
         } catch (Throwable t) { throw rethrow(t); }
     }
 
