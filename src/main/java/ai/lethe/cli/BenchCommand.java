@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Time the unlearning and pruning kernels and a training step on the device (--device): median,"
                 + " min and spread of the timed runs (CUDA events on a GPU, wall time on cpu/ref), GB/s from the minimum"
-                + " bytes each run moves, % of the measured device-to-device copy bandwidth, GFLOP/s.",
+                + " bytes each run moves, %% of the measured device-to-device copy bandwidth, GFLOP/s.",
                 "Cases: " + "copy, add-squared, ssd-dampen, gaussian-noise, sgd-masked, adam-masked, topk-mask,"
                         + " per-sample-gemm, per-sample-conv, train-step (copy always runs: it is the reference)."})
 final class BenchCommand implements Callable<Integer> {

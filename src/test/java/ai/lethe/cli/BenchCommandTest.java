@@ -105,6 +105,15 @@ class BenchCommandTest {
         assertFalse(Files.exists(dir.resolve("no-such-folder")));
     }
 
+    @Test void helpNamesEveryCase() {
+        Cli.Result r = Cli.run("bench", "--help");
+        assertEquals(0, r.code(), r.err());
+        String help = r.out().replaceAll("\\s+", " ");
+        for (String c : BenchSettings.CASES) assertTrue(help.contains(c), c + " in " + help);
+        assertTrue(help.contains("% of the measured device-to-device copy"), help);
+        assertFalse(r.err().contains("WARN"), r.err());
+    }
+
     @Test void statsOfRuns() {
         assertEquals(new KernelBench.Stats(2, 1, 9, 400), KernelBench.Stats.of(new double[] {9, 1, 2}));
         assertEquals(new KernelBench.Stats(2.5, 1, 4, 120), KernelBench.Stats.of(new double[] {4, 1, 3, 2}));
