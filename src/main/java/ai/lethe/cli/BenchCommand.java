@@ -101,6 +101,12 @@ final class BenchCommand implements Callable<Integer> {
         Device device = Backends.defaultDevice();
         String machine = machine(device);
         PrintWriter out = spec.commandLine().getOut();
+        if (device.type().equals(CudaBackend.EMULATED) && !quick && size == null) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("lethe bench: cuda-emu runs the CUDA kernels in a CPU emulator, slow by design: the full sizes take"
+                    + " many minutes there; --quick runs small sizes in a minute or two");
+            err.flush();
+        }
         out.printf(Locale.ROOT, "lethe bench: %d cases on %s%n", KernelBench.order(settings.cases()).size(), device);
         out.flush();
         KernelBench.Report report = KernelBench.run(settings, device, machine, r -> {});
