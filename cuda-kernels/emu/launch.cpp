@@ -10,10 +10,17 @@
 //     last lane to arrive computes every lane's result. A lane of the mask that exited, waits at __syncthreads or
 //     at another warp operation is a LETHE_EMU_ERR_WARP_DIVERGENCE fault, as is a shuffle from a lane outside the
 //     mask or a mask naming lanes the block does not have.
-// A fault inside a kernel (these, a misaligned vector access, __trap) ends the block at once (its fibers are
-// abandoned: kernels hold no resources) and no further block starts. After the grid, the guard zones of the
+// Before every block, its dynamic shared memory and the worker's static __shared__ arrays (the library's .tbss,
+// see lethe_device.cuh; skipped for kernels declared to have none) are filled with the NaN pattern.
+// A fault inside a kernel (these, a misaligned vector access, __trap, a fiber stack overflow) ends the block at once
+// (its fibers are abandoned: kernels hold no resources) and no further block starts. A stack overflow is a SIGSEGV
+// in the fiber's guard page (fiber.h): the handler (on_segv, on the worker's alternate signal stack) switches
+// straight back to the scheduler, which records the fault and restores the signal mask; a SIGSEGV anywhere else
+// goes to the handler installed before ours (the JVM's). After the grid, the guard zones of the
 // allocations its pointer arguments point into are checked, and those of all allocations when there are few or
 // at every 64th launch (memory.cpp). Launches are serialised: the device runs one kernel at a time.
+// Every launch adds to its kernel's profile (launches, blocks, threads, wall time, guard-check time):
+// lethe_emu_profile, and printed at exit when LETHE_EMU_PROFILE=1.
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
@@ -820,7 +827,10 @@ LETHE_EMU_API int lethe_emu_launch(const char* name, unsigned gx, unsigned gy, u
         return launch_error(k, LETHE_EMU_ERR_ARGUMENTS, "null argument array for a kernel of %d parameters", k->arity);
     if (arg_count >= 0) {
         std::string expected;
-        for (int i = 0; i < k->arity; i++) expected += (i ? "," : "") + std::to_string(k->param_sizes[i]);
+        for (int i = 0; i < k->arity; i++) {
+            if (i > 0) expected += ',';
+            expected += std::to_string(k->param_sizes[i]);
+        }
         if (arg_count != k->arity)
             return launch_error(k, LETHE_EMU_ERR_ARGUMENTS, "%d arguments given; the kernel takes %d (of %s bytes)", arg_count,
                                 k->arity, expected.c_str());
