@@ -62,6 +62,7 @@ production=("$here"/*.cu)
 
 # ---------------------------------------------------------------- 1. the fatbin (nvcc)
 build_fatbin() {
+    touch "$work/fatbin.started"
     local nvcc="${LETHE_NVCC:-}"
     if [ -n "$nvcc" ] && ! command -v "$nvcc" > /dev/null 2>&1; then
         give_up "CUDA fatbin" "$fatbin_error" "$fatbin" "LETHE_NVCC=$nvcc is not an executable"; return
@@ -115,6 +116,8 @@ build_fatbin() {
     fi
     mv -f "$work/resources.tsv" "$report" && mv -f "$work/lethe.fatbin" "$fatbin" \
         || { give_up "CUDA fatbin" "$fatbin_error" "$fatbin" "cannot write $fatbin"; return; }
+    # dated when the build started: a source edited while it ran is newer, and the next build takes it
+    touch -r "$work/fatbin.started" "$fatbin" "$report"
     rm -f "$fatbin_error"
     echo "[lethe cuda] built $fatbin ($(($(wc -l < "$report") - 1)) kernel builds in $report)" >&2
 }
@@ -124,6 +127,7 @@ if up_to_date "$fatbin" "$fatbin_error" "${production[@]}" "$here"/*.cuh "$here/
 
 # ---------------------------------------------------------------- 2. the emulator (g++)
 build_emulator() {
+    touch "$work/emulator.started"
     [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] \
         || { give_up "CUDA emulator" "$emu_error" "$emu_lib" "not linux-x86_64 ($(uname -s)/$(uname -m)): its fibers switch x86-64 registers"; return; }
     local cxx="${LETHE_CXX:-g++}"
@@ -170,6 +174,7 @@ build_emulator() {
             || { give_up "CUDA emulator" "$emu_error" "$emu_lib" "thread-locals other than static __shared__ arrays in .tbss (mark the emulator's LETHE_EMU_TLS): $stray"; return; }
     fi
     mv -f "$work/liblethe_cudaemu.so" "$emu_lib" || { give_up "CUDA emulator" "$emu_error" "$emu_lib" "cannot write $emu_lib"; return; }
+    touch -r "$work/emulator.started" "$emu_lib"  # as for the fatbin: a source edited during the build is newer
     rm -f "$emu_error"
     echo "[lethe cuda] built $emu_lib" >&2
 }

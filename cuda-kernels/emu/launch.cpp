@@ -204,6 +204,7 @@ struct Worker {
 
     char* static_shared = nullptr;  // this OS thread's copy of every kernel's static __shared__ arrays (.tbss)
     std::size_t static_shared_bytes = 0;
+    uint3* thread_idx = &t_threadIdx;  // this OS thread's t_threadIdx, set at every switch without a TLS look-up
     // stack overflow (the SIGSEGV handler): the OS thread the fibers run on, the alternate signal stack, and what
     // the handler leaves for run_block when a fiber touched its guard page
     pthread_t owner{};
@@ -333,24 +334,18 @@ void switch_away(Worker& w, void** save) {
     for (int j = w.current + 1; j < w.threads; j++) {
         if (w.fibers[j].state != State::RUNNABLE) continue;
         w.current = j;
-        t_threadIdx = w.fibers[j].tid;
+        *w.thread_idx = w.fibers[j].tid;
         lethe_emu_switch(save, w.fibers[j].sp);
         return;
     }
     lethe_emu_switch(save, w.scheduler_sp);
 }
 
-/** Suspends the running fiber until the scheduler or another fiber resumes it. */
-void yield() {
-    Worker& w = *worker;
-    switch_away(w, &w.fibers[w.current].sp);
-}
-
 void fiber_entry() {
     Worker& w = *worker;
     const Kernel& k = *w.launch->kernel;
     k.trampoline(k.fn, w.launch->args);
-    Worker& v = *worker;  // the same worker: a fiber never leaves its OS thread
+    Worker& v = w;  // a fiber never leaves its OS thread
     v.fibers[v.current].state = State::DONE;
     v.warps[v.current / 32].done |= 1u << (v.current % 32);
     v.done++;
@@ -444,7 +439,7 @@ bool run_block(Worker& w, Launch& l, std::uint64_t index) {
         for (int i = 0; i < w.threads; i++) {
             if (w.fibers[i].state != State::RUNNABLE) continue;
             w.current = i;
-            t_threadIdx = w.fibers[i].tid;
+            *w.thread_idx = w.fibers[i].tid;
             lethe_emu_switch(&w.scheduler_sp, w.fibers[i].sp);
             if (w.aborted) {
                 if (w.overflowed_thread >= 0) report_overflow(w);
@@ -620,7 +615,7 @@ int syncthreads(int predicate) {
         release_barrier(w);  // the last to arrive opens it and goes on
         return int(f.result);
     }
-    yield();
+    switch_away(w, &f.sp);
     return int(f.result);  // set by release_barrier
 }
 
@@ -687,7 +682,7 @@ std::uint64_t warp_op(WarpOp op, unsigned mask, std::uint64_t value, int arg, in
     group->arrived |= 1u << lane;
     ws.waiting |= 1u << lane;
     if (group->arrived != mask) {
-        yield();
+        switch_away(w, &f.sp);
         return f.result;
     }
     ws.waiting &= ~mask;
