@@ -20,8 +20,11 @@
 // Emulation model (see emu/emu_internal.h): a block's threads are fibers on one OS thread, so threadIdx and
 // friends are thread_local variables the scheduler sets on every switch, and a static __shared__ array is a
 // thread_local static (shared by every fiber of the block, one copy per worker OS thread; blocks on one worker run
-// one after the other). Static shared memory is not cleared between blocks (as on the hardware, its content is
-// undefined); dynamic shared memory is filled with NaN before every block.
+// one after the other). On the hardware shared memory starts undefined; here both kinds start as the NaN pattern
+// (LETHE_EMU_NAN_BITS) in every block, so a read of shared memory no thread of the block wrote shows: dynamic
+// shared memory is filled before every block, and so is the library's whole .tbss section, which holds the static
+// __shared__ arrays and nothing else (the emulator's own thread-locals live in .tdata; build.sh checks), unless the
+// kernel is declared to use no static shared memory (lethe_emu_set_static_shared, from the ptxas report).
 #pragma once
 
 #ifndef LETHE_EMULATE
@@ -177,10 +180,15 @@ inline T atomic_rmw_cas(T* address, T (*op)(T, T), T val) {
 #define gridDim (::lethe_emu::t_gridDim)
 inline constexpr int warpSize = 32;
 
+// Every kernel is compiled twice, for the x86-64 baseline and for x86-64-v3 (AVX2, FMA: fmaf is one instruction
+// instead of a libm call, the hot loops of the convolutions keep their accumulators in registers); the loader picks
+// by the CPU's features (an ifunc: never by CPU model). Same results either way: -ffp-contract=off and no fast-math,
+// so v3 code fuses only the fmaf calls the source makes, as the baseline's libm fmaf computes them exactly.
+#define LETHE_EMU_KERNEL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #define LETHE_KERNEL(name, max_threads, ...)                                                      \
-    extern "C" void name(__VA_ARGS__);                                                            \
+    extern "C" LETHE_EMU_KERNEL_CLONES void name(__VA_ARGS__);                                    \
     static ::lethe_emu::Registrar lethe_registrar_##name(#name, &name, (max_threads));            \
-    extern "C" void name(__VA_ARGS__)
+    extern "C" LETHE_EMU_KERNEL_CLONES void name(__VA_ARGS__)
 #define LETHE_DYNAMIC_SHARED(type, name) type* name = static_cast<type*>(::lethe_emu::dynamic_shared())
 
 // ---- barriers, warp shuffles and votes

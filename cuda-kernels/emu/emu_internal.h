@@ -9,6 +9,14 @@
 
 #define LETHE_EMU_API extern "C" __attribute__((visibility("default")))
 
+/**
+ * Marks the emulator's own thread-local variables: they go to the .tdata section, so that the library's .tbss holds
+ * nothing but the kernels' static __shared__ arrays (lethe_device.cuh), which the emulator fills with the NaN pattern
+ * at the start of every block (launch.cpp; build.sh checks the layout, Worker::init checks it again at run time).
+ * Only trivially constructible types: a thread_local with a constructor would add a guard variable to .tbss.
+ */
+#define LETHE_EMU_TLS __attribute__((section(".tdata.lethe_emu"))) thread_local
+
 namespace lethe_emu {
 
 /** Records the process's last error (code and formatted message) and returns the code. */
@@ -21,6 +29,9 @@ int set_error(int code, const char* fmt, ...) __attribute__((format(printf, 2, 3
  * damage reported was found by the full check only.
  */
 std::string check_guards(const std::uintptr_t* candidates, int count, bool full, bool* found_by_full);
+
+/** The address of the calling thread's last-error state (to check that it is not in .tbss). */
+const void* error_state();
 
 /** Live allocations. */
 std::size_t allocation_count();

@@ -39,6 +39,9 @@ lethe_emu_switch:
 )");
 
 namespace lethe_emu {
+namespace {
+std::size_t page_size = 4096;  // set by map_stacks; read by guard_page_of in a signal handler (no sysconf there)
+}
 
 void* fiber_init(const FiberStack& stack, void (*entry)()) {
     // Top of stack, 16-byte aligned. Layout (growing down) as lethe_emu_switch expects to pop it:
@@ -55,6 +58,7 @@ void* fiber_init(const FiberStack& stack, void (*entry)()) {
 
 FiberStack* map_stacks(int count) {
     std::size_t page = std::size_t(sysconf(_SC_PAGESIZE));
+    page_size = page;
     std::size_t stride = FIBER_STACK + page;
     void* region = mmap(nullptr, stride * std::size_t(count), PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -67,6 +71,15 @@ FiberStack* map_stacks(int count) {
         stacks[i].size = FIBER_STACK;
     }
     return stacks;
+}
+
+int guard_page_of(const FiberStack* stacks, int count, const void* addr) {
+    if (stacks == nullptr || count <= 0) return -1;
+    std::uintptr_t page = page_size;
+    std::uintptr_t region = reinterpret_cast<std::uintptr_t>(stacks[0].base) - page;
+    std::uintptr_t stride = FIBER_STACK + page, a = reinterpret_cast<std::uintptr_t>(addr);
+    if (a < region || a - region >= stride * std::uintptr_t(count)) return -1;
+    return (a - region) % stride < page ? int((a - region) / stride) : -1;
 }
 
 }  // namespace lethe_emu

@@ -12,8 +12,11 @@
 // (tools: cuda-kernels/emu/bench_switch.cpp, built by hand: g++ -O2 bench_switch.cpp fiber.cpp && ./a.out)
 //
 // Stacks: one mapping per worker OS thread holding up to 1024 fiber stacks of FIBER_STACK bytes, each with a
-// PROT_NONE guard page below it (a kernel that overflows its stack crashes instead of corrupting a neighbour).
-// Pages are committed on first touch, so a fiber costs the few KiB its kernel actually uses.
+// PROT_NONE guard page below it. A kernel thread that overflows its stack touches the guard page (build.sh compiles
+// with -fstack-clash-protection, so a frame larger than a page probes it page by page and cannot jump over it);
+// launch.cpp's SIGSEGV handler, on an alternate signal stack, turns that into a fault of the launch naming the
+// kernel (and hands every other SIGSEGV, the JVM's own included, to the handler installed before it). Pages are
+// committed on first touch, so a fiber costs the few KiB its kernel actually uses.
 #pragma once
 
 #include <cstddef>
@@ -37,5 +40,8 @@ inline constexpr std::size_t FIBER_STACK = 64 * 1024;
 
 /** Maps `count` stacks of FIBER_STACK bytes with guard pages; nullptr when the mapping fails. */
 FiberStack* map_stacks(int count);
+
+/** The index of the stack among the `count` that map_stacks returned whose guard page holds addr, else -1. */
+int guard_page_of(const FiberStack* stacks, int count, const void* addr);
 
 }  // namespace lethe_emu

@@ -10,13 +10,25 @@
 //     last lane to arrive computes every lane's result. A lane of the mask that exited, waits at __syncthreads or
 //     at another warp operation is a LETHE_EMU_ERR_WARP_DIVERGENCE fault, as is a shuffle from a lane outside the
 //     mask or a mask naming lanes the block does not have.
-// A fault inside a kernel (these, a misaligned vector access, __trap) ends the block at once (its fibers are
-// abandoned: kernels hold no resources) and no further block starts. After the grid, the guard zones of the
+// Before every block, its dynamic shared memory and the worker's static __shared__ arrays (the library's .tbss,
+// see lethe_device.cuh; skipped for kernels declared to have none) are filled with the NaN pattern.
+// A fault inside a kernel (these, a misaligned vector access, __trap, a fiber stack overflow) ends the block at once
+// (its fibers are abandoned: kernels hold no resources) and no further block starts. A stack overflow is a SIGSEGV
+// in the fiber's guard page (fiber.h): the handler (on_segv, on the worker's alternate signal stack) switches
+// straight back to the scheduler, which records the fault and restores the signal mask; a SIGSEGV anywhere else
+// goes to the handler installed before ours (the JVM's). After the grid, the guard zones of the
 // allocations its pointer arguments point into are checked, and those of all allocations when there are few or
 // at every 64th launch (memory.cpp). Launches are serialised: the device runs one kernel at a time.
+// Every launch adds to its kernel's profile (launches, blocks, threads, wall time, guard-check time):
+// lethe_emu_profile, and printed at exit when LETHE_EMU_PROFILE=1.
+#include <link.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <condition_variable>
 #include <cstdarg>
@@ -35,10 +47,10 @@
 
 namespace lethe_emu {
 
-thread_local uint3 t_threadIdx;
-thread_local uint3 t_blockIdx;
-thread_local dim3 t_blockDim;
-thread_local dim3 t_gridDim;
+LETHE_EMU_TLS uint3 t_threadIdx;
+LETHE_EMU_TLS uint3 t_blockIdx;
+LETHE_EMU_TLS dim3 t_blockDim;
+LETHE_EMU_TLS dim3 t_gridDim;
 
 namespace {
 
@@ -54,7 +66,10 @@ struct Kernel {
     int arity;
     const int* param_sizes;  // arity entries
     int static_shared = 0;
+    bool static_shared_declared = false;  // by lethe_emu_set_static_shared; until then its blocks get the NaN fill
     int max_dynamic_shared = 0;  // the opt-in; 0 = none (48 KiB minus static shared)
+    // the profile (LETHE_EMU_PROFILE): updated under launch_mutex
+    std::uint64_t launches = 0, blocks = 0, threads = 0, ns = 0, guard_ns = 0;
 };
 
 std::vector<Kernel>& registry() {
@@ -124,6 +139,57 @@ struct WarpState {
     WarpGroup group[32];
 };
 
+struct Worker;
+extern LETHE_EMU_TLS Worker* worker;
+
+/**
+ * The calling thread's instance of the library's .tbss section, which holds the kernels' static __shared__ arrays
+ * and nothing else (the emulator's own thread-locals are LETHE_EMU_TLS, in .tdata): from the PT_TLS segment, the
+ * range past its initialised part. False when it cannot be found or an emulator variable lies inside it.
+ */
+bool find_static_shared(char** begin, std::size_t* bytes) {
+    struct Search {
+        std::uintptr_t inside;  // an address of this library's code
+        char* tls = nullptr;
+        std::size_t file_size = 0, memory_size = 0;
+        bool found = false;
+    } search{reinterpret_cast<std::uintptr_t>(&find_static_shared)};
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* data) {
+            auto& s = *static_cast<Search*>(data);
+            bool ours = false;
+            for (int i = 0; i < info->dlpi_phnum; i++) {
+                const auto& ph = info->dlpi_phdr[i];
+                std::uintptr_t start = info->dlpi_addr + ph.p_vaddr;
+                if (ph.p_type == PT_LOAD && s.inside >= start && s.inside < start + ph.p_memsz) ours = true;
+            }
+            if (!ours) return 0;
+            s.found = true;
+            for (int i = 0; i < info->dlpi_phnum; i++)
+                if (info->dlpi_phdr[i].p_type == PT_TLS) {
+                    s.file_size = info->dlpi_phdr[i].p_filesz;
+                    s.memory_size = info->dlpi_phdr[i].p_memsz;
+                }
+            s.tls = static_cast<char*>(info->dlpi_tls_data);
+            return 1;
+        },
+        &search);
+    if (!search.found || search.tls == nullptr || search.memory_size < search.file_size) return false;
+    char* start = search.tls + search.file_size;
+    char* end = search.tls + search.memory_size;
+    const void* own[] = {&t_threadIdx, &t_blockIdx, &t_blockDim, &t_gridDim, &worker, error_state()};
+    for (const void* p : own)
+        if (static_cast<const char*>(p) >= start && static_cast<const char*>(p) < end) return false;
+    *begin = start;
+    *bytes = std::size_t(end - start);
+    return true;
+}
+
+/** Bytes of each worker's alternate signal stack (the SIGSEGV handler runs on it: the fiber's stack is full). */
+constexpr std::size_t SIGNAL_STACK = 64 * 1024;
+const char* install_overflow_handler();
+void register_worker(Worker* w);
+
 /** A worker OS thread's fibers and the block it is running. */
 struct Worker {
     FiberStack* stacks = nullptr;
@@ -136,19 +202,98 @@ struct Worker {
     int barrier_count = 0;  // threads at the barrier that passed a non-zero predicate
     bool aborted = false;
 
-    bool init() {
-        if (stacks != nullptr) return true;
-        stacks = map_stacks(MAX_BLOCK_THREADS);
+    char* static_shared = nullptr;  // this OS thread's copy of every kernel's static __shared__ arrays (.tbss)
+    std::size_t static_shared_bytes = 0;
+    uint3* thread_idx = &t_threadIdx;  // this OS thread's t_threadIdx, set at every switch without a TLS look-up
+    // stack overflow (the SIGSEGV handler): the OS thread the fibers run on, the alternate signal stack, and what
+    // the handler leaves for run_block when a fiber touched its guard page
+    pthread_t owner{};
+    stack_t signal_stack{};
+    Worker* next_registered = nullptr;  // the list of all workers the handler searches
+    volatile int overflowed_thread = -1;
+    sigset_t overflow_mask;  // the signal mask before the fault, restored after it
+
+    /** Maps the stacks and finds the static shared memory; nullptr when ready, else why not. */
+    const char* init() {
+        if (stacks != nullptr) return nullptr;
+        if (!find_static_shared(&static_shared, &static_shared_bytes))
+            return "the static __shared__ arrays of this worker thread cannot be located (the library's thread-local "
+                   "layout is not the one lethe_device.cuh and build.sh arrange)";
         dynamic_shared = static_cast<char*>(std::aligned_alloc(256, MAX_SHARED_OPT_IN));
-        return stacks != nullptr && dynamic_shared != nullptr;
+        if (dynamic_shared == nullptr) return "cannot allocate the dynamic shared memory of a worker thread";
+        void* alt = mmap(nullptr, SIGNAL_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (alt == MAP_FAILED) return "cannot map the alternate signal stack of a worker thread";
+        signal_stack.ss_sp = alt;
+        signal_stack.ss_size = SIGNAL_STACK;
+        signal_stack.ss_flags = 0;
+        if (const char* why = install_overflow_handler()) return why;
+        stacks = map_stacks(MAX_BLOCK_THREADS);
+        if (stacks == nullptr) return "cannot map the fiber stacks of a worker thread";
+        owner = pthread_self();
+        register_worker(this);
+        return nullptr;
     }
 };
 
-thread_local Worker* worker = nullptr;
+LETHE_EMU_TLS Worker* worker = nullptr;
 
 Worker& this_worker() {
     if (worker == nullptr) worker = new Worker();  // one per OS thread that runs blocks; kept for its lifetime
     return *worker;
+}
+
+// ---- stack overflow: a SIGSEGV in a fiber's guard page ends the block with a fault; any other goes on to the
+// handler installed before (the JVM's, which uses SIGSEGV itself, e.g. for implicit null checks).
+std::atomic<Worker*> registered_workers{nullptr};  // a push-only list: the handler walks it without locks
+struct sigaction previous_segv;
+std::once_flag handler_once;
+const char* handler_error = nullptr;
+
+void register_worker(Worker* w) {
+    Worker* head = registered_workers.load();
+    do w->next_registered = head;
+    while (!registered_workers.compare_exchange_weak(head, w));
+}
+
+void on_segv(int sig, siginfo_t* info, void* context) {
+    pthread_t self = pthread_self();
+    for (Worker* w = registered_workers.load(std::memory_order_acquire); w != nullptr; w = w->next_registered) {
+        if (!pthread_equal(w->owner, self) || w->launch == nullptr) continue;
+        if (guard_page_of(w->stacks, MAX_BLOCK_THREADS, info->si_addr) != w->current) continue;
+        // the running fiber overflowed its stack: leave it for good (it holds nothing) and resume the scheduler,
+        // which records the fault; the signal mask is restored there (this handler never returns)
+        w->overflow_mask = static_cast<ucontext_t*>(context)->uc_sigmask;
+        w->overflowed_thread = w->current;
+        w->aborted = true;
+        void* dead;
+        lethe_emu_switch(&dead, w->scheduler_sp);
+        __builtin_unreachable();
+    }
+    // not ours: as the previous handler would have it
+    if (previous_segv.sa_flags & SA_SIGINFO) {
+        previous_segv.sa_sigaction(sig, info, context);
+    } else if (previous_segv.sa_handler == SIG_DFL || previous_segv.sa_handler == SIG_IGN) {
+        signal(SIGSEGV, SIG_DFL);  // the faulting instruction runs again and ends the process, as without us
+    } else {
+        previous_segv.sa_handler(sig);
+    }
+}
+
+/** Installs on_segv once, in front of the current SIGSEGV handler; nullptr when done, else why not. */
+const char* install_overflow_handler() {
+    std::call_once(handler_once, [] {
+        struct sigaction sa;
+        std::memset(&sa, 0, sizeof sa);
+        if (sigaction(SIGSEGV, nullptr, &previous_segv) != 0) {
+            handler_error = "cannot read the SIGSEGV handler";
+            return;
+        }
+        sa.sa_sigaction = on_segv;
+        sa.sa_mask = previous_segv.sa_mask;  // what the previous handler expects blocked when it is called through us
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | (previous_segv.sa_flags & SA_RESTART);
+        if (sigaction(SIGSEGV, &sa, nullptr) != 0) handler_error = "cannot install the SIGSEGV handler for fiber stack overflows";
+    });
+    return handler_error;
 }
 
 /** Records a fault of the launch (the first one wins) and stops it from starting further blocks. */
@@ -189,24 +334,18 @@ void switch_away(Worker& w, void** save) {
     for (int j = w.current + 1; j < w.threads; j++) {
         if (w.fibers[j].state != State::RUNNABLE) continue;
         w.current = j;
-        t_threadIdx = w.fibers[j].tid;
+        *w.thread_idx = w.fibers[j].tid;
         lethe_emu_switch(save, w.fibers[j].sp);
         return;
     }
     lethe_emu_switch(save, w.scheduler_sp);
 }
 
-/** Suspends the running fiber until the scheduler or another fiber resumes it. */
-void yield() {
-    Worker& w = *worker;
-    switch_away(w, &w.fibers[w.current].sp);
-}
-
 void fiber_entry() {
     Worker& w = *worker;
     const Kernel& k = *w.launch->kernel;
     k.trampoline(k.fn, w.launch->args);
-    Worker& v = *worker;  // the same worker: a fiber never leaves its OS thread
+    Worker& v = w;  // a fiber never leaves its OS thread
     v.fibers[v.current].state = State::DONE;
     v.warps[v.current / 32].done |= 1u << (v.current % 32);
     v.done++;
@@ -261,6 +400,19 @@ void diagnose_stall(Worker& w) {
     record_fault(l, LETHE_EMU_ERR_BARRIER, message);
 }
 
+/** Records a stack overflow the SIGSEGV handler caught, and restores the signal mask the handler left behind. */
+void report_overflow(Worker& w) {
+    pthread_sigmask(SIG_SETMASK, &w.overflow_mask, nullptr);
+    int thread = w.overflowed_thread;
+    w.overflowed_thread = -1;
+    char buf[320];
+    std::snprintf(buf, sizeof buf,
+                  "stack overflow: a thread used more than the emulator's %zu KiB fiber stack (deep recursion or large "
+                  "local arrays; a GPU thread's stack is cudaLimitStackSize, 1 KiB by default) (%s)",
+                  FIBER_STACK / 1024, where(w, thread).c_str());
+    record_fault(*w.launch, LETHE_EMU_ERR_STACK_OVERFLOW, buf);
+}
+
 /** Runs block `index` of the launch on this worker; false when it faulted. */
 bool run_block(Worker& w, Launch& l, std::uint64_t index) {
     t_gridDim = l.grid;
@@ -268,6 +420,9 @@ bool run_block(Worker& w, Launch& l, std::uint64_t index) {
     t_blockIdx = {unsigned(index % l.grid.x), unsigned(index / l.grid.x % l.grid.y),
                   unsigned(index / (std::uint64_t(l.grid.x) * l.grid.y))};
     if (l.dynamic_shared > 0) fill_nan(w.dynamic_shared, l.dynamic_shared);
+    // static shared memory: every kernel's arrays (where this one's are is not known), unless the kernel is declared
+    // to have none (the ptxas report: 0 bytes)
+    if (!l.kernel->static_shared_declared || l.kernel->static_shared > 0) fill_nan(w.static_shared, w.static_shared_bytes);
     w.launch = &l;
     w.threads = int(l.block.x * l.block.y * l.block.z);
     w.done = w.at_barrier = w.barrier_count = 0;
@@ -284,9 +439,12 @@ bool run_block(Worker& w, Launch& l, std::uint64_t index) {
         for (int i = 0; i < w.threads; i++) {
             if (w.fibers[i].state != State::RUNNABLE) continue;
             w.current = i;
-            t_threadIdx = w.fibers[i].tid;
+            *w.thread_idx = w.fibers[i].tid;
             lethe_emu_switch(&w.scheduler_sp, w.fibers[i].sp);
-            if (w.aborted) return false;
+            if (w.aborted) {
+                if (w.overflowed_thread >= 0) report_overflow(w);
+                return false;
+            }
             ran = true;
             i = w.current;  // fibers hand over to the next runnable one directly: go on after the last that ran
         }
@@ -300,21 +458,22 @@ bool run_block(Worker& w, Launch& l, std::uint64_t index) {
 
 void run_blocks(Launch& l) {
     Worker& w = this_worker();
-    if (!w.init()) {
-        std::lock_guard<std::mutex> lock(l.fault_mutex);
-        if (l.fault_code == 0) {
-            l.fault_code = LETHE_EMU_ERR_OUT_OF_MEMORY;
-            l.fault_message = "cannot map the fiber stacks of a worker thread";
-        }
-        l.failed.store(true);
+    if (const char* why = w.init()) {
+        record_fault(l, LETHE_EMU_ERR_OUT_OF_MEMORY, why);
         return;
     }
+    // the SIGSEGV handler needs an alternate stack: this thread's own, if it has one (then it stays), else ours for
+    // the launch (the calling thread is the JVM's: it gets its signal state back)
+    stack_t previous;
+    bool ours = sigaltstack(nullptr, &previous) == 0 && (previous.ss_flags & SS_DISABLE) != 0 &&
+                sigaltstack(&w.signal_stack, nullptr) == 0;
     while (!l.failed.load(std::memory_order_relaxed)) {
         std::uint64_t b = l.next_block.fetch_add(1);
         if (b >= l.blocks) break;
         if (!run_block(w, l, b)) break;
     }
     w.launch = nullptr;
+    if (ours) sigaltstack(&previous, nullptr);
 }
 
 /** The worker OS threads besides the caller: they wait for a launch, run blocks, report done. */
@@ -390,6 +549,52 @@ int launch_error(const Kernel* k, int code, const char* fmt, ...) {
     return set_error(code, "kernel %s: %s", k->name.c_str(), buf);
 }
 
+/** LETHE_EMU_PROFILE set to anything but "" or "0": print the profile to stderr at exit. */
+bool profile_wanted() {
+    const char* env = std::getenv("LETHE_EMU_PROFILE");
+    return env != nullptr && env[0] != '\0' && std::strcmp(env, "0") != 0;
+}
+bool profile_registered = false;  // under launch_mutex
+
+/** The per-kernel profile as text, slowest first; caller holds launch_mutex (or knows no launch runs). */
+std::string profile_text() {
+    std::vector<const Kernel*> ran;
+    std::uint64_t total_ns = 0, total_launches = 0;
+    for (const Kernel& k : registry())
+        if (k.launches > 0) {
+            ran.push_back(&k);
+            total_ns += k.ns;
+            total_launches += k.launches;
+        }
+    std::sort(ran.begin(), ran.end(), [](const Kernel* a, const Kernel* b) { return a->ns > b->ns; });
+    char line[512];
+    std::snprintf(line, sizeof line, "lethe cuda-emu profile: %llu launches of %zu kernels, %.3f s in launches\n",
+                  (unsigned long long)total_launches, ran.size(), double(total_ns) / 1e9);
+    std::string out = line;
+    std::snprintf(line, sizeof line, "%-40s %10s %12s %14s %11s %6s %11s %10s\n", "kernel", "launches", "blocks", "threads",
+                  "ms", "%", "guard ms", "us/launch");
+    out += line;
+    for (const Kernel* k : ran) {
+        std::snprintf(line, sizeof line, "%-40s %10llu %12llu %14llu %11.1f %6.1f %11.1f %10.1f\n", k->name.c_str(),
+                      (unsigned long long)k->launches, (unsigned long long)k->blocks, (unsigned long long)k->threads,
+                      double(k->ns) / 1e6, total_ns ? 100.0 * double(k->ns) / double(total_ns) : 0.0,
+                      double(k->guard_ns) / 1e6, double(k->ns) / 1e3 / double(k->launches));
+        out += line;
+    }
+    return out;
+}
+
+void print_profile_at_exit() {
+    // a launch may still run on another thread while the process exits: never wait for it
+    if (!launch_mutex.try_lock()) {
+        std::fputs("lethe cuda-emu profile: a launch was still running at exit; no profile\n", stderr);
+        return;
+    }
+    std::string text = profile_text();
+    launch_mutex.unlock();
+    std::fputs(text.c_str(), stderr);
+}
+
 }  // namespace
 
 void register_kernel(const char* name, void* kernel, Trampoline trampoline, int max_threads, int arity,
@@ -410,7 +615,7 @@ int syncthreads(int predicate) {
         release_barrier(w);  // the last to arrive opens it and goes on
         return int(f.result);
     }
-    yield();
+    switch_away(w, &f.sp);
     return int(f.result);  // set by release_barrier
 }
 
@@ -477,7 +682,7 @@ std::uint64_t warp_op(WarpOp op, unsigned mask, std::uint64_t value, int arg, in
     group->arrived |= 1u << lane;
     ws.waiting |= 1u << lane;
     if (group->arrived != mask) {
-        yield();
+        switch_away(w, &f.sp);
         return f.result;
     }
     ws.waiting &= ~mask;
@@ -554,6 +759,7 @@ LETHE_EMU_API int lethe_emu_set_static_shared(const char* name, int bytes) {
         return set_error(LETHE_EMU_ERR_SHARED_MEMORY, "kernel %s: %d bytes of static shared memory (at most %d)", name, bytes,
                          DEFAULT_SHARED_LIMIT);
     k->static_shared = bytes;
+    k->static_shared_declared = true;
     return LETHE_EMU_OK;
 }
 
@@ -616,7 +822,10 @@ LETHE_EMU_API int lethe_emu_launch(const char* name, unsigned gx, unsigned gy, u
         return launch_error(k, LETHE_EMU_ERR_ARGUMENTS, "null argument array for a kernel of %d parameters", k->arity);
     if (arg_count >= 0) {
         std::string expected;
-        for (int i = 0; i < k->arity; i++) expected += (i ? "," : "") + std::to_string(k->param_sizes[i]);
+        for (int i = 0; i < k->arity; i++) {
+            if (i > 0) expected += ',';
+            expected += std::to_string(k->param_sizes[i]);
+        }
         if (arg_count != k->arity)
             return launch_error(k, LETHE_EMU_ERR_ARGUMENTS, "%d arguments given; the kernel takes %d (of %s bytes)", arg_count,
                                 k->arity, expected.c_str());
@@ -628,6 +837,7 @@ LETHE_EMU_API int lethe_emu_launch(const char* name, unsigned gx, unsigned gy, u
     }
 
     std::lock_guard<std::mutex> lock(launch_mutex);
+    auto started = std::chrono::steady_clock::now();
     Launch l;
     l.kernel = k;
     l.grid = dim3(gx, gy, gz);
@@ -645,6 +855,7 @@ LETHE_EMU_API int lethe_emu_launch(const char* name, unsigned gx, unsigned gy, u
         }
         pool->run(l);
     }
+    auto ran = std::chrono::steady_clock::now();
     // guards: of the allocations the arguments point into; of all of them when few, and at every 64th launch
     std::uintptr_t candidates[64];
     int n_candidates = 0;
@@ -657,10 +868,39 @@ LETHE_EMU_API int lethe_emu_launch(const char* name, unsigned gx, unsigned gy, u
         damage += "; found by the periodic full guard check, so the write may come from any of the launches since #" +
                   std::to_string(last_full_check) + " (not through a pointer argument)";
     if (full) last_full_check = number;
+    auto checked = std::chrono::steady_clock::now();
+    k->launches++;
+    k->blocks += l.blocks;
+    k->threads += l.blocks * threads;
+    k->ns += std::uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(checked - started).count());
+    k->guard_ns += std::uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(checked - ran).count());
+    if (!profile_registered && profile_wanted()) {
+        profile_registered = true;
+        std::atexit(print_profile_at_exit);
+    }
     if (l.fault_code != 0) {
         if (!damage.empty()) l.fault_message += "; it also " + damage;
         return launch_error(k, l.fault_code, "%s", l.fault_message.c_str());
     }
     if (!damage.empty()) return launch_error(k, LETHE_EMU_ERR_OUT_OF_BOUNDS, "out-of-bounds write: %s", damage.c_str());
     return LETHE_EMU_OK;
+}
+
+LETHE_EMU_API int lethe_emu_profile(char* buf, size_t capacity) {
+    std::string text;
+    {
+        std::lock_guard<std::mutex> lock(launch_mutex);
+        text = profile_text();
+    }
+    if (buf != nullptr && capacity > 0) {
+        std::size_t n = std::min(text.size(), capacity - 1);
+        std::memcpy(buf, text.data(), n);
+        buf[n] = '\0';
+    }
+    return int(std::min<std::size_t>(text.size(), INT32_MAX));
+}
+
+LETHE_EMU_API void lethe_emu_profile_reset(void) {
+    std::lock_guard<std::mutex> lock(launch_mutex);
+    for (Kernel& k : registry()) k.launches = k.blocks = k.threads = k.ns = k.guard_ns = 0;
 }

@@ -29,7 +29,8 @@ enum {
     LETHE_EMU_ERR_INVALID_VALUE = 9,    /* a bad argument: unknown pointer, range outside its allocation, ... */
     LETHE_EMU_ERR_OUT_OF_MEMORY = 10,
     LETHE_EMU_ERR_TRAP = 11,            /* the kernel called __trap() */
-    LETHE_EMU_ERR_ARGUMENTS = 12        /* a launch's arguments do not match the kernel's parameters (count, sizes) */
+    LETHE_EMU_ERR_ARGUMENTS = 12,       /* a launch's arguments do not match the kernel's parameters (count, sizes) */
+    LETHE_EMU_ERR_STACK_OVERFLOW = 13   /* a kernel thread overflowed its fiber stack (64 KiB; see emu/fiber.h) */
 };
 
 /** The 32-bit pattern new allocations and guard zones are filled with: a quiet NaN as a float. */
@@ -82,6 +83,15 @@ uint64_t lethe_emu_launch_count(void);
 /** Worker OS threads the blocks of a grid are spread over (set once, before the first launch; 0 = the default:
  * the environment variable LETHE_EMU_WORKERS, else the number of cores up to 8). */
 int lethe_emu_set_workers(int workers);
+/**
+ * The per-kernel profile of the launches so far, slowest kernel first: launches, blocks, threads, wall time of the
+ * launches (guard checks included) and of their guard checks, as text copied (truncated, NUL-terminated) into buf;
+ * returns the text's full length. Always collected (two clock reads a launch); with the environment variable
+ * LETHE_EMU_PROFILE=1 it is also printed to stderr when the process exits.
+ */
+int lethe_emu_profile(char* buf, size_t capacity);
+/** Zeroes the profile. */
+void lethe_emu_profile_reset(void);
 
 /* ---- streams and events (synchronous: see the header comment) */
 int lethe_emu_stream_create(uint64_t* out);

@@ -34,8 +34,8 @@ struct Allocation {
 };
 
 // the last error of each calling thread, as cudaGetLastError's (a launch reports from the thread that called it)
-thread_local int error_code = 0;
-thread_local std::string error_message;
+LETHE_EMU_TLS int error_code = 0;
+LETHE_EMU_TLS char error_message[1024];  // NUL-terminated
 
 std::mutex memory_mutex;
 std::map<std::uintptr_t, Allocation> allocations;  // by device pointer
@@ -81,15 +81,15 @@ int range_error(const char* call, const char* which, const void* p, std::size_t 
 }  // namespace
 
 int set_error(int code, const char* fmt, ...) {
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    std::vsnprintf(buf, sizeof buf, fmt, ap);
+    std::vsnprintf(error_message, sizeof error_message, fmt, ap);
     va_end(ap);
     error_code = code;
-    error_message = buf;
     return code;
 }
+
+const void* error_state() { return error_message; }
 
 void fill_nan(void* p, unsigned long bytes) {
     auto* c = static_cast<unsigned char*>(p);
@@ -189,8 +189,9 @@ using namespace lethe_emu;
 
 LETHE_EMU_API int lethe_emu_last_error(char* buf, size_t capacity) {
     if (buf != nullptr && capacity > 0) {
-        std::size_t n = error_message.size() < capacity - 1 ? error_message.size() : capacity - 1;
-        std::memcpy(buf, error_message.data(), n);
+        std::size_t len = std::strlen(error_message);
+        std::size_t n = len < capacity - 1 ? len : capacity - 1;
+        std::memcpy(buf, error_message, n);
         buf[n] = '\0';
     }
     return error_code;
@@ -198,7 +199,7 @@ LETHE_EMU_API int lethe_emu_last_error(char* buf, size_t capacity) {
 
 LETHE_EMU_API void lethe_emu_clear_error(void) {
     error_code = 0;
-    error_message.clear();
+    error_message[0] = '\0';
 }
 
 LETHE_EMU_API int lethe_emu_malloc(void** out, size_t bytes) {

@@ -85,3 +85,33 @@ LETHE_KERNEL(broken_indirect_oob_write, 32,
              long long n) {
     if (threadIdx.x == 0) reinterpret_cast<float*>(table[0])[n] = 1.0f;
 }
+
+// Recursion deeper than a fiber stack can hold: each level keeps a 1 KiB local array (volatile: it stays on the
+// stack). out[0] = sum over levels d = depth..0 of d, correct for a small depth; a deep one overflows the stack.
+static __device__ __noinline__ float broken_recurse(int depth) {
+    volatile float local[256];
+    for (int i = 0; i < 256; i++) local[i] = float(depth);
+    float below = depth > 0 ? broken_recurse(depth - 1) : 0.0f;
+    return below + local[depth % 256];
+}
+
+LETHE_KERNEL(broken_deep_recursion, 32,
+             float* out,  // [1]
+             int depth) {
+    float v = broken_recurse(depth);
+    if (threadIdx.x == 0) out[0] = v;
+}
+
+// A local array larger than a fiber stack: 512 KiB in one frame, which always overflows the emulator's 64 KiB
+// stacks (-fstack-clash-protection probes the frame page by page: the first probe past the stack hits its guard
+// page, not a neighbouring fiber's stack). out[0] = the sum of big[0..words) after big[i] = i.
+LETHE_KERNEL(broken_large_local, 32,
+             float* out,  // [1]
+             int words) {
+    volatile float big[128 * 1024];
+    if (words > 128 * 1024) words = 128 * 1024;
+    for (int i = 0; i < words; i++) big[i] = float(i);
+    float s = 0.0f;
+    for (int i = 0; i < words; i++) s += big[i];
+    if (threadIdx.x == 0) out[0] = s;
+}

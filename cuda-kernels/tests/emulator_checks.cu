@@ -125,3 +125,29 @@ LETHE_KERNEL(emu_indices, 1024,
     o[4] = blockIdx.y;
     o[5] = blockIdx.z;
 }
+
+// Reads static shared memory nobody wrote: out[t] = buf[t] (the emulator fills the static __shared__ arrays with
+// NaN before each block, as it does dynamic shared memory), then writes it, which the next block must not see.
+LETHE_KERNEL(emu_read_unwritten_static_shared, 1024,
+             float* out) {  // [gridDim.x * blockDim.x]
+    __shared__ float buf[1024];
+    out[blockIdx.x * blockDim.x + threadIdx.x] = buf[threadIdx.x];
+    __syncthreads();
+    buf[threadIdx.x] = 1.0f;
+}
+
+// Reads in at arbitrary element offsets, before its start and past its end included: out[i] = in[at[i]] (thread i).
+LETHE_KERNEL(emu_read_at, 256,
+             const float* in,      // [n] (any n: at[] may point before or past it)
+             const long long* at,  // [count]
+             float* out,           // [count]
+             int count) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) out[i] = in[at[i]];
+}
+
+// Does nothing; only EmulatorProfileTest launches it, so its line of the profile counts that test's launches alone.
+LETHE_KERNEL(emu_profile_probe, 1024,
+             int unused) {
+    (void)unused;
+}

@@ -30,6 +30,8 @@ public final class EmulatorException extends CudaException {
         TRAP,
         /** The arguments do not match the kernel's parameters: their count or a size. */
         ARGUMENTS,
+        /** A kernel thread overflowed its fiber stack (deep recursion or large local arrays). */
+        STACK_OVERFLOW,
         /** A code this build does not know. */
         UNKNOWN;
 

@@ -38,6 +38,55 @@ class EmulatorMemoryTest {
     }
 
     @Test
+    void unwrittenStaticSharedMemoryIsNaNInEveryBlock() {
+        // a static __shared__ array nobody wrote reads as the NaN pattern in every block, although each block
+        // writes it before it ends (on one worker, blocks share one copy of it); 3 launches: no state carries over
+        try (EmulatedRuntime rt = EmulatorSupport.open()) {
+            int blocks = 8, threads = 256;
+            long out = rt.alloc(4L * blocks * threads);
+            for (int launch = 0; launch < 3; launch++) {
+                rt.memset32(out, 0, (long) blocks * threads, Stream.DEFAULT);
+                rt.launch("emu_read_unwritten_static_shared", Dim3.of(blocks), Dim3.of(threads), 0, Stream.DEFAULT,
+                        new KernelArgs().pointer(out));
+                int[] bits = EmulatorSupport.downloadInts(rt, out, blocks * threads);
+                for (int i = 0; i < bits.length; i++)
+                    assertEquals(EmulatedRuntime.NAN_BITS, bits[i], "launch " + launch + ", element " + i);
+            }
+        }
+    }
+
+    @Test
+    void readsInTheGuardZonesBeforeAndAfterAnAllocationFindNaN() {
+        // 64 floats: exactly 256 bytes, so the element past the end is the first of the trailing guard zone
+        // (LETHE_EMU_GUARD_BYTES = 1,024 bytes each side); its last element and the leading zone read NaN too, also
+        // after an out-of-bounds write damaged the trailing zone (the launch that did it restores it)
+        try (EmulatedRuntime rt = EmulatorSupport.open()) {
+            int n = 64;
+            float[] data = new float[n];
+            for (int i = 0; i < n; i++) data[i] = i + 0.5f;
+            long in = EmulatorSupport.upload(rt, data);
+            long[] at = {0, n - 1, n, n + 1, n + 255, -1, -256};
+            long atDevice = rt.alloc(8L * at.length), out = rt.alloc(4L * at.length);
+            rt.copyHostToDevice(atDevice, MemorySegment.ofArray(at), 8L * at.length, Stream.DEFAULT);
+            Runnable read = () -> rt.launch("emu_read_at", Dim3.of(1), Dim3.of(32), 0, Stream.DEFAULT,
+                    new KernelArgs().pointer(in).pointer(atDevice).pointer(out).i32(at.length));
+            for (int round = 0; round < 2; round++) {
+                read.run();
+                float[] got = EmulatorSupport.download(rt, out, at.length);
+                assertEquals(0.5f, got[0]);
+                assertEquals(n - 0.5f, got[1]);
+                for (int i = 2; i < at.length; i++)
+                    assertEquals(EmulatedRuntime.NAN_BITS, Float.floatToRawIntBits(got[i]), "in[" + at[i] + "], round " + round);
+                if (round == 0) {  // in[0..n] = 1: one element too many
+                    assertThrows(EmulatorException.class, () -> rt.launch("broken_oob_write", Dim3.of(1), Dim3.of(128), 0,
+                            Stream.DEFAULT, new KernelArgs().pointer(in).i64(n)));
+                    rt.copyHostToDevice(in, MemorySegment.ofArray(data), 4L * n, Stream.DEFAULT);
+                }
+            }
+        }
+    }
+
+    @Test
     void aReadPastTheEndFindsNaN() {
         try (EmulatedRuntime rt = EmulatorSupport.open()) {
             float[] data = {1f, 2f, 3f};

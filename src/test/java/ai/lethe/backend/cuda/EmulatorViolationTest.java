@@ -258,4 +258,36 @@ class EmulatorViolationTest {
         assertEquals(Violation.INVALID_VALUE, free.violation());
         rt.free(p);
     }
+
+    @Test
+    void aStackOverflowIsAFaultNamingTheKernelAndTheJvmGoesOn() {
+        long out = rt.alloc(4);
+        KernelArgs shallow = new KernelArgs().pointer(out).i32(8);
+        launch("broken_deep_recursion", 1, 32, 0, shallow);
+        assertEquals(36f, EmulatorSupport.download(rt, out, 1)[0]);  // 8 + 7 + ... + 0
+        // 2,000 levels of 1 KiB frames on 64 KiB fiber stacks, in 4 blocks (on every worker thread)
+        expect(Violation.STACK_OVERFLOW, "broken_deep_recursion", "stack overflow", () ->
+                launch("broken_deep_recursion", 4, 32, 0, new KernelArgs().pointer(out).i32(2000)));
+        // one 512 KiB frame: probed page by page, it hits the guard page too
+        expect(Violation.STACK_OVERFLOW, "broken_large_local", "fiber stack", () ->
+                launch("broken_large_local", 2, 32, 0, new KernelArgs().pointer(out).i32(10)));
+        // the same stacks serve the next launches
+        for (int i = 0; i < 3; i++) {
+            launch("broken_deep_recursion", 4, 32, 0, new KernelArgs().pointer(out).i32(20));
+            assertEquals(210f, EmulatorSupport.download(rt, out, 1)[0]);
+        }
+        // and the JVM's own use of SIGSEGV (implicit null checks of compiled code) still works behind the handler
+        int caught = 0;
+        for (int i = 0; i < 20_000; i++) {
+            try {
+                caught += lengthOf(i % 2 == 0 ? null : "x");
+            } catch (NullPointerException e) {
+                caught++;
+            }
+        }
+        assertEquals(20_000, caught);
+        rt.free(out);
+    }
+
+    private static int lengthOf(String s) { return s.length(); }
 }
