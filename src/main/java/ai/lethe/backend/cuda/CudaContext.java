@@ -1,6 +1,7 @@
 // What every kernel family of the CUDA backend shares: the runtime (counted: CountingRuntime, DeviceCounters), the
-// stream the backend queues its work on, the caching allocator, the host staging buffers, and the common moves — a view's device pointer, a 1-D grid-stride launch, temporaries, and the
-// strided copy and fill (memory.cu) the families also use to stage operands. One per CudaBackend.
+// stream the backend queues its work on, the caching allocator, the host staging buffers, and the common moves — a
+// view's device pointer, a 1-D grid-stride launch, temporaries, and the strided copy and fill (memory.cu) the families
+// also use to stage operands. One per CudaBackend.
 //
 // Pointers handed to kernels are the storage's base pointer; a view's element offset travels in its StridedArg (or
 // is added by elementPointer for kernels that take contiguous buffers).

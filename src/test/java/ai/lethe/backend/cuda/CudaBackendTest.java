@@ -131,7 +131,6 @@ class CudaBackendTest {
         b.write(MemorySegment.ofArray(data), v);   // a write leaves its staging buffer in flight until a synchronisation
         b.read(v, MemorySegment.ofArray(data));    // so the read may take (and grow) another one
         long grown = b.staging().allocations();
-        assertTrue(grown <= HostStaging.SLOTS, grown + " staging buffers");
         for (int i = 0; i < 5; i++) {
             b.write(MemorySegment.ofArray(data), v);
             b.read(v, MemorySegment.ofArray(data));
