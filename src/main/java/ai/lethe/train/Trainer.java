@@ -6,6 +6,14 @@
 // (ai.lethe.nn.Masks) trains with its masks attached to the optimizer, so pruned weights stay exactly 0; its
 // checkpoints carry the masks, and resuming restores them before the optimizer is built.
 //
+// No host round trip inside a step: each step's loss and correct count stay on the device (StepWindow) and are read
+// every logEvery steps (Builder.logEvery, DEFAULT_LOG_EVERY) and at the end of every epoch — one read, so one host
+// synchronisation on a CUDA device, per window. The divergence check and the listeners' onStep run at those reads,
+// for every step of the window in order, with each step's own loss (StepStats); a non-finite loss stops training at
+// the read that brings it, naming the step where it first appeared (the steps after it in the window have run, on
+// NaN weights, which the stop discards anyway). The epoch's loss and accuracy sum the same per-step values in the
+// same order as a per-step read would, so they are unchanged on every device.
+//
 // Run folders survive a kill at any moment: each epoch's metrics line is appended before its checkpoint (last/) is
 // published, and starting or resuming first repairs interrupted checkpoint saves (RunFolder.recover), checks that
 // the checkpoint folders it will replace hold only checkpoint files (so it never trains an epoch it cannot save),
@@ -42,6 +50,9 @@ import java.util.Map;
 import java.util.Objects;
 
 public final class Trainer {
+    /** Steps between reads of the training loss and accuracy from the device, unless Builder.logEvery says otherwise. */
+    public static final int DEFAULT_LOG_EVERY = 50;
+
     private final ImageModel model;
     private final Dataset train, validation;
     private final TrainConfig config;
@@ -52,6 +63,7 @@ public final class Trainer {
     private final boolean keepEveryEpoch;
     private final MetricsLog metrics;
     private final FaultPoint faults;
+    private final int logEvery;
     private static final System.Logger LOG = System.getLogger("ai.lethe.train");
 
     private Trainer(Builder b) {
@@ -67,6 +79,7 @@ public final class Trainer {
         this.keepEveryEpoch = b.keepEveryEpoch;
         this.metrics = b.run == null ? null : new MetricsLog(b.run.metrics());
         this.faults = b.faults;
+        this.logEvery = b.logEvery;
     }
 
     /**
@@ -224,36 +237,61 @@ public final class Trainer {
                                   Device device) {
         model.train();
         long t0 = System.nanoTime();
-        double lossSum = 0, lastLr = opt.lr();
-        long correct = 0, seen = 0;
+        double lastLr = opt.lr();
+        EpochTally tally = new EpochTally();
         int step = 0;
-        try (Epoch batches = loader.epoch(epoch)) {
+        try (Epoch batches = loader.epoch(epoch); StepWindow window = new StepWindow(logEvery, device)) {
             for (Batch batch : batches) {
                 try (batch; Scope _ = Scope.open("train-step")) {
-                    double lr = opt.lr();
-                    lastLr = lr;
-                    Tensor logits = model.forward(batch.images());
-                    Tensor loss = F.crossEntropy(logits, batch.labels(), F.Reduction.MEAN, config.labelSmoothing());
-                    double value = loss.item();
-                    if (!Double.isFinite(value)) throw new TrainingDivergedException(epoch, step, value, lr);
-                    opt.zeroGrad();
-                    loss.backward();
-                    opt.step();
+                    lastLr = opt.lr();
+                    step(model, opt, batch.images(), batch.labels(), config.labelSmoothing(), window, step);
                     schedule.step();
-                    correct += (long) logits.argmax(1).eq(batch.labels()).sum().item();
-                    lossSum += value * batch.size();
-                    seen += batch.size();
-                    for (TrainListener l : listeners) l.onStep(new StepStats(epoch, step, perEpoch, value, lr, batch.size()));
-                    step++;
                 }
+                step++;
+                if (window.full()) tally.add(window.flush(), epoch, perEpoch);
             }
+            tally.add(window.flush(), epoch, perEpoch);
         }
+        double lossSum = tally.lossSum;
+        long correct = tally.correct, seen = tally.seen;
         opt.zeroGrad();
         double seconds = (System.nanoTime() - t0) / 1e9;
         EvalResult val = validation == null ? EvalResult.EMPTY
                 : Accuracy.evaluate(model, validation, evalTransform, device, Math.max(config.batchSize(), 256), config.workers());
         return new EpochStats(epoch, config.epochs(), lossSum / seen, (double) correct / seen, val.loss(), val.accuracy(),
                 lastLr, seconds, seen / seconds);
+    }
+
+    /**
+     * One training step as trainEpoch takes it, in the caller's scope: forward, cross-entropy, the loss and correct
+     * count recorded in {@code window} (device copies, no read), backward and the optimizer's step. Nothing here waits
+     * for the device (the CUDA proxies test holds it to that).
+     */
+    static void step(ImageModel model, Optimizer<?> opt, Tensor images, Tensor labels, double labelSmoothing, StepWindow window,
+                     int step) {
+        double lr = opt.lr();
+        Tensor logits = model.forward(images);
+        Tensor loss = F.crossEntropy(logits, labels, F.Reduction.MEAN, labelSmoothing);
+        window.record(step, loss, logits.argmax(1).eq(labels).sum(), lr, (int) images.size(0));
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+    }
+
+    /** An epoch's sums over the steps read so far; the divergence check and onStep run as each window arrives. */
+    private final class EpochTally {
+        double lossSum;
+        long correct, seen;
+
+        void add(StepWindow.Step[] steps, int epoch, int perEpoch) {
+            for (StepWindow.Step s : steps) {
+                if (!Double.isFinite(s.loss())) throw new TrainingDivergedException(epoch, s.step(), s.loss(), s.lr());
+                correct += s.correct();
+                lossSum += s.loss() * s.batchSize();
+                seen += s.batchSize();
+                for (TrainListener l : listeners) l.onStep(new StepStats(epoch, s.step(), perEpoch, s.loss(), s.lr(), s.batchSize()));
+            }
+        }
     }
 
     private Optimizer<?> optimizer() {
@@ -288,6 +326,7 @@ public final class Trainer {
         private final List<TrainListener> listeners = new ArrayList<>();
         private boolean keepEveryEpoch;
         private FaultPoint faults = FaultPoint.NONE;
+        private int logEvery = DEFAULT_LOG_EVERY;
 
         private Builder(ImageModel model, Dataset train, TrainConfig config) {
             this.model = Objects.requireNonNull(model, "model");
@@ -315,6 +354,17 @@ public final class Trainer {
         public Builder keepEveryEpoch(boolean on) { keepEveryEpoch = on; return this; }
 
         public Builder listener(TrainListener l) { listeners.add(l); return this; }
+
+        /**
+         * Steps between reads of the loss and accuracy from the device (>= 1; default DEFAULT_LOG_EVERY); every epoch
+         * also ends with one. Listeners' onStep, the progress display and the divergence check run at these reads.
+         * It changes no number: 1 reads after every step, as the trainer once did.
+         */
+        public Builder logEvery(int steps) {
+            if (steps < 1) throw new IllegalArgumentException("logEvery: must be >= 1 step, got " + steps);
+            logEvery = steps;
+            return this;
+        }
 
         /** Test seam: see {@link FaultPoint}. */
         Builder faultPoint(FaultPoint f) { faults = Objects.requireNonNull(f); return this; }

@@ -5,14 +5,19 @@
 // priorities), only when forced (--device cuda-emu, -Dlethe.device=cuda-emu, LETHE_DEVICE).
 //
 // Memory: storage comes from a caching allocator (CudaAllocator: size classes, stream-ordered reuse, live/peak
-// counters); host copies go through the runtime, a Java-heap segment staged through a reused buffer (HostStaging:
-// pinned when the runtime implements PinnedHostMemory); copy and
-// fill are strided kernels (memory.cu, via CudaContext). Every other op, its arguments already checked by
+// counters); host copies go through reused staging buffers (HostStaging: pinned when the runtime has pinned memory);
+// copy and fill are strided kernels (memory.cu, via CudaContext). Every other op, its arguments already checked by
 // CheckedBackend (the layer Backends puts in front of every backend), is handed to the family that owns it:
 // CudaMath, CudaLinalg, CudaNn, CudaOptim, CudaUnlearning.
 //
-// All work is queued on one stream; read() synchronises (the result is on the host when it returns), and so does
-// write() (the caller's host memory may change right after). Device faults surface at the latest there.
+// All work is queued on one stream; read() synchronises (the result is on the host when it returns). write() does
+// not: the source — a Java-heap or a native segment alike — is copied into a staging buffer and the copy to the
+// device is queued behind the work before it, so the caller may change or free its memory as soon as write() returns
+// (HostStaging says when a staging buffer is reused). Only a write larger than STAGED_WRITE_LIMIT synchronises.
+// Device faults surface at the latest at the next synchronisation.
+//
+// counters() says what the backend has asked of its device (DeviceCounters: launches, GEMMs, synchronisations,
+// runtime allocations, host copies), counted by the CountingRuntime it puts in front of the runtime it opens.
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.AdamParams;
@@ -33,6 +38,8 @@ import ai.lethe.core.Device;
 import java.lang.foreign.MemorySegment;
 
 public class CudaBackend implements Backend {
+    /** Writes up to this many bytes are staged and return without synchronising; larger ones synchronise. */
+    public static final long STAGED_WRITE_LIMIT = 64L << 20;
     /** The emulated device's name. */
     public static final String EMULATED = "cuda-emu";
     /** Priority of cuda-emu: negative, so never the default device. */
@@ -52,7 +59,7 @@ public class CudaBackend implements Backend {
     private volatile Availability availability;
     private volatile Families families;
 
-    private record Families(CudaContext context, HostStaging staging, CudaMath math, CudaLinalg linalg, CudaNn nn, CudaOptim optim,
+    private record Families(CudaContext context, CudaMath math, CudaLinalg linalg, CudaNn nn, CudaOptim optim,
                             CudaUnlearning unlearning) {}
 
     /** The emulated device, cuda-emu (what ServiceLoader creates). */
@@ -115,9 +122,9 @@ public class CudaBackend implements Backend {
         }
         if (!a.available()) return a;
         try {
-            DeviceRuntime rt = source.open();
+            CountingRuntime rt = new CountingRuntime(source.open());
             CudaContext c = new CudaContext(device, rt, Stream.DEFAULT, new CudaAllocator(rt));
-            families = new Families(c, new HostStaging(rt), new CudaMath(c), new CudaLinalg(c), new CudaNn(c), new CudaOptim(c),
+            families = new Families(c, new CudaMath(c), new CudaLinalg(c), new CudaNn(c), new CudaOptim(c),
                     new CudaUnlearning(c));
             return a;
         } catch (RuntimeException | LinkageError e) {
@@ -145,8 +152,18 @@ public class CudaBackend implements Backend {
         return f == null ? 0 : f.context().allocator().emptyCache();
     }
 
-    /** The staging buffer of host copies (tests). */
-    HostStaging staging() { return families().staging(); }
+    /** The staging buffers of host copies (tests). */
+    HostStaging staging() { return context().staging(); }
+
+    /**
+     * What this backend has asked of its device so far: kernel launches, GEMM calls, host synchronisations, event
+     * waits, allocations that reached the runtime (the caching allocator's misses), host copies and their bytes. Take
+     * two snapshots and subtract (DeviceCounters.minus) for what happened between. All zero before first use.
+     */
+    public DeviceCounters counters() {
+        Families f = families;
+        return f == null ? DeviceCounters.ZERO : f.context().counters();
+    }
 
     /** Waits until every op queued so far has finished (device faults surface here). */
     public void synchronize() { context().synchronize(); }
@@ -170,12 +187,16 @@ public class CudaBackend implements Backend {
         long bytes = dst.numel() * dst.dtype().byteSize();
         if (bytes == 0) return;
         long target = c.elementPointer("write", dst);
+        if (bytes <= STAGED_WRITE_LIMIT) {
+            c.staging().write(src, target, bytes);
+            return;
+        }
         if (src.isNative()) {
             c.runtime().copyHostToDevice(target, src, bytes, c.stream());
             c.synchronize();
             return;
         }
-        families().staging().use(bytes, s -> {
+        c.staging().use(bytes, s -> {
             MemorySegment.copy(src, 0, s, 0, bytes);
             c.runtime().copyHostToDevice(target, s, bytes, c.stream());
             c.synchronize();
@@ -192,7 +213,7 @@ public class CudaBackend implements Backend {
             c.synchronize();
             return;
         }
-        families().staging().use(bytes, s -> {
+        c.staging().use(bytes, s -> {
             c.runtime().copyDeviceToHost(s, from, bytes, c.stream());
             c.synchronize();
             MemorySegment.copy(s, 0, dst, 0, bytes);

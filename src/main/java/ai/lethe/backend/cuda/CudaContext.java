@@ -1,6 +1,7 @@
-// What every kernel family of the CUDA backend shares: the runtime, the stream the backend queues its work on, the
-// caching allocator, and the common moves — a view's device pointer, a 1-D grid-stride launch, temporaries, and the
-// strided copy and fill (memory.cu) the families also use to stage operands. One per CudaBackend.
+// What every kernel family of the CUDA backend shares: the runtime (counted: CountingRuntime, DeviceCounters), the
+// stream the backend queues its work on, the caching allocator, the host staging buffers, and the common moves — a
+// view's device pointer, a 1-D grid-stride launch, temporaries, and the strided copy and fill (memory.cu) the families
+// also use to stage operands. One per CudaBackend.
 //
 // Pointers handed to kernels are the storage's base pointer; a view's element offset travels in its StridedArg (or
 // is added by elementPointer for kernels that take contiguous buffers).
@@ -15,7 +16,8 @@
 // Data-dependent errors (an index out of range) are found by the kernel, which records the first one in this
 // context's DeviceErrors record; synchronize() — and so every read() — checks it and throws an
 // IndexOutOfBoundsException naming the op, the value and the bound (DESIGN.md: such errors may surface at the next
-// synchronisation, as PyTorch's device-side asserts do).
+// synchronisation, as PyTorch's device-side asserts do). The record's copy rides on that synchronisation: one
+// synchronize() is one runtime.synchronize(stream) unless an error was found.
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.Storage;
@@ -41,24 +43,34 @@ public final class CudaContext {
     public static final int MAX_GRID_EMULATED = 256;
 
     private final Device device;
-    private final DeviceRuntime runtime;
+    private final CountingRuntime runtime;
     private final Stream stream;
     private final CudaAllocator allocator;
     private final int maxGrid;
     private final DeviceErrors errors;
+    private final HostStaging staging;
 
-    CudaContext(Device device, DeviceRuntime runtime, Stream stream, CudaAllocator allocator) {
+    /** A context over {@code runtime} (the allocator must allocate through the same counted runtime). */
+    CudaContext(Device device, CountingRuntime runtime, Stream stream, CudaAllocator allocator) {
         this.device = device;
         this.runtime = runtime;
         this.stream = stream;
         this.allocator = allocator;
-        this.maxGrid = runtime instanceof EmulatedRuntime ? MAX_GRID_EMULATED : MAX_GRID;  // see emulated()
+        this.maxGrid = runtime.delegate() instanceof EmulatedRuntime ? MAX_GRID_EMULATED : MAX_GRID;  // see emulated()
         this.errors = new DeviceErrors(runtime, stream);
+        this.staging = new HostStaging(runtime, stream);
     }
 
     public Device device() { return device; }
 
+    /** The runtime, behind the CountingRuntime that counts what the backend asks of it. */
     public DeviceRuntime runtime() { return runtime; }
+
+    /** What the backend has asked of the device so far (launches, synchronisations, allocations, copies). */
+    public DeviceCounters counters() { return runtime.counters(); }
+
+    /** The host staging buffers of write() and read(). */
+    HostStaging staging() { return staging; }
 
     /** The stream every op of the backend is queued on. */
     public Stream stream() { return stream; }
@@ -73,8 +85,11 @@ public final class CudaContext {
      * recorded (DeviceErrors: an IndexOutOfBoundsException naming the op).
      */
     public void synchronize() {
+        long issued = staging.issued();   // staged copies queued before this point are done once it returns
+        boolean check = errors.queueCheck();
         runtime.synchronize(stream);
-        errors.check();
+        staging.completedThrough(issued);
+        if (check) errors.check();
     }
 
     /** A new storage of {@code bytes} bytes on this device, uninitialised. */

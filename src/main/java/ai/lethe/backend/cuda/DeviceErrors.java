@@ -5,7 +5,8 @@
 // The record is a small device buffer of RECORD_WORDS int64 (allocated on first use, zeroed): the first kernel
 // thread to find an error sets word 0 to 1 with atomicCAS and writes the offending value, its op's code, the axis
 // and the axis size (cuda-kernels/index.cu; pool.cu's max-pool index check writes -1 and the plane size). A launch that can set it arms the check; CudaContext.synchronize then
-// reads the record back (one small copy, only when armed), clears it and throws IndexOutOfBoundsException with the
+// reads the record back (one small copy, only when armed, queued before the stream synchronisation it rides on),
+// clears it and throws IndexOutOfBoundsException with the
 // ref backend's message plus where it was found. The op's other elements were processed; the bad one was skipped,
 // never used to address memory.
 package ai.lethe.backend.cuda;
@@ -40,6 +41,7 @@ public final class DeviceErrors {
     private final Stream stream;
     private long record;     // device pointer, 0 until first used
     private boolean armed;   // a launch since the last check may have written the record
+    private MemorySegment host;   // where queueCheck copies the record
 
     DeviceErrors(DeviceRuntime runtime, Stream stream) {
         this.runtime = runtime;
@@ -61,19 +63,25 @@ public final class DeviceErrors {
     }
 
     /**
-     * After the stream is synchronised: throws the recorded error, if any, and clears it. Called by
-     * CudaContext.synchronize.
+     * Before the stream is synchronised: when a launch since the last check may have written the record, queues its
+     * copy to the host behind that launch, so that the one synchronisation CudaContext.synchronize makes also brings
+     * the record (no second synchronisation per read). Returns whether {@link #check} has a copy to look at.
+     */
+    synchronized boolean queueCheck() {
+        if (!armed) return false;
+        armed = false;
+        if (host == null) host = Arena.ofAuto().allocate(ValueLayout.JAVA_LONG, RECORD_WORDS);
+        runtime.copyDeviceToHost(host, record, RECORD_WORDS * Long.BYTES, stream);
+        return true;
+    }
+
+    /**
+     * After the stream is synchronised, when {@link #queueCheck} queued a copy: throws the recorded error, if any,
+     * and clears it (the one further synchronisation is on this error path only). Called by CudaContext.synchronize.
      */
     synchronized void check() {
-        if (!armed) return;
-        armed = false;
         long[] words = new long[RECORD_WORDS];
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment host = a.allocate(ValueLayout.JAVA_LONG, RECORD_WORDS);
-            runtime.copyDeviceToHost(host, record, RECORD_WORDS * Long.BYTES, stream);
-            runtime.synchronize(stream);
-            MemorySegment.copy(host, ValueLayout.JAVA_LONG, 0, words, 0, RECORD_WORDS);
-        }
+        MemorySegment.copy(host, ValueLayout.JAVA_LONG, 0, words, 0, RECORD_WORDS);
         if (words[0] == 0) return;
         runtime.memset32(record, 0, RECORD_WORDS * 2, stream);
         runtime.synchronize(stream);

@@ -122,13 +122,14 @@ class CudaBackendTest {
         assertTrue(Float.isNaN(all[0]) && Float.isNaN(all[39]), "memory outside the window stays unwritten (NaN)");
     }
 
-    @Test void heapCopiesReuseOneStagingBuffer() {
+    @Test void heapCopiesReuseTheStagingBuffers() {
         CudaBackend b = (CudaBackend) Backends.implementation(emu());
         Storage s = b.allocate(4096 * 4);
         storages.add(s);
         View v = whole(s, DType.FLOAT32, 4096);
         float[] data = new float[4096];
-        b.write(MemorySegment.ofArray(data), v);   // grows the buffer to at least 64 KiB if it was smaller
+        b.write(MemorySegment.ofArray(data), v);   // a write leaves its staging buffer in flight until a synchronisation
+        b.read(v, MemorySegment.ofArray(data));    // so the read may take (and grow) another one
         long grown = b.staging().allocations();
         for (int i = 0; i < 5; i++) {
             b.write(MemorySegment.ofArray(data), v);

@@ -1,6 +1,7 @@
 // HostStaging with a runtime that offers pinned memory (PinnedHostMemory): a CudaBackend built through its public
 // constructor over such a runtime (here the emulator behind a wrapper that hands out and counts "pinned" blocks)
-// stages heap copies through one pinned buffer, grown when a copy needs more and freed back to the runtime.
+// stages host copies through its few pinned slots (HostStaging.SLOTS), each grown when a copy needs more, the
+// outgrown buffer freed back to the runtime.
 package ai.lethe.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -50,7 +51,7 @@ class PinnedStagingTest {
                 });
     }
 
-    @Test void heapCopiesGoThroughOnePinnedBufferGrownOnDemand() {
+    @Test void hostCopiesGoThroughPinnedSlotsGrownOnDemand() {
         Pinned rt = new Pinned();
         try (EmulatedRuntime emulator = EmulatorSupport.open()) {
             CudaBackend b = new CudaBackend("cuda-pinned-test", -1, withPinned(emulator, rt));
@@ -61,12 +62,13 @@ class PinnedStagingTest {
                 for (int i = 0; i < large.length; i++) large[i] = i * 0.5f;
                 View v3 = new View(s, DType.FLOAT32, 0, new long[] {3}, new long[] {1});
                 View all = new View(s, DType.FLOAT32, 0, new long[] {40_000}, new long[] {1});
-                for (int i = 0; i < 3; i++) b.write(MemorySegment.ofArray(small), v3);
-                assertEquals(1, rt.allocations, "one pinned buffer for repeated small copies");
-                b.write(MemorySegment.ofArray(large), all);   // 160 KB > 64 KiB: grown once
-                b.read(all, MemorySegment.ofArray(back));
+                for (int i = 0; i < 10; i++) b.write(MemorySegment.ofArray(small), v3);
+                assertEquals(HostStaging.SLOTS, rt.allocations, "repeated small copies rotate through the pinned slots");
+                b.synchronize();   // every slot's copy is done: the next copies reuse them without waiting
+                b.write(MemorySegment.ofArray(large), all);   // 160 KB > 64 KiB: one slot grown
+                b.read(all, MemorySegment.ofArray(back));     // waits for the write; the grown slot is free again
                 assertArrayEquals(large, back);
-                assertEquals(2, rt.allocations);
+                assertEquals(HostStaging.SLOTS + 1, rt.allocations);
                 assertEquals(1, rt.frees, "the outgrown buffer went back to the runtime");
                 assertTrue(b.staging().pinned());
             } finally {

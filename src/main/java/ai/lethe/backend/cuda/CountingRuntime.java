@@ -1,0 +1,121 @@
+// A DeviceRuntime that counts what is asked of the one it wraps (DeviceCounters) and forwards every call unchanged.
+// CudaBackend puts one between its families and the runtime it opens, so every launch, GEMM, synchronisation,
+// allocation and host copy the backend makes is counted the same way on a GPU (NvidiaRuntime) and on the emulator
+// (EmulatedRuntime). Capabilities the wrapped runtime offers beyond the interface (EmulatedRuntime's launch shapes,
+// PinnedHostMemory) are found through delegate(). CountingRuntimeTest checks that every method of DeviceRuntime,
+// defaults included, is forwarded here, so a method added to the interface cannot silently bypass the wrapped runtime.
+package ai.lethe.backend.cuda;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Counts the calls made of a DeviceRuntime; thread-safe. */
+public final class CountingRuntime implements DeviceRuntime {
+    private final DeviceRuntime delegate;
+    private final AtomicLong launches = new AtomicLong(), gemms = new AtomicLong(), syncs = new AtomicLong(),
+            eventWaits = new AtomicLong(), allocs = new AtomicLong(), h2dCopies = new AtomicLong(),
+            h2dBytes = new AtomicLong(), d2hCopies = new AtomicLong(), d2hBytes = new AtomicLong();
+
+    public CountingRuntime(DeviceRuntime delegate) {
+        if (delegate instanceof CountingRuntime) throw new IllegalArgumentException("CountingRuntime: the runtime is already counted");
+        this.delegate = delegate;
+    }
+
+    /** The runtime this one counts for. */
+    public DeviceRuntime delegate() { return delegate; }
+
+    /** {@code rt} itself, or the runtime it counts for when it is a CountingRuntime. */
+    public static DeviceRuntime unwrap(DeviceRuntime rt) { return rt instanceof CountingRuntime c ? c.delegate : rt; }
+
+    /** The counts so far. */
+    public DeviceCounters counters() {
+        return new DeviceCounters(launches.get(), gemms.get(), syncs.get(), eventWaits.get(), allocs.get(), h2dCopies.get(),
+                h2dBytes.get(), d2hCopies.get(), d2hBytes.get());
+    }
+
+    @Override public String description() { return delegate.description(); }
+
+    /** Counted as a device allocation when called (whether or not the runtime has the memory). */
+    @Override public long alloc(long bytes) {
+        allocs.incrementAndGet();
+        return delegate.alloc(bytes);
+    }
+
+    @Override public void free(long devicePointer) { delegate.free(devicePointer); }
+
+    @Override public void copyHostToDevice(long dst, MemorySegment src, long bytes, Stream stream) {
+        h2dCopies.incrementAndGet();
+        h2dBytes.addAndGet(bytes);
+        delegate.copyHostToDevice(dst, src, bytes, stream);
+    }
+
+    @Override public void copyDeviceToHost(MemorySegment dst, long src, long bytes, Stream stream) {
+        d2hCopies.incrementAndGet();
+        d2hBytes.addAndGet(bytes);
+        delegate.copyDeviceToHost(dst, src, bytes, stream);
+    }
+
+    @Override public void copyDeviceToDevice(long dst, long src, long bytes, Stream stream) {
+        delegate.copyDeviceToDevice(dst, src, bytes, stream);
+    }
+
+    @Override public void memset8(long dst, int value, long count, Stream stream) { delegate.memset8(dst, value, count, stream); }
+
+    @Override public void memset32(long dst, int value, long count, Stream stream) { delegate.memset32(dst, value, count, stream); }
+
+    @Override public void setMaxDynamicSharedMemory(String kernel, int bytes) { delegate.setMaxDynamicSharedMemory(kernel, bytes); }
+
+    @Override public void launch(String kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, Stream stream, KernelArgs args) {
+        launches.incrementAndGet();
+        delegate.launch(kernel, grid, block, dynamicSharedBytes, stream, args);
+    }
+
+    @Override public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+                                float beta, long c, int ldc, Stream stream, boolean allowTf32) {
+        gemms.incrementAndGet();
+        delegate.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, stream, allowTf32);
+    }
+
+    @Override public void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
+                                              long strideA, long b, int ldb, long strideB, float beta, long c, int ldc,
+                                              long strideC, int batch, Stream stream, boolean allowTf32) {
+        gemms.incrementAndGet();
+        delegate.sgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC,
+                batch, stream, allowTf32);
+    }
+
+    @Override public Stream createStream() { return delegate.createStream(); }
+
+    @Override public void destroyStream(Stream stream) { delegate.destroyStream(stream); }
+
+    @Override public void synchronize(Stream stream) {
+        syncs.incrementAndGet();
+        delegate.synchronize(stream);
+    }
+
+    @Override public Event createEvent() { return delegate.createEvent(); }
+
+    @Override public void destroyEvent(Event event) { delegate.destroyEvent(event); }
+
+    @Override public void record(Event event, Stream stream) { delegate.record(event, stream); }
+
+    @Override public void synchronize(Event event) {
+        eventWaits.incrementAndGet();
+        delegate.synchronize(event);
+    }
+
+    @Override public float elapsedMillis(Event start, Event end) { return delegate.elapsedMillis(start, end); }
+
+    @Override public MemoryCounters memory() { return delegate.memory(); }
+
+    @Override public Optional<CudnnConvolutions> cudnn() { return delegate.cudnn(); }
+
+    @Override public String cudnnStatus() { return delegate.cudnnStatus(); }
+
+    @Override public long launches() { return delegate.launches(); }
+
+    @Override public void close() { delegate.close(); }
+
+    @Override public String toString() { return "counted " + delegate; }
+}

@@ -1,0 +1,27 @@
+// What the CUDA backend has asked of its device, counted on the backend's side of the DeviceRuntime interface
+// (CountingRuntime), so that the same numbers exist on a GPU and on the emulator: the proxies issue 15 asks tests to
+// assert — kernel launches and GEMM calls per training step, host synchronisations between the trainer's periodic
+// reads, and calls that reach the runtime's allocator (the caching allocator's misses) in a steady-state step.
+//
+// hostSynchronizations counts every synchronize(stream): read() and the device-error check it carries, a write too
+// large to stage, the allocator's emptyCache. eventWaits counts synchronize(event), which HostStaging does before it
+// reuses a staging buffer whose copy may still be in flight: it waits for that one earlier copy, not for the stream
+// to drain. Launches are the backend's own kernels; the kernels cuBLAS runs are one gemmCall per sgemm or
+// sgemmStridedBatched, and cuDNN's calls (CudnnConvolutions, GPU only) are not counted.
+package ai.lethe.backend.cuda;
+
+/** A snapshot of a CUDA backend's device counters (CudaBackend.counters()); subtract two for what happened between. */
+public record DeviceCounters(long launches, long gemmCalls, long hostSynchronizations, long eventWaits,
+                             long deviceAllocations, long hostToDeviceCopies, long hostToDeviceBytes,
+                             long deviceToHostCopies, long deviceToHostBytes) {
+    public static final DeviceCounters ZERO = new DeviceCounters(0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    /** What was counted since {@code earlier} (a snapshot of the same backend taken before this one). */
+    public DeviceCounters minus(DeviceCounters earlier) {
+        return new DeviceCounters(launches - earlier.launches, gemmCalls - earlier.gemmCalls,
+                hostSynchronizations - earlier.hostSynchronizations, eventWaits - earlier.eventWaits,
+                deviceAllocations - earlier.deviceAllocations, hostToDeviceCopies - earlier.hostToDeviceCopies,
+                hostToDeviceBytes - earlier.hostToDeviceBytes, deviceToHostCopies - earlier.deviceToHostCopies,
+                deviceToHostBytes - earlier.deviceToHostBytes);
+    }
+}

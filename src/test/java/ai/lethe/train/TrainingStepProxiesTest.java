@@ -1,0 +1,136 @@
+// Issue 15's proxies of CUDA speed, asserted on cuda-emu with the trainer's own step (Trainer.step) and epoch loop:
+// after warm-up, a steady-state training step of a small ResNet18 and a small ViT (the sizes of the cuda-emu model
+// tests: 1x12x12 images, 4 classes, ResNet18 blocks at width 4, ViT patch 4 / dim 16 / depth 2) makes no host
+// synchronisation and no new device allocation, and stays within a recorded number of kernel launches and GEMM
+// calls; a whole epoch of N steps synchronises exactly ceil(N / logEvery) times plus a stated constant. The bounds are
+// the numbers measured when the test was written (in the comments): a change that makes a step launch more, or wait
+// for the device, fails here. Counts come from CudaBackend.counters() (DeviceCounters).
+package ai.lethe.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.lethe.backend.Availability;
+import ai.lethe.backend.Backend;
+import ai.lethe.backend.Backends;
+import ai.lethe.backend.cuda.CudaBackend;
+import ai.lethe.backend.cuda.DeviceCounters;
+import ai.lethe.core.Device;
+import ai.lethe.data.TrainTest;
+import ai.lethe.data.source.SyntheticImages;
+import ai.lethe.data.source.SyntheticOptions;
+import ai.lethe.data.transform.Transforms;
+import ai.lethe.models.ImageModel;
+import ai.lethe.models.ModelConfig;
+import ai.lethe.models.Models;
+import ai.lethe.models.ResNetConfig;
+import ai.lethe.models.ViTConfig;
+import ai.lethe.optim.SGD;
+import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.Scope;
+import ai.lethe.tensor.Tensor;
+import ai.lethe.testing.TestBackends;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class TrainingStepProxiesTest {
+    static final ModelConfig RESNET18 = new ResNetConfig(1, 4, 4, ResNetConfig.Stem.CIFAR, ResNetConfig.RESNET18_BLOCKS);
+    static final ModelConfig VIT = ViTConfig.of(12, 4, 4, 16, 2, 2).withInChannels(1);
+    static final int BATCH = 8, WARM_UP = 3;
+
+    static CudaBackend emulator() {
+        Backend b = Backends.byName("cuda-emu");
+        Availability a = b.availability();
+        if (!a.available()) {
+            assumeTrue(TestBackends.optional("cuda-emu"), "cuda-emu is optional in this run: " + a.reason());
+            fail("cuda-emu must be available: " + a.reason());
+        }
+        return (CudaBackend) Backends.implementation(b);
+    }
+
+    /** Counts of one steady-state step (after WARM_UP steps), checked to repeat exactly in the step after it. */
+    static DeviceCounters steadyStep(ModelConfig config) {
+        CudaBackend cuda = emulator();
+        Device device = cuda.device();
+        Random r = new Random(5);
+        float[] images = new float[BATCH * 12 * 12];
+        long[] labels = new long[BATCH];
+        try (ImageModel model = Models.create(config, new Generator(1)).to(device);
+             SGD opt = SGD.builder(model.parameters()).lr(0.05).momentum(0.9).weightDecay(5e-4).build();
+             StepWindow window = new StepWindow(Trainer.DEFAULT_LOG_EVERY, device)) {
+            model.train();
+            DeviceCounters[] steps = new DeviceCounters[WARM_UP + 2];
+            for (int i = 0; i < steps.length; i++) {
+                for (int j = 0; j < images.length; j++) images[j] = (float) r.nextGaussian();
+                for (int j = 0; j < labels.length; j++) labels[j] = r.nextInt(4);
+                DeviceCounters before = cuda.counters();
+                try (Scope _ = Scope.open("proxy-step")) {   // the upload as the loader does it, then the trainer's step
+                    Tensor x = Tensor.fromArray(images, device, BATCH, 1, 12, 12), y = Tensor.fromLongs(labels, device, BATCH);
+                    Trainer.step(model, opt, x, y, 0, window, i);
+                }
+                steps[i] = cuda.counters().minus(before);
+            }
+            DeviceCounters steady = steps[WARM_UP];
+            assertEquals(steady, steps[WARM_UP + 1], "a steady-state step repeats exactly");
+            DeviceCounters before = cuda.counters();
+            StepWindow.Step[] read = window.flush();
+            DeviceCounters flush = cuda.counters().minus(before);
+            assertEquals(steps.length, read.length);
+            for (StepWindow.Step s : read) assertTrue(Double.isFinite(s.loss()) && s.correct() >= 0 && s.correct() <= BATCH, s.toString());
+            assertEquals(1, flush.hostSynchronizations(), "the periodic read is one synchronisation");
+            return steady;
+        }
+    }
+
+    static void assertSteady(DeviceCounters step, long maxLaunches, long maxGemms) {
+        assertEquals(0, step.hostSynchronizations(), "host synchronisations in a steady-state step: " + step);
+        assertEquals(0, step.deviceAllocations(), "new device allocations in a steady-state step: " + step);
+        assertEquals(2, step.hostToDeviceCopies(), "the images and the labels: " + step);
+        assertEquals(BATCH * 12 * 12 * 4 + BATCH * 8, step.hostToDeviceBytes(), step.toString());
+        assertEquals(0, step.deviceToHostCopies(), step.toString());
+        assertTrue(step.eventWaits() <= 2, "at most one staging wait per upload: " + step);
+        assertTrue(step.launches() <= maxLaunches, "kernel launches per step " + step.launches() + " > " + maxLaunches);
+        assertTrue(step.gemmCalls() <= maxGemms, "GEMM calls per step " + step.gemmCalls() + " > " + maxGemms);
+    }
+
+    @Test void aSteadyResNet18StepNeitherWaitsNorAllocates() {
+        // measured (2026-12-02, cuda-emu, Lethe's convolution kernels): 276 launches and 3 GEMM calls a steady step
+        // (the first step: 338 launches, 250 runtime allocations)
+        assertSteady(steadyStep(RESNET18), 276, 3);
+    }
+
+    @Test void aSteadyViTStepNeitherWaitsNorAllocates() {
+        // measured (2026-12-02, cuda-emu): 136 launches and 109 GEMM calls a steady step (the first: 168, 53 allocations)
+        assertSteady(steadyStep(VIT), 136, 109);
+    }
+
+    /** Host synchronisations of a one-epoch fit() besides its window reads (measured: none). */
+    static final int OUTSIDE_THE_WINDOWS = 0;
+
+    /** 80 training images in batches of 8: 10 steps an epoch. */
+    static final TrainTest DATA = SyntheticImages.generate(new SyntheticOptions(4, 80, 8, 1, 12, 12, 3, 0.1));
+
+    /**
+     * fit() of one epoch (no validation set, no run folder) synchronises exactly ceil(10 / logEvery) + 0 times: the
+     * constant, what a run asks besides the window reads (building the loader and optimizer, the end of the epoch), is
+     * 0. Measured: 10, 4, 1, 1 synchronisations for logEvery 1, 3, 10, 50.
+     */
+    @Test void anEpochSynchronisesOncePerReadOfTheWindow() {
+        CudaBackend cuda = emulator();
+        TrainConfig config = TrainConfig.unlearnSparse(1).toBuilder().batchSize(BATCH).lr(0.05).seed(4).workers(2).build();
+        int steps = 10;
+        for (int logEvery : new int[] {1, 3, 10, Trainer.DEFAULT_LOG_EVERY}) {
+            try (ImageModel model = Models.create(VIT, new Generator(2)).to(cuda.device())) {
+                Trainer t = Trainer.builder(model, DATA.train(), config).transforms(Transforms.eval(TrainerTest.MEAN, TrainerTest.STD), null)
+                        .logEvery(logEvery).build();
+                DeviceCounters before = cuda.counters();
+                TrainResult r = t.fit();
+                DeviceCounters epoch = cuda.counters().minus(before);
+                assertTrue(Double.isFinite(r.last().trainLoss()), r.toString());
+                assertEquals((steps + logEvery - 1) / logEvery + OUTSIDE_THE_WINDOWS, epoch.hostSynchronizations(), "logEvery " + logEvery + ": " + epoch);
+            }
+        }
+    }
+}
