@@ -84,23 +84,29 @@ class FisherMethodsAcceptanceTest {
 
     /**
      * Runs {@code method} with {@code option} set to each value in turn (the weakest first) and returns the
-     * first outcome that erases the class, or the last one.
+     * first outcome whose forget-test accuracy is at most {@code forgetAtMost}, or the last one.
      */
-    static Outcome firstThatErases(String method, Map<String, String> options, String option, List<String> values,
-                                   UnlearnContext context) {
+    static Outcome firstThatReaches(double forgetAtMost, String method, Map<String, String> options, String option,
+                                    List<String> values, UnlearnContext context) {
         Outcome m = null;
         for (String v : values) {
             Map<String, String> o = new HashMap<>(options);
             o.put(option, v);
             m = run(method, o, context);
-            if (m.forget() <= erased()) break;
+            if (m.forget() <= forgetAtMost) break;
         }
         return m;
     }
 
-    /** A sweep, the options it starts from and the bounds its outcome must meet. */
+    /**
+     * A sweep, the options it starts from and the bounds its outcome must meet: the values are tried in order (the
+     * gentlest first) and the first whose forget-test accuracy reaches the sweep's own forgetting bound is the one
+     * asserted, as a user tuning the method would stop there (a stronger value only costs retain accuracy).
+     */
     record Sweep(String method, Map<String, String> options, String option, List<String> values, Expect expect) {
-        Outcome run(UnlearnContext context) { return firstThatErases(method, options, option, values, context); }
+        Outcome run(UnlearnContext context) {
+            return firstThatReaches(expect.forgetAtMost(), method, options, option, values, context);
+        }
     }
 
     @Test void ssdWithACachedFullFisherAndNoRetainSetKeepsTheModelAtItsDefaults() {
@@ -156,9 +162,12 @@ class FisherMethodsAcceptanceTest {
     // Influence Unlearning (WoodFisher on the default m = 256 retain samples, damping 1 as the reference's H₀ = I),
     // step α 0.3, 0.5, then the full Newton step 1: erases the class at α 0.3 (HASWELL, retain 0.74; its α 1 loses
     // 32 points) or 1 (SKYLAKEX); on SANDYBRIDGE α 1 reaches 0.58 (from 0.88). With m = 64 the Hessian estimate was
-    // too rough to keep the rest on every model (HASWELL: α 0.3 → retain 0.50).
+    // too rough to keep the rest on every model (HASWELL: α 0.3 → retain 0.50). On the original the cpu backend's
+    // direct 3x3 convolutions train (SKYLAKEX, forget/retain 0.840/0.804) α 0.3 reaches forget 0.735, retain 0.801,
+    // where α 1 took retain to 0.48: the sweep asserts the first α that reaches its forgetting bound (see Sweep).
     static Sweep influence() {
-        return new Sweep("iu", Map.of(), "alpha", List.of("0.3", "0.5", "1"), new Expect(original.forgetTest() - 0.10, kept()));
+        return new Sweep("iu", Map.of(), "alpha", List.of("0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "1"),
+                new Expect(original.forgetTest() - 0.10, kept()));
     }
 
     @Test void influenceUnlearningMovesTheModelTowardForgettingAndKeepsTheRest() {
@@ -179,9 +188,11 @@ class FisherMethodsAcceptanceTest {
     // importances, ~10 s each here, so the sweep starts at 6). Measured on an original of 0.890/0.776 (SKYLAKEX, an
     // Intel Xeon): α 8 dampens 37 elements (forget-test 0.88), α 6 4,852 (0.67 / 0.79), α 4 34,730 (0.00 / 0.77).
     // Not yet measured on the other kernels' originals, so the bound is SSD per-sample's: at least 10 points of
-    // forget-test accuracy gone, retain kept.
+    // forget-test accuracy gone, retain kept. On the original of the direct 3x3 convolutions (0.840/0.804, SKYLAKEX)
+    // α 6 reaches 0.610 / 0.801, where α 4 cost 15 points of retain accuracy.
     static Sweep lossFreeSsd() {
-        return new Sweep("lf-ssd", Map.of(), "alpha", List.of("6", "4", "3", "2"), new Expect(original.forgetTest() - 0.10, kept()));
+        return new Sweep("lf-ssd", Map.of(), "alpha", List.of("6", "5", "4.5", "4", "3", "2"),
+                new Expect(original.forgetTest() - 0.10, kept()));
     }
 
     @Test void lossFreeSsdBelowTheStructuralLimitMovesTheModelTowardForgetting() {
