@@ -2,7 +2,7 @@
 // 5,000-image subset of Fashion-MNIST (500 per class; test: 200 per class), asked to forget class 3 (Dress).
 // The original model is trained once and cached under target/unlearn-fixture/<key>/, the key a fingerprint of
 // everything that determines it (CodeFingerprint): the main classes and native library, this class (the recipe),
-// the dataset files and the BLAS kernel — a change to any of them trains it again, so it cannot go stale. The
+// the dataset files, the BLAS kernel and the convolution setting — a change to any of them trains it again, so it cannot go stale. The
 // test classes of one build, and later builds of the same code, share it; each test gets its own copy. Needs
 // Debian's dataset-fashion-mnist (./run-tests installs it; the tests skip, saying so, without it) and the native
 // cpu backend (TestBackends: a failure when the run expects it).
@@ -140,14 +140,16 @@ public final class FashionForgetTask {
     /** Accuracy on the test samples of the other classes. */
     public double retainTestAccuracy(ImageModel model) { return accuracy(model, sets.retainTest()); }
 
-    /** NAME + the fingerprint of the code, recipe, data and BLAS kernel that train the original. */
+    /** NAME + the fingerprint of the code, recipe, data, BLAS kernel and convolution setting that train the original. */
     private static String key() throws IOException {
         CodeFingerprint f = CodeFingerprint.start().codeOf(Trainer.class).classFile(FashionForgetTask.class);
         for (String file : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
                 "t10k-labels-idx1-ubyte.gz"))
             f.file(file, DEBIAN.resolve(file));
-        String kernel = ((CpuBackend) Backends.implementation(Backends.byName("cpu"))).blas().map(BlasInfo::kernel).orElse("none");
-        return NAME + "-" + kernel + "-" + f.fact("blas kernel", kernel).hex(16);
+        CpuBackend cpu = (CpuBackend) Backends.implementation(Backends.byName("cpu"));
+        String kernel = cpu.blas().map(BlasInfo::kernel).orElse("none");
+        String conv = cpu.convKernel().toString();   // the convolution setting (LETHE_CONV_KERNEL): another summation order
+        return NAME + "-" + kernel + "-" + f.fact("blas kernel", kernel).fact("conv kernel", conv).hex(16);
     }
 
     private Path trainOnce() throws IOException {
