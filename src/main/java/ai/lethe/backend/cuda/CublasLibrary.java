@@ -19,14 +19,11 @@
 package ai.lethe.backend.cuda;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -113,27 +110,8 @@ public final class CublasLibrary {
 
     /** Loads one library (a soname or a path) and binds FUNCTIONS. Never throws. */
     public static Load load(String library) {
-        SymbolLookup lookup;
-        try {
-            lookup = SymbolLookup.libraryLookup(library, Arena.global());
-        } catch (IllegalArgumentException e) {
-            return new Load(null, library + " not found");
-        } catch (RuntimeException | LinkageError e) {
-            return new Load(null, "cannot load " + library + ": " + e);
-        }
-        try {
-            Map<NativeFunction, MethodHandle> handles = new IdentityHashMap<>();
-            List<String> missing = new ArrayList<>();
-            for (NativeFunction f : FUNCTIONS) {
-                var s = lookup.find(f.symbol());
-                if (s.isEmpty()) missing.add(f.symbol());
-                else handles.put(f, Linker.nativeLinker().downcallHandle(s.get(), f.descriptor()));
-            }
-            if (!missing.isEmpty()) return new Load(null, library + " lacks " + String.join(", ", missing));
-            return new Load(new CublasLibrary(library, handles), null);
-        } catch (RuntimeException | LinkageError e) {
-            return new Load(null, "cannot bind " + library + ": " + e);
-        }
+        NativeFunction.Binding b = NativeFunction.bindAll(library, FUNCTIONS, "", "");
+        return b.bound() ? new Load(new CublasLibrary(library, b.handles()), null) : new Load(null, b.reason());
     }
 
     public String soname() { return soname; }

@@ -14,14 +14,10 @@
 package ai.lethe.backend.cuda;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -157,30 +153,10 @@ public final class CudaDriver {
      * library or symbol is a reason ("libcuda.so.1 not found", "libcuda.so.1 lacks cuEventElapsedTime_v2 ...").
      */
     public static Load load(String library) {
-        SymbolLookup lookup;
-        try {
-            lookup = SymbolLookup.libraryLookup(library, Arena.global());
-        } catch (IllegalArgumentException e) {
-            return new Load(null, library + " not found (no NVIDIA driver installed, or not on the loader's path)");
-        } catch (RuntimeException | LinkageError e) {
-            return new Load(null, "cannot load " + library + ": " + e);
-        }
-        try {
-            Linker linker = Linker.nativeLinker();
-            Map<NativeFunction, MethodHandle> handles = new IdentityHashMap<>();  // looked up per call: by identity
-            List<String> missing = new ArrayList<>();
-            for (NativeFunction f : FUNCTIONS) {
-                var symbol = lookup.find(f.symbol());
-                if (symbol.isEmpty()) missing.add(f.symbol());
-                else handles.put(f, linker.downcallHandle(symbol.get(), f.descriptor()));
-            }
-            if (!missing.isEmpty())
-                return new Load(null, library + " lacks " + String.join(", ", missing)
-                        + " (the driver is older than the CUDA 13 API Lethe binds; install driver R580 or newer)");
-            return new Load(new CudaDriver(library, handles), null);
-        } catch (RuntimeException | LinkageError e) {
-            return new Load(null, "cannot bind " + library + ": " + e);
-        }
+        NativeFunction.Binding b = NativeFunction.bindAll(library, FUNCTIONS,
+                " (no NVIDIA driver installed, or not on the loader's path)",
+                " (the driver is older than the CUDA 13 API Lethe binds; install driver R580 or newer)");
+        return b.bound() ? new Load(new CudaDriver(library, b.handles()), null) : new Load(null, b.reason());
     }
 
     /** The library this driver was loaded from (a soname or a path). */

@@ -12,15 +12,10 @@
 // CudnnConvolutions holds a handle and runs the convolutions; this class only loads the library and checks statuses.
 package ai.lethe.backend.cuda;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -225,27 +220,13 @@ public final class CudnnLibrary {
      * [90000, 100000)). Never throws.
      */
     public static Load load(String library) {
-        SymbolLookup lookup;
+        NativeFunction.Binding b = NativeFunction.bindAll(library, FUNCTIONS, "", "");
+        if (!b.bound()) return new Load(null, b.reason());
         try {
-            lookup = SymbolLookup.libraryLookup(library, Arena.global());
-        } catch (IllegalArgumentException e) {
-            return new Load(null, library + " not found");
-        } catch (RuntimeException | LinkageError e) {
-            return new Load(null, "cannot load " + library + ": " + e);
-        }
-        try {
-            Map<NativeFunction, MethodHandle> handles = new IdentityHashMap<>();
-            List<String> missing = new ArrayList<>();
-            for (NativeFunction f : FUNCTIONS) {
-                var s = lookup.find(f.symbol());
-                if (s.isEmpty()) missing.add(f.symbol());
-                else handles.put(f, Linker.nativeLinker().downcallHandle(s.get(), f.descriptor()));
-            }
-            if (!missing.isEmpty()) return new Load(null, library + " lacks " + String.join(", ", missing));
-            long version = (long) handles.get(GET_VERSION).invokeExact();
+            long version = (long) b.handles().get(GET_VERSION).invokeExact();
             if (version < 90000 || version >= 100000)
                 return new Load(null, library + " is cuDNN " + versionString(version) + "; Lethe binds cuDNN 9's API");
-            return new Load(new CudnnLibrary(library, version, handles), null);
+            return new Load(new CudnnLibrary(library, version, b.handles()), null);
         } catch (Throwable e) {
             if (e instanceof Error && !(e instanceof LinkageError)) throw (Error) e;
             return new Load(null, "cannot bind " + library + ": " + e);
