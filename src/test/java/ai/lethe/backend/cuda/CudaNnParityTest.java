@@ -71,24 +71,8 @@ class CudaNnParityTest {
     private View make(Backend b, DType dtype, long[] shape, long[] strides, long offset, double[] init) {
         Storage s = b.allocate(Math.max(1, init.length) * (long) dtype.byteSize());
         storages.add(s);
-        if (init.length > 0) b.write(host(dtype, init), new View(s, dtype, 0, new long[] {init.length}, new long[] {1}));
+        if (init.length > 0) b.write(StorageValues.hostOf(dtype, init), new View(s, dtype, 0, new long[] {init.length}, new long[] {1}));
         return new View(s, dtype, offset, shape, strides);
-    }
-
-    private static MemorySegment host(DType dtype, double[] v) {
-        return switch (dtype) {
-            case FLOAT32 -> {
-                float[] f = new float[v.length];
-                for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
-                yield MemorySegment.ofArray(f);
-            }
-            case FLOAT64 -> MemorySegment.ofArray(v.clone());
-            case INT64 -> {
-                long[] l = new long[v.length];
-                for (int i = 0; i < v.length; i++) l[i] = (long) v[i];
-                yield MemorySegment.ofArray(l);
-            }
-        };
     }
 
     private Pair tensor(DType dtype, long[] shape, LongToDoubleFunction value) {

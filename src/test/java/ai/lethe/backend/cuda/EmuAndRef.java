@@ -75,24 +75,8 @@ final class EmuAndRef implements AutoCloseable {
         Storage s = b.allocate(init.length * (long) dtype.byteSize());
         storages.add(s);
         View whole = new View(s, dtype, 0, new long[] {init.length}, new long[] {1});
-        b.write(host(dtype, init), whole);
+        b.write(StorageValues.hostOf(dtype, init), whole);
         return new View(s, dtype, offset, shape, strides);
-    }
-
-    static MemorySegment host(DType dtype, double[] v) {
-        return switch (dtype) {
-            case FLOAT32 -> {
-                float[] f = new float[v.length];
-                for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
-                yield MemorySegment.ofArray(f);
-            }
-            case FLOAT64 -> MemorySegment.ofArray(v.clone());
-            case INT64 -> {
-                long[] l = new long[v.length];
-                for (int i = 0; i < v.length; i++) l[i] = (long) v[i];
-                yield MemorySegment.ofArray(l);
-            }
-        };
     }
 
     /** Runs the same call on both backends. */
