@@ -81,22 +81,7 @@
 #define VHSUM(v) _mm512_reduce_add_ps(v)
 #include "conv_direct_kernels.h"
 #include "conv_direct_lanes_all.h"
-#undef LANES_PT4
-#undef LANES_PT2
-#undef LANES_PT1
-#undef ISA
-#undef VL
-#undef RO
-#undef RQ
-#undef WO
-#undef WT
-#undef VEC
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VSET1
-#undef VFMA
-#undef VHSUM
+#include "conv_direct_isa_end.h"
 #pragma GCC pop_options
 
 #pragma GCC push_options
@@ -125,22 +110,7 @@ static inline float hsum_avx2(__m256 v) {
 #define VHSUM(v) hsum_avx2(v)
 #include "conv_direct_kernels.h"
 #include "conv_direct_lanes_all.h"
-#undef LANES_PT4
-#undef LANES_PT2
-#undef LANES_PT1
-#undef ISA
-#undef VL
-#undef RO
-#undef RQ
-#undef WO
-#undef WT
-#undef VEC
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VSET1
-#undef VFMA
-#undef VHSUM
+#include "conv_direct_isa_end.h"
 #pragma GCC pop_options
 
 // generic C: GCC vector extensions (no intrinsics, no FMA: a multiply and an add), 8 floats per vector
@@ -170,22 +140,7 @@ static inline float vgen_hsum(vgen v) {
 #define VHSUM(v) vgen_hsum(v)
 #include "conv_direct_kernels.h"
 #include "conv_direct_lanes_all.h"
-#undef LANES_PT4
-#undef LANES_PT2
-#undef LANES_PT1
-#undef ISA
-#undef VL
-#undef RO
-#undef RQ
-#undef WO
-#undef WT
-#undef VEC
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VSET1
-#undef VFMA
-#undef VHSUM
+#include "conv_direct_isa_end.h"
 
 // ---- kernel choice ---------------------------------------------------------------------------------------------
 
