@@ -18,3 +18,4 @@
 #undef VSET1
 #undef VFMA
 #undef VHSUM
+#undef VKEEP
