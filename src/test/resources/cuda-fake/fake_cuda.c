@@ -7,6 +7,8 @@
  * thread for everything after it (else CUDA_ERROR_INVALID_CONTEXT), cuModuleLoadData takes a fatbin (magic
  * 0xBA55ED50) and cuModuleGetFunction finds a kernel only by a name present in it. Test hooks (fake_*) inject
  * failures, set the reported version and device, and record the last launch.
+ * Graphs: one stream at a time may be captured; memsets, device-to-device copies and launches queued on it are kept
+ * in the graph (not run), and cuGraphLaunch runs them in order (a launch sets the last launch).
  */
 #include <cuda.h>
 #include <stdint.h>
@@ -36,6 +38,20 @@ static int launch_extra_null;
 
 struct fn { char name[256]; };
 struct mod { const unsigned char *image; size_t size; };
+
+/* graphs: a list of operations (kind 0 memset32, 1 memset8, 2 copy, 3 launch) */
+struct op { int kind; CUdeviceptr dst, src; size_t n; unsigned value; char name[256]; };
+struct graph { int count; struct op ops[256]; };
+static CUstream capturing;
+static struct graph *capture_graph;
+static int capture_op(int kind, CUdeviceptr dst, CUdeviceptr src, size_t n, unsigned value, const char *name) {
+    if (!capture_graph || capture_graph->count == 256) return 0;
+    struct op *o = &capture_graph->ops[capture_graph->count++];
+    o->kind = kind; o->dst = dst; o->src = src; o->n = n; o->value = value;
+    strcpy(o->name, name ? name : "");
+    return 1;
+}
+
 
 void fake_fail(const char *name, int code) { strncpy(fail_name, name, sizeof fail_name - 1); fail_code = (CUresult)code; }
 void fake_set(int version, int devices, int major, int minor) { driver_version = version; device_count = devices; cc_major = major; cc_minor = minor; }
@@ -163,6 +179,7 @@ CUresult CUDAAPI cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, 
     launch_stream = stream;
     for (int i = 0; i < launch_param_count; i++) memcpy(&launch_params[i], kernelParams[i], 8);  /* 8 bytes from each */
     launch_extra_null = extra == NULL;
+    if (capturing && stream == capturing) { capture_op(3, 0, 0, 0, 0, launch_name); strcpy(launch_name, "(captured)"); }
     return CUDA_SUCCESS;
 }
 
@@ -188,11 +205,12 @@ CUresult CUDAAPI cuMemAllocHost(void **pp, size_t bytes) { ENTER_CTX("cuMemAlloc
 CUresult CUDAAPI cuMemFreeHost(void *p) { ENTER_CTX("cuMemFreeHost"); free(p); return CUDA_SUCCESS; }
 CUresult CUDAAPI cuMemcpyHtoDAsync(CUdeviceptr dst, const void *src, size_t n, CUstream s) { (void)s; ENTER_CTX("cuMemcpyHtoDAsync"); memcpy((void *)dst, src, n); return CUDA_SUCCESS; }
 CUresult CUDAAPI cuMemcpyDtoHAsync(void *dst, CUdeviceptr src, size_t n, CUstream s) { (void)s; ENTER_CTX("cuMemcpyDtoHAsync"); memcpy(dst, (void *)src, n); return CUDA_SUCCESS; }
-CUresult CUDAAPI cuMemcpyDtoDAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s) { (void)s; ENTER_CTX("cuMemcpyDtoDAsync"); memmove((void *)dst, (void *)src, n); return CUDA_SUCCESS; }
-CUresult CUDAAPI cuMemsetD8Async(CUdeviceptr dst, unsigned char uc, size_t n, CUstream s) { (void)s; ENTER_CTX("cuMemsetD8Async"); memset((void *)dst, uc, n); return CUDA_SUCCESS; }
+CUresult CUDAAPI cuMemcpyDtoDAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s) { ENTER_CTX("cuMemcpyDtoDAsync"); if (capturing && s == capturing) return capture_op(2, dst, src, n, 0, NULL) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE; memmove((void *)dst, (void *)src, n); return CUDA_SUCCESS; }
+CUresult CUDAAPI cuMemsetD8Async(CUdeviceptr dst, unsigned char uc, size_t n, CUstream s) { ENTER_CTX("cuMemsetD8Async"); if (capturing && s == capturing) return capture_op(1, dst, 0, n, uc, NULL) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE; memset((void *)dst, uc, n); return CUDA_SUCCESS; }
 CUresult CUDAAPI cuMemsetD32Async(CUdeviceptr dst, unsigned int ui, size_t n, CUstream s) {
-    (void)s; ENTER_CTX("cuMemsetD32Async");
+    ENTER_CTX("cuMemsetD32Async");
     if (dst % 4) return CUDA_ERROR_INVALID_VALUE;
+    if (capturing && s == capturing) return capture_op(0, dst, 0, n, ui, NULL) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
     for (size_t i = 0; i < n; i++) ((unsigned int *)dst)[i] = ui;
     return CUDA_SUCCESS;
 }
@@ -214,3 +232,55 @@ CUresult CUDAAPI cuEventElapsedTime(float *ms, CUevent a, CUevent b) {
     *ms = y->at - x->at;
     return CUDA_SUCCESS;
 }
+
+CUresult CUDAAPI cuStreamBeginCapture(CUstream s, CUstreamCaptureMode mode) {
+    ENTER_CTX("cuStreamBeginCapture");
+    if (s == NULL) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    if (capturing || mode > CU_STREAM_CAPTURE_MODE_RELAXED) return CUDA_ERROR_ILLEGAL_STATE;
+    capturing = s;
+    capture_graph = calloc(1, sizeof(struct graph));
+    return CUDA_SUCCESS;
+}
+CUresult CUDAAPI cuStreamEndCapture(CUstream s, CUgraph *g) {
+    ENTER_CTX("cuStreamEndCapture");
+    if (!capturing || s != capturing) return CUDA_ERROR_ILLEGAL_STATE;
+    *g = (CUgraph)capture_graph;
+    capturing = NULL;
+    capture_graph = NULL;
+    return CUDA_SUCCESS;
+}
+CUresult CUDAAPI cuGraphInstantiate(CUgraphExec *e, CUgraph g, unsigned long long flags) {
+    ENTER_CTX("cuGraphInstantiate");
+    if (flags) return CUDA_ERROR_INVALID_VALUE;
+    struct graph *x = malloc(sizeof(struct graph));
+    memcpy(x, g, sizeof(struct graph));
+    *e = (CUgraphExec)x;
+    return CUDA_SUCCESS;
+}
+CUresult CUDAAPI cuGraphExecUpdate(CUgraphExec e, CUgraph g, CUgraphExecUpdateResultInfo *info) {
+    ENTER_CTX("cuGraphExecUpdate");
+    struct graph *x = (struct graph *)e, *y = (struct graph *)g;
+    memset(info, 0, sizeof *info);
+    int same = x->count == y->count;
+    for (int i = 0; same && i < x->count; i++)
+        same = x->ops[i].kind == y->ops[i].kind && strcmp(x->ops[i].name, y->ops[i].name) == 0;
+    if (!same) { info->result = CU_GRAPH_EXEC_UPDATE_ERROR_TOPOLOGY_CHANGED; return CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE; }
+    memcpy(x, y, sizeof(struct graph));
+    info->result = CU_GRAPH_EXEC_UPDATE_SUCCESS;
+    return CUDA_SUCCESS;
+}
+CUresult CUDAAPI cuGraphLaunch(CUgraphExec e, CUstream s) {
+    ENTER_CTX("cuGraphLaunch");
+    if (capturing) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    struct graph *x = (struct graph *)e;
+    for (int i = 0; i < x->count; i++) {
+        struct op *o = &x->ops[i];
+        if (o->kind == 0) for (size_t k = 0; k < o->n; k++) ((unsigned *)o->dst)[k] = o->value;
+        else if (o->kind == 1) memset((void *)o->dst, (int)o->value, o->n);
+        else if (o->kind == 2) memmove((void *)o->dst, (void *)o->src, o->n);
+        else { strcpy(launch_name, o->name); launch_stream = s; }
+    }
+    return CUDA_SUCCESS;
+}
+CUresult CUDAAPI cuGraphExecDestroy(CUgraphExec e) { ENTER_CTX("cuGraphExecDestroy"); free(e); return CUDA_SUCCESS; }
+CUresult CUDAAPI cuGraphDestroy(CUgraph g) { ENTER_CTX("cuGraphDestroy"); free(g); return CUDA_SUCCESS; }

@@ -32,9 +32,12 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
     /** model is null where /proc/cpuinfo does not name it; totalMemoryBytes is -1 where unknown. */
     record Cpu(String model, int processors, long totalMemoryBytes, long maxHeapBytes) {}
 
-    /** convolution: for an available CUDA backend, its convolution path and why (else null). */
+    /**
+     * convolution: for an available CUDA backend, its convolution path and why (else null); graphs: for an available
+     * backend with CUDA graphs (GraphCapture), whether training steps use them and how to switch (else null).
+     */
     record BackendInfo(String name, String device, int priority, boolean available, String detail, String fix,
-                       String convolution) {}
+                       String convolution, String graphs) {}
 
     /** The cpu backend's BLAS, and the CPU's vector extensions it was chosen from; null without the cpu backend. */
     record Blas(String library, String version, String kernel, String choice, List<String> rejected, int threadsPerCall,
@@ -79,7 +82,22 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
         } catch (RuntimeException e) {
             device = b.name();
         }
-        return new BackendInfo(b.name(), device, b.priority(), a.available(), a.reason(), a.fix(), convolution(b, a));
+        return new BackendInfo(b.name(), device, b.priority(), a.available(), a.reason(), a.fix(), convolution(b, a),
+                graphs(b, a));
+    }
+
+    /** Whether an available backend's training steps run as CUDA graphs, and the switch (else null). */
+    private static String graphs(Backend b, Availability a) {
+        if (!a.available() || !(Backends.implementation(b) instanceof ai.lethe.backend.GraphCapture g)) return null;
+        try {
+            String why = g.graphsUnsupported();
+            if (why != null) return "unsupported (" + why + ")";
+            return ai.lethe.backend.GraphCapture.enabledBySettings()
+                    ? "on: full-batch training steps are captured and replayed (off: --no-cuda-graphs, -Dlethe.cuda.graphs=false or LETHE_CUDA_GRAPHS=0)"
+                    : "off by the settings (-Dlethe.cuda.graphs / LETHE_CUDA_GRAPHS)";
+        } catch (RuntimeException | LinkageError e) {
+            return "unknown (" + Main.describe(e) + ")";
+        }
     }
 
     /** The convolution path of an available CUDA backend (ConvRouting.describe), else null. */
@@ -151,6 +169,8 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
                     .append(b.fix == null ? "" : ". Fix: " + b.fix).append('\n');
             if (b.convolution != null)
                 sb.append("  ").append(" ".repeat(width)).append("  convolution: ").append(b.convolution).append('\n');
+            if (b.graphs != null)
+                sb.append("  ").append(" ".repeat(width)).append("  CUDA graphs: ").append(b.graphs).append('\n');
         }
         if (blas != null) {
             sb.append("blas:    ").append(blas.library).append(", kernel ").append(blas.kernel).append(" (")
@@ -180,7 +200,7 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
                 "maxHeapBytes", cpu.maxHeapBytes));
         root.put("backends", backends.stream().map(b -> ordered("name", b.name, "device", b.device,
                 "priority", b.priority, "available", b.available, "detail", b.detail, "fix", b.fix,
-                "convolution", b.convolution)).toList());
+                "convolution", b.convolution, "graphs", b.graphs)).toList());
         root.put("blas", blas == null ? null : ordered("library", blas.library, "version", blas.version, "kernel", blas.kernel,
                 "choice", blas.choice, "rejected", blas.rejected, "threadsPerCall", blas.threadsPerCall,
                 "cpuFeatures", blas.cpuFeatures, "path", blas.path));

@@ -89,11 +89,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out from its latest epoch.")
     boolean resume;
 
+    @Option(names = "--log-every", paramLabel = "N",
+            description = "Steps between reads of the training loss from the device (default: 50; every epoch also ends with one).")
+    Integer logEvery;
+
+    @Option(names = "--no-cuda-graphs", description = "Run every training step eagerly on cuda/cuda-emu (graphs are on by default).")
+    boolean noCudaGraphs;
+
     @Override public Integer call() throws Exception {
         // every option is checked before anything is written: the recipe, the subset, the model, then --out
         TrainConfig config = trainConfig();
         modelOptions.check(spec);
         if (subset != null && subset <= 0) throw usage("--subset: must be positive, got " + subset);
+        if (logEvery != null && logEvery < 1) throw usage("--log-every: must be >= 1, got " + logEvery);
         if (Files.exists(out) && !Files.isDirectory(out)) throw usage("--out: " + out + " exists and is not a folder");
         RunFolder folder = new RunFolder(out);
         if (!resume) checkNewRun(folder);
@@ -119,7 +127,9 @@ final class TrainCommand implements Callable<Integer> {
         try (ImageModel model = Models.create(modelConfig, new Generator(seed)).to(Backends.defaultDevice())) {
             Trainer trainer = Trainer.builder(model, train, config).validation(data.test())
                     .transforms(pipeline.trainTransform(), pipeline.evalTransform()).datasetName(data.name())
-                    .runFolder(run).keepEveryEpoch(keepEpochs).listener(new ProgressDisplay()).build();
+                    .runFolder(run).keepEveryEpoch(keepEpochs).listener(new ProgressDisplay())
+                    .logEvery(logEvery != null ? logEvery : Trainer.DEFAULT_LOG_EVERY)
+                    .cudaGraphs(!noCudaGraphs && ai.lethe.backend.GraphCapture.enabledBySettings()).build();
             o.printf(Locale.ROOT, "training %s on %s (%d samples, %s) on %s for %d epochs (%s)%n", Models.describe(modelConfig),
                     data.name(), train.size(), pipeline.inputShape(), Backends.defaultDevice(), config.epochs(), config.preset());
             o.flush();

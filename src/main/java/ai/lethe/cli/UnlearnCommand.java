@@ -92,6 +92,13 @@ final class UnlearnCommand implements Callable<Integer> {
     @Option(names = "--list-methods", help = true, description = "List the registered methods and exit.")
     boolean listMethods;
 
+    @Option(names = "--log-every", paramLabel = "N",
+            description = "Steps between reads of a training-based method's loss from the device (default: 50; every epoch also ends with one).")
+    Integer logEvery;
+
+    @Option(names = "--no-cuda-graphs", description = "Run every step of a training-based method eagerly on cuda/cuda-emu (graphs are on by default).")
+    boolean noCudaGraphs;
+
     @Override public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         if (listMethods) {
@@ -110,6 +117,10 @@ final class UnlearnCommand implements Callable<Integer> {
             throw usage("--out: " + out + " overlaps the model " + model + "; the input is never written, choose another folder");
         if (batchSize != null && batchSize <= 0) throw usage("--batch-size: must be positive, got " + batchSize);
         if (workers != null && workers < 0) throw usage("--workers: must be >= 0, got " + workers);
+        if (logEvery != null && logEvery < 1) throw usage("--log-every: must be >= 1, got " + logEvery);
+        // the training loops read these settings (ai.lethe.unlearn.train.TrainingLoop, GraphCapture)
+        if (logEvery != null) System.setProperty(ai.lethe.unlearn.train.TrainingLoop.LOG_EVERY_PROPERTY, Integer.toString(logEvery));
+        if (noCudaGraphs) System.setProperty(ai.lethe.backend.GraphCapture.PROPERTY, "false");
         Map<String, String> methodOptions = new LinkedHashMap<>(options);
         if (alpha != null) methodOptions.put("alpha", alpha);
         if (lambda != null) methodOptions.put("lambda", lambda);

@@ -4,6 +4,7 @@
 // device) every logEvery steps and at the end of an epoch, together with the learning rates and batch sizes the steps
 // used, which never left the host. Losses are float32 values held exactly as float64; correct counts are integers
 // (exact in float64 up to 2^53), so the numbers read are those loss.item() and sum().item() would have given.
+// Public for the unlearning TrainingLoop, which records losses only (the correct count reads as 0).
 package ai.lethe.train;
 
 import ai.lethe.core.DType;
@@ -14,16 +15,16 @@ import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 
 /** Up to {@code capacity} steps' loss and correct count on the device, read back together. */
-final class StepWindow implements AutoCloseable {
+public final class StepWindow implements AutoCloseable {
     /** One step as read back. */
-    record Step(int step, double loss, long correct, double lr, int batchSize) {}
+    public record Step(int step, double loss, long correct, double lr, int batchSize) {}
 
     private final Tensor rows;   // [capacity, 2] float64 on the device
     private final double[] lrs;
     private final int[] sizes;
     private int count, firstStep;
 
-    StepWindow(int capacity, Device device) {
+    public StepWindow(int capacity, Device device) {
         if (capacity < 1) throw new IllegalArgumentException("step window: capacity must be >= 1, got " + capacity);
         rows = Scope.unscoped(() -> Tensor.zeros(Shape.of(capacity, 2), DType.FLOAT64, device));
         lrs = new double[capacity];
@@ -31,23 +32,24 @@ final class StepWindow implements AutoCloseable {
     }
 
     /** Whether every row is filled (flush before recording more). */
-    boolean full() { return count == lrs.length; }
+    public boolean full() { return count == lrs.length; }
 
     /** Steps recorded since the last flush. */
-    int size() { return count; }
+    public int size() { return count; }
 
     /**
      * Records step {@code step}: its loss (one element, any float dtype, on the window's device) and correct count (one
-     * element), queued as device copies; {@code lr} and {@code batchSize} stay on the host.
+     * element, or null: 0), queued as device copies; {@code lr} and {@code batchSize} stay on the host.
      */
-    void record(int step, Tensor loss, Tensor correct, double lr, int batchSize) {
+    public void record(int step, Tensor loss, Tensor correct, double lr, int batchSize) {
         if (full()) throw new IllegalStateException("step window: full (" + count + " steps); flush first");
         if (count == 0) firstStep = step;
         else if (step != firstStep + count) throw new IllegalArgumentException("step window: step " + step + " after " + (firstStep + count - 1));
         try (var _ = GradMode.noGrad(); Tensor row = Scope.unscoped(() -> rows.select(0, count));
              Tensor l = Scope.unscoped(() -> row.select(0, 0)); Tensor c = Scope.unscoped(() -> row.select(0, 1))) {
             l.copyFrom(loss);      // under noGrad: nothing is recorded
-            c.copyFrom(correct);
+            if (correct != null) c.copyFrom(correct);
+            else c.fill(0);
         }
         lrs[count] = lr;
         sizes[count] = batchSize;
@@ -55,7 +57,7 @@ final class StepWindow implements AutoCloseable {
     }
 
     /** The recorded steps in order, read from the device in one read; the window is empty afterwards. */
-    Step[] flush() {
+    public Step[] flush() {
         if (count == 0) return new Step[0];
         double[] v;
         try (Tensor filled = Scope.unscoped(() -> rows.narrow(0, 0, count))) {

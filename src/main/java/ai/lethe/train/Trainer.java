@@ -14,6 +14,11 @@
 // NaN weights, which the stop discards anyway). The epoch's loss and accuracy sum the same per-step values in the
 // same order as a per-step read would, so they are unchanged on every device.
 //
+// CUDA graphs (GraphedSteps): on cuda and cuda-emu each full batch's step — forward, loss, the window's copies,
+// backward, the optimizer's step — is captured and launched as one graph after a first eager step, unless switched off
+// (Builder.cudaGraphs; -Dlethe.cuda.graphs=false, LETHE_CUDA_GRAPHS=0, --no-cuda-graphs); the last, partial batch of an
+// epoch runs eagerly. The weights are bit for bit those of eager steps.
+//
 // Run folders survive a kill at any moment: each epoch's metrics line is appended before its checkpoint (last/) is
 // published, and starting or resuming first repairs interrupted checkpoint saves (RunFolder.recover), checks that
 // the checkpoint folders it will replace hold only checkpoint files (so it never trains an epoch it cannot save),
@@ -64,6 +69,7 @@ public final class Trainer {
     private final MetricsLog metrics;
     private final FaultPoint faults;
     private final int logEvery;
+    private final boolean cudaGraphs;
     private static final System.Logger LOG = System.getLogger("ai.lethe.train");
 
     private Trainer(Builder b) {
@@ -80,6 +86,7 @@ public final class Trainer {
         this.metrics = b.run == null ? null : new MetricsLog(b.run.metrics());
         this.faults = b.faults;
         this.logEvery = b.logEvery;
+        this.cudaGraphs = b.cudaGraphs;
     }
 
     /**
@@ -192,7 +199,8 @@ public final class Trainer {
         List<EpochStats> history = new ArrayList<>(start.history());
         int bestEpoch = start.bestEpoch();
         double best = start.bestValAccuracy();
-        try (Optimizer<?> opt = Masks.attach(optimizer(), model)) {
+        try (Optimizer<?> opt = Masks.attach(optimizer(), model);
+             GraphedSteps graphs = GraphedSteps.open(device, cudaGraphs, "training step")) {
             if (run != null) {
                 // refuse now, not after an epoch of training, when a checkpoint folder cannot be replaced
                 for (var dir : List.of(run.last(), run.best(), run.checkpoint())) Checkpoint.checkReplaceable(dir);
@@ -206,7 +214,7 @@ public final class Trainer {
             }
             for (TrainListener l : listeners) l.onStart(config, perEpoch, start.epochsDone());
             for (int epoch = start.epochsDone(); epoch < config.epochs(); epoch++) {
-                EpochStats stats = trainEpoch(loader, opt, schedule, epoch, perEpoch, device);
+                EpochStats stats = trainEpoch(loader, opt, schedule, epoch, perEpoch, device, graphs);
                 history.add(stats);
                 if (stats.hasValidation() && stats.valAccuracy() > best) {
                     best = stats.valAccuracy();
@@ -234,7 +242,7 @@ public final class Trainer {
     }
 
     private EpochStats trainEpoch(DataLoader loader, Optimizer<?> opt, LambdaLR schedule, int epoch, int perEpoch,
-                                  Device device) {
+                                  Device device, GraphedSteps graphs) {
         model.train();
         long t0 = System.nanoTime();
         double lastLr = opt.lr();
@@ -242,9 +250,14 @@ public final class Trainer {
         int step = 0;
         try (Epoch batches = loader.epoch(epoch); StepWindow window = new StepWindow(logEvery, device)) {
             for (Batch batch : batches) {
-                try (batch; Scope _ = Scope.open("train-step")) {
+                try (batch) {
                     lastLr = opt.lr();
-                    step(model, opt, batch.images(), batch.labels(), config.labelSmoothing(), window, step);
+                    int s = step;
+                    graphs.run(batch.images().size(0) == config.batchSize(), () -> {
+                        try (Scope _ = Scope.open("train-step")) {
+                            step(model, opt, batch.images(), batch.labels(), config.labelSmoothing(), window, s);
+                        }
+                    });
                     schedule.step();
                 }
                 step++;
@@ -327,6 +340,7 @@ public final class Trainer {
         private boolean keepEveryEpoch;
         private FaultPoint faults = FaultPoint.NONE;
         private int logEvery = DEFAULT_LOG_EVERY;
+        private boolean cudaGraphs = ai.lethe.backend.GraphCapture.enabledBySettings();
 
         private Builder(ImageModel model, Dataset train, TrainConfig config) {
             this.model = Objects.requireNonNull(model, "model");
@@ -365,6 +379,12 @@ public final class Trainer {
             logEvery = steps;
             return this;
         }
+
+        /**
+         * Whether full-batch steps run as CUDA graphs where the device supports them (default: on, unless
+         * -Dlethe.cuda.graphs=false or LETHE_CUDA_GRAPHS=0). Results are the same either way.
+         */
+        public Builder cudaGraphs(boolean on) { cudaGraphs = on; return this; }
 
         /** Test seam: see {@link FaultPoint}. */
         Builder faultPoint(FaultPoint f) { faults = Objects.requireNonNull(f); return this; }

@@ -38,6 +38,7 @@ class InfoCommandTest {
         assertTrue(out.lines().anyMatch(l -> l.matches("  ref +available +pure Java reference kernels \\(slow\\)")), out);
         if (Backends.byName("cuda-emu").availability().available())
             assertTrue(out.lines().anyMatch(l -> l.matches(" +convolution: Lethe's kernels \\(the emulator has no cuDNN\\)")), out);
+            assertTrue(out.lines().anyMatch(l -> l.matches(" +CUDA graphs: on: full-batch training steps are captured .*--no-cuda-graphs.*")), out);
     }
 
     @Test void jsonIsValidAndSaysTheSame() throws Exception {
@@ -66,6 +67,7 @@ class InfoCommandTest {
             if (expected.get(i).name().equals("cuda-emu") && expected.get(i).availability().available())
                 assertEquals("Lethe's kernels (the emulator has no cuDNN)", b.get("convolution"));
             if (expected.get(i).name().equals("ref")) assertNull(b.get("convolution"));
+            if (expected.get(i).name().equals("ref")) assertNull(b.get("graphs"));
         }
         assertEquals(Backends.defaultDevice().toString(), root.get("defaultDevice"));
         assertTrue(root.containsKey("defaultDeviceForcedBy"));

@@ -15,7 +15,8 @@ public final class CountingRuntime implements DeviceRuntime {
     private final DeviceRuntime delegate;
     private final AtomicLong launches = new AtomicLong(), gemms = new AtomicLong(), syncs = new AtomicLong(),
             eventWaits = new AtomicLong(), allocs = new AtomicLong(), h2dCopies = new AtomicLong(),
-            h2dBytes = new AtomicLong(), d2hCopies = new AtomicLong(), d2hBytes = new AtomicLong();
+            h2dBytes = new AtomicLong(), d2hCopies = new AtomicLong(), d2hBytes = new AtomicLong(),
+            captured = new AtomicLong(), graphLaunches = new AtomicLong();
 
     public CountingRuntime(DeviceRuntime delegate) {
         if (delegate instanceof CountingRuntime) throw new IllegalArgumentException("CountingRuntime: the runtime is already counted");
@@ -31,7 +32,7 @@ public final class CountingRuntime implements DeviceRuntime {
     /** The counts so far. */
     public DeviceCounters counters() {
         return new DeviceCounters(launches.get(), gemms.get(), syncs.get(), eventWaits.get(), allocs.get(), h2dCopies.get(),
-                h2dBytes.get(), d2hCopies.get(), d2hBytes.get());
+                h2dBytes.get(), d2hCopies.get(), d2hBytes.get(), captured.get(), graphLaunches.get());
     }
 
     @Override public String description() { return delegate.description(); }
@@ -56,31 +57,45 @@ public final class CountingRuntime implements DeviceRuntime {
         delegate.copyDeviceToHost(dst, src, bytes, stream);
     }
 
+    /** Whether the operation about to be forwarded is captured (counted as such) rather than run. */
+    private boolean captured(Stream stream) {
+        if (!delegate.capturing(stream)) return false;
+        captured.incrementAndGet();
+        return true;
+    }
+
     @Override public void copyDeviceToDevice(long dst, long src, long bytes, Stream stream) {
+        captured(stream);
         delegate.copyDeviceToDevice(dst, src, bytes, stream);
     }
 
-    @Override public void memset8(long dst, int value, long count, Stream stream) { delegate.memset8(dst, value, count, stream); }
+    @Override public void memset8(long dst, int value, long count, Stream stream) {
+        captured(stream);
+        delegate.memset8(dst, value, count, stream);
+    }
 
-    @Override public void memset32(long dst, int value, long count, Stream stream) { delegate.memset32(dst, value, count, stream); }
+    @Override public void memset32(long dst, int value, long count, Stream stream) {
+        captured(stream);
+        delegate.memset32(dst, value, count, stream);
+    }
 
     @Override public void setMaxDynamicSharedMemory(String kernel, int bytes) { delegate.setMaxDynamicSharedMemory(kernel, bytes); }
 
     @Override public void launch(String kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, Stream stream, KernelArgs args) {
-        launches.incrementAndGet();
+        if (!captured(stream)) launches.incrementAndGet();
         delegate.launch(kernel, grid, block, dynamicSharedBytes, stream, args);
     }
 
     @Override public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
                                 float beta, long c, int ldc, Stream stream, boolean allowTf32) {
-        gemms.incrementAndGet();
+        if (!captured(stream)) gemms.incrementAndGet();
         delegate.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, stream, allowTf32);
     }
 
     @Override public void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
                                               long strideA, long b, int ldb, long strideB, float beta, long c, int ldc,
                                               long strideC, int batch, Stream stream, boolean allowTf32) {
-        gemms.incrementAndGet();
+        if (!captured(stream)) gemms.incrementAndGet();
         delegate.sgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC,
                 batch, stream, allowTf32);
     }
@@ -103,6 +118,34 @@ public final class CountingRuntime implements DeviceRuntime {
     @Override public void synchronize(Event event) {
         eventWaits.incrementAndGet();
         delegate.synchronize(event);
+    }
+
+    @Override public void waitEvent(Stream stream, Event event) { delegate.waitEvent(stream, event); }
+
+    @Override public void beginCapture(Stream stream) { delegate.beginCapture(stream); }
+
+    @Override public Graph endCapture(Stream stream) { return delegate.endCapture(stream); }
+
+    @Override public boolean capturing(Stream stream) { return delegate.capturing(stream); }
+
+    @Override public GraphExec instantiate(Graph graph) { return delegate.instantiate(graph); }
+
+    @Override public boolean update(GraphExec exec, Graph graph) { return delegate.update(exec, graph); }
+
+    /** Counted as one graph launch (the operations inside are not counted again). */
+    @Override public void launchGraph(GraphExec exec, Stream stream) {
+        graphLaunches.incrementAndGet();
+        delegate.launchGraph(exec, stream);
+    }
+
+    @Override public void destroyGraph(Graph graph) { delegate.destroyGraph(graph); }
+
+    @Override public void destroyGraphExec(GraphExec exec) { delegate.destroyGraphExec(exec); }
+
+    /** Counted as a device allocation, as alloc. */
+    @Override public long allocDuringCapture(long bytes) {
+        allocs.incrementAndGet();
+        return delegate.allocDuringCapture(bytes);
     }
 
     @Override public float elapsedMillis(Event start, Event end) { return delegate.elapsedMillis(start, end); }

@@ -11,6 +11,14 @@
 // Counters are in class bytes: live (handed out), peak (most live at once, resettable), cached (on free lists),
 // allocations and frees. When the runtime cannot allocate, the cache is returned to it and the allocation retried
 // once; if it still fails, a CudaOutOfMemoryException states the bytes requested, live and cached.
+//
+// Graph capture (CapturedStep): while a thread captures, its allocations come from the capture's private Pool (grown
+// with DeviceRuntime.allocDuringCapture), and a pool block freed at any time goes back to that pool, never to the
+// shared free lists: the graph's addresses are not handed to anyone else while it lives, and a capture that repeats the
+// same allocations gets the same addresses (LIFO free lists), so its graph updates in place. A shared block freed by the
+// capturing thread is held back until the graph is launched (endCapture): its earlier users are recorded, not queued, so
+// handing it out before the launch would let another thread's work on it run before theirs. Closing the pool (the
+// graph gone) returns its blocks to the shared free lists.
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.MemoryStats;
@@ -25,14 +33,29 @@ public final class CudaAllocator {
     static final long SMALL_STEP = 512;
     static final long SMALL_LIMIT = 1L << 20;
 
-    /** A block of device memory: its pointer, class size and the stream it belongs to. */
-    public record Block(long pointer, long size, Stream stream) {}
+    /** A block of device memory: its pointer, class size, the stream it belongs to, and its private pool (or null). */
+    public record Block(long pointer, long size, Stream stream, Pool pool) {
+        public Block(long pointer, long size, Stream stream) { this(pointer, size, stream, null); }
+    }
+
+    /** The private pool of one captured graph (see the file comment). */
+    public static final class Pool {
+        private final Map<Long, ArrayDeque<Block>> free = new HashMap<>();
+        private long held;
+        private boolean closed;
+
+        /** Bytes of device memory this pool has taken from the runtime. */
+        public synchronized long bytes() { return held; }
+    }
 
     private record Key(long size, long stream) {}
 
     private final DeviceRuntime runtime;
     private final Map<Key, ArrayDeque<Block>> free = new HashMap<>();
     private long live, peak, cached, allocations, frees, runtimeAllocations;
+    private Pool capturePool;         // the pool of the capture in progress, or null
+    private Thread captureThread;     // the thread that captures
+    private final List<Block> heldBack = new ArrayList<>();   // shared blocks freed during the capture
 
     public CudaAllocator(DeviceRuntime runtime) { this.runtime = runtime; }
 
@@ -49,6 +72,11 @@ public final class CudaAllocator {
     public Block allocate(long bytes, Stream stream) {
         long size = sizeClass(bytes);
         Block b;
+        Pool pool;
+        synchronized (this) {
+            pool = captureThread == Thread.currentThread() ? capturePool : null;
+        }
+        if (pool != null) return allocateInPool(pool, bytes, size, stream);
         synchronized (this) {
             ArrayDeque<Block> q = free.get(new Key(size, stream.handle()));
             b = q == null ? null : q.poll();
@@ -61,6 +89,66 @@ public final class CudaAllocator {
             allocations++;
         }
         return b;
+    }
+
+    private Block allocateInPool(Pool pool, long requested, long size, Stream stream) {
+        Block b;
+        synchronized (this) {
+            ArrayDeque<Block> q = pool.free.get(size);
+            b = q == null ? null : q.poll();
+        }
+        if (b == null) {
+            long p;
+            try {
+                p = runtime.allocDuringCapture(size);
+            } catch (CudaException e) {
+                throw outOfMemory(requested, size, e);   // no emptying the cache mid-capture: it synchronises
+            }
+            b = new Block(p, size, stream, pool);
+            synchronized (this) {
+                runtimeAllocations++;
+                pool.held += size;
+            }
+        }
+        synchronized (this) {
+            live += size;
+            peak = Math.max(peak, live);
+            allocations++;
+        }
+        return b;
+    }
+
+    /** Starts serving the calling thread's allocations from {@code pool} (a capture begins). */
+    public synchronized void beginCapture(Pool pool) {
+        if (captureThread != null)
+            throw new IllegalStateException("allocator: thread " + captureThread.getName() + " is already capturing");
+        if (pool.closed) throw new IllegalStateException("allocator: the capture's pool is closed");
+        capturePool = pool;
+        captureThread = Thread.currentThread();
+    }
+
+    /** Ends the capture: the shared blocks it freed go back to their free lists (call once its graph is launched). */
+    public synchronized void endCapture() {
+        capturePool = null;
+        captureThread = null;
+        for (Block b : heldBack) {
+            cached += b.size();
+            free.computeIfAbsent(new Key(b.size(), b.stream().handle()), k -> new ArrayDeque<>()).push(b);
+        }
+        heldBack.clear();
+    }
+
+    /** Closes a capture's pool: its free blocks, and its live ones when released, go to the shared free lists. */
+    public synchronized void closePool(Pool pool) {
+        if (pool.closed) return;
+        if (pool == capturePool) throw new IllegalStateException("allocator: the pool of the capture in progress cannot be closed");
+        pool.closed = true;
+        for (ArrayDeque<Block> q : pool.free.values())
+            for (Block b : q) {
+                cached += b.size();
+                free.computeIfAbsent(new Key(b.size(), b.stream().handle()), k -> new ArrayDeque<>()).push(b);
+            }
+        pool.free.clear();
     }
 
     private long allocateFromRuntime(long requested, long size) {
@@ -91,6 +179,14 @@ public final class CudaAllocator {
         synchronized (this) {
             live -= b.size();
             frees++;
+            if (b.pool() != null && !b.pool().closed) {
+                b.pool().free.computeIfAbsent(b.size(), k -> new ArrayDeque<>()).push(b);
+                return;
+            }
+            if (captureThread == Thread.currentThread()) {
+                heldBack.add(b);
+                return;
+            }
             cached += b.size();
             free.computeIfAbsent(new Key(b.size(), b.stream().handle()), k -> new ArrayDeque<>()).push(b);
         }

@@ -26,6 +26,7 @@ import ai.lethe.backend.Availability;
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.BinaryOp;
 import ai.lethe.backend.Conv2dGeometry;
+import ai.lethe.backend.GraphCapture;
 import ai.lethe.backend.MemoryStats;
 import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.RandomKind;
@@ -37,7 +38,7 @@ import ai.lethe.backend.View;
 import ai.lethe.core.Device;
 import java.lang.foreign.MemorySegment;
 
-public class CudaBackend implements Backend {
+public class CudaBackend implements Backend, GraphCapture {
     /** Writes up to this many bytes are staged and return without synchronising; larger ones synchronise. */
     public static final long STAGED_WRITE_LIMIT = 64L << 20;
     /** The emulated device's name. */
@@ -163,6 +164,23 @@ public class CudaBackend implements Backend {
     public DeviceCounters counters() {
         Families f = families;
         return f == null ? DeviceCounters.ZERO : f.context().counters();
+    }
+
+    // ---- graphs (GraphCapture; CapturedStep) --------------------------------------------------------------
+
+    @Override public String graphsUnsupported() {
+        Availability a = availability();
+        if (!a.available()) return "the " + name + " backend is not available: " + a.reason();
+        DeviceRuntime rt = CountingRuntime.unwrap(context().runtime());
+        if (rt instanceof EmulatedRuntime && rt.cudnn().isPresent() && ConvRouting.mode() != ConvRouting.Mode.KERNELS)
+            return "the emulator's test cuDNN computes on the host at once and cannot be captured";
+        return null;
+    }
+
+    @Override public GraphCapture.StepGraph newStepGraph(String what) {
+        String why = graphsUnsupported();
+        if (why != null) throw new IllegalStateException(what + ": graphs are not supported on " + name + ": " + why);
+        return new CapturedStep(context(), what);
     }
 
     /** Waits until every op queued so far has finished (device faults surface here). */

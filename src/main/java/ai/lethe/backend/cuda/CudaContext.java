@@ -18,6 +18,11 @@
 // IndexOutOfBoundsException naming the op, the value and the bound (DESIGN.md: such errors may surface at the next
 // synchronisation, as PyTorch's device-side asserts do). The record's copy rides on that synchronisation: one
 // synchronize() is one runtime.synchronize(stream) unless an error was found.
+//
+// Graph capture (CapturedStep): while a thread captures, stream() is, for that thread only, the context's capture
+// stream (the legacy default stream cannot be captured), so every family's work lands in the graph; the graph is then
+// launched on the backend's stream, in order with everything else. Other threads (the loader's uploads) keep the
+// backend's stream meanwhile.
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.Storage;
@@ -49,6 +54,8 @@ public final class CudaContext {
     private final int maxGrid;
     private final DeviceErrors errors;
     private final HostStaging staging;
+    private volatile Thread capturing;     // the thread whose stream() is the capture stream, or null
+    private Stream captureStream;          // created on first capture
 
     /** A context over {@code runtime} (the allocator must allocate through the same counted runtime). */
     CudaContext(Device device, CountingRuntime runtime, Stream stream, CudaAllocator allocator) {
@@ -72,8 +79,35 @@ public final class CudaContext {
     /** The host staging buffers of write() and read(). */
     HostStaging staging() { return staging; }
 
-    /** The stream every op of the backend is queued on. */
-    public Stream stream() { return stream; }
+    /** The stream every op of the backend is queued on (for a thread capturing a graph: the capture stream). */
+    public Stream stream() { return capturing == Thread.currentThread() ? captureStream : stream; }
+
+    /** The backend's stream, whichever thread asks (graphs are launched there). */
+    Stream baseStream() { return stream; }
+
+    /** Starts a capture by the calling thread into the runtime's graph, allocating from {@code pool}. */
+    synchronized void beginCapture(CudaAllocator.Pool pool) {
+        if (capturing != null) throw new IllegalStateException("graph capture: thread " + capturing.getName() + " is already capturing on " + device);
+        if (captureStream == null) captureStream = runtime.createStream();
+        allocator.beginCapture(pool);
+        try {
+            runtime.beginCapture(captureStream);
+        } catch (RuntimeException e) {
+            allocator.endCapture();
+            throw e;
+        }
+        capturing = Thread.currentThread();
+    }
+
+    /** Ends the calling thread's capture and returns its graph (the allocator's capture ends in finishCapture). */
+    synchronized Graph endCapture() {
+        if (capturing != Thread.currentThread()) throw new IllegalStateException("graph capture: this thread is not capturing");
+        capturing = null;
+        return runtime.endCapture(captureStream);
+    }
+
+    /** After the graph of a capture is launched (or the capture failed): the allocator serves everyone as before. */
+    void finishCapture() { allocator.endCapture(); }
 
     public CudaAllocator allocator() { return allocator; }
 
@@ -131,12 +165,12 @@ public final class CudaContext {
 
     /** Launches a grid-stride kernel over n elements (BLOCK threads a block) on the backend's stream. */
     public void launch1d(String kernel, long n, KernelArgs args) {
-        runtime.launch(kernel, grid(n), Dim3.of(BLOCK), 0, stream, args);
+        runtime.launch(kernel, grid(n), Dim3.of(BLOCK), 0, stream(), args);
     }
 
     /** Launches with an explicit shape on the backend's stream. */
     public void launch(String kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, KernelArgs args) {
-        runtime.launch(kernel, grid, block, dynamicSharedBytes, stream, args);
+        runtime.launch(kernel, grid, block, dynamicSharedBytes, stream(), args);
     }
 
     /** The element-type code kernels take (memory.cu: 0 float32, 1 float64, 2 int64). */
@@ -157,7 +191,7 @@ public final class CudaContext {
         if (src.dtype() == dst.dtype() && src.isContiguous() && dst.isContiguous()) {
             long bytes = n * dst.dtype().byteSize();
             if (!overlaps(src, dst)) {
-                runtime.copyDeviceToDevice(elementPointer("copy", dst), elementPointer("copy", src), bytes, stream);
+                runtime.copyDeviceToDevice(elementPointer("copy", dst), elementPointer("copy", src), bytes, stream());
                 return;
             }
         }

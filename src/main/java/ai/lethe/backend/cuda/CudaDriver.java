@@ -37,6 +37,10 @@ public final class CudaDriver {
     public static final int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
     public static final int CU_STREAM_DEFAULT = 0;
     public static final int CU_EVENT_DEFAULT = 0;
+    /** Capture mode of beginCapture: the runtime keeps the rules itself (CaptureRules), so the driver's are relaxed. */
+    public static final int CU_STREAM_CAPTURE_MODE_RELAXED = 2;
+    /** cuGraphExecUpdate's result when the topologies match. */
+    public static final int CU_GRAPH_EXEC_UPDATE_SUCCESS = 0;
 
     private static final ValueLayout A = ValueLayout.ADDRESS;
     private static final ValueLayout I = ValueLayout.JAVA_INT;
@@ -122,6 +126,24 @@ public final class CudaDriver {
     /** C: CUresult cuEventElapsedTime(float *pMilliseconds, CUevent hStart, CUevent hEnd) */
     public static final NativeFunction CU_EVENT_ELAPSED_TIME = NativeFunction.of("cuEventElapsedTime_v2", I, A, A, A);
 
+    /** C: CUresult cuStreamBeginCapture(CUstream hStream, CUstreamCaptureMode mode) */
+    public static final NativeFunction CU_STREAM_BEGIN_CAPTURE = NativeFunction.of("cuStreamBeginCapture_v2", I, A, I);
+    /** C: CUresult cuStreamEndCapture(CUstream hStream, CUgraph *phGraph) */
+    public static final NativeFunction CU_STREAM_END_CAPTURE = NativeFunction.of("cuStreamEndCapture", I, A, A);
+    /** C: CUresult cuGraphInstantiate(CUgraphExec *phGraphExec, CUgraph hGraph, unsigned long long flags) */
+    public static final NativeFunction CU_GRAPH_INSTANTIATE = NativeFunction.of("cuGraphInstantiateWithFlags", I, A, A, J);
+    /** C: CUresult cuGraphExecUpdate(CUgraphExec hGraphExec, CUgraph hGraph, CUgraphExecUpdateResultInfo *resultInfo) */
+    public static final NativeFunction CU_GRAPH_EXEC_UPDATE = NativeFunction.of("cuGraphExecUpdate_v2", I, A, A, A);
+    /** C: CUresult cuGraphLaunch(CUgraphExec hGraphExec, CUstream hStream) */
+    public static final NativeFunction CU_GRAPH_LAUNCH = NativeFunction.of("cuGraphLaunch", I, A, A);
+    /** C: CUresult cuGraphExecDestroy(CUgraphExec hGraphExec) */
+    public static final NativeFunction CU_GRAPH_EXEC_DESTROY = NativeFunction.of("cuGraphExecDestroy", I, A);
+    /** C: CUresult cuGraphDestroy(CUgraph hGraph) */
+    public static final NativeFunction CU_GRAPH_DESTROY = NativeFunction.of("cuGraphDestroy", I, A);
+
+    /** Bytes of CUgraphExecUpdateResultInfo (result, pad, errorNode, errorFromNode) on x86-64. */
+    public static final long GRAPH_EXEC_UPDATE_RESULT_INFO_BYTES = 24;
+
     /** Every driver function Lethe binds (the descriptor test enumerates this). */
     public static final List<NativeFunction> FUNCTIONS = List.of(CU_INIT, CU_DRIVER_GET_VERSION, CU_GET_ERROR_NAME,
             CU_GET_ERROR_STRING, CU_DEVICE_GET_COUNT, CU_DEVICE_GET, CU_DEVICE_GET_NAME, CU_DEVICE_TOTAL_MEM,
@@ -130,7 +152,9 @@ public final class CudaDriver {
             CU_FUNC_SET_ATTRIBUTE, CU_LAUNCH_KERNEL, CU_MEM_ALLOC, CU_MEM_FREE, CU_MEM_ALLOC_HOST, CU_MEM_FREE_HOST,
             CU_MEMCPY_HTOD_ASYNC, CU_MEMCPY_DTOH_ASYNC, CU_MEMCPY_DTOD_ASYNC, CU_MEMSET_D8_ASYNC, CU_MEMSET_D32_ASYNC,
             CU_STREAM_CREATE, CU_STREAM_DESTROY, CU_STREAM_SYNCHRONIZE, CU_STREAM_WAIT_EVENT, CU_EVENT_CREATE,
-            CU_EVENT_DESTROY, CU_EVENT_RECORD, CU_EVENT_SYNCHRONIZE, CU_EVENT_ELAPSED_TIME);
+            CU_EVENT_DESTROY, CU_EVENT_RECORD, CU_EVENT_SYNCHRONIZE, CU_EVENT_ELAPSED_TIME, CU_STREAM_BEGIN_CAPTURE,
+            CU_STREAM_END_CAPTURE, CU_GRAPH_INSTANTIATE, CU_GRAPH_EXEC_UPDATE, CU_GRAPH_LAUNCH, CU_GRAPH_EXEC_DESTROY,
+            CU_GRAPH_DESTROY);
 
     /** The outcome of loading the library: a driver, or why there is none (never both). */
     public record Load(CudaDriver driver, String reason) {
@@ -357,6 +381,34 @@ public final class CudaDriver {
 
     public int cuEventElapsedTime(MemorySegment millis, MemorySegment start, MemorySegment end) {
         try { return (int) h(CU_EVENT_ELAPSED_TIME).invokeExact(millis, start, end); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    public int cuStreamBeginCapture(MemorySegment stream, int mode) {
+        try { return (int) h(CU_STREAM_BEGIN_CAPTURE).invokeExact(stream, mode); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    public int cuStreamEndCapture(MemorySegment stream, MemorySegment graph) {
+        try { return (int) h(CU_STREAM_END_CAPTURE).invokeExact(stream, graph); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    public int cuGraphInstantiate(MemorySegment exec, MemorySegment graph, long flags) {
+        try { return (int) h(CU_GRAPH_INSTANTIATE).invokeExact(exec, graph, flags); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    public int cuGraphExecUpdate(MemorySegment exec, MemorySegment graph, MemorySegment resultInfo) {
+        try { return (int) h(CU_GRAPH_EXEC_UPDATE).invokeExact(exec, graph, resultInfo); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    public int cuGraphLaunch(MemorySegment exec, MemorySegment stream) {
+        try { return (int) h(CU_GRAPH_LAUNCH).invokeExact(exec, stream); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    public int cuGraphExecDestroy(MemorySegment exec) {
+        try { return (int) h(CU_GRAPH_EXEC_DESTROY).invokeExact(exec); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    public int cuGraphDestroy(MemorySegment graph) {
+        try { return (int) h(CU_GRAPH_DESTROY).invokeExact(graph); } catch (Throwable t) { throw rethrow(t); }
     }
 
     static RuntimeException rethrow(Throwable t) {

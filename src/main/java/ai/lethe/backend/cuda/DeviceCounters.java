@@ -8,13 +8,25 @@
 // reuses a staging buffer whose copy may still be in flight: it waits for that one earlier copy, not for the stream
 // to drain. Launches are the backend's own kernels; the kernels cuBLAS runs are one gemmCall per sgemm or
 // sgemmStridedBatched, and cuDNN's calls (CudnnConvolutions, GPU only) are not counted.
+//
+// Graphs: a launch or GEMM queued on a stream being captured runs nothing then; it is counted in capturedOperations
+// (with the captured memsets and device-to-device copies), not in launches or gemmCalls. A graph launch counts once in
+// graphLaunches, whatever it holds: a replayed training step is 0 launches and 1 graph launch.
 package ai.lethe.backend.cuda;
 
 /** A snapshot of a CUDA backend's device counters (CudaBackend.counters()); subtract two for what happened between. */
 public record DeviceCounters(long launches, long gemmCalls, long hostSynchronizations, long eventWaits,
                              long deviceAllocations, long hostToDeviceCopies, long hostToDeviceBytes,
-                             long deviceToHostCopies, long deviceToHostBytes) {
-    public static final DeviceCounters ZERO = new DeviceCounters(0, 0, 0, 0, 0, 0, 0, 0, 0);
+                             long deviceToHostCopies, long deviceToHostBytes, long capturedOperations,
+                             long graphLaunches) {
+    public static final DeviceCounters ZERO = new DeviceCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    /** Counts with no graph activity (the nine counters of an eager step). */
+    public DeviceCounters(long launches, long gemmCalls, long hostSynchronizations, long eventWaits, long deviceAllocations,
+                          long hostToDeviceCopies, long hostToDeviceBytes, long deviceToHostCopies, long deviceToHostBytes) {
+        this(launches, gemmCalls, hostSynchronizations, eventWaits, deviceAllocations, hostToDeviceCopies, hostToDeviceBytes,
+                deviceToHostCopies, deviceToHostBytes, 0, 0);
+    }
 
     /** What was counted since {@code earlier} (a snapshot of the same backend taken before this one). */
     public DeviceCounters minus(DeviceCounters earlier) {
@@ -22,6 +34,7 @@ public record DeviceCounters(long launches, long gemmCalls, long hostSynchroniza
                 hostSynchronizations - earlier.hostSynchronizations, eventWaits - earlier.eventWaits,
                 deviceAllocations - earlier.deviceAllocations, hostToDeviceCopies - earlier.hostToDeviceCopies,
                 hostToDeviceBytes - earlier.hostToDeviceBytes, deviceToHostCopies - earlier.deviceToHostCopies,
-                deviceToHostBytes - earlier.deviceToHostBytes);
+                deviceToHostBytes - earlier.deviceToHostBytes, capturedOperations - earlier.capturedOperations,
+                graphLaunches - earlier.graphLaunches);
     }
 }

@@ -14,6 +14,16 @@
 // allowTf32 lets a GPU use TF32 tensor cores (about 10 mantissa bits: a looser tolerance); the backend passes false
 // unless asked, and the emulator ignores it (always exact float32).
 //
+// Graphs (stream capture, as the driver's cuStreamBeginCapture .. cuStreamEndCapture, cuGraphInstantiate, cuGraphLaunch):
+// between beginCapture(s) and endCapture(s) the launches, memsets, device-to-device copies and GEMMs the capturing
+// thread queues on s are recorded into a graph, not run; instantiate makes it launchable, launchGraph runs all of it as
+// one launch, update replaces an instantiated graph's arguments with a new capture's (same topology). The legacy default
+// stream cannot be captured. While a thread captures, it may not synchronise, copy to or from the host, record or wait
+// for events, allocate (except allocDuringCapture, the caching allocator's private pool growing) or launch a graph:
+// each is a CudaException CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED naming the call, and it invalidates the capture
+// (endCapture then fails with CUDA_ERROR_STREAM_CAPTURE_INVALIDATED). Work queued on a capturing stream by another
+// thread is CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD. CaptureRules keeps these rules for both runtimes.
+//
 // Convolution: the kernels of cuda-kernels/conv.cu run on every runtime; a runtime that has loaded cuDNN
 // (libcudnn.so.9) also offers it through the optional cudnn() capability, which CudaNn uses when it supports the
 // geometry (ConvRouting: lethe.cuda.conv / LETHE_CUDA_CONV = auto | cudnn | kernels).
@@ -83,6 +93,39 @@ public interface DeviceRuntime extends AutoCloseable {
 
     /** Milliseconds between two recorded events. */
     float elapsedMillis(Event start, Event end);
+
+    /** Makes later work on {@code stream} wait for the work before the event's last record (cuStreamWaitEvent); no host wait. */
+    void waitEvent(Stream stream, Event event);
+
+    // ---- graphs ---------------------------------------------------------------------------------------------
+
+    /** Starts capturing {@code stream} (not Stream.DEFAULT) on the calling thread (see the file comment). */
+    void beginCapture(Stream stream);
+
+    /** Ends the capture of {@code stream} begun by this thread and returns its graph (destroy it with destroyGraph). */
+    Graph endCapture(Stream stream);
+
+    /** Whether {@code stream} is being captured (by any thread). */
+    boolean capturing(Stream stream);
+
+    /** An executable graph of {@code graph} (cuGraphInstantiateWithFlags); the graph may be destroyed afterwards. */
+    GraphExec instantiate(Graph graph);
+
+    /**
+     * Replaces the arguments of {@code exec}'s operations with those of {@code graph} when both have the same topology
+     * (cuGraphExecUpdate) and returns true; returns false, leaving exec unchanged, when they differ.
+     */
+    boolean update(GraphExec exec, Graph graph);
+
+    /** Launches the whole graph on {@code stream}, in stream order (cuGraphLaunch). */
+    void launchGraph(GraphExec exec, Stream stream);
+
+    void destroyGraph(Graph graph);
+
+    void destroyGraphExec(GraphExec exec);
+
+    /** As alloc, also while the calling thread captures: the caching allocator's private pool of a capture growing. */
+    long allocDuringCapture(long bytes);
 
     /** Bytes live and at peak, and live allocations, of this runtime's allocator. */
     MemoryCounters memory();

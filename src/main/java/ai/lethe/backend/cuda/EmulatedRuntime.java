@@ -12,6 +12,12 @@
 // checked to lie inside one emulator allocation (lethe_emu_check_range), then wrapped as a MemorySegment of exactly
 // that size. Row-major semantics (DeviceRuntime); allowTf32 is ignored (always float32).
 //
+// Graphs: beginCapture(s) .. endCapture(s) records what the capturing thread queues on s into a GraphRecording (the
+// kernels, memsets, device-to-device copies and GEMMs with their arguments; nothing runs) under the driver's rules
+// (CaptureRules: a synchronisation, host copy, event, allocation outside allocDuringCapture or graph launch by the
+// capturing thread is an error naming the call and invalidates the capture); launchGraph replays an instantiated
+// recording in order on the stream it is launched on, update swaps in a new capture's arguments (same topology).
+//
 // cuDNN: none (cudnn() is empty: the emulator runs Lethe's own convolution kernels), except for a runtime opened
 // with a cuDNN-compatible library by path (openWithCudnn, for tests: the fake libcudnn of src/test/resources/cuda-fake,
 // which computes on host pointers, and the emulator's device pointers are host addresses), so that CudaNn's cuDNN
@@ -70,6 +76,9 @@ public final class EmulatedRuntime implements DeviceRuntime {
     private final Set<Long> streams = ConcurrentHashMap.newKeySet();
     private final Set<Long> events = ConcurrentHashMap.newKeySet();
     private final CudnnConvolutions.Lazy cudnn;
+    private final CaptureRules capture = new CaptureRules();
+    private final Map<Long, GraphRecording> graphs = new ConcurrentHashMap<>(), execs = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong nextGraph = new java.util.concurrent.atomic.AtomicLong(1);
     private volatile boolean closed;
 
     private EmulatedRuntime(Native lib, CudnnLibrary.Load cudnn) {
@@ -133,6 +142,12 @@ public final class EmulatedRuntime implements DeviceRuntime {
 
     @Override
     public long alloc(long bytes) {
+        capture.forbid("alloc(" + bytes + " bytes)");
+        return allocDuringCapture(bytes);
+    }
+
+    @Override
+    public long allocDuringCapture(long bytes) {
         ensureOpen();
         if (bytes <= 0) throw new IllegalArgumentException("alloc: " + bytes + " bytes (must be > 0)");
         try (Arena a = Arena.ofConfined()) {
@@ -147,6 +162,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
     @Override
     public void free(long devicePointer) {
         ensureOpen();
+        capture.forbid("free");
         check(lib.free(ptr(devicePointer)), "free", null);
         allocations.remove(devicePointer);
     }
@@ -155,6 +171,8 @@ public final class EmulatedRuntime implements DeviceRuntime {
     public void copyHostToDevice(long dst, MemorySegment src, long bytes, Stream stream) {
         ensureOpen();
         requireHost(src, bytes, "copyHostToDevice");
+        capture.forbid("copyHostToDevice");
+        capture.recorder(stream, "copyHostToDevice");
         check(lib.copy(lib.memcpyH2d, ptr(dst), src, bytes), "copyHostToDevice", null);
     }
 
@@ -162,6 +180,8 @@ public final class EmulatedRuntime implements DeviceRuntime {
     public void copyDeviceToHost(MemorySegment dst, long src, long bytes, Stream stream) {
         ensureOpen();
         requireHost(dst, bytes, "copyDeviceToHost");
+        capture.forbid("copyDeviceToHost");
+        capture.recorder(stream, "copyDeviceToHost");
         if (dst.isReadOnly()) throw new IllegalArgumentException("copyDeviceToHost: the host destination is read-only");
         check(lib.copy(lib.memcpyD2h, dst, ptr(src), bytes), "copyDeviceToHost", null);
     }
@@ -169,18 +189,21 @@ public final class EmulatedRuntime implements DeviceRuntime {
     @Override
     public void copyDeviceToDevice(long dst, long src, long bytes, Stream stream) {
         ensureOpen();
+        if (record(stream, "copyDeviceToDevice", new GraphRecording.CopyDeviceToDevice(dst, src, bytes))) return;
         check(lib.copy(lib.memcpyD2d, ptr(dst), ptr(src), bytes), "copyDeviceToDevice", null);
     }
 
     @Override
     public void memset8(long dst, int value, long count, Stream stream) {
         ensureOpen();
+        if (record(stream, "memset8", new GraphRecording.Memset(dst, value, count, 1))) return;
         check(lib.memset(lib.memsetD8, ptr(dst), value, count), "memset8", null);
     }
 
     @Override
     public void memset32(long dst, int value, long count, Stream stream) {
         ensureOpen();
+        if (record(stream, "memset32", new GraphRecording.Memset(dst, value, count, 4))) return;
         check(lib.memset(lib.memsetD32, ptr(dst), value, count), "memset32", null);
     }
 
@@ -196,6 +219,8 @@ public final class EmulatedRuntime implements DeviceRuntime {
     public void launch(String kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, Stream stream, KernelArgs args) {
         ensureOpen();
         if (dynamicSharedBytes < 0) throw new IllegalArgumentException("launch of " + kernel + ": negative dynamic shared memory");
+        if (record(stream, "launch of " + kernel, new GraphRecording.Launch(kernel, grid, block, dynamicSharedBytes, args.copy())))
+            return;
         try (Arena a = Arena.ofConfined()) {
             // the emulator checks the argument count and sizes against the kernel's parameters
             int rc = lib.launch(lib.name(kernel, a), grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
@@ -207,6 +232,8 @@ public final class EmulatedRuntime implements DeviceRuntime {
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
                       float beta, long c, int ldc, Stream stream, boolean allowTf32) {
+        if (record(stream, "sgemm", new GraphRecording.Gemm(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc,
+                0, 1, false, allowTf32))) return;
         sgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1, stream, allowTf32);
     }
 
@@ -215,6 +242,8 @@ public final class EmulatedRuntime implements DeviceRuntime {
                                     long strideA, long b, int ldb, long strideB, float beta, long c, int ldc, long strideC,
                                     int batch, Stream stream, boolean allowTf32) {
         ensureOpen();
+        if (record(stream, "sgemmStridedBatched", new GraphRecording.Gemm(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb,
+                strideB, beta, c, ldc, strideC, batch, true, allowTf32))) return;
         String call = batch == 1 && strideC == 0 ? "sgemm" : "sgemmStridedBatched";
         if (m < 0 || n < 0 || k < 0 || batch < 0)
             throw new IllegalArgumentException(call + ": negative size m=" + m + " n=" + n + " k=" + k + " batch=" + batch);
@@ -298,6 +327,8 @@ public final class EmulatedRuntime implements DeviceRuntime {
     @Override
     public void synchronize(Stream stream) {
         ensureOpen();
+        capture.forbid("synchronize(stream)");
+        capture.recorder(stream, "synchronize(stream)");
         check(lib.call(lib.streamSynchronize, stream.handle()), "synchronize(stream)", null);
     }
 
@@ -323,13 +354,109 @@ public final class EmulatedRuntime implements DeviceRuntime {
     @Override
     public void record(Event event, Stream stream) {
         ensureOpen();
+        capture.forbid("record(event)");
+        capture.recorder(stream, "record(event)");
         check(lib.call(lib.eventRecord, event.handle(), stream.handle()), "record(event)", null);
     }
 
     @Override
     public void synchronize(Event event) {
         ensureOpen();
+        capture.forbid("synchronize(event)");
         check(lib.call(lib.eventSynchronize, event.handle()), "synchronize(event)", null);
+    }
+
+    @Override
+    public void waitEvent(Stream stream, Event event) {
+        ensureOpen();
+        capture.forbid("waitEvent");
+        capture.recorder(stream, "waitEvent");
+        if (!events.contains(event.handle())) throw new IllegalArgumentException("waitEvent: " + event + " is not an event of this runtime");
+        // every queued operation has completed when its call returns here, so the wait is already satisfied
+    }
+
+    // ---------------------------------------------------------------- graphs
+
+    /** Records the operation when the calling thread captures {@code stream} (true); false when it should run now. */
+    private boolean record(Stream stream, String call, GraphRecording.Op op) {
+        CaptureRules.Capture c = capture.recorder(stream, call);
+        if (c == null) return false;
+        c.recording.add(op);
+        return true;
+    }
+
+    @Override
+    public void beginCapture(Stream stream) {
+        ensureOpen();
+        if (stream.handle() != 0 && !streams.contains(stream.handle()))
+            throw new IllegalArgumentException("beginCapture: " + stream + " is not a stream of this runtime");
+        capture.begin(stream);
+    }
+
+    @Override
+    public Graph endCapture(Stream stream) {
+        ensureOpen();
+        GraphRecording r = capture.end(stream).recording;
+        long id = nextGraph.getAndIncrement();
+        graphs.put(id, r);
+        return new Graph(id);
+    }
+
+    @Override
+    public boolean capturing(Stream stream) { return capture.capturing(stream); }
+
+    /** The operations of a captured graph (tests, messages). */
+    public GraphRecording recording(Graph graph) { return graphOf(graph, "recording"); }
+
+    private GraphRecording graphOf(Graph g, String call) {
+        GraphRecording r = graphs.get(g.handle());
+        if (r == null) throw new IllegalArgumentException(call + ": " + g + " is not a graph of this runtime");
+        return r;
+    }
+
+    private GraphRecording execOf(GraphExec e, String call) {
+        GraphRecording r = execs.get(e.handle());
+        if (r == null) throw new IllegalArgumentException(call + ": " + e + " is not an executable graph of this runtime");
+        return r;
+    }
+
+    @Override
+    public GraphExec instantiate(Graph graph) {
+        ensureOpen();
+        GraphRecording exec = new GraphRecording();
+        exec.updateFrom(graphOf(graph, "instantiate"));
+        long id = nextGraph.getAndIncrement();
+        execs.put(id, exec);
+        return new GraphExec(id);
+    }
+
+    @Override
+    public boolean update(GraphExec exec, Graph graph) {
+        ensureOpen();
+        GraphRecording e = execOf(exec, "update"), g = graphOf(graph, "update");
+        if (!e.sameTopology(g)) return false;
+        e.updateFrom(g);
+        return true;
+    }
+
+    @Override
+    public void launchGraph(GraphExec exec, Stream stream) {
+        ensureOpen();
+        capture.forbid("launchGraph");
+        capture.recorder(stream, "launchGraph");
+        execOf(exec, "launchGraph").replay(this, stream);
+    }
+
+    @Override
+    public void destroyGraph(Graph graph) {
+        if (graphs.remove(graph.handle()) == null)
+            throw new IllegalArgumentException("destroyGraph: " + graph + " is not a graph of this runtime");
+    }
+
+    @Override
+    public void destroyGraphExec(GraphExec exec) {
+        if (execs.remove(exec.handle()) == null)
+            throw new IllegalArgumentException("destroyGraphExec: " + exec + " is not an executable graph of this runtime");
     }
 
     @Override
@@ -366,6 +493,8 @@ public final class EmulatedRuntime implements DeviceRuntime {
             for (long s : streams) lib.call(lib.streamDestroy, s);
             for (long e : events) lib.call(lib.eventDestroy, e);
             allocations.clear();
+            graphs.clear();
+            execs.clear();
             streams.clear();
             events.clear();
             lib.callVoid(lib.clearError);

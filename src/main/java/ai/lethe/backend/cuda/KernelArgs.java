@@ -105,6 +105,33 @@ public final class KernelArgs {
         return pointers;
     }
 
+    /** An independent copy (a graph capture keeps the arguments of each recorded launch). */
+    public KernelArgs copy() {
+        KernelArgs c = new KernelArgs();
+        c.kinds = Arrays.copyOf(kinds, Math.max(count, 1));
+        c.bits = Arrays.copyOf(bits, Math.max(count, 1));
+        c.words = Arrays.copyOf(words, Math.max(count, 1));
+        for (int i = 0; i < count; i++) if (c.words[i] != null) c.words[i] = c.words[i].clone();
+        c.count = count;
+        return c;
+    }
+
+    /** Same arguments: kinds and bits (a graph update compares a new capture's launches with the instantiated ones). */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof KernelArgs k) || k.count != count) return false;
+        for (int i = 0; i < count; i++)
+            if (kinds[i] != k.kinds[i] || bits[i] != k.bits[i] || !Arrays.equals(words[i], k.words[i])) return false;
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = count;
+        for (int i = 0; i < count; i++) h = 31 * h + Long.hashCode(bits[i]) + kinds[i].ordinal();
+        return h;
+    }
+
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder("KernelArgs[");

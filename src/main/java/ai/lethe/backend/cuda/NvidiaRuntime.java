@@ -15,6 +15,11 @@
 // through a native temporary, which is safe because a copy from pageable memory has read it when the call returns
 // and a copy to pageable memory has completed then (CUDA driver API, "API synchronization behavior").
 //
+// Graphs: stream capture through the driver (cuStreamBeginCapture_v2 in relaxed mode, cuStreamEndCapture,
+// cuGraphInstantiateWithFlags, cuGraphExecUpdate_v2, cuGraphLaunch), with the capture rules of DeviceRuntime kept on
+// the Java side by CaptureRules, as in the emulator (the driver's relaxed mode lets the caching allocator's private
+// pool grow with cuMemAlloc during a capture; CaptureRules refuses every other allocation).
+//
 // cuDNN (libcudnn.so.9, CudnnLibrary) is loaded when the runtime opens, if the dynamic linker finds it: cudnn()
 // then offers its convolutions (CudnnConvolutions, one handle created on first use), which CudaNn prefers where it
 // supports the geometry; without it (the reason is kept for lethe info) convolutions run Lethe's own kernels.
@@ -135,6 +140,9 @@ public final class NvidiaRuntime implements DeviceRuntime {
 
     // ---------------------------------------------------------------- the runtime
 
+    /** CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE (CudaStatus' table names it): cuGraphExecUpdate's "topologies differ". */
+    private static final int GRAPH_EXEC_UPDATE_FAILURE = 910;
+
     private static final ThreadLocal<MemorySegment> CURRENT_CONTEXT = new ThreadLocal<>();
 
     private final CudaDriver driver;
@@ -154,6 +162,8 @@ public final class NvidiaRuntime implements DeviceRuntime {
     private final Object cublasLock = new Object();
     private CublasLibrary.Handle cublas;
     private final CudnnConvolutions.Lazy cudnn;
+    private final CaptureRules capture = new CaptureRules();
+    private final Set<Long> graphs = ConcurrentHashMap.newKeySet(), execs = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private NvidiaRuntime(CudaDriver driver, DeviceInfo device, FatbinImage fatbin, String cublasLibrary, String cudnnLibrary) {
@@ -228,6 +238,12 @@ public final class NvidiaRuntime implements DeviceRuntime {
 
     @Override
     public long alloc(long bytes) {
+        capture.forbid("alloc(" + bytes + " bytes)");
+        return allocDuringCapture(bytes);
+    }
+
+    @Override
+    public long allocDuringCapture(long bytes) {
         enter();
         if (bytes <= 0) throw new IllegalArgumentException("alloc: " + bytes + " bytes (must be > 0)");
         try (Arena a = Arena.ofConfined()) {
@@ -258,6 +274,7 @@ public final class NvidiaRuntime implements DeviceRuntime {
     @Override
     public void free(long devicePointer) {
         enter();
+        capture.forbid("free");
         Long bytes = allocations.get(devicePointer);
         if (bytes == null)
             throw new IllegalArgumentException("free: 0x" + Long.toHexString(devicePointer) + " is not an allocation of this runtime");
@@ -294,6 +311,8 @@ public final class NvidiaRuntime implements DeviceRuntime {
     public void copyHostToDevice(long dst, MemorySegment src, long bytes, Stream stream) {
         enter();
         requireHost(src, bytes, "copyHostToDevice");
+        capture.forbid("copyHostToDevice");
+        capture.recorder(stream, "copyHostToDevice");
         if (bytes == 0) return;
         if (src.isNative()) {
             driver.check(driver.cuMemcpyHtoDAsync(dst, src, bytes, handle(stream.handle())), "copyHostToDevice(" + bytes + " bytes)");
@@ -310,6 +329,8 @@ public final class NvidiaRuntime implements DeviceRuntime {
     public void copyDeviceToHost(MemorySegment dst, long src, long bytes, Stream stream) {
         enter();
         requireHost(dst, bytes, "copyDeviceToHost");
+        capture.forbid("copyDeviceToHost");
+        capture.recorder(stream, "copyDeviceToHost");
         if (dst.isReadOnly()) throw new IllegalArgumentException("copyDeviceToHost: the host destination is read-only");
         if (bytes == 0) return;
         if (dst.isNative()) {
@@ -327,6 +348,7 @@ public final class NvidiaRuntime implements DeviceRuntime {
     public void copyDeviceToDevice(long dst, long src, long bytes, Stream stream) {
         enter();
         if (bytes < 0) throw new IllegalArgumentException("copyDeviceToDevice: " + bytes + " bytes");
+        capture.recorder(stream, "copyDeviceToDevice");
         if (bytes == 0) return;
         driver.check(driver.cuMemcpyDtoDAsync(dst, src, bytes, handle(stream.handle())), "copyDeviceToDevice(" + bytes + " bytes)");
     }
@@ -334,6 +356,7 @@ public final class NvidiaRuntime implements DeviceRuntime {
     @Override
     public void memset8(long dst, int value, long count, Stream stream) {
         enter();
+        capture.recorder(stream, "memset8");
         if (count == 0) return;
         driver.check(driver.cuMemsetD8Async(dst, (byte) value, count, handle(stream.handle())), "memset8(" + count + " bytes)");
     }
@@ -341,6 +364,7 @@ public final class NvidiaRuntime implements DeviceRuntime {
     @Override
     public void memset32(long dst, int value, long count, Stream stream) {
         enter();
+        capture.recorder(stream, "memset32");
         if (count == 0) return;
         driver.check(driver.cuMemsetD32Async(dst, value, count, handle(stream.handle())), "memset32(" + count + " words)");
     }
@@ -376,6 +400,7 @@ public final class NvidiaRuntime implements DeviceRuntime {
     public void launch(String kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, Stream stream, KernelArgs args) {
         enter();
         if (dynamicSharedBytes < 0) throw new IllegalArgumentException("launch of " + kernel + ": negative dynamic shared memory");
+        capture.recorder(stream, "launch of " + kernel);
         MemorySegment f = function(kernel);
         try (Arena a = Arena.ofConfined()) {  // cuLaunchKernel copies the argument values before it returns
             int rc = driver.cuLaunchKernel(f, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), dynamicSharedBytes,
@@ -415,6 +440,8 @@ public final class NvidiaRuntime implements DeviceRuntime {
     @Override
     public void synchronize(Stream stream) {
         enter();
+        capture.forbid("synchronize(stream)");
+        capture.recorder(stream, "synchronize(stream)");
         checkStream(driver.cuStreamSynchronize(handle(stream.handle())), "synchronize(stream)", stream);
     }
 
@@ -427,8 +454,11 @@ public final class NvidiaRuntime implements DeviceRuntime {
     }
 
     /** Makes the stream wait for the event (cuStreamWaitEvent): cross-stream ordering without a host wait. */
+    @Override
     public void waitEvent(Stream stream, Event event) {
         enter();
+        capture.forbid("waitEvent");
+        capture.recorder(stream, "waitEvent");
         driver.check(driver.cuStreamWaitEvent(handle(stream.handle()), handle(event.handle()), 0), "waitEvent");
     }
 
@@ -454,12 +484,15 @@ public final class NvidiaRuntime implements DeviceRuntime {
     @Override
     public void record(Event event, Stream stream) {
         enter();
+        capture.forbid("record(event)");
+        capture.recorder(stream, "record(event)");
         driver.check(driver.cuEventRecord(handle(event.handle()), handle(stream.handle())), "record(event)");
     }
 
     @Override
     public void synchronize(Event event) {
         enter();
+        capture.forbid("synchronize(event)");
         driver.check(driver.cuEventSynchronize(handle(event.handle())), "synchronize(event)");
     }
 
@@ -471,6 +504,99 @@ public final class NvidiaRuntime implements DeviceRuntime {
             driver.check(driver.cuEventElapsedTime(out, handle(start.handle()), handle(end.handle())), "elapsedMillis");
             return out.get(ValueLayout.JAVA_FLOAT, 0);
         }
+    }
+
+    // ---------------------------------------------------------------- graphs
+
+    @Override
+    public void beginCapture(Stream stream) {
+        enter();
+        capture.begin(stream);
+        int rc = driver.cuStreamBeginCapture(handle(stream.handle()), CudaDriver.CU_STREAM_CAPTURE_MODE_RELAXED);
+        if (rc != CudaStatus.CUDA_SUCCESS) {
+            try {   // forget the Java-side capture too
+                capture.end(stream);
+            } catch (RuntimeException ignored) {
+                // the driver's error is the one to report
+            }
+            throw driver.error(rc, "beginCapture", null, null);
+        }
+    }
+
+    @Override
+    public Graph endCapture(Stream stream) {
+        enter();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.ADDRESS);
+            int rc = driver.cuStreamEndCapture(handle(stream.handle()), out);
+            RuntimeException rules = null;
+            try {
+                capture.end(stream);
+            } catch (RuntimeException e) {
+                rules = e;
+            }
+            long g = rc == CudaStatus.CUDA_SUCCESS ? out.get(ValueLayout.ADDRESS, 0).address() : 0;
+            if (rules != null) {
+                if (g != 0) driver.cuGraphDestroy(handle(g));
+                throw rules;
+            }
+            driver.check(rc, "endCapture");
+            graphs.add(g);
+            return new Graph(g);
+        }
+    }
+
+    @Override
+    public boolean capturing(Stream stream) { return capture.capturing(stream); }
+
+    @Override
+    public GraphExec instantiate(Graph graph) {
+        enter();
+        if (!graphs.contains(graph.handle())) throw new IllegalArgumentException("instantiate: " + graph + " is not a graph of this runtime");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.ADDRESS);
+            driver.check(driver.cuGraphInstantiate(out, handle(graph.handle()), 0L), "instantiate");
+            long e = out.get(ValueLayout.ADDRESS, 0).address();
+            execs.add(e);
+            return new GraphExec(e);
+        }
+    }
+
+    @Override
+    public boolean update(GraphExec exec, Graph graph) {
+        enter();
+        if (!execs.contains(exec.handle())) throw new IllegalArgumentException("update: " + exec + " is not an executable graph of this runtime");
+        if (!graphs.contains(graph.handle())) throw new IllegalArgumentException("update: " + graph + " is not a graph of this runtime");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = a.allocate(CudaDriver.GRAPH_EXEC_UPDATE_RESULT_INFO_BYTES, 8);
+            int rc = driver.cuGraphExecUpdate(handle(exec.handle()), handle(graph.handle()), info);
+            if (rc == GRAPH_EXEC_UPDATE_FAILURE) return false;
+            driver.check(rc, "update");
+            return info.get(ValueLayout.JAVA_INT, 0) == CudaDriver.CU_GRAPH_EXEC_UPDATE_SUCCESS;
+        }
+    }
+
+    @Override
+    public void launchGraph(GraphExec exec, Stream stream) {
+        enter();
+        capture.forbid("launchGraph");
+        capture.recorder(stream, "launchGraph");
+        if (!execs.contains(exec.handle())) throw new IllegalArgumentException("launchGraph: " + exec + " is not an executable graph of this runtime");
+        checkStream(driver.cuGraphLaunch(handle(exec.handle()), handle(stream.handle())), "launchGraph", stream);
+    }
+
+    @Override
+    public void destroyGraph(Graph graph) {
+        enter();
+        if (!graphs.remove(graph.handle())) throw new IllegalArgumentException("destroyGraph: " + graph + " is not a graph of this runtime");
+        driver.check(driver.cuGraphDestroy(handle(graph.handle())), "destroyGraph");
+    }
+
+    @Override
+    public void destroyGraphExec(GraphExec exec) {
+        enter();
+        if (!execs.remove(exec.handle())) throw new IllegalArgumentException("destroyGraphExec: " + exec + " is not an executable graph of this runtime");
+        driver.check(driver.cuGraphExecDestroy(handle(exec.handle())), "destroyGraphExec");
     }
 
     /** Waits for all work on the device's context (cuCtxSynchronize). */
@@ -554,6 +680,10 @@ public final class NvidiaRuntime implements DeviceRuntime {
             cublas = null;
         }
         first = attempt(first, cudnn::close);
+        for (long e : execs) first = attempt(first, () -> driver.check(driver.cuGraphExecDestroy(handle(e)), "close: cuGraphExecDestroy"));
+        for (long g : graphs) first = attempt(first, () -> driver.check(driver.cuGraphDestroy(handle(g)), "close: cuGraphDestroy"));
+        execs.clear();
+        graphs.clear();
         for (long p : allocations.keySet()) first = attempt(first, () -> driver.check(driver.cuMemFree(p), "close: cuMemFree"));
         for (long p : hostAllocations.keySet())
             first = attempt(first, () -> driver.check(driver.cuMemFreeHost(handle(p)), "close: cuMemFreeHost"));

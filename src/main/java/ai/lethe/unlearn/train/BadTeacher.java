@@ -76,7 +76,9 @@ public final class BadTeacher implements Unlearner {
             competent.eval();
             incompetent.eval();
             TrainingLoop.of(NAME, model, context).data(data).epochs(loop.epochs()).batchSize(loop.batchSize())
-                    .loss((m, b) -> loss(m, competent, incompetent, b, forgetCount)).run(opt, log);
+                    .loss((m, b) -> loss(m, competent, incompetent, b, forgetCount))
+                    .cudaGraphs(false)   // the loss uploads each batch's forget flags: a host copy a capture does not allow
+                    .run(opt, log);
         }
     }
 

@@ -4,6 +4,13 @@
 // optional per-iteration learning-rate factor, a hook before each epoch (l1-sparse's decaying γ, Random
 // Label's fresh labels), progress to the context's listeners and a line per epoch in the method's log. The
 // model is left in eval mode.
+//
+// No host round trip inside a step, as in the Trainer: each step's loss stays on the device (StepWindow) and is read
+// every logEvery steps (default: -Dlethe.log-every, which the CLI's --log-every sets, else Trainer.DEFAULT_LOG_EVERY)
+// and at the end of every epoch; the divergence check and the listeners' onStep run at those reads, per step, in
+// order. Full batches run as CUDA graphs on cuda/cuda-emu after the first (GraphedSteps), unless switched off
+// (cudaGraphs(false), -Dlethe.cuda.graphs=false, LETHE_CUDA_GRAPHS=0, --no-cuda-graphs) or the method's loss cannot be
+// captured (Bad Teacher uploads per-batch flags). The numbers are those of per-step reads and eager steps.
 package ai.lethe.unlearn.train;
 
 import ai.lethe.data.Dataset;
@@ -20,7 +27,11 @@ import ai.lethe.train.EpochStats;
 import ai.lethe.train.StepStats;
 import ai.lethe.train.TrainConfig;
 import ai.lethe.train.TrainListener;
+import ai.lethe.train.GraphedSteps;
+import ai.lethe.train.StepWindow;
+import ai.lethe.train.Trainer;
 import ai.lethe.train.TrainResult;
+import ai.lethe.backend.GraphCapture;
 import ai.lethe.unlearn.UnlearnContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +65,24 @@ public final class TrainingLoop {
     private IntToDoubleFunction lrFactor;
     private long seed;
     private TrainConfig described;
+    private int logEvery = defaultLogEvery();
+    private boolean cudaGraphs = GraphCapture.enabledBySettings();
+
+    /** The system property of the default logEvery (the CLI's --log-every sets it). */
+    public static final String LOG_EVERY_PROPERTY = "lethe.log-every";
+
+    /** -Dlethe.log-every when set (an integer >= 1), else Trainer.DEFAULT_LOG_EVERY. */
+    public static int defaultLogEvery() {
+        String p = System.getProperty(LOG_EVERY_PROPERTY);
+        if (p == null || p.isBlank()) return Trainer.DEFAULT_LOG_EVERY;
+        try {
+            int n = Integer.parseInt(p.strip());
+            if (n >= 1) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + LOG_EVERY_PROPERTY + "=" + p + ": expected an integer >= 1");
+    }
 
     private TrainingLoop(String method, ImageModel model, UnlearnContext context) {
         this.method = method;
@@ -89,6 +118,29 @@ public final class TrainingLoop {
     /** The shuffling seed (default: the context's). */
     public TrainingLoop seed(long s) { seed = s; return this; }
 
+    /** Steps between reads of the loss from the device (>= 1); every epoch also ends with one. */
+    public TrainingLoop logEvery(int steps) {
+        if (steps < 1) throw new IllegalArgumentException(method + ": logEvery must be >= 1 step, got " + steps);
+        logEvery = steps;
+        return this;
+    }
+
+    /** Whether full batches run as CUDA graphs where the device supports them (default: the settings, on). */
+    public TrainingLoop cudaGraphs(boolean on) { cudaGraphs = on; return this; }
+
+    /**
+     * One step as the loop takes it, in the caller's scope: the method's loss, recorded in {@code window} (a device
+     * copy, no read), backward and the optimizer's step. Nothing here waits for the device.
+     */
+    public static void step(ImageModel model, Optimizer<?> optimizer, BatchLoss loss, Batch batch, StepWindow window, int step) {
+        double lr = optimizer.lr();
+        Tensor l = loss.apply(model, batch);
+        window.record(step, l, null, lr, batch.size());
+        optimizer.zeroGrad();
+        l.backward();
+        optimizer.step();
+    }
+
     /** What listeners are told the run is (epochs, batch size, optimizer); default: built from this loop. */
     public TrainingLoop describedAs(TrainConfig c) { described = c; return this; }
 
@@ -106,7 +158,7 @@ public final class TrainingLoop {
         List<EpochStats> history = new ArrayList<>();
         long started = System.nanoTime();
         LambdaLR schedule = null;
-        try {
+        try (GraphedSteps graphs = GraphedSteps.open(context.device(), cudaGraphs, method + " step")) {
             for (int epoch = 0; epoch < epochs; epoch++) {
                 Dataset d = data.apply(epoch);
                 DataLoader loader = DataLoader.builder(d).batchSize(batchSize).shuffle(true).seed(seed).dropLast(false)
@@ -120,31 +172,29 @@ public final class TrainingLoop {
                 beforeEpoch.beforeEpoch(epoch, optimizer);
                 model.train();
                 long t0 = System.nanoTime();
-                double lossSum = 0, lr = optimizer.lr();
-                long seen = 0;
+                double lr = optimizer.lr();
+                Tally tally = new Tally(epoch, perEpoch, listeners);
                 int step = 0;
-                try (Epoch batches = loader.epoch(epoch)) {
+                try (Epoch batches = loader.epoch(epoch); StepWindow window = new StepWindow(logEvery, context.device())) {
                     for (Batch batch : batches) {
-                        try (batch; Scope _ = Scope.open(method + "-step")) {
+                        try (batch) {
                             lr = optimizer.lr();
-                            Tensor l = loss.apply(model, batch);
-                            double value = l.item();
-                            if (!Double.isFinite(value))
-                                throw new IllegalStateException(String.format(Locale.ROOT,
-                                        "%s: the loss became %s at epoch %d, step %d (lr %.3g); lower the learning rate",
-                                        method, value, epoch + 1, step, lr));
-                            optimizer.zeroGrad();
-                            l.backward();
-                            optimizer.step();
+                            int s = step;
+                            graphs.run(batch.size() == batchSize, () -> {
+                                try (Scope _ = Scope.open(method + "-step")) {
+                                    step(model, optimizer, loss, batch, window, s);
+                                }
+                            });
                             if (schedule != null) schedule.step();
-                            lossSum += value * batch.size();
-                            seen += batch.size();
-                            for (TrainListener li : listeners) li.onStep(new StepStats(epoch, step, perEpoch, value, lr, batch.size()));
                             step++;
                         }
+                        if (window.full()) tally.add(window.flush());
                     }
+                    tally.add(window.flush());
                 }
                 optimizer.zeroGrad();
+                double lossSum = tally.lossSum;
+                long seen = tally.seen;
                 double seconds = (System.nanoTime() - t0) / 1e9, mean = lossSum / Math.max(seen, 1);
                 losses.add(mean);
                 EpochStats stats = new EpochStats(epoch, epochs, mean, Double.NaN, Double.NaN, Double.NaN, lr, seconds, seen / seconds);
@@ -160,6 +210,32 @@ public final class TrainingLoop {
             model.eval();
         }
         return losses;
+    }
+
+    /** An epoch's sums over the steps read so far; the divergence check and onStep run as each window arrives. */
+    private final class Tally {
+        final int epoch, perEpoch;
+        final List<TrainListener> listeners;
+        double lossSum;
+        long seen;
+
+        Tally(int epoch, int perEpoch, List<TrainListener> listeners) {
+            this.epoch = epoch;
+            this.perEpoch = perEpoch;
+            this.listeners = listeners;
+        }
+
+        void add(StepWindow.Step[] steps) {
+            for (StepWindow.Step s : steps) {
+                if (!Double.isFinite(s.loss()))
+                    throw new IllegalStateException(String.format(Locale.ROOT,
+                            "%s: the loss became %s at epoch %d, step %d (lr %.3g); lower the learning rate",
+                            method, s.loss(), epoch + 1, s.step(), s.lr()));
+                lossSum += s.loss() * s.batchSize();
+                seen += s.batchSize();
+                for (TrainListener li : listeners) li.onStep(new StepStats(epoch, s.step(), perEpoch, s.loss(), s.lr(), s.batchSize()));
+            }
+        }
     }
 
     /** A TrainConfig describing this loop for listeners (display only: Adam is shown as the closest kind). */
