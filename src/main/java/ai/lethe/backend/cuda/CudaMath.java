@@ -105,6 +105,24 @@ final class CudaMath {
         }
     }
 
+    /**
+     * out = max(a + b, 0): one float4 pass (elementwise.cu's add_relu_f32) when the three views are contiguous, else
+     * binary ADD then unary RELU.
+     */
+    void addRelu(View a, View b, View out) {
+        String op = "addRelu";
+        requireFloat32(op, a, b, out);
+        long n = out.numel();
+        if (n == 0) return;
+        if (!a.isContiguous() || !b.isContiguous() || !out.isContiguous()) {
+            binary(BinaryOp.ADD, a, b, out, 1, 0);
+            unary(UnaryOp.RELU, out, out, 0, 0);
+            return;
+        }
+        context.launch1d("add_relu_f32", (n + 3) / 4, new KernelArgs().pointer(context.elementPointer(op, a))
+                .pointer(context.elementPointer(op, b)).pointer(context.elementPointer(op, out)).i64(n));
+    }
+
     void where(View cond, View a, View b, View out) {
         requireFloat32("where", cond);
         if (a.dtype() == DType.FLOAT64) throw new IllegalArgumentException("where: float64 is supported only on the ref backend");
