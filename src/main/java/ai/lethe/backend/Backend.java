@@ -320,4 +320,15 @@ public interface Backend {
         for (int i = 0; i < params.length; i++)
             adamStep(params[i], grads[i], expAvgs[i], expAvgSqs[i], masks == null ? null : masks[i], p);
     }
+
+    /**
+     * The bias-add epilogue of a GEMM fused with GELU (the ViT MLP): pre = y + bias (bias [N] broadcast over the rows
+     * of y [M, N]) and out = op(pre), op UnaryOp.GELU_ERF or GELU_TANH, all contiguous; pre may be y (in place), out
+     * aliases neither.
+     */
+    default void biasGelu(View y, View bias, View pre, View out, UnaryOp op) {
+        View b = new View(bias.storage(), bias.dtype(), bias.offset(), y.shape().clone(), new long[] {0, bias.stride(0)});
+        binary(BinaryOp.ADD, y, b, pre, 1, 0);
+        unary(op, pre, out, 0, 0);
+    }
 }

@@ -292,4 +292,9 @@ public final class CheckedBackend implements Backend {
         FusedSpiChecks.adamStepMulti(params, grads, expAvgs, expAvgSqs, masks, p);
         backend.adamStepMulti(params, grads, expAvgs, expAvgSqs, masks, p);
     }
+
+    @Override public void biasGelu(View y, View bias, View pre, View out, UnaryOp op) {
+        FusedSpiChecks.biasGelu(y, bias, pre, out, op);
+        backend.biasGelu(y, bias, pre, out, op);
+    }
 }

@@ -138,4 +138,22 @@ public final class FusedSpiChecks {
                         && Arrays.equals(params[i].shape(), params[j].shape()))
                     throw new IllegalArgumentException(op + ": params[" + i + "] is params[" + j + "]");
     }
+
+    public static void biasGelu(View y, View bias, View pre, View out, UnaryOp op) {
+        String name = "biasGelu";
+        inBounds(name, "y", y);
+        rank(name, "y", y, 2);
+        ViewChecks.contiguous(name, "y", y);
+        inBounds(name, "bias", bias);
+        rank(name, "bias", bias, 1);
+        elements(name, "bias", bias, y.dim(1));
+        for (View v : new View[] {pre, out}) {
+            String which = v == pre ? "pre" : "out";
+            inBounds(name, which, v);
+            sameShape(name, which, v, "y", y);
+            ViewChecks.contiguous(name, which, v);
+        }
+        if (op != UnaryOp.GELU_ERF && op != UnaryOp.GELU_TANH)
+            throw new IllegalArgumentException(name + ": op must be GELU_ERF or GELU_TANH, got " + op);
+    }
 }

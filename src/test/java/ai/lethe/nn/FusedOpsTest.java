@@ -259,4 +259,46 @@ class FusedOpsTest {
     }
 
     static <T> T quiet(Supplier<T> s) { return s.get(); }
+
+    // ---- linear + bias + GELU (the ViT MLP's fc1 + act) -------------------------------------------------------
+
+    @Test void linearGeluEqualsLinearThenGelu() {
+        Random r = new Random(13);
+        for (int[] dims : new int[][] {{3, 5, 8}, {2, 7, 6}, {1, 4, 3}}) {   // tokens x in -> out (out % 4 == 0 and not)
+            int rows = dims[0] * 2, in = dims[1], outF = dims[2];
+            float[] x = normal(r, rows * in, 1), w = normal(r, outF * in, 0.5), b = normal(r, outF, 0.5), up = normal(r, rows * outF, 1);
+            for (boolean tanh : new boolean[] {false, true})
+                for (Device d : TestBackends.devices()) {
+                    double[][][] res = new double[2][][];
+                    for (int k = 0; k < 2; k++) {
+                        try (Scope _ = Scope.open("linearGelu")) {
+                            Tensor xt = Tensor.fromArray(x, d, 2, dims[0], in).setRequiresGrad(true);
+                            Tensor wt = Tensor.fromArray(w, d, outF, in).setRequiresGrad(true);
+                            Tensor bt = Tensor.fromArray(b, d, outF).setRequiresGrad(true);
+                            Tensor y = k == 0 ? F.gelu(F.linear(xt, wt, bt), tanh) : FusedLinear.linearGelu(xt, wt, bt, tanh);
+                            y.mul(Tensor.fromArray(up, d, 2, dims[0], outF)).sum().backward();
+                            res[k] = new double[][] {y.toDoubleArray(), xt.grad().toDoubleArray(), wt.grad().toDoubleArray(),
+                                    bt.grad().toDoubleArray()};
+                        }
+                    }
+                    String[] parts = {"out", "dx", "dweight", "dbias"};
+                    for (int p = 0; p < parts.length; p++)
+                        assertClose("linearGelu " + java.util.Arrays.toString(dims) + " tanh=" + tanh + " " + parts[p] + " on " + d,
+                                res[0][p], res[1][p]);
+                }
+        }
+    }
+
+    @Test void linearGeluSavesALaunchOnCudaEmu() {
+        CudaBackend cuda = emulator();
+        Device d = cuda.device();
+        Random r = new Random(8);
+        try (Scope _ = Scope.open("launches")) {
+            Tensor x = Tensor.fromArray(normal(r, 10 * 16, 1), d, 10, 16), w = Tensor.fromArray(normal(r, 32 * 16, 1), d, 32, 16);
+            Tensor b = Tensor.fromArray(normal(r, 32, 1), d, 32);
+            long fused = launches(cuda, () -> FusedLinear.linearGelu(x, w, b, false));
+            long unfused = launches(cuda, () -> F.gelu(F.linear(x, w, b), false));
+            assertEquals(unfused - 1, fused, "launches: fused " + fused + ", unfused " + unfused);
+        }
+    }
 }

@@ -424,4 +424,8 @@ public class CudaBackend implements Backend {
                                         AdamParams p) {
         families().optim().adamStepMulti(params, grads, expAvgs, expAvgSqs, masks, p);
     }
+
+    @Override public void biasGelu(View y, View bias, View pre, View out, UnaryOp op) {
+        families().math().biasGelu(y, bias, pre, out, op);
+    }
 }
