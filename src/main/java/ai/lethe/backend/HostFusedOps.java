@@ -49,7 +49,8 @@ public final class HostFusedOps {
     private static long target(String op, MemorySegment s, View target, long i, long classes) {
         long t = s.getAtIndex(ValueLayout.JAVA_LONG, at(target, i));
         if (t < 0 || t >= classes)
-            throw new IndexOutOfBoundsException(op + ": target " + t + " of row " + i + " is out of range for " + classes + " classes");
+            throw new IndexOutOfBoundsException(op + ": target " + t + " of row " + i + " is out of range for dimension 1 of size "
+                    + classes + " (the classes)");
         return t;
     }
 
