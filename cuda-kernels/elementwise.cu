@@ -88,3 +88,27 @@ LETHE_KERNEL(axpby_f32, 256,
     }
     for (long long i = done + first; i < n; i += stride) out[i] = fmaf(alpha, x[i], beta * y[i]);
 }
+
+// ReLU as math.cu's unary RELU: x <= 0 ? 0 : x (NaN stays NaN, unlike fmaxf).
+static __device__ __forceinline__ float ew_relu(float x) { return x <= 0.0f ? 0.0f : x; }
+
+// out[i] = max(a[i] + b[i], 0) for i < n: the residual add and ReLU of a ResNet basic block in one pass (Backend.addRelu;
+// its gradient is binary RELU_BACKWARD against out). out does not alias a or b.
+LETHE_KERNEL(add_relu_f32, 256,
+             const float* __restrict__ a,  // [n]
+             const float* __restrict__ b,  // [n]
+             float* __restrict__ out,      // [n]
+             long long n) {
+    long long stride = (long long)gridDim.x * blockDim.x;
+    long long first = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    long long done = 0;
+    if (aligned16(a) && aligned16(b) && aligned16(out)) {
+        long long groups = n / 4;
+        for (long long g = first; g < groups; g += stride) {
+            float4 x = ld_float4(a + 4 * g), y = ld_float4(b + 4 * g);
+            st_float4(out + 4 * g, make_float4(ew_relu(x.x + y.x), ew_relu(x.y + y.y), ew_relu(x.z + y.z), ew_relu(x.w + y.w)));
+        }
+        done = groups * 4;
+    }
+    for (long long i = done + first; i < n; i += stride) out[i] = ew_relu(a[i] + b[i]);
+}

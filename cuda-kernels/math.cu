@@ -264,3 +264,34 @@ LETHE_KERNEL(random_f32, 256,
         out[i] = lethe_d2f_rn(v);
     }
 }
+
+// The bias-add epilogue of a GEMM fused with GELU (the ViT MLP's fc1 + act; Backend.biasGelu): pre = y + bias (bias
+// broadcast over the rows, rounded to float as binary ADD rounds it) and out = GELU(pre) (op LU_GELU_ERF or
+// LU_GELU_TANH, computed as unary_f32 computes it), one pass instead of an add and a GELU launch. There is no
+// cuBLASLt here (its epilogues would fuse this into the GEMM itself): this is the next-best, one read of y. float4
+// accesses when cols % 4 == 0 and every pointer is 16-byte aligned, else scalar. pre may be y (in place).
+LETHE_KERNEL(bias_gelu_f32, 256,
+             const float* y,                  // [rows, cols] the GEMM's output
+             const float* __restrict__ bias,  // [cols]
+             float* pre,                      // [rows, cols] y + bias (may be y)
+             float* __restrict__ out,         // [rows, cols] GELU(y + bias)
+             long long rows, long long cols, int op) {
+    long long n = rows * cols, done = 0;
+    if (cols % 4 == 0 && lm_aligned16(y) && lm_aligned16(bias) && lm_aligned16(pre) && lm_aligned16(out)) {
+        long long groups = n / 4;
+        for (long long g = grid_first(); g < groups; g += grid_step()) {
+            long long i = 4 * g, j = i % cols;
+            float4 v = ld_float4(y + i), b = ld_float4(bias + j);
+            float4 h = make_float4(v.x + b.x, v.y + b.y, v.z + b.z, v.w + b.w);
+            st_float4(pre + i, h);
+            st_float4(out + i, make_float4((float)lm_unary(op, h.x, 0, 0), (float)lm_unary(op, h.y, 0, 0),
+                                           (float)lm_unary(op, h.z, 0, 0), (float)lm_unary(op, h.w, 0, 0)));
+        }
+        done = n;
+    }
+    for (long long i = done + grid_first(); i < n; i += grid_step()) {
+        float h = y[i] + bias[i % cols];
+        pre[i] = h;
+        out[i] = (float)lm_unary(op, h, 0, 0);
+    }
+}

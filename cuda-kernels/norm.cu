@@ -7,6 +7,9 @@
 // per-channel and per-row scalars (1 / sqrt(var + eps), running-statistics updates) are computed in double.
 // Optional operands are null pointers: weight/bias (no affine: 1 and 0), running statistics, save buffers, and
 // gradients not wanted.
+// Batch norm + ReLU (issue 15's fusion, Backend.batchNormRelu*): the forwards take relu = 1 to store max(y, 0) instead
+// of y, and the backward takes the forward's ReLU output relu_out (or null) and uses dy * (relu_out > 0) for dy, so the
+// activation costs no pass of its own in either direction.
 //
 // Launches: batch_norm_train_f32 and batch_norm_backward_f32: one block per channel (grid.x = C) of 32..1024 threads
 // (about one per 8 of the channel's N * S elements), each walking its share of them; batch_norm_eval_f32: 1-D grid-stride over every element;
@@ -32,7 +35,7 @@ LETHE_KERNEL(batch_norm_train_f32, 1024,
              float* __restrict__ out,                 // [n, c, s]
              float* __restrict__ save_mean,           // [c] or null
              float* __restrict__ save_inv_std,        // [c] or null
-             long long n, long long c, long long s, double momentum, double eps) {
+             long long n, long long c, long long s, double momentum, double eps, int relu) {
     __shared__ float scratch[32];
     long long ch = blockIdx.x, count = n * s;
     float sum = 0.0f;
@@ -60,7 +63,8 @@ LETHE_KERNEL(batch_norm_train_f32, 1024,
     float scale = (weight ? weight[ch] : 1.0f) * inv, shift = bias ? bias[ch] : 0.0f;
     for (long long t = threadIdx.x; t < count; t += blockDim.x) {
         long long k = nn_norm_channel_offset(t, ch, c, s);
-        out[k] = (x[k] - mean) * scale + shift;
+        float y = (x[k] - mean) * scale + shift;
+        out[k] = relu && y <= 0.0f ? 0.0f : y;   // NaN stays NaN, as unary RELU
     }
 }
 
@@ -71,14 +75,15 @@ LETHE_KERNEL(batch_norm_eval_f32, 256,
              const float* __restrict__ running_mean,  // [c]
              const float* __restrict__ running_var,   // [c]
              float* __restrict__ out,                 // [n, c, s]
-             long long n, long long c, long long s, double eps) {
+             long long n, long long c, long long s, double eps, int relu) {
     long long total = n * c * s;
     float feps = (float)eps;
     for (long long t = grid_first(); t < total; t += grid_step()) {
         long long ch = (t / s) % c;
         float inv = rsqrtf(running_var[ch] + feps);   // 2 ulp on the GPU; a double division per element spills
         float scale = (weight ? weight[ch] : 1.0f) * inv, shift = bias ? bias[ch] : 0.0f;
-        out[t] = (x[t] - running_mean[ch]) * scale + shift;
+        float y = (x[t] - running_mean[ch]) * scale + shift;
+        out[t] = relu && y <= 0.0f ? 0.0f : y;
     }
 }
 
@@ -91,6 +96,7 @@ LETHE_KERNEL(batch_norm_backward_f32, 1024,
              float* __restrict__ dx,             // [n, c, s] or null
              float* __restrict__ dweight,        // [c] or null
              float* __restrict__ dbias,          // [c] or null
+             const float* __restrict__ relu_out, // [n, c, s] the forward's ReLU output, or null (no ReLU)
              long long n, long long c, long long s, int batch_statistics) {
     __shared__ float scratch[64];
     long long ch = blockIdx.x, count = n * s;
@@ -100,7 +106,7 @@ LETHE_KERNEL(batch_norm_backward_f32, 1024,
     if (need_sums) {
         for (long long t = threadIdx.x; t < count; t += blockDim.x) {
             long long k = nn_norm_channel_offset(t, ch, c, s);
-            float g = dy[k];
+            float g = relu_out && !(relu_out[k] > 0.0f) ? 0.0f : dy[k];
             sum_g += g;
             sum_gx += g * ((x[k] - mu) * inv);
         }
@@ -121,13 +127,14 @@ LETHE_KERNEL(batch_norm_backward_f32, 1024,
         for (long long t = threadIdx.x; t < count; t += blockDim.x) {
             long long k = nn_norm_channel_offset(t, ch, c, s);
             float xhat = (x[k] - mu) * inv;
-            dx[k] = scale * (fcount * dy[k] - sum_g - xhat * sum_gx);
+            float g = relu_out && !(relu_out[k] > 0.0f) ? 0.0f : dy[k];
+            dx[k] = scale * (fcount * g - sum_g - xhat * sum_gx);
         }
     } else {
         float scale = w * inv;
         for (long long t = threadIdx.x; t < count; t += blockDim.x) {
             long long k = nn_norm_channel_offset(t, ch, c, s);
-            dx[k] = scale * dy[k];
+            dx[k] = relu_out && !(relu_out[k] > 0.0f) ? 0.0f : scale * dy[k];
         }
     }
 }

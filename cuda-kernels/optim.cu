@@ -57,24 +57,18 @@ static __device__ __forceinline__ void sgd_element(const SgdHyper& h, float& w_i
     w_io = (float)(w - h.lr * d);
 }
 
-// param[i] -= lr d_i, d as SgdParams defines it (momentum, dampening, Nesterov, weight decay, l1, maximize); the
-// momentum buffer (may be null when momentum is 0; a given buffer is zeroed where pruned, as RefOptim does) and mask
-// (null: no mask) as documented above.
-LETHE_KERNEL(sgd_step_f32, 256,
-             float* __restrict__ param,            // [n]
-             const float* __restrict__ grad,       // [n]
-             float* __restrict__ momentum_buffer,  // [n], or null (only when momentum == 0)
-             const float* __restrict__ mask,       // [n], or null (no mask)
-             long long n, double lr, double momentum, double dampening, double weight_decay, double l1, int flags) {
-    const SgdHyper h = {lr, momentum, dampening, weight_decay, l1, flags};
+// Elements [begin, end) of one parameter, thread `first` of `stride` threads: float4 groups (when every pointer is
+// 16-byte aligned and begin is a multiple of 4), then a scalar loop over the rest.
+static __device__ __forceinline__ void sgd_range(const SgdHyper& h, float* __restrict__ param, const float* __restrict__ grad,
+                                                 float* __restrict__ momentum_buffer, const float* __restrict__ mask,
+                                                 long long begin, long long end, long long first, long long stride) {
     const bool has_buf = momentum_buffer != nullptr;
-    long long first = (long long)blockIdx.x * blockDim.x + threadIdx.x, stride = (long long)gridDim.x * blockDim.x;
-    long long done = 0;
-    if (optim_aligned16(param) && optim_aligned16(grad) && (!has_buf || optim_aligned16(momentum_buffer))
+    long long done = begin;
+    if (begin % 4 == 0 && optim_aligned16(param) && optim_aligned16(grad) && (!has_buf || optim_aligned16(momentum_buffer))
         && (mask == nullptr || optim_aligned16(mask))) {
-        long long groups = n / 4;
+        long long groups = (end - begin) / 4;
         for (long long q = first; q < groups; q += stride) {
-            long long i = 4 * q;
+            long long i = begin + 4 * q;
             float4 w = ld_float4(param + i), g = ld_float4(grad + i);
             float4 b = has_buf ? ld_float4(momentum_buffer + i) : make_float4(0, 0, 0, 0);
             float4 m = mask ? ld_float4(mask + i) : make_float4(1, 1, 1, 1);
@@ -88,14 +82,28 @@ LETHE_KERNEL(sgd_step_f32, 256,
             st_float4(param + i, w);
             if (has_buf) st_float4(momentum_buffer + i, b);
         }
-        done = groups * 4;
+        done = begin + groups * 4;
     }
-    for (long long i = done + first; i < n; i += stride) {
+    for (long long i = done + first; i < end; i += stride) {
         float w = param[i], b = has_buf ? momentum_buffer[i] : 0.0f;
         sgd_element(h, w, grad[i], b, mask == nullptr || mask[i] != 0.0f);
         param[i] = w;
         if (has_buf) momentum_buffer[i] = b;
     }
+}
+
+// param[i] -= lr d_i, d as SgdParams defines it (momentum, dampening, Nesterov, weight decay, l1, maximize); the
+// momentum buffer (may be null when momentum is 0; a given buffer is zeroed where pruned, as RefOptim does) and mask
+// (null: no mask) as documented above.
+LETHE_KERNEL(sgd_step_f32, 256,
+             float* __restrict__ param,            // [n]
+             const float* __restrict__ grad,       // [n]
+             float* __restrict__ momentum_buffer,  // [n], or null (only when momentum == 0)
+             const float* __restrict__ mask,       // [n], or null (no mask)
+             long long n, double lr, double momentum, double dampening, double weight_decay, double l1, int flags) {
+    const SgdHyper h = {lr, momentum, dampening, weight_decay, l1, flags};
+    sgd_range(h, param, grad, momentum_buffer, mask, 0, n, (long long)blockIdx.x * blockDim.x + threadIdx.x,
+              (long long)gridDim.x * blockDim.x);
 }
 
 struct AdamHyper {
@@ -124,24 +132,17 @@ static __device__ __forceinline__ void adam_element(const AdamHyper& h, float& w
     w_io = (float)(w - h.step_size * m / (sqrt(v) / h.bias2_sqrt + h.eps));
 }
 
-// Adam / AdamW with the bias corrections precomputed on the host: step_size = lr / (1 - beta1^t),
-// bias2_sqrt = sqrt(1 - beta2^t) (t the 1-based step).
-LETHE_KERNEL(adam_step_f32, 256,
-             float* __restrict__ param,       // [n]
-             const float* __restrict__ grad,  // [n]
-             float* __restrict__ exp_avg,     // [n]
-             float* __restrict__ exp_avg_sq,  // [n]
-             const float* __restrict__ mask,  // [n], or null (no mask)
-             long long n, double lr, double beta1, double beta2, double eps, double weight_decay, double step_size,
-             double bias2_sqrt, int flags) {
-    const AdamHyper h = {lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt, flags};
-    long long first = (long long)blockIdx.x * blockDim.x + threadIdx.x, stride = (long long)gridDim.x * blockDim.x;
-    long long done = 0;
-    if (optim_aligned16(param) && optim_aligned16(grad) && optim_aligned16(exp_avg) && optim_aligned16(exp_avg_sq)
-        && (mask == nullptr || optim_aligned16(mask))) {
-        long long groups = n / 4;
+// Elements [begin, end) of one parameter, as sgd_range.
+static __device__ __forceinline__ void adam_range(const AdamHyper& h, float* __restrict__ param, const float* __restrict__ grad,
+                                                  float* __restrict__ exp_avg, float* __restrict__ exp_avg_sq,
+                                                  const float* __restrict__ mask, long long begin, long long end,
+                                                  long long first, long long stride) {
+    long long done = begin;
+    if (begin % 4 == 0 && optim_aligned16(param) && optim_aligned16(grad) && optim_aligned16(exp_avg)
+        && optim_aligned16(exp_avg_sq) && (mask == nullptr || optim_aligned16(mask))) {
+        long long groups = (end - begin) / 4;
         for (long long q = first; q < groups; q += stride) {
-            long long i = 4 * q;
+            long long i = begin + 4 * q;
             float4 w = ld_float4(param + i), g = ld_float4(grad + i), m = ld_float4(exp_avg + i), v = ld_float4(exp_avg_sq + i);
             float4 keep = mask ? ld_float4(mask + i) : make_float4(1, 1, 1, 1);
             // not unrolled: four inlined double divisions and square roots, with their slow paths, spill (ptxas)
@@ -157,13 +158,85 @@ LETHE_KERNEL(adam_step_f32, 256,
             st_float4(exp_avg + i, m);
             st_float4(exp_avg_sq + i, v);
         }
-        done = groups * 4;
+        done = begin + groups * 4;
     }
-    for (long long i = done + first; i < n; i += stride) {
+    for (long long i = done + first; i < end; i += stride) {
         float w = param[i], m = exp_avg[i], v = exp_avg_sq[i];
         adam_element(h, w, grad[i], m, v, mask == nullptr || mask[i] != 0.0f);
         param[i] = w;
         exp_avg[i] = m;
         exp_avg_sq[i] = v;
     }
+}
+
+// Adam / AdamW with the bias corrections precomputed on the host: step_size = lr / (1 - beta1^t),
+// bias2_sqrt = sqrt(1 - beta2^t) (t the 1-based step).
+LETHE_KERNEL(adam_step_f32, 256,
+             float* __restrict__ param,       // [n]
+             const float* __restrict__ grad,  // [n]
+             float* __restrict__ exp_avg,     // [n]
+             float* __restrict__ exp_avg_sq,  // [n]
+             const float* __restrict__ mask,  // [n], or null (no mask)
+             long long n, double lr, double beta1, double beta2, double eps, double weight_decay, double step_size,
+             double bias2_sqrt, int flags) {
+    const AdamHyper h = {lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt, flags};
+    adam_range(h, param, grad, exp_avg, exp_avg_sq, mask, 0, n, (long long)blockIdx.x * blockDim.x + threadIdx.x,
+               (long long)gridDim.x * blockDim.x);
+}
+
+// ---- multi-tensor apply: one launch updates many parameters (Backend.sgdStepMulti / adamStepMulti) ---------------
+// The launch's table of tensors travels in the kernel's parameters (a struct by value, under 4 KiB, as PyTorch's
+// multi_tensor_apply passes its TensorListMetadata): no device array to upload, nothing for a CUDA graph to go stale
+// on but the pointers themselves. Each parameter is cut into chunks of OPTIM_MT_CHUNK elements, one block a chunk;
+// first_chunk holds the prefix sums of the chunk counts, and block b updates chunk b - first_chunk[t] of the tensor t
+// with first_chunk[t] <= b < first_chunk[t + 1] (a binary search over at most OPTIM_MT_MAX entries). More than
+// OPTIM_MT_MAX tensors, or more chunks than a grid holds, take further launches (CudaOptim). Elements are updated
+// exactly as the per-tensor kernels do (the same sgd_range / adam_range), so results are bit-identical to them.
+// Keep OPTIM_MT_MAX, OPTIM_MT_LISTS and OPTIM_MT_CHUNK in step with ai.lethe.backend.cuda.CudaOptim.
+#define OPTIM_MT_MAX 64
+#define OPTIM_MT_LISTS 5
+#define OPTIM_MT_CHUNK 16384
+
+struct OptimTensorTable {
+    long long ptr[OPTIM_MT_LISTS][OPTIM_MT_MAX];  // SGD: param, grad, momentum buffer, mask, 0; Adam: param, grad,
+                                                   // exp_avg, exp_avg_sq, mask (null pointers: absent)
+    long long numel[OPTIM_MT_MAX];
+    long long first_chunk[OPTIM_MT_MAX + 1];      // prefix sums of ceil(numel / OPTIM_MT_CHUNK)
+    long long count;                              // tensors in this launch
+};
+
+// The tensor whose chunks contain block b: the last t < count with first_chunk[t] <= b.
+static __device__ __forceinline__ int optim_mt_tensor(const OptimTensorTable& t, long long b) {
+    int lo = 0, hi = (int)t.count - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (t.first_chunk[mid] <= b) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo;
+}
+
+LETHE_KERNEL(sgd_step_multi_f32, 256,
+             OptimTensorTable table,  // param [numel_t], grad, momentum buffer (or null), mask (or null) per tensor t
+             double lr, double momentum, double dampening, double weight_decay, double l1, int flags) {
+    const SgdHyper h = {lr, momentum, dampening, weight_decay, l1, flags};
+    int t = optim_mt_tensor(table, blockIdx.x);
+    long long begin = (blockIdx.x - table.first_chunk[t]) * (long long)OPTIM_MT_CHUNK;
+    long long end = begin + OPTIM_MT_CHUNK < table.numel[t] ? begin + OPTIM_MT_CHUNK : table.numel[t];
+    sgd_range(h, reinterpret_cast<float*>(table.ptr[0][t]), reinterpret_cast<const float*>(table.ptr[1][t]),
+              reinterpret_cast<float*>(table.ptr[2][t]), reinterpret_cast<const float*>(table.ptr[3][t]), begin, end,
+              threadIdx.x, blockDim.x);
+}
+
+LETHE_KERNEL(adam_step_multi_f32, 256,
+             OptimTensorTable table,  // param [numel_t], grad, exp_avg, exp_avg_sq, mask (or null) per tensor t
+             double lr, double beta1, double beta2, double eps, double weight_decay, double step_size, double bias2_sqrt,
+             int flags) {
+    const AdamHyper h = {lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt, flags};
+    int t = optim_mt_tensor(table, blockIdx.x);
+    long long begin = (blockIdx.x - table.first_chunk[t]) * (long long)OPTIM_MT_CHUNK;
+    long long end = begin + OPTIM_MT_CHUNK < table.numel[t] ? begin + OPTIM_MT_CHUNK : table.numel[t];
+    adam_range(h, reinterpret_cast<float*>(table.ptr[0][t]), reinterpret_cast<const float*>(table.ptr[1][t]),
+               reinterpret_cast<float*>(table.ptr[2][t]), reinterpret_cast<float*>(table.ptr[3][t]),
+               reinterpret_cast<const float*>(table.ptr[4][t]), begin, end, threadIdx.x, blockDim.x);
 }

@@ -246,4 +246,89 @@ public interface Backend {
      * of the scores' shape; scores may be strided; scores are compared as float32 (as in scoreHistogram).
      */
     long maskFromScores(View scores, View mask, float threshold, long tiesToKeep);
+
+    // ---- fused ops (issue 15): one kernel where a GPU backend gains from it; ref and cpu compose them simply -------
+
+    /**
+     * Softmax cross-entropy of logits [N, C] (contiguous) at int64 class targets [N] with label smoothing ε, in one
+     * pass per row: logSumExp [N] receives lse_i = log Σ_j exp(x_ij); losses [N] (may be null) receive
+     * lse_i − (1 − ε)·x_{i,t_i} − (ε/C)·Σ_j x_ij (torch's cross_entropy per sample); total (one element, may be null)
+     * receives scale · Σ_i loss_i (scale 1/N for the mean, 1 for the sum). losses and total are not both null. A
+     * target outside [0, C) is an IndexOutOfBoundsException naming the op (at the next synchronisation on a GPU).
+     */
+    void crossEntropy(View logits, View target, View losses, View logSumExp, View total, double labelSmoothing,
+                      double scale);
+
+    /**
+     * Gradient of {@link #crossEntropy} with respect to the logits, in one pass per row: dlogits [N, C] =
+     * scale·g_i·(softmax(x_i) − (1 − ε)·onehot(t_i) − ε/C), softmax from the saved logSumExp [N]; g = gradOut [N]
+     * (a stride-0 view broadcasts one upstream gradient, as a mean or sum gives). dlogits contiguous, apart from
+     * every input. Targets as in crossEntropy.
+     */
+    void crossEntropyBackward(View logits, View target, View logSumExp, View gradOut, View dlogits,
+                              double labelSmoothing, double scale);
+
+    /** {@link #batchNormTrain} followed by ReLU on out, in one pass where the backend fuses it. */
+    default void batchNormReluTrain(View x, View weight, View bias, View runningMean, View runningVar, View out,
+                                    View saveMean, View saveInvStd, double momentum, double eps) {
+        batchNormTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd, momentum, eps);
+        unary(UnaryOp.RELU, out, out, 0, 0);
+    }
+
+    /** {@link #batchNormEval} followed by ReLU on out. */
+    default void batchNormReluEval(View x, View weight, View bias, View runningMean, View runningVar, View out,
+                                   double eps) {
+        batchNormEval(x, weight, bias, runningMean, runningVar, out, eps);
+        unary(UnaryOp.RELU, out, out, 0, 0);
+    }
+
+    /**
+     * Gradients of relu(batchNorm(x)): {@link #batchNormBackward} of dy·(out > 0), out [N, C, S] the forward's ReLU
+     * output (contiguous). dx, dweight and dbias as there (at least one not null).
+     */
+    default void batchNormReluBackward(View dy, View out, View x, View weight, View mean, View invStd, View dx,
+                                       View dweight, View dbias, boolean batchStatistics) {
+        Storage s = allocate(Math.max(1, x.numel()) * x.dtype().byteSize());
+        try {
+            View masked = View.contiguous(s, x.dtype(), ai.lethe.core.Shape.of(x.shape()));
+            binary(BinaryOp.RELU_BACKWARD, dy, out, masked, 0, 0);
+            batchNormBackward(masked, x, weight, mean, invStd, dx, dweight, dbias, batchStatistics);
+        } finally {
+            s.release();
+        }
+    }
+
+    /** out = max(a + b, 0), all of one shape (the residual add and ReLU of a ResNet block); out aliases neither. */
+    default void addRelu(View a, View b, View out) {
+        binary(BinaryOp.ADD, a, b, out, 1, 0);
+        unary(UnaryOp.RELU, out, out, 0, 0);
+    }
+
+    /**
+     * {@link #sgdStep} over many parameters with the same hyper-parameters (multi-tensor apply: one launch on a GPU
+     * backend): params[i], grads[i], momentumBuffers[i] and masks[i] as sgdStep's arguments. The arrays have one
+     * length; momentumBuffers may be null when momentum is 0, masks may be null, and so may any element of them
+     * (no buffer, no mask). The result equals sgdStep on each parameter in turn.
+     */
+    default void sgdStepMulti(View[] params, View[] grads, View[] momentumBuffers, View[] masks, SgdParams p) {
+        for (int i = 0; i < params.length; i++)
+            sgdStep(params[i], grads[i], momentumBuffers == null ? null : momentumBuffers[i], masks == null ? null : masks[i], p);
+    }
+
+    /** {@link #adamStep} over many parameters with the same hyper-parameters and step count; arrays as sgdStepMulti. */
+    default void adamStepMulti(View[] params, View[] grads, View[] expAvgs, View[] expAvgSqs, View[] masks, AdamParams p) {
+        for (int i = 0; i < params.length; i++)
+            adamStep(params[i], grads[i], expAvgs[i], expAvgSqs[i], masks == null ? null : masks[i], p);
+    }
+
+    /**
+     * The bias-add epilogue of a GEMM fused with GELU (the ViT MLP): pre = y + bias (bias [N] broadcast over the rows
+     * of y [M, N]) and out = op(pre), op UnaryOp.GELU_ERF or GELU_TANH, all contiguous; pre may be y (in place), out
+     * aliases neither.
+     */
+    default void biasGelu(View y, View bias, View pre, View out, UnaryOp op) {
+        View b = new View(bias.storage(), bias.dtype(), bias.offset(), y.shape().clone(), new long[] {0, bias.stride(0)});
+        binary(BinaryOp.ADD, y, b, pre, 1, 0);
+        unary(op, pre, out, 0, 0);
+    }
 }

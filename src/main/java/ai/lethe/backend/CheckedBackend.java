@@ -244,4 +244,57 @@ public final class CheckedBackend implements Backend {
         SpiChecks.maskFromScores(scores, mask);
         return backend.maskFromScores(scores, mask, threshold, tiesToKeep);
     }
+
+    // ---- fused ops (contracts in FusedSpiChecks) ---------------------------------------------------------------
+
+    @Override public void crossEntropy(View logits, View target, View losses, View logSumExp, View total,
+                                       double labelSmoothing, double scale) {
+        FusedSpiChecks.crossEntropy(logits, target, losses, logSumExp, total);
+        backend.crossEntropy(logits, target, losses, logSumExp, total, labelSmoothing, scale);
+    }
+
+    @Override public void crossEntropyBackward(View logits, View target, View logSumExp, View gradOut, View dlogits,
+                                               double labelSmoothing, double scale) {
+        FusedSpiChecks.crossEntropyBackward(logits, target, logSumExp, gradOut, dlogits);
+        backend.crossEntropyBackward(logits, target, logSumExp, gradOut, dlogits, labelSmoothing, scale);
+    }
+
+    @Override public void batchNormReluTrain(View x, View weight, View bias, View runningMean, View runningVar, View out,
+                                             View saveMean, View saveInvStd, double momentum, double eps) {
+        FusedSpiChecks.batchNormReluTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd);
+        backend.batchNormReluTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd, momentum, eps);
+    }
+
+    @Override public void batchNormReluEval(View x, View weight, View bias, View runningMean, View runningVar, View out,
+                                            double eps) {
+        FusedSpiChecks.batchNormReluEval(x, weight, bias, runningMean, runningVar, out);
+        backend.batchNormReluEval(x, weight, bias, runningMean, runningVar, out, eps);
+    }
+
+    @Override public void batchNormReluBackward(View dy, View out, View x, View weight, View mean, View invStd, View dx,
+                                                View dweight, View dbias, boolean batchStatistics) {
+        FusedSpiChecks.batchNormReluBackward(dy, out, x, weight, mean, invStd, dx, dweight, dbias);
+        backend.batchNormReluBackward(dy, out, x, weight, mean, invStd, dx, dweight, dbias, batchStatistics);
+    }
+
+    @Override public void addRelu(View a, View b, View out) {
+        FusedSpiChecks.addRelu(a, b, out);
+        backend.addRelu(a, b, out);
+    }
+
+    @Override public void sgdStepMulti(View[] params, View[] grads, View[] momentumBuffers, View[] masks, SgdParams p) {
+        FusedSpiChecks.sgdStepMulti(params, grads, momentumBuffers, masks, p);
+        backend.sgdStepMulti(params, grads, momentumBuffers, masks, p);
+    }
+
+    @Override public void adamStepMulti(View[] params, View[] grads, View[] expAvgs, View[] expAvgSqs, View[] masks,
+                                        AdamParams p) {
+        FusedSpiChecks.adamStepMulti(params, grads, expAvgs, expAvgSqs, masks, p);
+        backend.adamStepMulti(params, grads, expAvgs, expAvgSqs, masks, p);
+    }
+
+    @Override public void biasGelu(View y, View bias, View pre, View out, UnaryOp op) {
+        FusedSpiChecks.biasGelu(y, bias, pre, out, op);
+        backend.biasGelu(y, bias, pre, out, op);
+    }
 }

@@ -7,6 +7,7 @@
 package ai.lethe.models;
 
 import ai.lethe.nn.AdaptiveAvgPool2d;
+import ai.lethe.nn.BatchNorm;
 import ai.lethe.nn.BatchNorm2d;
 import ai.lethe.nn.Conv2d;
 import ai.lethe.nn.FanMode;
@@ -74,7 +75,12 @@ public final class ResNet extends ImageModel {
     /** The pooled features fc reads, [N, 8·width]. */
     @Override public Tensor features(Tensor x) {
         checkImages(x);
-        Tensor y = module("maxpool").forward(module("relu").forward(module("bn1").forward(module("conv1").forward(x))));
+        Tensor y = module("conv1").forward(x);
+        Module bn1 = module("bn1"), relu = module("relu");
+        // bn1 + relu fused (FusedNorm) unless a forward hook needs the batch norm's output
+        y = bn1 instanceof BatchNorm b && !b.hasForwardHooks() && !relu.hasForwardHooks() ? b.forwardRelu(y)
+                : relu.forward(bn1.forward(y));
+        y = module("maxpool").forward(y);
         for (int stage = 1; stage <= 4; stage++) y = module("layer" + stage).forward(y);
         return module("avgpool").forward(y).flatten(1, -1);
     }

@@ -56,7 +56,19 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
     /** Rejects inputs of the wrong rank, naming the expected ones. */
     abstract void checkInput(Tensor x);
 
-    @Override protected Tensor compute(Tensor x) {
+    @Override protected Tensor compute(Tensor x) { return normalize(x, false); }
+
+    /**
+     * relu(forward(x)) as one fused op (FusedNorm.batchNormRelu), with this module's bookkeeping (running statistics,
+     * num_batches_tracked) exactly as forward does. It bypasses this module's forward hooks: callers use it only when
+     * the module has none ({@link #hasForwardHooks()}), and fall back to forward then ReLU otherwise.
+     */
+    public final Tensor forwardRelu(Tensor x) {
+        checkOpen("forwardRelu");
+        return normalize(x, true);
+    }
+
+    private Tensor normalize(Tensor x, boolean relu) {
         checkInput(x);
         boolean training = isTraining();
         Tensor runningMean = buffer("running_mean"), runningVar = buffer("running_var");
@@ -70,8 +82,9 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
         }
         boolean useBatchStats = training || (runningMean == null && runningVar == null);
         boolean passRunning = !training || options.trackRunningStats();
-        return F.batchNorm(x, passRunning ? runningMean : null, passRunning ? runningVar : null,
-                parameter("weight"), parameter("bias"), useBatchStats, factor, options.eps());
+        Tensor rm = passRunning ? runningMean : null, rv = passRunning ? runningVar : null;
+        return relu ? FusedNorm.batchNormRelu(x, rm, rv, parameter("weight"), parameter("bias"), useBatchStats, factor, options.eps())
+                : F.batchNorm(x, rm, rv, parameter("weight"), parameter("bias"), useBatchStats, factor, options.eps());
     }
 
     @Override protected String extraRepr() {

@@ -101,6 +101,8 @@ public final class F {
     /**
      * Cross-entropy of logits [N, C] against int64 class indices [N] or class probabilities [N, C], with
      * label smoothing ε: loss = (1 − ε)·CE(target) + ε·CE(uniform), as torch.nn.functional.cross_entropy.
+     * Class indices take the fused path (FusedLoss: one backend op forward, one backward); probabilities are
+     * composed of log-softmax and elementwise ops.
      */
     public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction, double labelSmoothing) {
         if (logits.rank() != 2)
@@ -108,15 +110,13 @@ public final class F {
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got " + labelSmoothing);
         long c = logits.shape().dim(1);
+        if (target.dtype() == DType.INT64) {   // the fused path: one backend op each way
+            checkClassTargets("crossEntropy", logits, target);
+            return FusedLoss.crossEntropy(logits, target, reduction, labelSmoothing);
+        }
         Tensor logp = logSoftmax(logits, 1);
         Tensor perSample;
-        if (target.dtype() == DType.INT64) {
-            perSample = nllPerSample("crossEntropy", logp, target);
-            if (labelSmoothing > 0) {
-                Tensor smooth = logp.sum(1).mul(-1.0 / c);
-                perSample = perSample.mul(1 - labelSmoothing).add(smooth, labelSmoothing);
-            }
-        } else {
+        {
             if (!target.shape().equals(logits.shape()))
                 throw new IllegalArgumentException("crossEntropy: probability targets must have the logits' shape "
                         + logits.shape() + ", got " + target.shape());
@@ -134,12 +134,19 @@ public final class F {
     }
 
     private static Tensor nllPerSample(String op, Tensor logp, Tensor target) {
+        checkClassTargets(op, logp, target);
+        return logp.gather(1, target.unsqueeze(1)).squeeze(1).neg();
+    }
+
+    /** int64 class targets [N] for an input [N, C] on the same device. */
+    private static void checkClassTargets(String op, Tensor input, Tensor target) {
         if (target.dtype() != DType.INT64)
             throw new IllegalArgumentException(op + ": class targets must be int64, got " + target.dtype());
-        if (target.rank() != 1 || target.shape().dim(0) != logp.shape().dim(0))
-            throw new IllegalArgumentException(op + ": target must have shape [" + logp.shape().dim(0) + "] for input "
-                    + logp.shape() + ", got " + target.shape());
-        return logp.gather(1, target.unsqueeze(1)).squeeze(1).neg();
+        if (target.rank() != 1 || target.shape().dim(0) != input.shape().dim(0))
+            throw new IllegalArgumentException(op + ": target must have shape [" + input.shape().dim(0) + "] for input "
+                    + input.shape() + ", got " + target.shape());
+        if (!target.device().equals(input.device()))
+            throw new IllegalArgumentException(op + ": target is on " + target.device() + ", the input on " + input.device());
     }
 
     /** How kl_div reduces: BATCHMEAN divides the sum by the batch size (the mathematically correct KL). */

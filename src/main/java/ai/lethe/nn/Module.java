@@ -61,6 +61,9 @@ public abstract class Module implements AutoCloseable {
         return () -> forwardHooks.remove(hook);
     }
 
+    /** Whether a forward hook is registered on this module (fused paths that skip an intermediate fall back then). */
+    public final boolean hasForwardHooks() { return !forwardHooks.isEmpty(); }
+
     /** Calls {@code hook} wherever this module uses one of its own parameters directly (see ParameterUseHook). */
     public final HookHandle addParameterUseHook(ParameterUseHook hook) {
         parameterUseHooks.add(java.util.Objects.requireNonNull(hook, "hook"));

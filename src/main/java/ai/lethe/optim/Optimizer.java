@@ -1,6 +1,6 @@
 // The base of every optimizer: parameter groups with their own hyper-parameters, per-parameter state kept in
 // the optimizer's own detached scope (so it outlives the scopes of training steps), step() calling a fused
-// backend kernel per parameter, zeroGrad() with set_to_none semantics, optional masks that keep pruned
+// backend kernel per parameter or one multi-tensor step per group (updateGroup), zeroGrad() with set_to_none semantics, optional masks that keep pruned
 // entries at exactly zero (handed to the fused kernel: a masked update in the same single pass), and
 // checkpoint export/import with PyTorch's state_dict names (see OptimizerState).
 package ai.lethe.optim;
@@ -70,6 +70,18 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
      */
     protected abstract void update(O options, Tensor param, Tensor grad, Tensor mask, ParamState state);
 
+    /** One parameter's update in a step: the parameter, its gradient and mask as update() takes them, its state. */
+    protected record Update(Tensor param, Tensor grad, Tensor mask, ParamState state) {}
+
+    /**
+     * Updates every parameter of one group that has a gradient, in order (under no-grad). The default calls
+     * {@link #update} on each; optimizers with a multi-tensor backend step (one launch for the whole group on a GPU
+     * backend) override it, with the same result.
+     */
+    protected void updateGroup(O options, List<Update> updates) {
+        for (Update u : updates) update(options, u.param(), u.grad(), u.mask(), u.state());
+    }
+
     /** Names of the per-parameter state tensors, as exported ("momentum_buffer", "exp_avg", ...). */
     protected abstract Set<String> stateTensorNames();
 
@@ -93,15 +105,20 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
         try (var _ = GradMode.noGrad(); var _ = Scope.open(name + ".step")) {
             for (ParamGroup<O> group : groups) {
                 O options = group.options();
+                List<Update> updates = new ArrayList<>();
                 for (Tensor p : group.params()) {
                     Tensor g = p.grad();
                     if (g == null) continue;
                     Tensor grad = updatable(p, g);
                     ParamState s = states.computeIfAbsent(p, k -> new ParamState());
                     Tensor mask = masks.get(p);
-                    update(options, p, grad, mask == null ? null : updatable(p, mask), s);
-                    p.markModified();
-                    for (Tensor b : s.buffers().values()) b.markModified();
+                    updates.add(new Update(p, grad, mask == null ? null : updatable(p, mask), s));
+                }
+                if (updates.isEmpty()) continue;
+                updateGroup(options, updates);
+                for (Update u : updates) {
+                    u.param().markModified();
+                    for (Tensor b : u.state().buffers().values()) b.markModified();
                 }
             }
         }

@@ -65,7 +65,7 @@ class BadInputTest {
         fails(IndexOutOfBoundsException.class, () -> Tensor.fromLongs(new long[] {3, 9}, d, 2).oneHot(5).toFloatArray(), "9", "size 5");
         fails(IndexOutOfBoundsException.class, () -> Tensor.zeros(Shape.of(2, 3), d).select(1, 3), "select", "3", "size 3");
         fails(IndexOutOfBoundsException.class, () -> F.crossEntropy(Tensor.zeros(Shape.of(2, 4), d),
-                Tensor.fromLongs(new long[] {1, 4}, d, 2)).item(), "gather", "4", "size 4");
+                Tensor.fromLongs(new long[] {1, 4}, d, 2)).item(), "crossEntropy", "4", "size 4");   // the fused op
     }
 
     @ParameterizedTest @MethodSource("devices")

@@ -12,6 +12,7 @@ import ai.lethe.backend.Availability;
 import ai.lethe.backend.BinaryOp;
 import ai.lethe.backend.Conv2dGeometry;
 import ai.lethe.backend.HostBackend;
+import ai.lethe.backend.HostFusedOps;
 import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.RandomKind;
 import ai.lethe.backend.ReduceOp;
@@ -249,6 +250,21 @@ public final class CpuBackend extends HostBackend {
 
     @Override public void adamStep(View param, View grad, View expAvg, View expAvgSq, View mask, AdamParams p) {
         kernels().nn().adamStep(param, grad, expAvg, expAvgSq, mask, p);
+    }
+
+    // ---- fused ops: cross-entropy in one pass per row (HostFusedOps, float32 here); the others are Backend's
+    //      compositions of this backend's native kernels ----------------------------------------------------------
+
+    @Override public void crossEntropy(View logits, View target, View losses, View logSumExp, View total,
+                                       double labelSmoothing, double scale) {
+        CpuViews.requireFloat32("crossEntropy", logits, losses, logSumExp, total);
+        HostFusedOps.crossEntropy("cpu", logits, target, losses, logSumExp, total, labelSmoothing, scale);
+    }
+
+    @Override public void crossEntropyBackward(View logits, View target, View logSumExp, View gradOut, View dlogits,
+                                               double labelSmoothing, double scale) {
+        CpuViews.requireFloat32("crossEntropyBackward", logits, logSumExp, gradOut, dlogits);
+        HostFusedOps.crossEntropyBackward("cpu", logits, target, logSumExp, gradOut, dlogits, labelSmoothing, scale);
     }
 
     // ---- unlearning and pruning ---------------------------------------------------------------------------

@@ -402,4 +402,48 @@ public class CudaBackend implements Backend, GraphCapture {
     @Override public long maskFromScores(View scores, View mask, float threshold, long tiesToKeep) {
         return families().unlearning().maskFromScores(scores, mask, threshold, tiesToKeep);
     }
+
+    // ---- fused ops (issue 15) -----------------------------------------------------------------------------------
+
+    @Override public void crossEntropy(View logits, View target, View losses, View logSumExp, View total,
+                                       double labelSmoothing, double scale) {
+        families().nn().crossEntropy(logits, target, losses, logSumExp, total, labelSmoothing, scale);
+    }
+
+    @Override public void crossEntropyBackward(View logits, View target, View logSumExp, View gradOut, View dlogits,
+                                               double labelSmoothing, double scale) {
+        families().nn().crossEntropyBackward(logits, target, logSumExp, gradOut, dlogits, labelSmoothing, scale);
+    }
+
+    @Override public void batchNormReluTrain(View x, View weight, View bias, View runningMean, View runningVar, View out,
+                                             View saveMean, View saveInvStd, double momentum, double eps) {
+        families().nn().batchNormReluTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd, momentum, eps);
+    }
+
+    @Override public void batchNormReluEval(View x, View weight, View bias, View runningMean, View runningVar, View out,
+                                            double eps) {
+        families().nn().batchNormReluEval(x, weight, bias, runningMean, runningVar, out, eps);
+    }
+
+    @Override public void batchNormReluBackward(View dy, View out, View x, View weight, View mean, View invStd, View dx,
+                                                View dweight, View dbias, boolean batchStatistics) {
+        families().nn().batchNormReluBackward(dy, out, x, weight, mean, invStd, dx, dweight, dbias, batchStatistics);
+    }
+
+    @Override public void addRelu(View a, View b, View out) {
+        families().math().addRelu(a, b, out);
+    }
+
+    @Override public void sgdStepMulti(View[] params, View[] grads, View[] momentumBuffers, View[] masks, SgdParams p) {
+        families().optim().sgdStepMulti(params, grads, momentumBuffers, masks, p);
+    }
+
+    @Override public void adamStepMulti(View[] params, View[] grads, View[] expAvgs, View[] expAvgSqs, View[] masks,
+                                        AdamParams p) {
+        families().optim().adamStepMulti(params, grads, expAvgs, expAvgSqs, masks, p);
+    }
+
+    @Override public void biasGelu(View y, View bias, View pre, View out, UnaryOp op) {
+        families().math().biasGelu(y, bias, pre, out, op);
+    }
 }

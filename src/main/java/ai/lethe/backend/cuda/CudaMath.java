@@ -105,6 +105,39 @@ final class CudaMath {
         }
     }
 
+    /**
+     * out = max(a + b, 0): one float4 pass (elementwise.cu's add_relu_f32) when the three views are contiguous, else
+     * binary ADD then unary RELU.
+     */
+    void addRelu(View a, View b, View out) {
+        String op = "addRelu";
+        requireFloat32(op, a, b, out);
+        long n = out.numel();
+        if (n == 0) return;
+        if (!a.isContiguous() || !b.isContiguous() || !out.isContiguous()) {
+            binary(BinaryOp.ADD, a, b, out, 1, 0);
+            unary(UnaryOp.RELU, out, out, 0, 0);
+            return;
+        }
+        context.launch1d("add_relu_f32", (n + 3) / 4, new KernelArgs().pointer(context.elementPointer(op, a))
+                .pointer(context.elementPointer(op, b)).pointer(context.elementPointer(op, out)).i64(n));
+    }
+
+    /** pre = y + bias, out = GELU(pre) in one pass (math.cu's bias_gelu_f32); views contiguous (SPI contract). */
+    void biasGelu(View y, View bias, View pre, View out, UnaryOp op) {
+        String name = "biasGelu";
+        requireFloat32(name, y, bias, pre, out);
+        long rows = y.dim(0), cols = y.dim(1);
+        if (rows * cols == 0) return;
+        try (CudaTemps temps = context.temps()) {
+            View b = bias.isContiguous() ? bias : temps.contiguous(bias);
+            context.launch1d("bias_gelu_f32", cols % 4 == 0 ? rows * cols / 4 : rows * cols, new KernelArgs()
+                    .pointer(context.elementPointer(name, y)).pointer(context.elementPointer(name, b))
+                    .pointer(context.elementPointer(name, pre)).pointer(context.elementPointer(name, out))
+                    .i64(rows).i64(cols).i32(op.ordinal()));
+        }
+    }
+
     void where(View cond, View a, View b, View out) {
         requireFloat32("where", cond);
         if (a.dtype() == DType.FLOAT64) throw new IllegalArgumentException("where: float64 is supported only on the ref backend");

@@ -266,7 +266,17 @@ final class CudaNn {
 
     void batchNormTrain(View x, View weight, View bias, View runningMean, View runningVar, View out, View saveMean,
                         View saveInvStd, double momentum, double eps) {
-        String op = "batchNormTrain";
+        batchNormTrain("batchNormTrain", x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd, momentum, eps, false);
+    }
+
+    /** Batch norm + ReLU in one pass (norm.cu's relu flag). */
+    void batchNormReluTrain(View x, View weight, View bias, View runningMean, View runningVar, View out, View saveMean,
+                            View saveInvStd, double momentum, double eps) {
+        batchNormTrain("batchNormReluTrain", x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd, momentum, eps, true);
+    }
+
+    private void batchNormTrain(String op, View x, View weight, View bias, View runningMean, View runningVar, View out,
+                                View saveMean, View saveInvStd, double momentum, double eps, boolean relu) {
         requireFloat32(op, x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd);
         long n = x.dim(0), c = x.dim(1), sp = x.dim(2);
         if (c == 0) return;
@@ -276,13 +286,21 @@ final class CudaNn {
             View os = s.out(out), sm = s.out(saveMean), si = s.out(saveInvStd);
             KernelArgs args = new KernelArgs().pointer(s.ptr(xs)).pointer(s.ptr(ws)).pointer(s.ptr(bs)).pointer(s.ptr(rm))
                     .pointer(s.ptr(rv)).pointer(s.ptr(os)).pointer(s.ptr(sm)).pointer(s.ptr(si)).i64(n).i64(c).i64(sp)
-                    .f64(momentum).f64(eps);
+                    .f64(momentum).f64(eps).i32(relu ? 1 : 0);
             launchRows("batch_norm_train_f32", c, channelBlock(n * sp), args);
         }
     }
 
     void batchNormEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps) {
-        String op = "batchNormEval";
+        batchNormEval("batchNormEval", x, weight, bias, runningMean, runningVar, out, eps, false);
+    }
+
+    void batchNormReluEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps) {
+        batchNormEval("batchNormReluEval", x, weight, bias, runningMean, runningVar, out, eps, true);
+    }
+
+    private void batchNormEval(String op, View x, View weight, View bias, View runningMean, View runningVar, View out,
+                               double eps, boolean relu) {
         requireFloat32(op, x, weight, bias, runningMean, runningVar, out);
         long n = x.dim(0), c = x.dim(1), sp = x.dim(2), total = x.numel();
         if (total == 0) return;
@@ -290,22 +308,33 @@ final class CudaNn {
             View xs = s.in(x), ws = s.in(weight), bs = s.in(bias), rm = s.in(runningMean), rv = s.in(runningVar);
             View os = s.out(out);
             KernelArgs args = new KernelArgs().pointer(s.ptr(xs)).pointer(s.ptr(ws)).pointer(s.ptr(bs)).pointer(s.ptr(rm))
-                    .pointer(s.ptr(rv)).pointer(s.ptr(os)).i64(n).i64(c).i64(sp).f64(eps);
+                    .pointer(s.ptr(rv)).pointer(s.ptr(os)).i64(n).i64(c).i64(sp).f64(eps).i32(relu ? 1 : 0);
             context.launch1d("batch_norm_eval_f32", total, args);
         }
     }
 
     void batchNormBackward(View dy, View x, View weight, View mean, View invStd, View dx, View dweight, View dbias,
                            boolean batchStatistics) {
-        String op = "batchNormBackward";
-        requireFloat32(op, dy, x, weight, mean, invStd, dx, dweight, dbias);
+        batchNormBackward("batchNormBackward", dy, null, x, weight, mean, invStd, dx, dweight, dbias, batchStatistics);
+    }
+
+    /** The backward of batch norm + ReLU: dy masked by the forward's ReLU output inside the same kernel. */
+    void batchNormReluBackward(View dy, View out, View x, View weight, View mean, View invStd, View dx, View dweight,
+                               View dbias, boolean batchStatistics) {
+        batchNormBackward("batchNormReluBackward", dy, out, x, weight, mean, invStd, dx, dweight, dbias, batchStatistics);
+    }
+
+    private void batchNormBackward(String op, View dy, View reluOut, View x, View weight, View mean, View invStd, View dx,
+                                   View dweight, View dbias, boolean batchStatistics) {
+        requireFloat32(op, dy, reluOut, x, weight, mean, invStd, dx, dweight, dbias);
         long n = x.dim(0), c = x.dim(1), sp = x.dim(2);
         if (c == 0 || (dx == null && dweight == null && dbias == null)) return;
         try (Staging s = new Staging(op)) {
-            View dys = s.in(dy), xs = s.in(x), ws = s.in(weight), ms = s.in(mean), is = s.in(invStd);
+            View dys = s.in(dy), xs = s.in(x), ws = s.in(weight), ms = s.in(mean), is = s.in(invStd), rs = s.in(reluOut);
             View dxs = s.out(dx), dws = s.out(dweight), dbs = s.out(dbias);
             KernelArgs args = new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(xs)).pointer(s.ptr(ws)).pointer(s.ptr(ms))
-                    .pointer(s.ptr(is)).pointer(s.ptr(dxs)).pointer(s.ptr(dws)).pointer(s.ptr(dbs)).i64(n).i64(c).i64(sp)
+                    .pointer(s.ptr(is)).pointer(s.ptr(dxs)).pointer(s.ptr(dws)).pointer(s.ptr(dbs)).pointer(s.ptr(rs))
+                    .i64(n).i64(c).i64(sp)
                     .i32(batchStatistics ? 1 : 0);
             launchRows("batch_norm_backward_f32", c, channelBlock(n * sp), args);
         }
@@ -392,6 +421,57 @@ final class CudaNn {
                 context.launch1d("softmax_backward_cols_f32", outer * inner, args.i64(outer).i32((int) d).i64(inner)
                         .i32(log ? 1 : 0));
             }
+        }
+    }
+
+    // ---- fused softmax cross-entropy over logits [N, C] (loss.cu) ----------------------------------------------
+
+    /** The most logits the forward reduces to its total in one block (beyond: a grid over rows, then a sum). */
+    static final long CE_ONE_BLOCK_ELEMENTS = 1L << 20;
+
+    void crossEntropy(View logits, View target, View losses, View logSumExp, View total, double smoothing, double scale) {
+        String op = "crossEntropy";
+        requireFloat32(op, logits, losses, logSumExp, total);
+        long n = logits.dim(0), c = logits.dim(1);
+        requireInt(op, "C", c);
+        if (n == 0) {
+            if (total != null) context.fill(total, 0);
+            return;
+        }
+        try (Staging s = new Staging(op)) {
+            View xs = s.in(logits), ts = s.in(target);
+            View ls = s.out(losses), lse = s.out(logSumExp), tot = s.out(total);
+            boolean oneBlock = tot != null && n * c <= CE_ONE_BLOCK_ELEMENTS;
+            View rows = ls != null || oneBlock || tot == null ? ls : s.temps.allocate(DType.FLOAT32, new long[] {n});
+            int block = oneBlock && !context.emulated() ? 1024 : 256;
+            long grid = oneBlock ? 1 : Math.min((n + block / 32 - 1) / (block / 32), 65535L * 16);
+            KernelArgs args = new KernelArgs().pointer(s.ptr(xs)).pointer(s.ptr(ts)).i64(1).pointer(s.ptr(rows))
+                    .pointer(s.ptr(lse)).pointer(oneBlock ? s.ptr(tot) : 0).i64(n).i32((int) c).f32((float) smoothing)
+                    .f32((float) scale).pointer(context.errors().recordFor()).i32(DeviceErrors.Op.CROSS_ENTROPY.code());
+            context.launch("cross_entropy_f32", Dim3.of((int) grid), Dim3.of(block), 0, args);
+            if (tot != null && !oneBlock)
+                context.launch("cross_entropy_sum_f32", Dim3.of(1), Dim3.of(1024), 0,
+                        new KernelArgs().pointer(s.ptr(rows)).pointer(s.ptr(tot)).i64(n).f32((float) scale));
+        }
+    }
+
+    void crossEntropyBackward(View logits, View target, View logSumExp, View gradOut, View dlogits, double smoothing,
+                              double scale) {
+        String op = "crossEntropyBackward";
+        requireFloat32(op, logits, logSumExp, gradOut, dlogits);
+        long n = logits.dim(0), c = logits.dim(1);
+        requireInt(op, "C", c);
+        if (n * c == 0) return;
+        try (Staging s = new Staging(op)) {
+            View xs = s.in(logits), ts = s.in(target), lse = s.in(logSumExp);
+            // a broadcast upstream gradient (stride 0) is passed as it is: one element read by every row
+            boolean broadcast = gradOut.stride(0) == 0;
+            View gs = broadcast ? gradOut : s.in(gradOut);
+            View dxs = s.out(dlogits);
+            KernelArgs args = new KernelArgs().pointer(s.ptr(xs)).pointer(s.ptr(ts)).i64(1).pointer(s.ptr(lse))
+                    .pointer(broadcast ? context.elementPointer(op, gradOut) : s.ptr(gs)).i64(broadcast ? 0 : 1)
+                    .pointer(s.ptr(dxs)).i64(n).i32((int) c).f32((float) smoothing).f32((float) scale);
+            context.launch1d("cross_entropy_backward_f32", c % 4 == 0 ? n * c / 4 : n * c, args);
         }
     }
 

@@ -3,6 +3,11 @@
 // semantics of the ref backend (RefOptim): each update in double, rounded once; where the mask is 0 the parameter
 // and its state become exactly 0. float32 only; strided views are staged through contiguous copies (DenseFloat32).
 // Called by CudaBackend after SpiChecks has validated the arguments; queues its kernels on the context's stream.
+//
+// sgdStepMulti / adamStepMulti are multi-tensor apply (optim.cu's *_multi_f32): the parameters' pointers and sizes
+// travel in the launch's arguments (a table of up to MT_MAX tensors, under 4 KiB), each parameter cut in chunks of
+// MT_CHUNK elements, one block a chunk, so one launch updates up to MT_MAX parameters (ResNet18's 62 in one) with
+// the very element code of the per-tensor kernels: results are bit-identical to sgdStep/adamStep on each.
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.AdamParams;
@@ -13,6 +18,11 @@ final class CudaOptim {
     // flags of optim.cu (LETHE_SGD_*, LETHE_ADAM_*)
     private static final int SGD_NESTEROV = 1, SGD_MAXIMIZE = 2, SGD_FIRST_STEP = 4;
     private static final int ADAM_DECOUPLED = 1, ADAM_MAXIMIZE = 2;
+
+    // optim.cu's multi-tensor table (OPTIM_MT_MAX, OPTIM_MT_LISTS, OPTIM_MT_CHUNK)
+    static final int MT_MAX = 64, MT_LISTS = 5, MT_CHUNK = 16384;
+    /** Blocks one multi-tensor launch may have (grid.x of a 1-D grid). */
+    private static final long MT_MAX_BLOCKS = Integer.MAX_VALUE;
 
     private final CudaContext context;
 
@@ -50,6 +60,80 @@ final class CudaOptim {
                     .i64(n).f64(p.lr()).f64(p.beta1()).f64(p.beta2()).f64(p.eps()).f64(p.weightDecay()).f64(stepSize)
                     .f64(bias2Sqrt).i32(flags);
             context.launch1d("adam_step_f32", (n + 3) / 4, args);
+            d.finish();
+        }
+    }
+
+    void sgdStepMulti(View[] params, View[] grads, View[] momentumBuffers, View[] masks, SgdParams p) {
+        String op = "sgdStepMulti";
+        int flags = (p.nesterov() ? SGD_NESTEROV : 0) | (p.maximize() ? SGD_MAXIMIZE : 0) | (p.firstStep() ? SGD_FIRST_STEP : 0);
+        View[][] lists = {params, grads, momentumBuffers, masks, null};
+        multi(op, lists, new boolean[] {true, false, true, false, false}, table ->
+                context.launch("sgd_step_multi_f32", Dim3.of(table.blocks()), Dim3.of(256), 0, new KernelArgs()
+                        .words64(table.words()).f64(p.lr()).f64(p.momentum()).f64(p.dampening()).f64(p.weightDecay())
+                        .f64(p.l1()).i32(flags)));
+    }
+
+    void adamStepMulti(View[] params, View[] grads, View[] expAvgs, View[] expAvgSqs, View[] masks, AdamParams p) {
+        String op = "adamStepMulti";
+        double bias1 = 1 - Math.pow(p.beta1(), p.step()), bias2 = 1 - Math.pow(p.beta2(), p.step());
+        double stepSize = p.lr() / bias1, bias2Sqrt = Math.sqrt(bias2);
+        int flags = (p.decoupledWeightDecay() ? ADAM_DECOUPLED : 0) | (p.maximize() ? ADAM_MAXIMIZE : 0);
+        View[][] lists = {params, grads, expAvgs, expAvgSqs, masks};
+        multi(op, lists, new boolean[] {true, false, true, true, false}, table ->
+                context.launch("adam_step_multi_f32", Dim3.of(table.blocks()), Dim3.of(256), 0, new KernelArgs()
+                        .words64(table.words()).f64(p.lr()).f64(p.beta1()).f64(p.beta2()).f64(p.eps()).f64(p.weightDecay())
+                        .f64(stepSize).f64(bias2Sqrt).i32(flags)));
+    }
+
+    /** One launch's table: optim.cu's OptimTensorTable as 8-byte words, and the blocks it needs. */
+    record Table(long[] words, int blocks) {}
+
+    /**
+     * Packs the lists (list l element i: tensor i's operand l; a null list or element is a null pointer) into tables of
+     * up to MT_MAX tensors and launches each; outputs[l] says whether list l is updated in place. Empty tensors are
+     * skipped. Strided or overlapping operands are staged through DenseFloat32 (copied back at the end).
+     */
+    private void multi(String op, View[][] lists, boolean[] outputs, java.util.function.Consumer<Table> launch) {
+        View[] params = lists[0];
+        for (View[] list : lists) if (list != null) for (View v : list) DenseFloat32.require(op, v);
+        try (DenseFloat32 d = new DenseFloat32(context, op)) {
+            long[][] ptr = new long[params.length][MT_LISTS];
+            for (int pass = 0; pass < 2; pass++)   // outputs first: DenseFloat32 separates inputs from them
+                for (int l = 0; l < MT_LISTS; l++) {
+                    if (lists[l] == null || outputs[l] != (pass == 0)) continue;
+                    for (int i = 0; i < params.length; i++) {
+                        View v = lists[l][i];
+                        if (v == null || params[i].numel() == 0) continue;
+                        ptr[i][l] = outputs[l] ? d.output(v) : d.input(v);
+                    }
+                }
+            int start = 0;
+            while (start < params.length) {
+                long[] words = new long[MT_LISTS * MT_MAX + MT_MAX + MT_MAX + 2];
+                int count = 0;
+                long chunks = 0;
+                int i = start;
+                for (; i < params.length && count < MT_MAX; i++) {
+                    long n = params[i].numel();
+                    if (n == 0) continue;
+                    long need = (n + MT_CHUNK - 1) / MT_CHUNK;
+                    if (count > 0 && chunks + need > MT_MAX_BLOCKS) break;
+                    for (int l = 0; l < MT_LISTS; l++) words[l * MT_MAX + count] = ptr[i][l];
+                    words[MT_LISTS * MT_MAX + count] = n;
+                    words[MT_LISTS * MT_MAX + MT_MAX + count] = chunks;
+                    chunks += need;
+                    count++;
+                }
+                start = i;
+                if (count == 0) continue;
+                words[MT_LISTS * MT_MAX + MT_MAX + count] = chunks;   // first_chunk[count]: the end
+                words[words.length - 1] = count;
+                if (chunks > MT_MAX_BLOCKS)
+                    throw new IllegalArgumentException(op + ": a parameter of " + params[start - 1].numel()
+                            + " elements needs more than " + MT_MAX_BLOCKS + " blocks");
+                launch.accept(new Table(words, (int) chunks));
+            }
             d.finish();
         }
     }

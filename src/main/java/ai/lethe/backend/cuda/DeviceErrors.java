@@ -24,7 +24,9 @@ public final class DeviceErrors {
     public enum Op {
         GATHER("gather"), INDEX_SELECT("indexSelect"), SCATTER_ADD("scatterAdd"), INDEX_ADD("indexAdd"),
         /** Max-pool indices (pool.cu's pool_check_indices): the axis word is -1 and the size is the plane's. */
-        MAX_POOL2D_BACKWARD("maxPool2dBackward");
+        MAX_POOL2D_BACKWARD("maxPool2dBackward"),
+        /** Class targets of the fused cross-entropy (loss.cu): axis 1, the size is the number of classes. */
+        CROSS_ENTROPY("crossEntropy");
 
         private final String spiName;
 

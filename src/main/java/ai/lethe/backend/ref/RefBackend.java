@@ -9,6 +9,7 @@ import ai.lethe.backend.Availability;
 import ai.lethe.backend.BinaryOp;
 import ai.lethe.backend.Conv2dGeometry;
 import ai.lethe.backend.HostBackend;
+import ai.lethe.backend.HostFusedOps;
 import ai.lethe.backend.Philox;
 import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.RandomKind;
@@ -202,6 +203,18 @@ public final class RefBackend extends HostBackend {
 
     @Override public void adamStep(View param, View grad, View expAvg, View expAvgSq, View mask, AdamParams p) {
         RefOptim.adam(param, grad, expAvg, expAvgSq, mask, p);
+    }
+
+    // ---- fused ops: cross-entropy in one pass per row (HostFusedOps); the others are Backend's compositions --------
+
+    @Override public void crossEntropy(View logits, View target, View losses, View logSumExp, View total,
+                                       double labelSmoothing, double scale) {
+        HostFusedOps.crossEntropy("ref", logits, target, losses, logSumExp, total, labelSmoothing, scale);
+    }
+
+    @Override public void crossEntropyBackward(View logits, View target, View logSumExp, View gradOut, View dlogits,
+                                               double labelSmoothing, double scale) {
+        HostFusedOps.crossEntropyBackward("ref", logits, target, logSumExp, gradOut, dlogits, labelSmoothing, scale);
     }
 
     // ---- unlearning and pruning ---------------------------------------------------------------------------
