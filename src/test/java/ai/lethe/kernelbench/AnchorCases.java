@@ -54,9 +54,9 @@ final class AnchorCases {
     /**
      * One case: {@code run.accept(i)} runs it once (i counts warm-up and timed runs); {@code warm} is one warm-up run
      * (a shorter one for the Fisher passes), {@code images} the images a run processes (0: none), {@code bytes} the
-     * minimum bytes a run moves (0: not meaningful).
+     * minimum bytes a run moves (0: not meaningful), {@code parameters} the model's (or the kernel's) parameter count.
      */
-    record Case(String id, String what, String sizes, Unit unit, long images, long bytes, IntConsumer warm, IntConsumer run,
+    record Case(String id, String what, String sizes, Unit unit, long images, long bytes, long parameters, IntConsumer warm, IntConsumer run,
                 List<AutoCloseable> resources) implements AutoCloseable {
         @Override public void close() {
             RuntimeException first = null;
@@ -88,7 +88,7 @@ final class AnchorCases {
                 new BenchSettings.TrainShape(m.label(), m.config(), m.batch(), m.channels(), m.side(), m.classes()), seed);
         BenchCase c = TrainStepCase.create(s, device);
         return new Case(id, "one fp32 training step: forward, cross-entropy, zeroGrad, backward, SGD (momentum 0.9, wd 5e-4); "
-                + Models.parameterCount(m.config()) + " parameters", m.sizes(), Unit.IMAGES_PER_S, m.batch(), 0, c::run, c::run,
+                + Models.parameterCount(m.config()) + " parameters", m.sizes(), Unit.IMAGES_PER_S, m.batch(), 0, Models.parameterCount(m.config()), c::run, c::run,
                 List.of(c));
     }
 
@@ -114,7 +114,7 @@ final class AnchorCases {
             };
             return new Case(id, what + "; one run = one pass over the images through a DataLoader",
                     m.label() + ", " + f.images() + " images " + m.channels() + "×" + m.side() + "×" + m.side() + ", batch " + batch,
-                    Unit.SECONDS, f.images(), 0, warmPass, pass, made);
+                    Unit.SECONDS, f.images(), 0, Models.parameterCount(m.config()), warmPass, pass, made);
         } catch (RuntimeException | Error e) {
             cleanUp(made, e);
             throw e;
@@ -176,7 +176,7 @@ final class AnchorCases {
             }
             IntConsumer run = i -> Unlearning.ssdDampen(ps.named(), d, f, ALPHA, LAMBDA);
             return new Case("ssd-dampen", "Unlearning.ssdDampen over every parameter (map form, α = λ = 10, 2% selected), in place",
-                    ps.sizes(), Unit.MILLIS, 0, 16 * ps.elements(), run, run, made);
+                    ps.sizes(), Unit.MILLIS, 0, 16 * ps.elements(), ps.elements(), run, run, made);
         } catch (RuntimeException | Error e) {
             cleanUp(made, e);
             throw e;
@@ -203,7 +203,7 @@ final class AnchorCases {
                 }
             };
             return new Case("global-topk", "GlobalTopK.pruneSmallest of the conv weights' |w|, 95% pruned: threshold + one mask per tensor",
-                    scores.size() + " conv weights, " + n + " scores", Unit.MILLIS, 0, 8 * n, run, run, made);
+                    scores.size() + " conv weights, " + n + " scores", Unit.MILLIS, 0, 8 * n, ps.elements(), run, run, made);
         } catch (RuntimeException | Error e) {
             cleanUp(made, e);
             throw e;
@@ -226,7 +226,7 @@ final class AnchorCases {
             }
             IntConsumer run = i -> opt.step();
             return new Case("sgd-masked", "SGD step (lr 0.01, momentum 0.9, wd 5e-4) with Optimizer.setMask on every parameter, 5% kept",
-                    ps.sizes(), Unit.MILLIS, 0, 24 * ps.elements(), run, run, made);
+                    ps.sizes(), Unit.MILLIS, 0, 24 * ps.elements(), ps.elements(), run, run, made);
         } catch (RuntimeException | Error e) {
             cleanUp(made, e);
             throw e;

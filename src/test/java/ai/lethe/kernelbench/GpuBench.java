@@ -52,7 +52,7 @@ public final class GpuBench implements AutoCloseable {
             "vit-s4-train-bf16", "forward-backward", "fisher-batch-mean", "fisher-per-sample");
     /** The kernel cases of lethe bench that run under "kernels" (train-step is measured as the anchors' training steps). */
     static final List<String> KERNELS = BenchSettings.CASES.stream().filter(c -> !c.equals("train-step") && !c.equals("copy")).toList();
-    static final String NO_PRECISION = "Lethe has no TF32 / bf16-autocast option yet (issue 15, item 3): fp32 only";
+    static final String NO_PRECISION = "no TF32 / bf16-autocast option in Lethe yet (issue 15, item 3)";
     static final long SEED = 7;
 
     private final Device device;
@@ -84,6 +84,7 @@ public final class GpuBench implements AutoCloseable {
         Device device;
         try {
             device = Device.parse(args[0]);
+            Backends.byName(device.type());   // a known device, available or not
         } catch (IllegalArgumentException e) {
             return usage(log, e.getMessage());
         }
@@ -134,13 +135,14 @@ public final class GpuBench implements AutoCloseable {
 
     /** Runs the selected cases; the exit code. */
     int all(java.util.function.Consumer<String> log) {
-        Backend backend = Backends.of(device);
-        Availability a = backend.availability();
-        write(header(backend, a));
+        Backend named = Backends.byName(device.type());
+        Availability a = named.availability();
+        write(header(named, a));
         if (!a.available()) {
             log.accept("GpuBench: " + device + " is not available: " + a.reason());
             return 2;
         }
+        Backend backend = Backends.of(device);
         log.accept("GpuBench: " + device + ", preset " + preset.name() + ", writing JSON lines");
         try (Clock clock = Clock.of(backend)) {
             for (String c : cases) one(c, clock, log);
@@ -220,6 +222,7 @@ public final class GpuBench implements AutoCloseable {
             m.put("better", c.unit().higherIsBetter ? "higher" : "lower");
             m.put("what", c.what());
             m.put("sizes", c.sizes());
+            m.put("parameters", c.parameters());
             if (c.images() > 0) {
                 m.put("images", c.images());
                 m.put("images_per_s", c.images() / seconds);
