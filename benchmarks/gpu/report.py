@@ -96,7 +96,7 @@ def fmt_num(v):
         return f"{v:.1f}"
     if a >= 1:
         return f"{v:.2f}"
-    return f"{v:.3g}"
+    return f"{v:#.3g}"
 
 
 def fmt_value(r):
@@ -137,6 +137,18 @@ def comparable(lethe, peer):
     if lg and pg and lg.strip().lower() != pg.strip().lower():
         return f"different GPUs ({lg} / {pg})"
     return None
+
+
+def parameter_mismatches(lethe, peer):
+    """(case, Lethe's, PyTorch's) parameter counts where both sides measured a case at the same preset and differ."""
+    if not lethe.present or not peer.present or lethe.header.get("preset") != peer.header.get("preset"):
+        return []
+    out = []
+    for case, r in lethe.cases.items():
+        p = peer.ok(case)
+        if lethe.ok(case) and p and r.get("parameters") and p.get("parameters") and r["parameters"] != p["parameters"]:
+            out.append((case, r["parameters"], p["parameters"]))
+    return out
 
 
 def target_cell(target, lethe_rec, ratio):
@@ -194,12 +206,16 @@ def section(lethe, peer):
             L.append(f"| {label} | {cell(lethe, lcase, 'Lethe')} | {cell(peer, pcase, 'PyTorch')} | "
                      f"{'—' if ratio is None else f'**{ratio:.2f}**'} | "
                      f"{target_cell(target, lr if lethe.real_gpu else None, ratio)} | {anchor} |")
+        mismatched = parameter_mismatches(lethe, peer)
         ps, fb = lethe.ok("fisher-per-sample"), lethe.ok("forward-backward")
         if ps and fb and lethe.real_gpu:
             q = ps["value"] / fb["value"]
             L.append(f"| per-sample Fisher time / plain forward + backward time (Lethe) | {q:.2f} | | | ≤ 1.3 "
                      f"({'met' if q <= 1.3 else 'not met'}) | |")
         L.append("")
+        for case, a, b in mismatched:
+            L.append(f"**Warning:** `{case}`: Lethe's model has {a:,} parameters, PyTorch's {b:,}: not the same network.")
+            L.append("")
         sizes = [(c, r["sizes"]) for c, r in lethe.cases.items() if r.get("sizes") and not c.startswith("kernel:")]
         if sizes:
             L.append("Sizes (Lethe): " + "; ".join(f"`{c}` {s}" for c, s in sizes) + ".")

@@ -70,8 +70,8 @@ record GpuPreset(String name, long copySize, long kernelSize, Model resnet, Mode
         Model r18e = new Model("resnet18 width 8", resnet18(RESNET_IN, CLASSES, 8), 8, 3, 16, CLASSES);
         Model vite = new Model("vit dim 64 depth 2 (patch 4, 17 tokens)", ViTConfig.of(16, 4, CLASSES, 64, 2, 2), 8, 3, 16, CLASSES);
         EMULATED = new GpuPreset("emulated", 1L << 22, 1L << 20, r18e, vite,
-                new Fisher(r18e, 64, 16, 32, 32), resnet18(RESNET_IN, CLASSES, 16), List.of(PROXY_RESNET, PROXY_VIT, r18e, vite),
-                new Runs(5, 1), new Runs(4, 1), new Runs(2, 1), 6);
+                new Fisher(r18e, 48, 8, 16, 16), resnet18(RESNET_IN, CLASSES, 16), List.of(PROXY_RESNET, PROXY_VIT, r18e, vite),
+                new Runs(5, 1), new Runs(3, 1), new Runs(1, 1), 4);
         SMOKE = new GpuPreset("smoke", 1L << 16, 1L << 14, PROXY_RESNET, PROXY_VIT,
                 new Fisher(PROXY_RESNET, 16, 4, 8, 8), resnet18(1, 4, 4), List.of(PROXY_RESNET, PROXY_VIT),
                 new Runs(2, 1), new Runs(2, 1), new Runs(1, 1), 2);
