@@ -33,6 +33,7 @@ import argparse
 import contextlib
 import datetime
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -518,6 +519,7 @@ def header(args, preset_name, device, timer):
             "cudnn": torch.backends.cudnn.version() if cuda else None,
             "cudnn_benchmark": torch.backends.cudnn.benchmark if cuda else None,
             "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
+            "load_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
             "timing": timer.method + "; median of the timed runs after warm-up", "budget_s": args.budget_s}
 
 

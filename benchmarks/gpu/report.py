@@ -171,7 +171,8 @@ def describe(run, side):
     where = "cuda-emu (the CUDA emulator on a CPU: emulated, not a GPU)" if h.get("emulated") else h.get("device")
     parts = [f"device {where}"]
     for key, label in (("gpu", "GPU"), ("driver", "driver"), ("driver_cuda", "driver CUDA"), ("cuda", "CUDA"),
-                       ("cudnn", "cuDNN"), ("torch", "PyTorch"), ("java", "Java"), ("preset", "preset"), ("date", "date")):
+                       ("cudnn", "cuDNN"), ("torch", "PyTorch"), ("java", "Java"), ("cpu", "host CPU"),
+                       ("load_1min", "load average (1 min) at the start"), ("preset", "preset"), ("date", "date")):
         if h.get(key) not in (None, ""):
             parts.append(f"{label} {h[key]}")
     if h.get("available") is False:

@@ -342,6 +342,7 @@ public final class GpuBench implements AutoCloseable {
         h.put("date", Instant.now().toString());
         h.put("java", Runtime.version().toString());
         h.put("cpu", cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores");
+        h.put("load_1min", loadAverage());
         String gpu = null, cuda = null;
         if (a.available() && Backends.implementation(backend) instanceof CudaBackend c) {
             gpu = c.context().runtime().description();
@@ -372,6 +373,15 @@ public final class GpuBench implements AutoCloseable {
             // not Linux: the architecture will do
         }
         return System.getProperty("os.arch");
+    }
+
+    /** The 1-minute load average at the start (other work on the machine skews every time), or null off Linux. */
+    static Double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).strip().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static Map<String, Object> record(String kind) {
