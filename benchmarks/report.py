@@ -8,7 +8,8 @@
 #   --out FILE     the markdown to write
 # Tables put Lethe cpu, Lethe ref and PyTorch side by side in one unit; the ratio is Lethe cpu / PyTorch
 # (> 1: Lethe is faster). Benchmarks whose batch param is 0 ran at the auto batch (ref 8, others 128).
-# The FisherBench and UnlearningKernelsBench sections are written by report_unlearning.py.
+# The FisherBench and UnlearningKernelsBench sections are written by report_unlearning.py. The GPU section
+# (between "<!-- gpu: begin" and "<!-- gpu: end -->", written by gpu/report.py) is kept as it was in --out.
 import argparse
 import datetime
 import json
@@ -357,8 +358,22 @@ def main():
     w("± is JMH's 99.9% confidence half-width (shown where JMH could compute one: at least 2 measurement "
       "iterations). Raw data: `benchmarks/target/results/` (jmh.json, peer.jsonl) of the run that wrote this file.")
 
+    gpu = kept_gpu_section(a.out)   # read before the file is rewritten
     with open(a.out, "w") as f:
-        f.write("\n".join(L) + "\n")
+        f.write("\n".join(L) + "\n" + ("\n" + gpu if gpu else ""))
+
+
+def kept_gpu_section(path):
+    """The GPU section of the RESULTS.md being replaced (benchmarks/gpu/report.py writes it from a GPU run, not this
+    one): kept as it was, markers included; empty when the file or the section is missing."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return ""
+    start = text.find("<!-- gpu: begin")
+    end = text.find("<!-- gpu: end -->", start) if start >= 0 else -1
+    return text[start:end + len("<!-- gpu: end -->")] + "\n" if end >= 0 else ""
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ public final class DeviceCheck {
         summary.put("started", Instant.now().toString());
         summary.put("java", Runtime.version().toString());
         summary.put("packages", packages);
-        summary.put("benchmarks", "not run: the GPU benchmarks against PyTorch join device-check with issue 15");
+        summary.put("benchmarks", "run by benchmarks/gpu/device-check after the tests: see benchmarks.json, gpu-lethe.jsonl, gpu-peer.jsonl, gpu-report.md");
         Availability a = Backends.byName(device).availability();
         summary.put("available", a.available());
         summary.put("availability", a.reason());
