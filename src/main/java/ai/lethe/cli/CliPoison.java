@@ -6,9 +6,9 @@ package ai.lethe.cli;
 
 import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
-import ai.lethe.data.PoisonRecord;
-import ai.lethe.data.PoisonSpec;
-import ai.lethe.data.Poisoned;
+import ai.lethe.data.poison.PoisonRecord;
+import ai.lethe.data.poison.PoisonSpec;
+import ai.lethe.data.poison.Poisoned;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.data.split.PoisonForget;
 import ai.lethe.data.transform.Transform;

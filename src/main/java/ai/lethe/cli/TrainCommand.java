@@ -8,9 +8,9 @@ package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
 import ai.lethe.data.Dataset;
-import ai.lethe.data.PoisonRecord;
-import ai.lethe.data.PoisonSpec;
-import ai.lethe.data.Poisoned;
+import ai.lethe.data.poison.PoisonRecord;
+import ai.lethe.data.poison.PoisonSpec;
+import ai.lethe.data.poison.Poisoned;
 import ai.lethe.data.TrainTest;
 import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.RandomForget;

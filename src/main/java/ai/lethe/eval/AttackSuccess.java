@@ -4,15 +4,15 @@
 // main_backdoor.py reports validate() on it as attack_acc), which counts the target class's own images too: a
 // model without any backdoor still scores about 1/C on them. asrNonTarget is the same share over the test images
 // whose true class is not the target (0 for a model the trigger does not move at all).
-// Used by UnlearnMetrics when the split's training set is an ai.lethe.data.Poisoned one and its retain-test set is
-// the whole test set (a `poisoned`, random or index request on a backdoored model's data).
+// Used by UnlearnMetrics when the split's training set is an ai.lethe.data.poison.Poisoned one and its retain-test
+// set is the whole test set (a `poisoned`, random or index request on a backdoored model's data).
 package ai.lethe.eval;
 
 import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
-import ai.lethe.data.Poisoned;
+import ai.lethe.data.poison.Poisoned;
 import ai.lethe.data.Subset;
-import ai.lethe.data.Trigger;
+import ai.lethe.data.poison.Trigger;
 import ai.lethe.data.split.SplitSets;
 import ai.lethe.data.transform.Transform;
 import ai.lethe.nn.Module;
@@ -53,7 +53,7 @@ public record AttackSuccess(double asr, double asrNonTarget, int samples, int no
     }
 
     /**
-     * The backdoor of {@code sets}' training set, when Df or Dr is a view of an ai.lethe.data.Poisoned dataset and the
+     * The backdoor of {@code sets}' training set, when Df or Dr is a view of an ai.lethe.data.poison.Poisoned dataset and the
      * retain-test set is the whole test set; else empty.
      */
     public static Optional<Backdoor> backdoorOf(SplitSets sets) {

@@ -12,9 +12,9 @@
 // Dt, the non-member test set, is the retain-test part for both attacks: for full-class and sub-class splits the
 // test set without the forgotten (sub-)class — the part a retrained model was fitted to generalise to, as in the
 // references' class-wise evaluations —, for random and index splits the whole test set. Empty parts give NaN
-// (see MetricSet), never an exception. When the split's training set is poisoned (ai.lethe.data.Poisoned) and its
-// retain-test set is the whole test set, the attack success rates are measured too (AttackSuccess). ZRF, when
-// asked, compares with an incompetent model: for an ImageModel a fresh Models.create(config, new Generator(seed)).
+// (see MetricSet), never an exception. When the split's training set is poisoned (ai.lethe.data.poison.Poisoned)
+// and its retain-test set is the whole test set, the attack success rates are measured too (AttackSuccess). ZRF,
+// when asked, compares with an incompetent model: for an ImageModel a fresh Models.create(config, new Generator(seed)).
 package ai.lethe.eval;
 
 import ai.lethe.core.Device;

@@ -11,8 +11,8 @@
 package ai.lethe.experiment;
 
 import ai.lethe.core.Device;
-import ai.lethe.data.PoisonRecord;
-import ai.lethe.data.Poisoned;
+import ai.lethe.data.poison.PoisonRecord;
+import ai.lethe.data.poison.Poisoned;
 import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.eval.MetricSet;

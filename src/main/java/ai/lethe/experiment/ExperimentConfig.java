@@ -20,7 +20,7 @@
 package ai.lethe.experiment;
 
 import ai.lethe.data.ImageShape;
-import ai.lethe.data.PoisonSpec;
+import ai.lethe.data.poison.PoisonSpec;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.models.ModelConfig;
 import ai.lethe.models.ResNetConfig;

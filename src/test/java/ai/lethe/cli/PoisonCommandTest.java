@@ -7,7 +7,7 @@ package ai.lethe.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.data.PoisonRecord;
+import ai.lethe.data.poison.PoisonRecord;
 import ai.lethe.data.split.Split;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;

@@ -11,10 +11,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
-import ai.lethe.data.PoisonSpec;
-import ai.lethe.data.Poisoned;
-import ai.lethe.data.PoisonedTest;
-import ai.lethe.data.Trigger;
+import ai.lethe.data.poison.PoisonSpec;
+import ai.lethe.data.poison.Poisoned;
+import ai.lethe.data.poison.PoisonedTest;
+import ai.lethe.data.poison.Trigger;
 import ai.lethe.data.split.ClassForget;
 import ai.lethe.data.split.PoisonForget;
 import ai.lethe.data.split.Split;

@@ -10,7 +10,7 @@ package ai.lethe.experiment;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.core.Device;
-import ai.lethe.data.PoisonSpec;
+import ai.lethe.data.poison.PoisonSpec;
 import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.PoisonForget;
 import ai.lethe.eval.MetricSet;

@@ -6,7 +6,7 @@ package ai.lethe.experiment;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.data.PoisonSpec;
+import ai.lethe.data.poison.PoisonSpec;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.nio.file.Path;
 import java.util.List;

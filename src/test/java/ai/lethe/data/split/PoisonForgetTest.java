@@ -6,9 +6,9 @@ package ai.lethe.data.split;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.lethe.data.PoisonSpec;
-import ai.lethe.data.Poisoned;
-import ai.lethe.data.PoisonedTest;
+import ai.lethe.data.poison.PoisonSpec;
+import ai.lethe.data.poison.Poisoned;
+import ai.lethe.data.poison.PoisonedTest;
 import ai.lethe.data.source.ByteImageDataset;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;

@@ -6,8 +6,9 @@
 //    "trainSize": 60000, "count": 6000, "indices": [sorted indices of the training set as trained]}
 // The indices index the training set the model was trained on (after --subset). The file is written atomically
 // (a temporary sibling forced to disk, then renamed over the target); reading checks every field and names the file.
-package ai.lethe.data;
+package ai.lethe.data.poison;
 
+import ai.lethe.data.Dataset;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;

@@ -5,8 +5,11 @@
 // target (Unlearn-Sparse utils.get_poisoned_loader runs poison_func over the whole test set). A forget/retain split
 // of a Poisoned set with `--forget poisoned` makes Df = the poisoned samples (as trained: stamped, relabelled) and
 // Dr = the clean rest (data.split.PoisonForget).
-package ai.lethe.data;
+package ai.lethe.data.poison;
 
+import ai.lethe.data.Dataset;
+import ai.lethe.data.ImageShape;
+import ai.lethe.data.Subclasses;
 import ai.lethe.data.transform.RandomSource;
 import java.util.Arrays;
 import java.util.List;

@@ -6,8 +6,9 @@
 // command's seed); value: the square's pixel value in [0, 1] (0, black, as the reference; see Trigger). Checks
 // that need no dataset happen in parse; the target against the classes and the trigger against the image size
 // in check. Errors are IllegalArgumentExceptions naming the spec and the key.
-package ai.lethe.data;
+package ai.lethe.data.poison;
 
+import ai.lethe.data.Dataset;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;

@@ -3,10 +3,12 @@
 // in pixel space and after the eval pipeline's normalisation ((0 - mean[c]) / std[c]); the exact poisoned count
 // round(ratio * n), that the draw is a pure function of the seed, the relabelling, that clean samples read through
 // unchanged; the spec's parsing and its errors; and the run-folder record written atomically and read back.
-package ai.lethe.data;
+package ai.lethe.data.poison;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.lethe.data.ImageShape;
+import ai.lethe.data.TrainTest;
 import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.source.ByteImageDataset;
 import java.nio.file.Files;

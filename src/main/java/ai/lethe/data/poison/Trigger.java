@@ -7,8 +7,10 @@
 // transform (Dataset), so stamping the value 0 there is exactly the reference's trigger in pixel space; Normalize
 // then maps it to -mean/std like every other black pixel. Value 0 is the reference's; another value in [0, 1]
 // (e.g. 1, a white square) is offered for images whose corner is already black (Fashion-MNIST's background).
-package ai.lethe.data;
+package ai.lethe.data.poison;
 
+import ai.lethe.data.Dataset;
+import ai.lethe.data.ImageShape;
 import java.util.Locale;
 
 /** {@code size} >= 1, {@code value} in [0, 1], {@code margin} >= 0. */
