@@ -1,12 +1,15 @@
 // `lethe experiment CONFIG`: runs a whole unlearning protocol (train or load the original, optionally prune,
 // Retrain as the gold standard, every listed method with every seed, evaluation) from a JSON or YAML file and
-// writes report.md, report.json and report.svg; re-running it resumes an interrupted experiment.
+// writes report.md, report.json and report.svg; re-running it resumes an interrupted experiment. A config whose
+// prune.sparsity is a list runs as a SparsitySweep (one experiment per sparsity, and a sweep report).
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.experiment.Experiment;
 import ai.lethe.experiment.ExperimentConfig;
+import ai.lethe.experiment.SparsitySweep;
+import ai.lethe.report.SweepReport;
 import ai.lethe.report.Report;
 import ai.lethe.report.ConsoleTable;
 import ai.lethe.train.ProgressDisplay;
@@ -53,10 +56,23 @@ final class ExperimentCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("runs", config.name());
         PrintWriter o = spec.commandLine().getOut();
         int w = workers == null ? DataLoader.defaultWorkers() : workers;
+        java.util.function.Supplier<List<TrainListener>> progress = () -> noProgress ? List.<TrainListener>of() : List.of(new ProgressDisplay());
+        if (config.isSweep()) {
+            SparsitySweep sweep;
+            try {
+                sweep = new SparsitySweep(config, dir, Backends.defaultDevice(), w, o, progress);
+            } catch (IllegalArgumentException e) {
+                throw usage(configFile + ": " + e.getMessage());
+            }
+            SweepReport report = sweep.run();
+            o.println();
+            o.print(report.table());
+            o.flush();
+            return 0;
+        }
         Experiment experiment;
         try {
-            experiment = new Experiment(config, dir, Backends.defaultDevice(), w, o,
-                    () -> noProgress ? List.<TrainListener>of() : List.of(new ProgressDisplay()));
+            experiment = new Experiment(config, dir, Backends.defaultDevice(), w, o, progress);
         } catch (IllegalArgumentException e) {
             throw usage(configFile + ": " + e.getMessage());
         }

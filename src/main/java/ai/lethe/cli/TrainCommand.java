@@ -3,11 +3,14 @@
 // result.json with the final accuracies. Every option is checked before anything is written (usage errors, exit
 // code 2): --out must be new or empty unless --resume, and --resume must repeat the run's recipe, model, dataset
 // and --subset (training-subset.json is never rewritten by a resume). --resume first repairs a checkpoint save
-// that a killed process interrupted.
+// that a killed process interrupted. --poison badnets:... backdoors the training set (CliPoison; poison.json).
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
 import ai.lethe.data.Dataset;
+import ai.lethe.data.poison.PoisonRecord;
+import ai.lethe.data.poison.PoisonSpec;
+import ai.lethe.data.poison.Poisoned;
 import ai.lethe.data.TrainTest;
 import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.RandomForget;
@@ -96,12 +99,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-cuda-graphs", description = "Run every training step eagerly on cuda/cuda-emu (graphs are on by default).")
     boolean noCudaGraphs;
 
+    @Option(names = "--poison", paramLabel = "SPEC", description = "Backdoor the training set: " + PoisonSpec.FORM
+            + " (defaults ratio 0.1, target 0, size 4, seed --seed, value 0 = black); recorded in DIR/poison.json.")
+    String poison;
+
     @Override public Integer call() throws Exception {
         // every option is checked before anything is written: the recipe, the subset, the model, then --out
         TrainConfig config = trainConfig();
         modelOptions.check(spec);
         if (subset != null && subset <= 0) throw usage("--subset: must be positive, got " + subset);
         if (logEvery != null && logEvery < 1) throw usage("--log-every: must be >= 1, got " + logEvery);
+        PoisonSpec poisonSpec = CliPoison.parse(spec, poison);
         if (Files.exists(out) && !Files.isDirectory(out)) throw usage("--out: " + out + " exists and is not a folder");
         RunFolder folder = new RunFolder(out);
         if (!resume) checkNewRun(folder);
@@ -117,11 +125,17 @@ final class TrainCommand implements Callable<Integer> {
         ModelConfig modelConfig = CliData.modelConfig(spec, modelOptions, pipeline.inputShape(), train.numClasses());
         if (resume) checkResume(folder, config, modelConfig, data, subsetSplit);
         if (subsetSplit != null) train = subsetSplit.sets(train, data.test()).forget();
+        Poisoned poisoned = CliPoison.poison(spec, poisonSpec, train, seed);
+        PoisonRecord poisonRecord = poisoned == null ? null : PoisonRecord.of(poisoned, poisonSpec, seed);
+        if (resume) CliPoison.checkResume(spec, folder, poisonRecord);
+        if (poisoned != null) train = poisoned;
         RunFolder run = RunFolder.create(out);
         if (!resume) {
-            Path subsetFile = run.root().resolve(CliData.TRAINING_SUBSET);
+            Path subsetFile = run.root().resolve(CliData.TRAINING_SUBSET), poisonFile = run.root().resolve(PoisonRecord.FILE);
             if (subsetSplit != null) subsetSplit.write(subsetFile);   // unlearn/eval reuse it
             else Files.deleteIfExists(subsetFile);   // one a run killed before its first epoch left
+            if (poisonRecord != null) poisonRecord.write(poisonFile);   // lethe unlearn --forget poisoned reads it
+            else Files.deleteIfExists(poisonFile);
         }
         PrintWriter o = spec.commandLine().getOut();
         try (ImageModel model = Models.create(modelConfig, new Generator(seed)).to(Backends.defaultDevice())) {
@@ -137,6 +151,11 @@ final class TrainCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "train accuracy %.2f%%, test accuracy %.2f%% (best %.2f%% at epoch %d), %.1f s%n",
                     100 * r.last().trainAccuracy(), 100 * r.last().valAccuracy(), 100 * r.bestValAccuracy(), r.bestEpoch() + 1,
                     r.seconds());
+            if (poisoned != null) {
+                var a = CliPoison.attackSuccess(model, data.test(), poisoned, pipeline.evalTransform(), Backends.defaultDevice(), config.workers());
+                o.printf(Locale.ROOT, "poisoned %d of %d training samples; attack success rate %.2f%% (non-target test images %.2f%%)%n",
+                        poisoned.count(), train.size(), 100 * a.asr(), 100 * a.asrNonTarget());
+            }
             o.println("wrote " + run.root());
             o.flush();
         }
@@ -204,7 +223,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static boolean firstEpochLeftover(String name) {
-        return name.equals(CliData.TRAINING_SUBSET) || name.equals("metrics.jsonl") || name.startsWith(".last.tmp-");
+        return name.equals(CliData.TRAINING_SUBSET) || name.equals(PoisonRecord.FILE) || name.equals("metrics.jsonl") || name.startsWith(".last.tmp-");
     }
 
     private ParameterException usage(String message) { return new ParameterException(spec.commandLine(), message); }

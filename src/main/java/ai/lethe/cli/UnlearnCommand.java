@@ -2,7 +2,9 @@
 // runs one unlearning method on a copy, evaluates UA, RA, TA, forget-test accuracy and the MIA metrics, and
 // writes OUT/checkpoint (the unlearned model; the input is never touched), OUT/unlearn.json and OUT/split.json.
 // With --fisher-cache, SSD's I_D (the Fisher diagonal of Dr then Df) is read from the file (or computed as SSD
-// would and written there), so later runs on the same model and request skip it (FisherCache).
+// would and written there), so later runs on the same model and request skip it (FisherCache). A model trained
+// with --poison is unlearned on its poisoned training set (CliPoison); `--forget poisoned` forgets those samples
+// and adds SA and the attack success rates to the metrics.
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
@@ -51,7 +53,7 @@ final class UnlearnCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--forget", required = true, paramLabel = "REQUEST",
-            description = "What to forget: class=K, subclass=NAME|K, random=N|FRACTION or indices=FILE.")
+            description = "What to forget: class=K, subclass=NAME|K, random=N|FRACTION, indices=FILE or poisoned (a --poison run's poisoned samples).")
     String forget;
 
     @Option(names = "--method", required = true, paramLabel = "NAME", description = "The unlearning method (see --list-methods).")
@@ -152,7 +154,7 @@ final class UnlearnCommand implements Callable<Integer> {
                 throw usage("--model: the model takes " + original.config().inChannels() + "-channel images and has "
                         + original.config().numClasses() + " classes, but " + name + " has " + pipeline.inputShape().channels()
                         + " channels and " + pipeline.data().train().numClasses() + " classes");
-            Dataset train = CliData.trainingSet(spec, model, pipeline.data());
+            Dataset train = CliPoison.trainingSet(spec, model, CliData.trainingSet(spec, model, pipeline.data()), request);
             TaskData task;
             try {
                 task = TaskData.of(pipeline, train, pipeline.data().test(), request, seed);
@@ -178,6 +180,11 @@ final class UnlearnCommand implements Callable<Integer> {
                 o.printf(Locale.ROOT, "%-24s %7.2f%%%n", "TA (acc on retain-test)", 100 * m.ta());
                 o.printf(Locale.ROOT, "%-24s %7.2f%%%n", "forget-test accuracy", 100 * m.forgetTestAccuracy());
                 o.printf(Locale.ROOT, "%-24s %7.2f%%%n", "MIA (SSD, entropy)", 100 * m.ssdMia());
+                if (m.hasAttackSuccess()) {
+                    o.printf(Locale.ROOT, "%-24s %7.2f%%%n", "SA (clean test acc)", 100 * m.ta());
+                    o.printf(Locale.ROOT, "%-24s %7.2f%%%n", "ASR (whole test set)", 100 * m.asr());
+                    o.printf(Locale.ROOT, "%-24s %7.2f%%%n", "ASR (non-target images)", 100 * m.asrNonTarget());
+                }
                 o.printf(Locale.ROOT, "%-24s %7.2f s%n", "run time", result.result().seconds());
                 o.println("wrote " + out);
                 o.flush();

@@ -12,8 +12,9 @@
 // Dt, the non-member test set, is the retain-test part for both attacks: for full-class and sub-class splits the
 // test set without the forgotten (sub-)class — the part a retrained model was fitted to generalise to, as in the
 // references' class-wise evaluations —, for random and index splits the whole test set. Empty parts give NaN
-// (see MetricSet), never an exception. ZRF, when asked, compares with an incompetent model: for an ImageModel a
-// fresh Models.create(config, new Generator(seed)).
+// (see MetricSet), never an exception. When the split's training set is poisoned (ai.lethe.data.poison.Poisoned)
+// and its retain-test set is the whole test set, the attack success rates are measured too (AttackSuccess). ZRF,
+// when asked, compares with an incompetent model: for an ImageModel a fresh Models.create(config, new Generator(seed)).
 package ai.lethe.eval;
 
 import ai.lethe.core.Device;
@@ -52,9 +53,14 @@ public final class UnlearnMetrics {
             throw new IllegalArgumentException("UnlearnMetrics.evaluate: ZRF (" + options.zrf() + ") needs an incompetent model, got null");
         SplitPredictions parts = predict(model, sets, transform, device, batchSize, workers);
         MetricSet m = metrics(parts, seed, options);
+        var backdoor = AttackSuccess.backdoorOf(sets);
+        if (backdoor.isPresent()) {
+            AttackSuccess a = AttackSuccess.evaluate(model, sets.retainTest(), backdoor.get(), transform, device, batchSize, workers);
+            m = m.withAttackSuccess(a.asr(), a.asrNonTarget());
+        }
         if (options.zrf() == MiaOptions.Zrf.NONE) return m;
         double zrf = ZeroRetrainForgetting.compute(model, incompetent, sets.forget(), transform, device, batchSize, workers, options.zrf());
-        return new MetricSet(m.ua(), m.ra(), m.ta(), m.forgetTestAccuracy(), m.miaEfficacy(), m.ssdMia(), zrf);
+        return new MetricSet(m.ua(), m.ra(), m.ta(), m.forgetTestAccuracy(), m.miaEfficacy(), m.ssdMia(), zrf, m.asr(), m.asrNonTarget());
     }
 
     /** Predictions on the four parts (the forget-test part reuses Df's when it is the same samples). */

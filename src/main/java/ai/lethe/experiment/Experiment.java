@@ -2,6 +2,7 @@
 //   OUT/original/            the original model's training run (or the given base model is used as is)
 //   OUT/pruned/              the pruned model, when the config prunes (prune-then-unlearn)
 //   OUT/runs/METHOD/seed-S/  one unlearn.json per method and seed (metrics, time, config, log)
+//   OUT/poison.json          the poisoned samples, when the config backdoors the training set (poison:)
 //   OUT/report.md, report.json, report.svg
 // Retrain on Dr is always run: it is the gold standard the gap is measured against. Every step is skipped when
 // its output exists, so an interrupted experiment resumes where it stopped (the original's training resumes
@@ -10,6 +11,8 @@
 package ai.lethe.experiment;
 
 import ai.lethe.core.Device;
+import ai.lethe.data.poison.PoisonRecord;
+import ai.lethe.data.poison.Poisoned;
 import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.eval.MetricSet;
@@ -68,14 +71,22 @@ public final class Experiment {
         this.log = log;
         this.progress = progress;
         for (MethodSpec m : config.methods()) Unlearners.create(m.name(), m.options());   // unknown method/option: fail before any work
+        if (config.isSweep())
+            throw new IllegalArgumentException(config.name() + " prunes to several sparsities " + config.sweep() + "; run it as a SparsitySweep");
     }
+
+    private MetricSet originalMetrics;
+
+    /** The original model's metrics before unlearning, once run() has evaluated it (else null). */
+    public MetricSet originalMetrics() { return originalMetrics; }
 
     /** Runs (or resumes) the experiment and writes the report; returns it. */
     public Report run() throws IOException {
         Files.createDirectories(out);
         long started = System.nanoTime();
         Pipeline pipeline = Pipeline.load(config.dataset(), config.train().augment(), imageSize());
-        TaskData task = TaskData.of(pipeline, config.trainSubset(), config.testSubset(), 0, ForgetRequest.parse(config.forget()), 0);
+        TaskData task = TaskData.of(pipeline, config.trainSubset(), config.testSubset(), 0, config.poison(), ForgetRequest.parse(config.forget()), 0);
+        if (task.train() instanceof Poisoned p) recordPoison(p);
         say("task: %s, %d training samples (Df %d, Dr %d), %d test samples (forget-test %d, retain-test %d), forget %s",
                 config.dataset(), task.train().size(), task.sets().forget().size(), task.sets().retain().size(), task.test().size(),
                 task.sets().forgetTest().size(), task.sets().retainTest().size(), config.forget());
@@ -88,7 +99,10 @@ public final class Experiment {
                     config.evalBatchSize(), workers, 0, settings.mia());
             String originalLine = String.format(Locale.ROOT, "UA %.1f%%, MIA-efficacy %.1f%%, RA %.1f%%, TA %.1f%%, forget-test accuracy %.1f%%%s",
                     100 * before.ua(), 100 * before.miaEfficacy(), 100 * before.ra(), 100 * before.ta(), 100 * before.forgetTestAccuracy(),
-                    config.prune().isPresent() ? String.format(Locale.ROOT, ", sparsity %.4f", ai.lethe.nn.Masks.sparsity(original)) : "");
+                    config.prune().isPresent() ? String.format(Locale.ROOT, ", sparsity %.4f", ai.lethe.nn.Masks.sparsity(original)) : "")
+                    + (before.hasAttackSuccess() ? String.format(Locale.ROOT, ", ASR %.1f%% (non-target %.1f%%)", 100 * before.asr(),
+                    100 * before.asrNonTarget()) : "");
+            originalMetrics = before;
             setup.put("original model", originalLine);
             say("original model: %s", originalLine);
             int total = config.methods().size() * config.seeds().size(), done = 0;
@@ -109,8 +123,10 @@ public final class Experiment {
                         UnlearnJob.save(o, task, config.dataset(), dir, false);
                         o.warnings().forEach(w -> say("warning: %s", w));
                         MetricSet x = o.metrics();
-                        say("[%d/%d] %s seed %d: UA %.1f%%, MIA-efficacy %.1f%%, RA %.1f%%, TA %.1f%%, %.1f s", done, total, m.label(), seed,
-                                100 * x.ua(), 100 * x.miaEfficacy(), 100 * x.ra(), 100 * x.ta(), o.result().seconds());
+                        say("[%d/%d] %s seed %d: UA %.1f%%, MIA-efficacy %.1f%%, RA %.1f%%, TA %.1f%%%s, %.1f s", done, total, m.label(), seed,
+                                100 * x.ua(), 100 * x.miaEfficacy(), 100 * x.ra(), 100 * x.ta(), x.hasAttackSuccess()
+                                        ? String.format(Locale.ROOT, ", ASR %.1f%% (non-target %.1f%%)", 100 * x.asr(), 100 * x.asrNonTarget()) : "",
+                                o.result().seconds());
                         runs.add(new MethodRun(m.label(), seed, x, o.result().seconds(), o.sparsity()));
                     }
                 }
@@ -121,6 +137,16 @@ public final class Experiment {
         say("wrote %s, %s and %s (%.0f s)", out.resolve("report.md"), out.resolve("report.json"), out.resolve("report.svg"),
                 (System.nanoTime() - started) / 1e9);
         return report;
+    }
+
+    /** Writes OUT/poison.json, or checks that the one an earlier run wrote records the same poisoning. */
+    private void recordPoison(Poisoned p) throws IOException {
+        PoisonRecord record = PoisonRecord.of(p, config.poison().orElseThrow(), 0);
+        Path file = out.resolve(PoisonRecord.FILE);
+        if (Files.isRegularFile(file) && !PoisonRecord.read(file).equals(record))
+            throw new IllegalArgumentException(file + " records another poisoning than the config's " + record.spec().spec()
+                    + "; use a new output folder");
+        if (!Files.isRegularFile(file)) record.write(file);
     }
 
     private int imageSize() {
@@ -213,6 +239,8 @@ public final class Experiment {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("dataset", config.dataset() + " (" + task.train().size() + " train, " + task.test().size() + " test)");
         s.put("model", config.model().map(Experiment::describe).orElse(config.base().map(Path::toString).orElse("")));
+        config.poison().ifPresent(p -> s.put("poison", p.spec() + " (" + ((Poisoned) task.train()).count() + " of " + task.train().size()
+                + " training samples; trigger " + p.trigger() + ")"));
         s.put("forget", config.forget() + " (|Df| = " + task.sets().forget().size() + ")");
         s.put("pruning", config.prune().map(p -> p.method() + " to " + p.sparsity()).orElse("none (dense)"));
         s.put("training", config.train().preset() + ", " + config.train().epochs() + " epochs, " + config.train().optimizer()

@@ -10,13 +10,17 @@
 //   model: {arch: resnet18, width: 16}  # or base: runs/base (a trained checkpoint/run folder; no training)
 //   train: {preset: ssd, epochs: 3, optimizer: adamw, lr: 0.002, weight_decay: 0.01, batch_size: 64, augment: false}
 //   forget: class=3
-//   prune: {method: omp, sparsity: 0.95}          # optional
+//   poison: badnets:ratio=0.1,target=0,size=4     # optional: backdoor the training set (PoisonSpec; seed default 0)
+//   forget: poisoned                              # ... and forget the poisoned samples (needs poison)
+//   prune: {method: omp, sparsity: 0.95}          # optional; a list of sparsities makes a sweep (SparsitySweep):
+//   prune: {method: omp, sparsity: [0, 0.75, 0.9, 0.95, 0.99]}   # one experiment per sparsity (0 = dense)
 //   methods: [ssd, ft, {name: ga, options: {lr: 1e-4}}]   # retrain (the gold standard) is always run
 //   seeds: [0, 1, 2]
 //   eval: {batch_size: 256, mia_feature: confidence}
 package ai.lethe.experiment;
 
 import ai.lethe.data.ImageShape;
+import ai.lethe.data.poison.PoisonSpec;
 import ai.lethe.data.split.ForgetRequest;
 import ai.lethe.models.ModelConfig;
 import ai.lethe.models.ResNetConfig;
@@ -48,10 +52,28 @@ import java.util.Set;
  * @param prune        the pruning step, or empty
  * @param methods      the methods to run, "retrain" first
  * @param seeds        one run per method and seed
+ * @param poison       the backdoor the training set gets before anything is trained, or empty
+ * @param sweep        the sparsities of a sweep (prune.sparsity given as a list; then prune's own sparsity is NaN),
+ *                     or empty for a single experiment
  */
 public record ExperimentConfig(String name, String dataset, int trainSubset, int testSubset, Optional<ModelSpec> model,
                                Optional<Path> base, TrainConfig train, String forget, Optional<PruneSpec> prune,
-                               List<MethodSpec> methods, List<Long> seeds, int evalBatchSize, String miaFeature) {
+                               List<MethodSpec> methods, List<Long> seeds, int evalBatchSize, String miaFeature,
+                               Optional<PoisonSpec> poison, List<Double> sweep) {
+
+    /** Whether this config is a sparsity sweep (run by SparsitySweep, one Experiment per sparsity). */
+    public boolean isSweep() { return !sweep.isEmpty(); }
+
+    /**
+     * The single experiment of a sweep at {@code sparsity}: this config without the sweep, pruned to
+     * {@code sparsity} with the sweep's method (dense, unpruned, at 0).
+     */
+    public ExperimentConfig atSparsity(double sparsity) {
+        PruneSpec p = prune.orElseThrow(() -> new IllegalStateException("atSparsity: " + name + " has no pruning step"));
+        Optional<PruneSpec> at = sparsity == 0 ? Optional.empty() : Optional.of(new PruneSpec(p.method(), sparsity, p.rewindEpoch()));
+        return new ExperimentConfig(name, dataset, trainSubset, testSubset, model, base, train, forget, at, methods, seeds, evalBatchSize,
+                miaFeature, poison, List.of());
+    }
 
     /** An architecture: resnet18 (width, stem) or vit-tiny/small/base (patch, image size). */
     public record ModelSpec(String arch, int width, String stem, int patch, int imageSize) {
@@ -118,7 +140,7 @@ public record ExperimentConfig(String name, String dataset, int trainSubset, int
     /** Parses a config tree; relative base paths resolve against {@code dir}; {@code where} names the source in errors. */
     public static ExperimentConfig parse(JsonNode root, String defaultName, Path dir, String where) {
         Node n = new Node(root, where, "");
-        n.allow("name", "dataset", "train_subset", "test_subset", "model", "base", "train", "forget", "prune", "methods", "seeds", "eval");
+        n.allow("name", "dataset", "train_subset", "test_subset", "model", "base", "train", "forget", "poison", "prune", "methods", "seeds", "eval");
         String name = n.text("name", defaultName);
         String dataset = n.requiredText("dataset");
         int trainSubset = n.integer("train_subset", 0, 0);
@@ -148,15 +170,40 @@ public record ExperimentConfig(String name, String dataset, int trainSubset, int
         } catch (IllegalArgumentException e) {
             throw n.error("forget", e.getMessage());
         }
+        Optional<PoisonSpec> poison = Optional.empty();
+        if (n.has("poison")) {
+            try {
+                poison = Optional.of(PoisonSpec.parse(n.requiredText("poison")));
+            } catch (IllegalArgumentException e) {
+                throw n.error("poison", e.getMessage());
+            }
+        }
+        if (ForgetRequest.parse(forget) instanceof ai.lethe.data.split.PoisonForget && poison.isEmpty())
+            throw n.error("forget", "'poisoned' forgets the poisoned samples, so the config needs 'poison' (e.g. poison: badnets:ratio=0.1,target=0,size=4)");
         Optional<PruneSpec> prune = Optional.empty();
+        List<Double> sweep = new ArrayList<>();
         if (n.has("prune")) {
             Node p = n.child("prune");
             p.allow("method", "sparsity", "rewind_epoch");
             String method = p.requiredText("method");
             if (!Set.of("omp", "imp", "synflow").contains(method))
                 throw n.error("prune.method", "unknown pruning method '" + method + "'; known: omp, imp, synflow");
-            double sparsity = p.number("sparsity", 0.95);
-            if (!(sparsity >= 0 && sparsity < 1)) throw n.error("prune.sparsity", "must be in [0, 1), got " + sparsity);
+            JsonNode list = p.node().get("sparsity");
+            double sparsity;
+            if (list != null && list.isArray()) {
+                if (list.isEmpty()) throw n.error("prune.sparsity", "an empty list; give a sparsity or a list of them");
+                for (JsonNode v : list) {
+                    if (!v.isNumber()) throw n.error("prune.sparsity", "the list must hold numbers, got " + v);
+                    double s = v.asDouble();
+                    if (!(s >= 0 && s < 1)) throw n.error("prune.sparsity", "must be in [0, 1), got " + s);
+                    if (sweep.contains(s)) throw n.error("prune.sparsity", "sparsity " + s + " is listed twice");
+                    sweep.add(s);
+                }
+                sparsity = Double.NaN;
+            } else {
+                sparsity = p.number("sparsity", 0.95);
+                if (!(sparsity >= 0 && sparsity < 1)) throw n.error("prune.sparsity", "must be in [0, 1), got " + sparsity);
+            }
             prune = Optional.of(new PruneSpec(method, sparsity, p.integer("rewind_epoch", 8, 0)));
         }
         List<MethodSpec> methods = new ArrayList<>();
@@ -208,7 +255,7 @@ public record ExperimentConfig(String name, String dataset, int trainSubset, int
             if (!Set.of("confidence", "entropy").contains(mia)) throw n.error("eval.mia_feature", "must be confidence or entropy, got '" + mia + "'");
         }
         return new ExperimentConfig(name, dataset, trainSubset, testSubset, model, base, train, forget, prune, List.copyOf(methods),
-                List.copyOf(seeds), evalBatch, mia);
+                List.copyOf(seeds), evalBatch, mia, poison, List.copyOf(sweep));
     }
 
     private static TrainConfig trainConfig(Node n) {

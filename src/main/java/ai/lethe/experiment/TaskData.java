@@ -1,6 +1,8 @@
 // The data of one forgetting task: the dataset's pipeline (transforms), the training and test sets actually
 // used (optionally balanced subsets), the split of a forget request over them, and the four parts (Df, Dr,
-// forget-test, retain-test). Built once per experiment and shared by every method and seed.
+// forget-test, retain-test). Built once per experiment and shared by every method and seed. With a poison spec the
+// training set (after the subset) is backdoored first (ai.lethe.data.poison.Poisoned), so the original model
+// trains on it and a `poisoned` request forgets exactly its poisoned samples.
 package ai.lethe.experiment;
 
 import ai.lethe.data.Dataset;
@@ -21,8 +23,15 @@ public record TaskData(Pipeline pipeline, Dataset train, Dataset test, Split spl
      * {@code trainSubset}/{@code testSubset} are positive (per-class shares drawn with {@code subsetSeed}).
      */
     public static TaskData of(Pipeline pipeline, int trainSubset, int testSubset, long subsetSeed, ForgetRequest request, long splitSeed) {
+        return of(pipeline, trainSubset, testSubset, subsetSeed, java.util.Optional.empty(), request, splitSeed);
+    }
+
+    /** As above, the training set (after the subset) poisoned as {@code poison} says (its seed, else {@code subsetSeed}). */
+    public static TaskData of(Pipeline pipeline, int trainSubset, int testSubset, long subsetSeed,
+                              java.util.Optional<ai.lethe.data.poison.PoisonSpec> poison, ForgetRequest request, long splitSeed) {
         TrainTest data = pipeline.data();
         Dataset train = trainSubset > 0 ? balanced(data.train(), trainSubset, subsetSeed, "train") : data.train();
+        if (poison.isPresent()) train = ai.lethe.data.poison.Poisoned.of(train, poison.get(), subsetSeed);
         Dataset test = testSubset > 0 ? balanced(data.test(), testSubset, subsetSeed, "test") : data.test();
         Split split = Split.of(train, test, request, splitSeed);
         return checked(new TaskData(pipeline, train, test, split, split.sets(train, test)), request);

@@ -1,6 +1,7 @@
 // The table cells the Markdown and console tables share: the papers' columns (UA, MIA-efficacy, RA, TA as
 // percentages with one decimal, mean ± std over seeds; RTE in seconds and as a ratio to Retrain; the average gap to
-// Retrain in percentage points) for each method summary. An undefined value prints as "-".
+// Retrain in percentage points) for each method summary, and — for a backdoored model's data — the attack success
+// rates over the whole triggered test set and over its non-target images. An undefined value prints as "-".
 package ai.lethe.report;
 
 import java.util.ArrayList;
@@ -13,11 +14,29 @@ final class Cells {
 
     private Cells() {}
 
+    static final List<String> ATTACK_HEADER = List.of("ASR (%)", "ASR non-target (%)");
+
+    /** The header of {@code report}'s table: HEADER, with the ASR columns after TA when it has them. */
+    static List<String> header(Report report) {
+        if (!report.hasAttackSuccess()) return HEADER;
+        List<String> h = new ArrayList<>(HEADER);
+        h.addAll(HEADER.indexOf("TA (%)") + 1, ATTACK_HEADER);
+        return List.copyOf(h);
+    }
+
     static List<List<String>> rows(Report report) {
+        boolean attack = report.hasAttackSuccess();
         List<List<String>> rows = new ArrayList<>();
-        for (MethodSummary m : report.summary())
-            rows.add(List.of(m.method(), Integer.toString(m.runs()), percent(m.ua()), percent(m.miaEfficacy()), percent(m.ra()),
-                    percent(m.ta()), plain(m.seconds(), 2), plain(m.rteRatio(), 3), percent(m.gap())));
+        for (MethodSummary m : report.summary()) {
+            List<String> r = new ArrayList<>(List.of(m.method(), Integer.toString(m.runs()), percent(m.ua()), percent(m.miaEfficacy()),
+                    percent(m.ra()), percent(m.ta())));
+            if (attack) {
+                r.add(percent(m.asr()));
+                r.add(percent(m.asrNonTarget()));
+            }
+            r.addAll(List.of(plain(m.seconds(), 2), plain(m.rteRatio(), 3), percent(m.gap())));
+            rows.add(List.copyOf(r));
+        }
         return rows;
     }
 

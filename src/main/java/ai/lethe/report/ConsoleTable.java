@@ -10,9 +10,10 @@ public final class ConsoleTable {
 
     public static String render(Report report) {
         List<List<String>> rows = new ArrayList<>();
-        rows.add(Cells.HEADER);
+        List<String> header = Cells.header(report);
+        rows.add(header);
         rows.addAll(Cells.rows(report));
-        int[] width = new int[Cells.HEADER.size()];
+        int[] width = new int[header.size()];
         for (List<String> r : rows) for (int i = 0; i < r.size(); i++) width[i] = Math.max(width[i], r.get(i).length());
         StringBuilder sb = new StringBuilder();
         for (int k = 0; k < rows.size(); k++) {

@@ -21,15 +21,24 @@ public final class MarkdownReport {
                 the unlearning call; Avg. Gap = mean |metric − Retrain's| over UA, MIA-Efficacy, RA, TA (same seed). \
                 Mean ± sample std over seeds.
                 """);
+        if (report.hasAttackSuccess())
+            sb.append("""
+
+                    ASR = accuracy on the whole test set with the trigger stamped and every label set to the target (the \
+                    reference's definition; about 1/C for a model without the backdoor, from the target class's own images); \
+                    ASR non-target = the same over the test images whose class is not the target. With `forget: poisoned`, \
+                    TA is the clean test accuracy (SA).
+                    """);
         return sb.toString();
     }
 
     /** The results table alone (header, alignment row, one row per method), as in report.md. */
     public static String table(Report report) {
         StringBuilder sb = new StringBuilder();
-        row(sb, Cells.HEADER);
+        List<String> header = Cells.header(report);
+        row(sb, header);
         sb.append('|');
-        for (int i = 0; i < Cells.HEADER.size(); i++) sb.append(i == 0 ? " --- |" : " ---: |");
+        for (int i = 0; i < header.size(); i++) sb.append(i == 0 ? " --- |" : " ---: |");
         sb.append('\n');
         for (List<String> r : Cells.rows(report)) row(sb, r);
         return sb.toString();

@@ -40,6 +40,9 @@ public record Report(String title, Map<String, String> setup, List<MethodRun> ru
         return new Report(title, setup, more);
     }
 
+    /** Whether any run measured the attack success rate (a backdoored model's data): the ASR columns and charts show then. */
+    public boolean hasAttackSuccess() { return runs.stream().anyMatch(r -> r.metrics().hasAttackSuccess()); }
+
     /** The per-method summary (see Summaries). */
     public List<MethodSummary> summary() { return Summaries.of(this); }
 
@@ -74,6 +77,10 @@ public record Report(String title, Map<String, String> setup, List<MethodRun> ru
             stat(o, "rteRatio", m.rteRatio());
             stat(o, "gapToRetrain", m.gap());
             stat(o, "sparsity", m.sparsity());
+            if (m.asr().defined() || m.asrNonTarget().defined()) {
+                stat(o, "asr", m.asr());
+                stat(o, "asrNonTarget", m.asrNonTarget());
+            }
         }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";

@@ -30,7 +30,8 @@ public final class Summaries {
             out.add(new MethodSummary(e.getKey(), runs.size(), stat(runs, r -> r.metrics().ua()), stat(runs, r -> r.metrics().miaEfficacy()),
                     stat(runs, r -> r.metrics().ra()), stat(runs, r -> r.metrics().ta()), stat(runs, r -> r.metrics().forgetTestAccuracy()),
                     stat(runs, r -> r.metrics().ssdMia()), stat(runs, r -> r.metrics().zrf()), stat(runs, MethodRun::seconds),
-                    stat(runs, r -> rteRatio(r, retrain)), stat(runs, r -> gap(r, retrain)), stat(runs, MethodRun::sparsity)));
+                    stat(runs, r -> rteRatio(r, retrain)), stat(runs, r -> gap(r, retrain)), stat(runs, MethodRun::sparsity),
+                    stat(runs, r -> r.metrics().asr()), stat(runs, r -> r.metrics().asrNonTarget())));
         }
         return out;
     }

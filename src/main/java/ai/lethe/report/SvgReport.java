@@ -3,7 +3,8 @@
 // Radar axes, each from 0 (centre) to 1 (rim), higher is better for all but the forgetting metrics:
 //   UA, MIA-Efficacy, RA, TA (fractions as measured) and Efficiency = 1 − mean RTE / the largest mean RTE of any
 //   method in the report (so the slowest method, usually Retrain, sits at 0). An undefined value is drawn at 0.
-// Bar charts: UA, MIA-Efficacy, RA, TA (in %), RTE (s) and Avg. Gap (pp), each bar with a ± std whisker.
+// Bar charts: UA, MIA-Efficacy, RA, TA (in %), RTE (s) and Avg. Gap (pp), each bar with a ± std whisker; for a
+// backdoored model's data also ASR and ASR non-target (in %).
 package ai.lethe.report;
 
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.function.Function;
 
 public final class SvgReport {
     static final List<String> RADAR_AXES = List.of("UA", "MIA-Efficacy", "RA", "TA", "Efficiency");
-    private static final String[] COLORS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+    static final String[] COLORS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
             "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896"};
     private static final int RADAR = 240, RADAR_R = 70, BAR_W = 320, BAR_H = 240, PER_ROW = 4;
 
@@ -24,14 +25,18 @@ public final class SvgReport {
             new Bar("miaEfficacy", "MIA-Efficacy (%)", MethodSummary::miaEfficacy, 100), new Bar("ra", "RA (%)", MethodSummary::ra, 100),
             new Bar("ta", "TA (%)", MethodSummary::ta, 100), new Bar("seconds", "RTE (s)", MethodSummary::seconds, 1),
             new Bar("gap", "Avg. Gap (pp)", MethodSummary::gap, 100));
+    private static final List<Bar> ATTACK_BARS = List.of(new Bar("asr", "ASR (%)", MethodSummary::asr, 100),
+            new Bar("asrNonTarget", "ASR non-target (%)", MethodSummary::asrNonTarget, 100));
 
     public static String render(Report report) {
         List<MethodSummary> methods = report.summary();
+        List<Bar> charts = new java.util.ArrayList<>(BARS);
+        if (report.hasAttackSuccess()) charts.addAll(ATTACK_BARS);
         double maxRte = 0;
         for (MethodSummary m : methods) if (m.seconds().defined()) maxRte = Math.max(maxRte, m.seconds().mean());
         int radarRows = Math.max(1, (methods.size() + PER_ROW - 1) / PER_ROW);
         int barTop = 40 + radarRows * RADAR;
-        int barRows = (BARS.size() + 2) / 3;
+        int barRows = (charts.size() + 2) / 3;
         int width = Math.max(PER_ROW * RADAR, 3 * BAR_W), height = barTop + barRows * BAR_H + 20;
         StringBuilder sb = new StringBuilder();
         sb.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -45,7 +50,7 @@ public final class SvgReport {
             double[] values = {m.ua().mean(), m.miaEfficacy().mean(), m.ra().mean(), m.ta().mean(), efficiency};
             radar(sb, m.method(), values, COLORS[i % COLORS.length], (i % PER_ROW) * RADAR, 40 + (i / PER_ROW) * RADAR);
         }
-        for (int b = 0; b < BARS.size(); b++) bars(sb, BARS.get(b), methods, (b % 3) * BAR_W, barTop + (b / 3) * BAR_H);
+        for (int b = 0; b < charts.size(); b++) bars(sb, charts.get(b), methods, (b % 3) * BAR_W, barTop + (b / 3) * BAR_H);
         return sb.append("</svg>\n").toString();
     }
 
@@ -126,7 +131,7 @@ public final class SvgReport {
         return name.length() <= max ? name : name.substring(0, max - 1) + "…";
     }
 
-    private static String f(String format, Object... args) { return String.format(Locale.ROOT, format, args); }
+    static String f(String format, Object... args) { return String.format(Locale.ROOT, format, args); }
 
     /** Text escaped for XML character data and attribute values; characters XML 1.0 forbids are dropped. */
     static String xml(String s) {

@@ -2,7 +2,7 @@
 package ai.lethe.data.split;
 
 final class Requests {
-    static final String FORMS = "class=K, subclass=NAME|K, random=N|FRACTION or indices=FILE";
+    static final String FORMS = "class=K, subclass=NAME|K, random=N|FRACTION, indices=FILE or poisoned";
 
     private Requests() {}
 

@@ -1,9 +1,11 @@
 // Builds a Split from a request: checks the request against the datasets (class and sub-class ranges and names,
-// counts, indices) and selects the samples. Random requests draw a seeded sample without replacement: a partial
-// Fisher-Yates shuffle of 0..n-1 from RandomSource(seed, SPLIT, 0, 0), its first k entries, sorted.
+// counts, indices; a poisoned request needs an ai.lethe.data.poison.Poisoned training set) and selects the samples.
+// Random requests draw a seeded sample without replacement: a partial Fisher-Yates shuffle of 0..n-1 from
+// RandomSource(seed, SPLIT, 0, 0), its first k entries, sorted.
 package ai.lethe.data.split;
 
 import ai.lethe.data.Dataset;
+import ai.lethe.data.poison.Poisoned;
 import ai.lethe.data.Subclasses;
 import ai.lethe.data.transform.RandomSource;
 import java.util.Arrays;
@@ -39,6 +41,12 @@ final class SplitMaker {
             case IndexForget x -> {
                 x.check(n, where);
                 yield fromTrain(name, train, test, request, seed, x.indices());
+            }
+            case PoisonForget _ -> {
+                if (!(train instanceof Poisoned p))
+                    throw Requests.bad(request.spec(), where + " is not a poisoned training set; forgetting the poisoned samples needs a model"
+                            + " trained with --poison (its run folder records them in " + ai.lethe.data.poison.PoisonRecord.FILE + ")");
+                yield fromTrain(name, train, test, request, seed, p.indices());
             }
         };
     }

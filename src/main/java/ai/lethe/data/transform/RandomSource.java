@@ -14,6 +14,8 @@ public final class RandomSource {
     public static final int SHUFFLE = 1;
     /** Purpose of the stream a random forget split samples with. */
     public static final int SPLIT = 2;
+    /** Purpose of the stream a backdoor draws its poisoned samples with (ai.lethe.data.poison.Poisoned). */
+    public static final int POISON = 3;
 
     private static final double TWO_POW_M53 = 0x1.0p-53;
 
