@@ -13,6 +13,10 @@
 //       |y − yref| <= g·(1 + u)²·S + 2^-24·|yref|;
 //   and the rounding is really applied: some element is further from y32 than float32 alone explains
 //       (|y − y32| > g·S + 2^-24·|y32|), which an implementation that ignores the setting cannot be.
+// On a GPU (device-check: -Dlethe.expect.cuda) `cuda` joins; its TF32 operands are converted by the tensor cores,
+// which may truncate rather than round (NVIDIA does not say), so there TF32 is held to the float32 bound with
+// u = 2^-10 and not to the oracle (whose rounding is to nearest even); its bf16 operands are rounded by our kernel and
+// meet both bounds.
 package ai.lethe.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,12 +53,27 @@ class PrecisionToleranceTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (String device : List.of("cpu", "cuda-emu"))
+        for (String device : devices())
             for (Precision p : List.of(Precision.TF32, Precision.BF16)) out.add(Arguments.of(device, p));
         return out.stream();
     }
 
-    static Backend device(String name) { return name.equals("cuda-emu") ? CudaBackendTest.emu() : Backends.byName(name); }
+    /** cpu and cuda-emu, and cuda where the run expects a GPU. */
+    static List<String> devices() {
+        List<String> d = new ArrayList<>(List.of("cpu", "cuda-emu"));
+        if (ai.lethe.testing.TestBackends.expected().contains("cuda")) d.add("cuda");
+        return d;
+    }
+
+    static Backend device(String name) {
+        if (name.equals("cuda-emu")) return CudaBackendTest.emu();
+        Backend b = Backends.byName(name);
+        assertTrue(b.availability().available(), name + ": " + b.availability().reason());
+        return b;
+    }
+
+    /** Whether the device's tensor cores convert TF32 operands themselves (a GPU: truncation allowed). */
+    static boolean hardwareTf32(Backend b, Precision p) { return p == Precision.TF32 && b.name().equals("cuda"); }
 
     // ---- data -------------------------------------------------------------------------------------------------
 
@@ -100,7 +119,12 @@ class PrecisionToleranceTest {
      * op on |operands| (ref, FP32), k the reduction length.
      */
     private static void assertWithinBounds(String what, Precision p, long k, float[] y, float[] y32, float[] yref, float[] s) {
-        double u = p.unitRoundoff(), g = k * U32 / (1 - k * U32), grow = (1 + u) * (1 + u);
+        assertWithinBounds(what, p, false, k, y, y32, yref, s);
+    }
+
+    private static void assertWithinBounds(String what, Precision p, boolean hardware, long k, float[] y, float[] y32, float[] yref,
+                                           float[] s) {
+        double u = hardware ? 2 * p.unitRoundoff() : p.unitRoundoff(), g = k * U32 / (1 - k * U32), grow = (1 + u) * (1 + u);
         double worstRatio = 0;
         for (int i = 0; i < y.length; i++) {
             double si = s[i] * (1 + 1e-6);   // S itself came out of a float32 store
@@ -110,7 +134,7 @@ class PrecisionToleranceTest {
             if (!(vs32 <= bound32))
                 fail(what + " " + p + ": element " + i + " is " + y[i] + ", float32 gives " + y32[i] + " (|diff| " + vs32
                         + " > bound " + bound32 + ")");
-            if (!(vsRef <= boundRef))
+            if (!hardware && !(vsRef <= boundRef))
                 fail(what + " " + p + ": element " + i + " is " + y[i] + ", ref at " + p + " gives " + yref[i] + " (|diff| " + vsRef
                         + " > bound " + boundRef + ")");
             worstRatio = Math.max(worstRatio, vs32 / (g * si + U32 * Math.abs(y32[i]) + 1e-30));
@@ -140,7 +164,7 @@ class PrecisionToleranceTest {
         float[] y32 = at(Precision.FP32, q -> run.apply(ref).apply(new float[][] {a, b}));
         float[] yref = at(p, q -> run.apply(ref).apply(new float[][] {a, b}));
         float[] s = at(Precision.FP32, q -> run.apply(ref).apply(new float[][] {abs(a), abs(b)}));
-        assertWithinBounds("matmul on " + name, p, k, y, y32, yref, s);
+        assertWithinBounds("matmul on " + name, p, hardwareTf32(dev, p), k, y, y32, yref, s);
 
         // a transposed operand: a stored [3, 48, 7], viewed as [3, 7, 48]
         float[] aT = normal((long) batch * k * m), bT = normal((long) k * n);
@@ -153,7 +177,7 @@ class PrecisionToleranceTest {
             be.matmul(va, vbb, vo, 1, 0);
             return get(be, vo);
         };
-        assertWithinBounds("matmul (A transposed) on " + name, p, k,
+        assertWithinBounds("matmul (A transposed) on " + name, p, hardwareTf32(dev, p), k,
                 at(p, q -> runT.apply(dev).apply(new float[][] {aT, bT})),
                 at(Precision.FP32, q -> runT.apply(ref).apply(new float[][] {aT, bT})),
                 at(p, q -> runT.apply(ref).apply(new float[][] {aT, bT})),
@@ -205,7 +229,7 @@ class PrecisionToleranceTest {
                               float[] first, float[] second) {
         Backend ref = Backends.byName("ref");
         float[][] ops = {first, second}, absOps = {abs(first), abs(second)};
-        assertWithinBounds(what, p, k, at(p, q -> op.apply(dev).apply(ops)), at(Precision.FP32, q -> op.apply(ref).apply(ops)),
+        assertWithinBounds(what, p, hardwareTf32(dev, p), k, at(p, q -> op.apply(dev).apply(ops)), at(Precision.FP32, q -> op.apply(ref).apply(ops)),
                 at(p, q -> op.apply(ref).apply(ops)), at(Precision.FP32, q -> op.apply(ref).apply(absOps)));
     }
 }
