@@ -17,10 +17,14 @@
 // conv2d_sum_splits_f32. No atomics: the same bits on every run. Sums are serial fmaf chains in float over R (or
 // R / splits) terms (accuracy: about that length times 2^-24 times the sum of |terms| in the worst case, its square
 // root times 2^-24 typically; the parity tests hold it to 1e-5 relative).
+// Precision (ai.lethe.backend.Precision; precision.cuh codes, the last argument of every conv kernel): each operand
+// value is rounded to TF32 or bf16 as it is loaded into shared memory (PREC_FP32: as it is), then multiplied exactly
+// and accumulated in float32 as above: the result of the rounded problem, as on tensor cores, to float32 summation.
 // The geometry's sizes fit in 31 bits (CudaNn checks N*OH*OW, N*H*W, C*KH*KW, K*KH*KW and the padded extents);
 // element offsets into the tensors are 64-bit.
 #include "lethe_device.cuh"
 #include "nn_common.cuh"
+#include "precision.cuh"
 #include "strided.cuh"
 
 #define NN_CONV_BK 16
@@ -132,7 +136,7 @@ static __device__ __forceinline__ void nn_conv_store(float* out, const float* bi
 template <int MODE, int BM, int BN>
 static __device__ __forceinline__ void nn_conv_gemm_tile(const float* a, const float* b, const float* bias, float* out,
                                                          const NnConvSizes& z, int M, int N, int r_begin, int r_end,
-                                                         float (*as)[BM], float (*bs)[BN]) {
+                                                         float (*as)[BM], float (*bs)[BN], int precision) {
     static_assert(BM * BN == 16 * 256 && BN % 4 == 0 && BM % 4 == 0, "256 threads of 4 x 4 outputs");
     static_assert((BM * NN_CONV_BK) % 256 == 0 && 256 % BN == 0, "whole loads per thread");
     constexpr int TX = BN / 4, TY = BM / 4;
@@ -152,12 +156,12 @@ static __device__ __forceinline__ void nn_conv_gemm_tile(const float* a, const f
         for (int e0 = 0; e0 < BM * NN_CONV_BK; e0 += 256) {
             int e = e0 + tid, kk = e % NN_CONV_BK, mm = e / NN_CONV_BK;
             int m = m0 + mm, r = r0 + kk;
-            as[kk][mm] = (m < M && r < r_end) ? nn_conv_a<MODE>(a, z, m, r) : 0.0f;
+            as[kk][mm] = (m < M && r < r_end) ? prec_round(nn_conv_a<MODE>(a, z, m, r), precision) : 0.0f;
         }
 #pragma unroll 1   // unrolled, the forward spills on sm_80
         for (int kk = tid / BN; kk < NN_CONV_BK; kk += 256 / BN) {
             int r = r0 + kk;
-            bs[kk][b_nn] = (b_live && r < r_end) ? nn_conv_b<MODE>(b, z, r, column) : 0.0f;
+            bs[kk][b_nn] = (b_live && r < r_end) ? prec_round(nn_conv_b<MODE>(b, z, r, column), precision) : 0.0f;
         }
         __syncthreads();
 #pragma unroll
@@ -188,22 +192,22 @@ static __device__ __forceinline__ void nn_conv_gemm_tile(const float* a, const f
 
 template <int BM, int BN>
 static __device__ __forceinline__ void nn_conv_forward(const float* x, const float* w, const float* bias, float* out,
-                                                       const NnConvGeometry& g) {
+                                                       const NnConvGeometry& g, int precision) {
     __shared__ float as[NN_CONV_BK][BM];
     __shared__ float bs[NN_CONV_BK][BN];
     NnConvSizes z = nn_conv_sizes(g);
     nn_conv_gemm_tile<NN_CONV_FORWARD, BM, BN>(w, x, bias, out, z, z.k, z.n * z.oh * z.ow, 0, z.c * z.kh * z.kw, as,
-                                               bs);
+                                               bs, precision);
 }
 
 template <int BM, int BN>
 static __device__ __forceinline__ void nn_conv_backward_input(const float* dy, const float* w, float* dx,
-                                                              const NnConvGeometry& g) {
+                                                              const NnConvGeometry& g, int precision) {
     __shared__ float as[NN_CONV_BK][BM];
     __shared__ float bs[NN_CONV_BK][BN];
     NnConvSizes z = nn_conv_sizes(g);
     nn_conv_gemm_tile<NN_CONV_BACKWARD_INPUT, BM, BN>(w, dy, nullptr, dx, z, z.c, z.n * z.h * z.w, 0, z.k * z.kh * z.kw,
-                                                      as, bs);
+                                                      as, bs, precision);
 }
 
 // Split over the reduction (grid.z = splits): block z sums the reduction indices [z * r_chunk, (z + 1) * r_chunk)
@@ -211,7 +215,7 @@ static __device__ __forceinline__ void nn_conv_backward_input(const float* dy, c
 // conv2d_sum_splits_f32 then adds up in a fixed order). r_chunk: a multiple of NN_CONV_BK.
 template <int BM, int BN>
 static __device__ __forceinline__ void nn_conv_backward_weight(const float* dy, const float* x, float* out,
-                                                               const NnConvGeometry& g, int r_chunk) {
+                                                               const NnConvGeometry& g, int r_chunk, int precision) {
     __shared__ float as[NN_CONV_BK][BM];
     __shared__ float bs[NN_CONV_BK][BN];
     NnConvSizes z = nn_conv_sizes(g);
@@ -219,7 +223,8 @@ static __device__ __forceinline__ void nn_conv_backward_weight(const float* dy, 
     int r_begin = blockIdx.z * r_chunk;
     int r_end = r_total - r_begin < r_chunk ? r_total : r_begin + r_chunk;
     float* slice = out + (long long)blockIdx.z * z.k * crs;
-    nn_conv_gemm_tile<NN_CONV_BACKWARD_WEIGHT, BM, BN>(dy, x, nullptr, slice, z, z.k, crs, r_begin, r_end, as, bs);
+    nn_conv_gemm_tile<NN_CONV_BACKWARD_WEIGHT, BM, BN>(dy, x, nullptr, slice, z, z.k, crs, r_begin, r_end, as, bs,
+                                                       precision);
 }
 
 // The kernels: 64 x 64 tiles, and the narrow 16 x 256 ones for M <= 16 and N >= 256 (CudaNn picks).
@@ -228,8 +233,8 @@ LETHE_KERNEL(conv2d_forward_f32, 256,
              const float* __restrict__ w,     // [k, c, kh, kw]
              const float* __restrict__ bias,  // [k] or null
              float* __restrict__ out,         // [n, k, oh, ow]
-             NnConvGeometry g) {
-    nn_conv_forward<64, 64>(x, w, bias, out, g);
+             NnConvGeometry g, int precision) {
+    nn_conv_forward<64, 64>(x, w, bias, out, g, precision);
 }
 
 LETHE_KERNEL(conv2d_forward_narrow_f32, 256,
@@ -237,40 +242,40 @@ LETHE_KERNEL(conv2d_forward_narrow_f32, 256,
              const float* __restrict__ w,     // [k, c, kh, kw]
              const float* __restrict__ bias,  // [k] or null
              float* __restrict__ out,         // [n, k, oh, ow]
-             NnConvGeometry g) {
-    nn_conv_forward<16, 256>(x, w, bias, out, g);
+             NnConvGeometry g, int precision) {
+    nn_conv_forward<16, 256>(x, w, bias, out, g, precision);
 }
 
 LETHE_KERNEL(conv2d_backward_input_f32, 256,
              const float* __restrict__ dy,  // [n, k, oh, ow]
              const float* __restrict__ w,   // [k, c, kh, kw]
              float* __restrict__ dx,        // [n, c, h, w]
-             NnConvGeometry g) {
-    nn_conv_backward_input<64, 64>(dy, w, dx, g);
+             NnConvGeometry g, int precision) {
+    nn_conv_backward_input<64, 64>(dy, w, dx, g, precision);
 }
 
 LETHE_KERNEL(conv2d_backward_input_narrow_f32, 256,
              const float* __restrict__ dy,  // [n, k, oh, ow]
              const float* __restrict__ w,   // [k, c, kh, kw]
              float* __restrict__ dx,        // [n, c, h, w]
-             NnConvGeometry g) {
-    nn_conv_backward_input<16, 256>(dy, w, dx, g);
+             NnConvGeometry g, int precision) {
+    nn_conv_backward_input<16, 256>(dy, w, dx, g, precision);
 }
 
 LETHE_KERNEL(conv2d_backward_weight_f32, 256,
              const float* __restrict__ dy,  // [n, k, oh, ow]
              const float* __restrict__ x,   // [n, c, h, w]
              float* __restrict__ out,       // [splits, k, c, kh, kw]
-             NnConvGeometry g, int r_chunk) {
-    nn_conv_backward_weight<64, 64>(dy, x, out, g, r_chunk);
+             NnConvGeometry g, int r_chunk, int precision) {
+    nn_conv_backward_weight<64, 64>(dy, x, out, g, r_chunk, precision);
 }
 
 LETHE_KERNEL(conv2d_backward_weight_narrow_f32, 256,
              const float* __restrict__ dy,  // [n, k, oh, ow]
              const float* __restrict__ x,   // [n, c, h, w]
              float* __restrict__ out,       // [splits, k, c, kh, kw]
-             NnConvGeometry g, int r_chunk) {
-    nn_conv_backward_weight<16, 256>(dy, x, out, g, r_chunk);
+             NnConvGeometry g, int r_chunk, int precision) {
+    nn_conv_backward_weight<16, 256>(dy, x, out, g, r_chunk, precision);
 }
 
 // out[i] = sum over s < splits of partial[s, i], in order s = 0, 1, ... (the same bits on every run).

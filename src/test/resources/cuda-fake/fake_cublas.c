@@ -4,7 +4,10 @@
  * the fake driver's "device" memory, which is host memory. cublasSgemm_v2 and cublasSgemmStridedBatched are the
  * textbook column-major BLAS SGEMM (C = alpha op(A) op(B) + beta C, op = N or T, leading dimensions checked as
  * cuBLAS checks them), so a test of the row-major mapping in CublasLibrary compares against an independent
- * definition. Hooks report the math mode, pointer mode and stream the last GEMM ran with.
+ * definition. Hooks report the math mode, pointer mode and stream the last GEMM ran with. cublasGemmEx and
+ * cublasGemmStridedBatchedEx are the same textbook GEMM over float32 (CUDA_R_32F = 0) or bfloat16 (CUDA_R_16BF = 14:
+ * the upper 16 bits of a float32) operands, with a float32 C and CUBLAS_COMPUTE_32F (68) only (anything else is
+ * CUBLAS_STATUS_NOT_SUPPORTED); a hook reports the types, compute type and algorithm of the last one.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -12,7 +15,7 @@
 
 typedef int cublasStatus_t;
 typedef struct cublasContext { int math_mode, pointer_mode; void *stream; } *cublasHandle_t;
-enum { OK = 0, NOT_INITIALIZED = 1, INVALID_VALUE = 7 };
+enum { OK = 0, NOT_INITIALIZED = 1, INVALID_VALUE = 7, NOT_SUPPORTED = 15 };
 
 static int last_math_mode = -1, last_pointer_mode = -1;
 static void *last_stream = (void *)1;
@@ -60,6 +63,67 @@ cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t h, int ta, int tb, int m
     if (batch < 0) return INVALID_VALUE;
     for (int i = 0; i < batch; i++) {
         cublasStatus_t st = gemm(h, ta, tb, m, n, k, alpha, A + i * sa, lda, B + i * sb, ldb, beta, C + i * sc, ldc);
+        if (st) return st;
+    }
+    return OK;
+}
+
+/* ---- cublasGemmEx ------------------------------------------------------------------------------------------------ */
+
+enum { R_32F = 0, R_16BF = 14, COMPUTE_32F = 68 };
+static int last_ex[5] = {-1, -1, -1, -1, -2};  /* Atype, Btype, Ctype, computeType, algo */
+
+int fake_cublas_last_ex(int *out) { memcpy(out, last_ex, sizeof last_ex); return 0; }
+
+static float element(const void *p, int type, size_t i) {
+    if (type == R_32F) return ((const float *)p)[i];
+    unsigned int bits = (unsigned int)((const unsigned short *)p)[i] << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static cublasStatus_t gemm_ex(cublasHandle_t h, int ta, int tb, int m, int n, int k, const float *alpha, const void *A,
+                              int at, int lda, const void *B, int bt, int ldb, const float *beta, float *C, int ct, int ldc,
+                              int compute, int algo) {
+    if (!h) return NOT_INITIALIZED;
+    if (ta < 0 || ta > 1 || tb < 0 || tb > 1 || m < 0 || n < 0 || k < 0) return INVALID_VALUE;
+    if ((at != R_32F && at != R_16BF) || bt != at || ct != R_32F || compute != COMPUTE_32F) return NOT_SUPPORTED;
+    if (lda < (ta ? (k > 1 ? k : 1) : (m > 1 ? m : 1)) || ldb < (tb ? (n > 1 ? n : 1) : (k > 1 ? k : 1)) || ldc < (m > 1 ? m : 1))
+        return INVALID_VALUE;
+    last_math_mode = h->math_mode; last_pointer_mode = h->pointer_mode; last_stream = h->stream;
+    last_ex[0] = at; last_ex[1] = bt; last_ex[2] = ct; last_ex[3] = compute; last_ex[4] = algo;
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < m; i++) {
+            double s = 0;
+            for (int p = 0; p < k; p++) {
+                float a = element(A, at, ta ? p + (size_t)i * lda : i + (size_t)p * lda);
+                float b = element(B, bt, tb ? j + (size_t)p * ldb : p + (size_t)j * ldb);
+                s += (double)a * b;
+            }
+            float *c = &C[i + (size_t)j * ldc];
+            *c = *alpha * (float)s + (*beta == 0 ? 0 : *beta * *c);
+        }
+    return OK;
+}
+
+static size_t bytes_of(int type) { return type == R_16BF ? 2 : 4; }
+
+cublasStatus_t cublasGemmEx(cublasHandle_t h, int ta, int tb, int m, int n, int k, const void *alpha, const void *A, int at,
+                            int lda, const void *B, int bt, int ldb, const void *beta, void *C, int ct, int ldc, int compute,
+                            int algo) {
+    return gemm_ex(h, ta, tb, m, n, k, alpha, A, at, lda, B, bt, ldb, beta, C, ct, ldc, compute, algo);
+}
+
+cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t h, int ta, int tb, int m, int n, int k, const void *alpha,
+                                          const void *A, int at, int lda, long long sa, const void *B, int bt, int ldb,
+                                          long long sb, const void *beta, void *C, int ct, int ldc, long long sc, int batch,
+                                          int compute, int algo) {
+    if (batch < 0) return INVALID_VALUE;
+    for (int i = 0; i < batch; i++) {
+        cublasStatus_t st = gemm_ex(h, ta, tb, m, n, k, alpha, (const char *)A + i * sa * bytes_of(at), at, lda,
+                                    (const char *)B + i * sb * bytes_of(bt), bt, ldb, beta, (float *)C + i * sc, ct, ldc,
+                                    compute, algo);
         if (st) return st;
     }
     return OK;

@@ -16,7 +16,8 @@
  *    which the convolution checks (size and non-null) and scribbles on;
  *  - hooks: fake_cudnn_fail (the next call of a function returns a status), fake_cudnn_version, fake_cudnn_record
  *    (how many times each convolution ran, the algorithm, math type, workspace size and stream of the last one),
- *    fake_cudnn_oversized (every algorithm needs 1 << 50 bytes: none fits) and fake_cudnn_live (handles and
+ *    fake_cudnn_oversized (every algorithm needs 1 << 50 bytes: none fits), fake_cudnn_conversion (the first usable
+ *    algorithm is listed with math type CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) and fake_cudnn_live (handles and
  *    descriptors not yet destroyed).
  */
 #include <stddef.h>
@@ -70,6 +71,8 @@ void fake_cudnn_fail(const char *name, int status) {
 }
 void fake_cudnn_version(long v) { version = (size_t)v; }
 void fake_cudnn_oversized(int on) { oversized = on; }
+static int conversion;  /* fake_cudnn_conversion(1): the first usable algorithm is listed with math type 2 */
+void fake_cudnn_conversion(int on) { conversion = on; }
 int fake_cudnn_live(void) { return live; }
 /* out[0..3] calls, out[4..7] algo, out[8..11] math type, out[12..15] workspace bytes, out[16..19] stream */
 void fake_cudnn_record(long *out) {
@@ -80,7 +83,7 @@ void fake_cudnn_record(long *out) {
 }
 void fake_cudnn_reset(void) {
     for (int i = 0; i < 4; i++) { calls[i] = 0; last_algo[i] = -1; last_math[i] = -1; last_workspace[i] = 0; last_stream[i] = 0; }
-    fail_name[0] = 0; fail_status = 0; version = 91900; oversized = 0;
+    fail_name[0] = 0; fail_status = 0; version = 91900; oversized = 0; conversion = 0;
 }
 
 #define FAILPOINT(name) do { if (fail_status && strcmp(fail_name, name) == 0) { int s_ = fail_status; fail_status = 0; return s_; } } while (0)
@@ -222,6 +225,7 @@ static cudnnStatus_t search(int dir, const struct desc *x, const struct desc *w,
         all[2 + i].memory = workspace_of(dir, usable[dir][i], w); all[2 + i].mathType = cv->math;
         all[2 + i].determinism = 1;
     }
+    if (conversion) all[2].mathType = 2;  /* CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION */
     int n = requested < 4 ? requested : 4;
     memcpy(perf, all, n * sizeof *perf);
     *returned = n;

@@ -2,12 +2,13 @@
 // (available or not, why, and the fix), the cpu backend's BLAS (library, version, kernel and why, threads), and
 // the default device. Collected once, rendered as aligned text or as JSON (the same facts). For an available CUDA
 // backend (cuda, cuda-emu) also which path its convolutions take and why (ConvRouting.describe: cuDNN and its
-// version, or Lethe's kernels and why not cuDNN).
+// version, or Lethe's kernels and why not cuDNN). And the default conv/GEMM precision (Precision.describeDefault).
 package ai.lethe.cli;
 
 import ai.lethe.backend.Availability;
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.Backends;
+import ai.lethe.backend.Precision;
 import ai.lethe.backend.cpu.CpuBackend;
 import ai.lethe.backend.cpu.CpuFeatures;
 import ai.lethe.backend.cuda.ConvRouting;
@@ -23,7 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 
 record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendInfo> backends, Blas blas,
-                    String defaultDevice, String forcedBy, String defaultDeviceError) {
+                    String defaultDevice, String forcedBy, String defaultDeviceError, String precision) {
 
     record Jdk(String version, String vendor, String home) {}
 
@@ -65,7 +66,8 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
         } catch (RuntimeException e) {
             error = Main.describe(e);
         }
-        return new SystemReport(VersionProvider.version(), jdk, os, cpu, backends, blas, device, forcedBy(deviceOption), error);
+        return new SystemReport(VersionProvider.version(), jdk, os, cpu, backends, blas, device, forcedBy(deviceOption), error,
+                Precision.describeDefault());
     }
 
     static BackendInfo describe(Backend b) {
@@ -187,6 +189,9 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
         } else {
             sb.append("none (").append(defaultDeviceError).append(')');
         }
+        sb.append('\n').append("precision: ").append(precision)
+                .append(" for conv/GEMM (fp32 | tf32 | bf16: --precision of train and unlearn, -D")
+                .append(Precision.PROPERTY).append(", ").append(Precision.ENV).append(')');
         return sb.append('\n').toString();
     }
 
@@ -207,6 +212,7 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
         root.put("defaultDevice", defaultDevice);
         root.put("defaultDeviceForcedBy", forcedBy);
         root.put("defaultDeviceError", defaultDeviceError);
+        root.put("precision", precision);
         return Json.write(root);
     }
 

@@ -7,6 +7,7 @@
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
+import ai.lethe.backend.Precision;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.poison.PoisonRecord;
 import ai.lethe.data.poison.PoisonSpec;
@@ -74,6 +75,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--optimizer", paramLabel = "NAME", description = "sgd or adamw (default: the preset's, sgd).")
     String optimizer;
 
+    @Option(names = "--precision", paramLabel = "P", description = "Conv/GEMM arithmetic: fp32 (exact), tf32 or bf16"
+            + " (autocast: inputs rounded, float32 accumulation; norms, losses and optimizer state stay float32)."
+            + " Default: -Dlethe.precision, else LETHE_PRECISION, else fp32.")
+    String precision;
+
     @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of initialisation, order and augmentation.")
     long seed;
 
@@ -104,6 +110,7 @@ final class TrainCommand implements Callable<Integer> {
     String poison;
 
     @Override public Integer call() throws Exception {
+        Precision arithmetic = precision();   // a usage error before anything is read or written
         // every option is checked before anything is written: the recipe, the subset, the model, then --out
         TrainConfig config = trainConfig();
         modelOptions.check(spec);
@@ -138,7 +145,8 @@ final class TrainCommand implements Callable<Integer> {
             else Files.deleteIfExists(poisonFile);
         }
         PrintWriter o = spec.commandLine().getOut();
-        try (ImageModel model = Models.create(modelConfig, new Generator(seed)).to(Backends.defaultDevice())) {
+        try (Precision.Scope autocast = Precision.autocast(arithmetic);
+             ImageModel model = Models.create(modelConfig, new Generator(seed)).to(Backends.defaultDevice())) {
             Trainer trainer = Trainer.builder(model, train, config).validation(data.test())
                     .transforms(pipeline.trainTransform(), pipeline.evalTransform()).datasetName(data.name())
                     .runFolder(run).keepEveryEpoch(keepEpochs).listener(new ProgressDisplay())
@@ -248,6 +256,15 @@ final class TrainCommand implements Callable<Integer> {
         });
         try {
             return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** --precision, else the default (Precision.defaultPrecision); a usage error naming the bad value. */
+    private Precision precision() {
+        try {
+            return precision == null ? Precision.defaultPrecision() : Precision.parse(precision, "--precision");
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

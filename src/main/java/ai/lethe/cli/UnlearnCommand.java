@@ -8,6 +8,7 @@
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
+import ai.lethe.backend.Precision;
 import ai.lethe.core.Device;
 import ai.lethe.data.Dataset;
 import ai.lethe.data.loader.DataLoader;
@@ -78,6 +79,11 @@ final class UnlearnCommand implements Callable<Integer> {
     @Option(names = "--dataset", paramLabel = "NAME", description = "Dataset (default: the one the model was trained on).")
     String dataset;
 
+    @Option(names = "--precision", paramLabel = "P", description = "Conv/GEMM arithmetic: fp32 (exact), tf32 or bf16"
+            + " (autocast: inputs rounded, float32 accumulation; norms, losses and optimizer state stay float32)."
+            + " Default: -Dlethe.precision, else LETHE_PRECISION, else fp32.")
+    String precision;
+
     @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of the method and of a random forget request.")
     long seed;
 
@@ -108,6 +114,7 @@ final class UnlearnCommand implements Callable<Integer> {
             o.flush();
             return 0;
         }
+        Precision arithmetic = precision();   // a usage error before anything is read or written
         Path weights = RunFolder.modelPath(model);
         if (!Files.exists(weights)) throw usage("--model: " + model + " does not exist");
         if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent()))
@@ -146,7 +153,8 @@ final class UnlearnCommand implements Callable<Integer> {
         }
         Device device = Backends.defaultDevice();
         int w = workers == null ? DataLoader.defaultWorkers() : workers;
-        try (ImageModel original = Checkpoint.openModel(weights, device)) {
+        try (Precision.Scope autocast = Precision.autocast(arithmetic);
+             ImageModel original = Checkpoint.openModel(weights, device)) {
             int resize = original.config() instanceof ViTConfig v ? v.imageSize() : 0;
             Pipeline pipeline = CliData.load(spec, name, false, resize);
             if (pipeline.inputShape().channels() != original.config().inChannels()
@@ -218,4 +226,13 @@ final class UnlearnCommand implements Callable<Integer> {
     }
 
     private ParameterException usage(String message) { return new ParameterException(spec.commandLine(), message); }
+
+    /** --precision, else the default (Precision.defaultPrecision); a usage error naming the bad value. */
+    private Precision precision() {
+        try {
+            return precision == null ? Precision.defaultPrecision() : Precision.parse(precision, "--precision");
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
 }

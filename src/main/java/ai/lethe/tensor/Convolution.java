@@ -4,6 +4,7 @@
 package ai.lethe.tensor;
 
 import ai.lethe.backend.Conv2dGeometry;
+import ai.lethe.backend.Precision;
 import ai.lethe.core.Shape;
 
 public final class Convolution {
@@ -41,20 +42,28 @@ public final class Convolution {
         Tensor xc = x.contiguous(), wc = weight.contiguous(), bc = bias == null ? null : bias.contiguous();
         Tensor out = Tensor.empty(Shape.of(g.n(), g.k(), g.outH(), g.outW()), x.dtype(), x.device());
         x.backend().conv2d(xc.kernelView(), wc.kernelView(), bc == null ? null : bc.kernelView(), out.kernelView(), g);
+        Precision precision = Precision.current();   // the gradients run at the forward's precision (as autocast)
         return Node.record(out, "conv2d", new Tensor[] {x, weight, bias}, new Tensor[] {xc, wc}, (gy, needs) -> {
-            Tensor dy = gy.contiguous();
-            Tensor dx = null, dw = null, db = null;
-            if (needs[0]) {
-                dx = Tensor.empty(x.shape(), x.dtype(), x.device());
-                dx.backend().conv2dBackwardInput(dy.kernelView(), wc.kernelView(), dx.kernelView(), g);
+            try (Precision.Scope ignored = Precision.autocast(precision)) {
+                return conv2dBackward(gy, needs, x, weight, xc, wc, g);
             }
-            if (needs[1]) {
-                dw = Tensor.empty(weight.shape(), weight.dtype(), weight.device());
-                dw.backend().conv2dBackwardWeight(dy.kernelView(), xc.kernelView(), dw.kernelView(), g);
-            }
-            if (needs[2]) db = dy.sum(0, 2, 3);
-            return new Tensor[] {dx, dw, db};
         });
+    }
+
+    private static Tensor[] conv2dBackward(Tensor gy, boolean[] needs, Tensor x, Tensor weight, Tensor xc, Tensor wc,
+                                           Conv2dGeometry g) {
+        Tensor dy = gy.contiguous();
+        Tensor dx = null, dw = null, db = null;
+        if (needs[0]) {
+            dx = Tensor.empty(x.shape(), x.dtype(), x.device());
+            dx.backend().conv2dBackwardInput(dy.kernelView(), wc.kernelView(), dx.kernelView(), g);
+        }
+        if (needs[1]) {
+            dw = Tensor.empty(weight.shape(), weight.dtype(), weight.device());
+            dw.backend().conv2dBackwardWeight(dy.kernelView(), xc.kernelView(), dw.kernelView(), g);
+        }
+        if (needs[2]) db = dy.sum(0, 2, 3);
+        return new Tensor[] {dx, dw, db};
     }
 
     static void check2(String op, String what, int[] v) {

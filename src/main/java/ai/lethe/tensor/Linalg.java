@@ -3,6 +3,7 @@
 // over tokens) is folded into one large product rather than a batch of small ones.
 package ai.lethe.tensor;
 
+import ai.lethe.backend.Precision;
 import ai.lethe.core.Shape;
 
 public final class Linalg {
@@ -52,8 +53,13 @@ public final class Linalg {
         try (Tensor ea = Views.broadcastView(a, Shape.of(da)); Tensor eb = Views.broadcastView(b, Shape.of(db))) {
             a.backend().matmul(ea.kernelView(), eb.kernelView(), out.kernelView(), 1, 0);
         }
-        return Node.record(out, "matmul", new Tensor[] {a, b}, new Tensor[] {a, b}, (g, needs) -> new Tensor[] {
-                needs[0] ? Ops.sumToShape(product(g, b.transpose(-1, -2)), sa) : null,
-                needs[1] ? Ops.sumToShape(product(a.transpose(-1, -2), g), sb) : null});
+        Precision precision = Precision.current();   // the backward products run at the forward's precision
+        return Node.record(out, "matmul", new Tensor[] {a, b}, new Tensor[] {a, b}, (g, needs) -> {
+            try (Precision.Scope ignored = Precision.autocast(precision)) {
+                return new Tensor[] {
+                        needs[0] ? Ops.sumToShape(product(g, b.transpose(-1, -2)), sa) : null,
+                        needs[1] ? Ops.sumToShape(product(a.transpose(-1, -2), g), sb) : null};
+            }
+        });
     }
 }

@@ -13,6 +13,7 @@ import ai.lethe.backend.BinaryOp;
 import ai.lethe.backend.Conv2dGeometry;
 import ai.lethe.backend.HostBackend;
 import ai.lethe.backend.HostFusedOps;
+import ai.lethe.backend.HostRounding;
 import ai.lethe.backend.Pool2dGeometry;
 import ai.lethe.backend.RandomKind;
 import ai.lethe.backend.ReduceOp;
@@ -152,7 +153,9 @@ public final class CpuBackend extends HostBackend {
     }
 
     @Override public void matmul(View a, View b, View out, double alpha, double beta) {
-        kernels().linalg().matmul(a, b, out, alpha, beta);
+        try (HostRounding r = HostRounding.open(hostMemory())) {   // Precision: conv/GEMM inputs
+            kernels().linalg().matmul(r.apply(a), r.apply(b), out, alpha, beta);
+        }
     }
 
     // ---- indexing -----------------------------------------------------------------------------------------
@@ -176,15 +179,21 @@ public final class CpuBackend extends HostBackend {
     // ---- neural network -----------------------------------------------------------------------------------
 
     @Override public void conv2d(View x, View w, View bias, View out, Conv2dGeometry g) {
-        kernels().linalg().conv2d(x, w, bias, out, g);
+        try (HostRounding r = HostRounding.open(hostMemory())) {   // Precision: conv/GEMM inputs
+            kernels().linalg().conv2d(r.apply(x), r.apply(w), bias, out, g);
+        }
     }
 
     @Override public void conv2dBackwardInput(View dy, View w, View dx, Conv2dGeometry g) {
-        kernels().linalg().conv2dBackwardInput(dy, w, dx, g);
+        try (HostRounding r = HostRounding.open(hostMemory())) {   // Precision: conv/GEMM inputs
+            kernels().linalg().conv2dBackwardInput(r.apply(dy), r.apply(w), dx, g);
+        }
     }
 
     @Override public void conv2dBackwardWeight(View dy, View x, View dw, Conv2dGeometry g) {
-        kernels().linalg().conv2dBackwardWeight(dy, x, dw, g);
+        try (HostRounding r = HostRounding.open(hostMemory())) {   // Precision: conv/GEMM inputs
+            kernels().linalg().conv2dBackwardWeight(r.apply(dy), r.apply(x), dw, g);
+        }
     }
 
     @Override public void batchNormTrain(View x, View weight, View bias, View runningMean, View runningVar, View out,

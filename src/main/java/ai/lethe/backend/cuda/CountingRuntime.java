@@ -6,6 +6,7 @@
 // defaults included, is forwarded here, so a method added to the interface cannot silently bypass the wrapped runtime.
 package ai.lethe.backend.cuda;
 
+import ai.lethe.backend.Precision;
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -87,17 +88,17 @@ public final class CountingRuntime implements DeviceRuntime {
     }
 
     @Override public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
-                                float beta, long c, int ldc, Stream stream, boolean allowTf32) {
+                                float beta, long c, int ldc, Stream stream, Precision precision) {
         if (!captured(stream)) gemms.incrementAndGet();
-        delegate.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, stream, allowTf32);
+        delegate.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, stream, precision);
     }
 
     @Override public void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
                                               long strideA, long b, int ldb, long strideB, float beta, long c, int ldc,
-                                              long strideC, int batch, Stream stream, boolean allowTf32) {
+                                              long strideC, int batch, Stream stream, Precision precision) {
         if (!captured(stream)) gemms.incrementAndGet();
         delegate.sgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC,
-                batch, stream, allowTf32);
+                batch, stream, precision);
     }
 
     @Override public Stream createStream() { return delegate.createStream(); }

@@ -13,7 +13,10 @@
 // swapped (B first), the transpose flags as given, and m and n exchanged. sgemmRowMajor does exactly that.
 //
 // Math mode: CUBLAS_DEFAULT_MATH (true FP32) unless TF32 is asked for (CUBLAS_TF32_TENSOR_OP_MATH); pointer mode
-// host (alpha and beta passed by host pointer).
+// host (alpha and beta passed by host pointer). bf16 autocast (ai.lethe.backend.Precision.BF16) goes through
+// cublasGemmEx / cublasGemmStridedBatchedEx: A and B CUDA_R_16BF, C CUDA_R_32F, CUBLAS_COMPUTE_32F (float32
+// accumulation; cuBLAS uses bf16 tensor cores for it), CUBLAS_GEMM_DEFAULT. The cudaDataType values (library_types.h)
+// are checked against JavaCPP's transcription of cudart (PrecisionCublasTest).
 //
 // cuDNN (libcudnn.so.9, convolutions) is bound next to this class, the same way: CudnnLibrary and CudnnConvolutions.
 package ai.lethe.backend.cuda;
@@ -39,6 +42,10 @@ public final class CublasLibrary {
     public static final int CUBLAS_DEFAULT_MATH = 0;
     public static final int CUBLAS_TF32_TENSOR_OP_MATH = 3;
     public static final int CUBLAS_POINTER_MODE_HOST = 0;
+    public static final int CUBLAS_COMPUTE_32F = 68;
+    public static final int CUBLAS_GEMM_DEFAULT = -1;
+    /** cudaDataType (library_types.h): float32 and bfloat16. */
+    public static final int CUDA_R_32F = 0, CUDA_R_16BF = 14;
 
     /** cublasStatus_t names (cublas_api.h), for when cublasGetStatusName cannot say. */
     private static final Map<Integer, String> STATUS_NAMES = Map.of(0, "CUBLAS_STATUS_SUCCESS", 1, "CUBLAS_STATUS_NOT_INITIALIZED",
@@ -79,10 +86,27 @@ public final class CublasLibrary {
     public static final NativeFunction CUBLAS_SGEMM_STRIDED_BATCHED = NativeFunction.of("cublasSgemmStridedBatched",
             I, A, I, I, I, I, I, A, A, I, J, A, I, J, A, A, I, J, I);
 
+    /**
+     * C: cublasStatus_t cublasGemmEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m,
+     * int n, int k, const void* alpha, const void* A, cudaDataType Atype, int lda, const void* B, cudaDataType Btype,
+     * int ldb, const void* beta, void* C, cudaDataType Ctype, int ldc, cublasComputeType_t computeType,
+     * cublasGemmAlgo_t algo)
+     */
+    public static final NativeFunction CUBLAS_GEMM_EX = NativeFunction.of("cublasGemmEx",
+            I, A, I, I, I, I, I, A, A, I, I, A, I, I, A, A, I, I, I, I);
+    /**
+     * C: cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t
+     * transb, int m, int n, int k, const void* alpha, const void* A, cudaDataType Atype, int lda, long long int strideA,
+     * const void* B, cudaDataType Btype, int ldb, long long int strideB, const void* beta, void* C, cudaDataType Ctype,
+     * int ldc, long long int strideC, int batchCount, cublasComputeType_t computeType, cublasGemmAlgo_t algo)
+     */
+    public static final NativeFunction CUBLAS_GEMM_STRIDED_BATCHED_EX = NativeFunction.of("cublasGemmStridedBatchedEx",
+            I, A, I, I, I, I, I, A, A, I, I, J, A, I, I, J, A, A, I, I, J, I, I, I);
+
     /** Every cuBLAS function Lethe binds (the descriptor test enumerates this). */
     public static final List<NativeFunction> FUNCTIONS = List.of(CUBLAS_CREATE, CUBLAS_DESTROY, CUBLAS_GET_VERSION,
             CUBLAS_SET_STREAM, CUBLAS_SET_POINTER_MODE, CUBLAS_SET_MATH_MODE, CUBLAS_GET_STATUS_NAME, CUBLAS_GET_STATUS_STRING,
-            CUBLAS_SGEMM, CUBLAS_SGEMM_STRIDED_BATCHED);
+            CUBLAS_SGEMM, CUBLAS_SGEMM_STRIDED_BATCHED, CUBLAS_GEMM_EX, CUBLAS_GEMM_STRIDED_BATCHED_EX);
 
     /** The outcome of loading: a library, or why there is none. */
     public record Load(CublasLibrary library, String reason) {
@@ -263,6 +287,58 @@ public final class CublasLibrary {
                                                 long strideA, long b, int ldb, long strideB, float beta, long c, int ldc,
                                                 long strideC, int batch) {
             sgemmStridedBatched(transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, alpha,
+                    b, ldb, strideB, a, lda, strideA, beta, c, ldc, strideC, batch);
+        }
+
+        /**
+         * Column-major cublasGemmEx with bf16 A and B (CUDA_R_16BF), float32 C (CUDA_R_32F), CUBLAS_COMPUTE_32F and
+         * CUBLAS_GEMM_DEFAULT; as sgemm otherwise (leading dimensions in elements).
+         */
+        public void gemmBf16(int transA, int transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+                             float beta, long c, int ldc) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment al = arena.allocateFrom(ValueLayout.JAVA_FLOAT, alpha), be = arena.allocateFrom(ValueLayout.JAVA_FLOAT, beta);
+                int st = (int) h(CUBLAS_GEMM_EX).invokeExact(handle, transA, transB, m, n, k, al, MemorySegment.ofAddress(a),
+                        CUDA_R_16BF, lda, MemorySegment.ofAddress(b), CUDA_R_16BF, ldb, be, MemorySegment.ofAddress(c), CUDA_R_32F,
+                        ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+                check(st, "cublasGemmEx", "bf16 inputs, m=" + m + " n=" + n + " k=" + k + " lda=" + lda + " ldb=" + ldb + " ldc=" + ldc);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw CudaDriver.rethrow(t);
+            }
+        }
+
+        /** Column-major cublasGemmStridedBatchedEx with the types of gemmBf16 (strides in elements). */
+        public void gemmBf16StridedBatched(int transA, int transB, int m, int n, int k, float alpha, long a, int lda,
+                                           long strideA, long b, int ldb, long strideB, float beta, long c, int ldc,
+                                           long strideC, int batch) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment al = arena.allocateFrom(ValueLayout.JAVA_FLOAT, alpha), be = arena.allocateFrom(ValueLayout.JAVA_FLOAT, beta);
+                int st = (int) h(CUBLAS_GEMM_STRIDED_BATCHED_EX).invokeExact(handle, transA, transB, m, n, k, al,
+                        MemorySegment.ofAddress(a), CUDA_R_16BF, lda, strideA, MemorySegment.ofAddress(b), CUDA_R_16BF, ldb,
+                        strideB, be, MemorySegment.ofAddress(c), CUDA_R_32F, ldc, strideC, batch, CUBLAS_COMPUTE_32F,
+                        CUBLAS_GEMM_DEFAULT);
+                check(st, "cublasGemmStridedBatchedEx", "bf16 inputs, m=" + m + " n=" + n + " k=" + k + " batch=" + batch);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw CudaDriver.rethrow(t);
+            }
+        }
+
+        /** The row-major form of gemmBf16 (see sgemmRowMajor). */
+        public void gemmBf16RowMajor(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
+                                     long b, int ldb, float beta, long c, int ldc) {
+            gemmBf16(transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, alpha, b, ldb, a, lda,
+                    beta, c, ldc);
+        }
+
+        /** The row-major form of gemmBf16StridedBatched (see sgemmRowMajor). */
+        public void gemmBf16StridedBatchedRowMajor(boolean transA, boolean transB, int m, int n, int k, float alpha, long a,
+                                                   int lda, long strideA, long b, int ldb, long strideB, float beta, long c,
+                                                   int ldc, long strideC, int batch) {
+            gemmBf16StridedBatched(transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, alpha,
                     b, ldb, strideB, a, lda, strideA, beta, c, ldc, strideC, batch);
         }
 

@@ -2,14 +2,16 @@
 // queues its work on the context's stream.
 //
 // matmul: the runtime's row-major strided-batched GEMM (DeviceRuntime: cuBLAS on a GPU, OpenBLAS in the emulator),
-// float32, no TF32. Each matrix operand is handed over as it lies when its last two dimensions are GEMM-compatible
-// (unit stride along rows, or along columns, which is the transposed operand, and a leading dimension at least the
-// row length), else copied contiguous first (CudaTemps, the strided copy kernel). Batch dimensions (a broadcast one
-// has stride 0 in a or b) are coalesced jointly across a, b and out; the innermost is one strided-batched call
-// (stride 0 for a broadcast operand), any outer ones that do not merge are a loop of such calls; when b is shared
-// by the whole batch and a's matrices lie row after row (x @ W^T of a linear layer on [B, T, D]) the batch folds
-// into the rows of one GEMM. k = 0 is
-// out = beta * out (linalg.cu). Tolerance against ref: the GEMM bound of a float32 dot product of length k.
+// float32 data at the thread's Precision (FP32 by default; TF32 and BF16 as CudaPrecision describes: under BF16 each
+// operand's storage span is converted to bf16 first and the GEMM takes those copies with the same strides). Each
+// matrix operand is handed over as it lies when its last two dimensions are GEMM-compatible (unit stride along rows,
+// or along columns, which is the transposed operand, and a leading dimension at least the row length), else copied
+// contiguous first (CudaTemps, the strided copy kernel). Batch dimensions (a broadcast one has stride 0 in a or b)
+// are coalesced jointly across a, b and out; the innermost is one strided-batched call (stride 0 for a broadcast
+// operand), any outer ones that do not merge are a loop of such calls; when b is shared by the whole batch and a's
+// matrices lie row after row (x @ W^T of a linear layer on [B, T, D]) the batch folds into the rows of one GEMM.
+// k = 0 is out = beta * out (linalg.cu). Tolerance against ref: the GEMM bound of a float32 dot product of length k
+// (under TF32 or BF16, against ref at the same precision; PrecisionToleranceTest states the bounds).
 //
 // Index ops (cuda-kernels/index.cu): one "take" kernel for gather and indexSelect, one "put-add" kernel (atomicAdd)
 // for scatterAdd and indexAdd, over float32, float64 and int64 data with int64 indices. An index out of range is
@@ -18,6 +20,7 @@
 // indices the float sums of put-add come in no fixed order (results may differ in the last bits between runs).
 package ai.lethe.backend.cuda;
 
+import ai.lethe.backend.Precision;
 import ai.lethe.backend.View;
 import ai.lethe.core.DType;
 import java.util.Arrays;
@@ -78,8 +81,19 @@ final class CudaLinalg {
                 eb = temps.copyOf(b);
                 lb = MatrixLayout.of(eb, k, n);
             }
+            Precision precision = Precision.current();
+            boolean bf16 = precision == Precision.BF16;
+            if (bf16) {   // bf16 copies cover each operand's span: compact a sparse one first
+                if (sparse(ea)) ea = temps.copyOf(ea);
+                if (sparse(eb)) eb = temps.copyOf(eb);
+                la = MatrixLayout.of(ea, m, k);
+                lb = MatrixLayout.of(eb, k, n);
+            }
             Batch batch = Batch.of(Arrays.copyOf(out.shape(), r - 2), ea.strides(), eb.strides(), out.strides());
-            long pa = context.elementPointer(op, ea), pb = context.elementPointer(op, eb), pc = context.elementPointer(op, out);
+            long pa = bf16 ? CudaPrecision.bf16Span(context, temps, op, ea) : context.elementPointer(op, ea);
+            long pb = bf16 ? CudaPrecision.bf16Span(context, temps, op, eb) : context.elementPointer(op, eb);
+            long pc = context.elementPointer(op, out);
+            int inBytes = bf16 ? 2 : Float.BYTES;   // the GEMM's A and B elements
             int inner = batch.sizes.length - 1;
             long count = inner < 0 ? 1 : batch.sizes[inner];
             if (count > Integer.MAX_VALUE)
@@ -92,23 +106,26 @@ final class CudaLinalg {
                 // b shared by every product and a's matrices stacked row after row (x @ W of a linear layer): one GEMM
                 // of count * m rows
                 context.runtime().sgemm(false, lb.transposed(), (int) (count * m), (int) n, (int) k, (float) alpha, pa,
-                        (int) la.ld(), pb, (int) lb.ld(), (float) beta, pc, (int) n, context.stream(), false);
+                        (int) la.ld(), pb, (int) lb.ld(), (float) beta, pc, (int) n, context.stream(), precision);
                 return;
             }
             long[] at = new long[3];
             for (long o = 0; o < outer; o++) {
                 batch.offsets(o, inner, at);
-                long fa = pa + at[0] * Float.BYTES, fb = pb + at[1] * Float.BYTES, fc = pc + at[2] * Float.BYTES;
+                long fa = pa + at[0] * inBytes, fb = pb + at[1] * inBytes, fc = pc + at[2] * Float.BYTES;
                 if (count == 1)
                     context.runtime().sgemm(la.transposed(), lb.transposed(), (int) m, (int) n, (int) k, (float) alpha,
-                            fa, (int) la.ld(), fb, (int) lb.ld(), (float) beta, fc, (int) n, context.stream(), false);
+                            fa, (int) la.ld(), fb, (int) lb.ld(), (float) beta, fc, (int) n, context.stream(), precision);
                 else
                     context.runtime().sgemmStridedBatched(la.transposed(), lb.transposed(), (int) m, (int) n, (int) k,
                             (float) alpha, fa, (int) la.ld(), sa, fb, (int) lb.ld(), sb, (float) beta, fc, (int) n, sc,
-                            (int) count, context.stream(), false);
+                            (int) count, context.stream(), precision);
             }
         }
     }
+
+    /** Whether a view's storage span is much larger than its elements (a bf16 copy of the span would waste memory). */
+    private static boolean sparse(View v) { return CudaPrecision.span(v) > 2 * v.numel() + 4096; }
 
     /**
      * Batch dimensions of a matmul, size-1 ones dropped and neighbours merged wherever a, b and out all allow it.

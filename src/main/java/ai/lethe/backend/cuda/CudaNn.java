@@ -10,12 +10,15 @@
 //
 // Convolutions (forward and both gradients) run through cuDNN when the runtime has it (DeviceRuntime.cudnn()) and it
 // supports the geometry, else through conv.cu's implicit-GEMM kernels; ConvRouting's switch (lethe.cuda.conv /
-// LETHE_CUDA_CONV = auto | cudnn | kernels) forces either. cuDNN gets the same staged contiguous operands, FP32 math
-// (no TF32), and its workspace from the caching allocator, released in stream order when the op ends.
+// LETHE_CUDA_CONV = auto | cudnn | kernels) forces either. cuDNN gets the same staged contiguous operands, and its
+// workspace from the caching allocator, released in stream order when the op ends. Both honour the thread's
+// Precision (CudaPrecision): the kernels take its code as their last argument; cuDNN runs FP32 math, or TF32 tensor
+// ops (under BF16 on operands rounded to bf16 first).
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.Conv2dGeometry;
 import ai.lethe.backend.Pool2dGeometry;
+import ai.lethe.backend.Precision;
 import ai.lethe.backend.View;
 import ai.lethe.core.DType;
 import java.util.ArrayList;
@@ -190,14 +193,16 @@ final class CudaNn {
         if (out.numel() == 0) return;
         try (Staging s = new Staging(op)) {
             View xs = s.in(x), ws = s.in(w), bs = s.in(bias), os = s.out(out);
+            Precision p = Precision.current();
             CudnnConvolutions dnn = cudnn(op, g);
             if (dnn != null) {
-                if (dnn.forward(g, s.ptr(xs), s.ptr(ws), s.ptr(bs), s.ptr(os), context.stream().handle(), false,
-                        bytes -> workspace(s, bytes))) return;
+                View xr = CudaPrecision.forCudnn(context, s.temps, op, xs, p), wr = CudaPrecision.forCudnn(context, s.temps, op, ws, p);
+                if (dnn.forward(g, s.ptr(xr), s.ptr(wr), s.ptr(bs), s.ptr(os), context.stream().handle(),
+                        CudaPrecision.cudnnTensorOps(p), bytes -> workspace(s, bytes))) return;
                 noAlgorithm(op, g);
             }
             KernelArgs args = new KernelArgs().pointer(s.ptr(xs)).pointer(s.ptr(ws)).pointer(s.ptr(bs)).pointer(s.ptr(os))
-                    .words64(geom);
+                    .words64(geom).i32(p.code());
             launchTiles("conv2d_forward", g.k(), g.n() * g.outH() * g.outW(), 1, args);
         }
     }
@@ -209,13 +214,16 @@ final class CudaNn {
         if (dx.numel() == 0) return;
         try (Staging s = new Staging(op)) {
             View dys = s.in(dy), ws = s.in(w), dxs = s.out(dx);
+            Precision p = Precision.current();
             CudnnConvolutions dnn = cudnn(op, g);
             if (dnn != null) {
-                if (dnn.backwardData(g, s.ptr(dys), s.ptr(ws), s.ptr(dxs), context.stream().handle(), false,
-                        bytes -> workspace(s, bytes))) return;
+                View dyr = CudaPrecision.forCudnn(context, s.temps, op, dys, p), wr = CudaPrecision.forCudnn(context, s.temps, op, ws, p);
+                if (dnn.backwardData(g, s.ptr(dyr), s.ptr(wr), s.ptr(dxs), context.stream().handle(),
+                        CudaPrecision.cudnnTensorOps(p), bytes -> workspace(s, bytes))) return;
                 noAlgorithm(op, g);
             }
-            KernelArgs args = new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(ws)).pointer(s.ptr(dxs)).words64(geom);
+            KernelArgs args = new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(ws)).pointer(s.ptr(dxs)).words64(geom)
+                    .i32(p.code());
             launchTiles("conv2d_backward_input", g.c(), g.n() * g.h() * g.w(), 1, args);
         }
     }
@@ -230,10 +238,12 @@ final class CudaNn {
         }
         try (Staging s = new Staging(op)) {
             View dys = s.in(dy), xs = s.in(x), dws = s.out(dw);
+            Precision p = Precision.current();
             CudnnConvolutions dnn = cudnn(op, g);
             if (dnn != null) {
-                if (dnn.backwardFilter(g, s.ptr(xs), s.ptr(dys), s.ptr(dws), context.stream().handle(), false,
-                        bytes -> workspace(s, bytes))) return;
+                View xr = CudaPrecision.forCudnn(context, s.temps, op, xs, p), dyr = CudaPrecision.forCudnn(context, s.temps, op, dys, p);
+                if (dnn.backwardFilter(g, s.ptr(xr), s.ptr(dyr), s.ptr(dws), context.stream().handle(),
+                        CudaPrecision.cudnnTensorOps(p), bytes -> workspace(s, bytes))) return;
                 noAlgorithm(op, g);
             }
             long m = g.k(), cols = g.c() * g.kh() * g.kw(), r = g.n() * g.outH() * g.outW();
@@ -243,7 +253,7 @@ final class CudaNn {
             splits = (int) ((r + chunk - 1) / chunk);
             View target = splits == 1 ? dws : s.temps.allocate(DType.FLOAT32, new long[] {splits, m * cols});
             KernelArgs args = new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(xs)).pointer(s.ptr(target)).words64(geom)
-                    .i32((int) chunk);
+                    .i32((int) chunk).i32(p.code());
             launchTiles("conv2d_backward_weight", m, cols, splits, args);
             if (splits > 1)
                 context.launch1d("conv2d_sum_splits_f32", m * cols, new KernelArgs().pointer(s.ptr(target)).pointer(s.ptr(dws))

@@ -8,7 +8,10 @@
 // with status SUCCESS, a workspace (the larger of its perf result and cudnnGet*WorkspaceSize) within WORKSPACE_LIMIT,
 // and, unless TF32 is allowed, the FMA math type. The convolution descriptor's math type is CUDNN_FMA_MATH (true FP32,
 // no tensor cores) by default, CUDNN_DEFAULT_MATH when the caller allows TF32, and is set to the chosen algorithm's
-// before each call (cuDNN takes algorithm and math type together).
+// before each call (cuDNN takes algorithm and math type together). An algorithm of math type
+// CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION is never taken: it may convert float32 operands to FP16, whose range is not
+// float32's. The tf32 flag is how Precision reaches cuDNN (CudaPrecision): TF32 sets it; BF16 sets it on operands
+// the caller has already rounded to bf16 (exact on TF32 tensor cores); FP32 leaves it off.
 //
 // The workspace comes from the caller (CudaNn: the backend's caching allocator, released in stream order after the
 // call). Every call runs under this object's lock, with the runtime's context made current first (enter), and on the
@@ -286,6 +289,7 @@ public final class CudnnConvolutions implements AutoCloseable {
                 long memory = p.get(ValueLayout.JAVA_LONG, CudnnLibrary.PERF_MEMORY);
                 if (status != CudnnLibrary.CUDNN_STATUS_SUCCESS || memory < 0 || memory > WORKSPACE_LIMIT) continue;
                 if (!tf32 && math != CudnnLibrary.CUDNN_FMA_MATH) continue;   // no tensor-core (TF32) algorithm unless allowed
+                if (math == CudnnLibrary.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) continue;   // FP16 down-conversion: never
                 d.setMathType(math);
                 check((int) invoke(workspace, handle, order[0], order[1], d.conv, order[2], algo, size), dir.workspace,
                         "algorithm " + algo + ", " + shapes(g));

@@ -33,6 +33,7 @@ public final class CudnnLibrary {
     public static final int CUDNN_CROSS_CORRELATION = 1;
     public static final int CUDNN_DEFAULT_MATH = 0;
     public static final int CUDNN_TENSOR_OP_MATH = 1;
+    public static final int CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION = 2;
     public static final int CUDNN_FMA_MATH = 3;
     public static final int CUDNN_CONVOLUTION_FWD_ALGO_COUNT = 8;
     public static final int CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT = 6;

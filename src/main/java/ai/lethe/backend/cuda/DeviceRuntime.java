@@ -11,8 +11,10 @@
 // dimension (elements between the starts of consecutive rows of the matrix as stored: A is stored [k, m] when
 // transA). A cuBLAS runtime calls its column-major GEMM with the operands swapped (C^T = op(B)^T op(A)^T); the
 // emulator calls cblas_sgemm with CblasRowMajor. beta == 0 means C is not read (NaN there does not propagate).
-// allowTf32 lets a GPU use TF32 tensor cores (about 10 mantissa bits: a looser tolerance); the backend passes false
-// unless asked, and the emulator ignores it (always exact float32).
+// The precision (ai.lethe.backend.Precision; CudaPrecision has the whole mapping): FP32 exact float32; TF32 float32
+// operands rounded to TF32 (a GPU's TF32 tensor cores; the emulator rounds them on the host, ties to even); BF16: A and
+// B are packed bfloat16 arrays (2 bytes an element; pointers, leading dimensions and strides count bf16 elements), C
+// is float32, accumulation float32 (cublasGemmEx; the emulator widens A and B on the host).
 //
 // Graphs (stream capture, as the driver's cuStreamBeginCapture .. cuStreamEndCapture, cuGraphInstantiate, cuGraphLaunch):
 // between beginCapture(s) and endCapture(s) the launches, memsets, device-to-device copies and GEMMs the capturing
@@ -29,6 +31,7 @@
 // geometry (ConvRouting: lethe.cuda.conv / LETHE_CUDA_CONV = auto | cudnn | kernels).
 package ai.lethe.backend.cuda;
 
+import ai.lethe.backend.Precision;
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 
@@ -63,10 +66,10 @@ public interface DeviceRuntime extends AutoCloseable {
 
     /**
      * Row-major C[m, n] = alpha * op(A) op(B) + beta * C on the stream (see the file comment). m, n, k >= 0; lda >=
-     * max(1, columns of A as stored), likewise ldb; ldc >= max(1, n). TF32 only when allowTf32.
+     * max(1, columns of A as stored), likewise ldb; ldc >= max(1, n). A and B are float32, or bf16 under BF16.
      */
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
-               float beta, long c, int ldc, Stream stream, boolean allowTf32);
+               float beta, long c, int ldc, Stream stream, Precision precision);
 
     /**
      * {@code batch} row-major GEMMs as {@link #sgemm}: matrix i of A starts at a + i * strideA elements (likewise B
@@ -74,7 +77,7 @@ public interface DeviceRuntime extends AutoCloseable {
      */
     void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
                              long strideA, long b, int ldb, long strideB, float beta, long c, int ldc, long strideC,
-                             int batch, Stream stream, boolean allowTf32);
+                             int batch, Stream stream, Precision precision);
 
     Stream createStream();
 

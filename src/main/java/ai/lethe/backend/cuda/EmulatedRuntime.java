@@ -10,7 +10,10 @@
 // GEMM runs on the host through the cblas_sgemm of the OpenBLAS the cpu backend loaded and checked (the same
 // library file, so the same kernel): device pointers are host addresses here, each operand's extent is first
 // checked to lie inside one emulator allocation (lethe_emu_check_range), then wrapped as a MemorySegment of exactly
-// that size. Row-major semantics (DeviceRuntime); allowTf32 is ignored (always float32).
+// that size. Row-major semantics (DeviceRuntime). Precision as on a GPU, computed on the host: under TF32 each
+// operand is copied to host memory rounded to TF32 (ai.lethe.backend.Precision.roundToTf32, ties to even), under BF16
+// the bf16 operands are widened to float32 copies, and cblas_sgemm runs on the copies (exact products of the rounded
+// values, float32 accumulation: what the tensor cores compute, up to the order of the sums).
 //
 // Graphs: beginCapture(s) .. endCapture(s) records what the capturing thread queues on s into a GraphRecording (the
 // kernels, memsets, device-to-device copies and GEMMs with their arguments; nothing runs) under the driver's rules
@@ -27,6 +30,7 @@ package ai.lethe.backend.cuda;
 import ai.lethe.backend.Availability;
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.Backends;
+import ai.lethe.backend.Precision;
 import ai.lethe.backend.cpu.BlasInfo;
 import ai.lethe.backend.cpu.CpuBackend;
 import ai.lethe.backend.cpu.NativeFiles;
@@ -231,19 +235,19 @@ public final class EmulatedRuntime implements DeviceRuntime {
 
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
-                      float beta, long c, int ldc, Stream stream, boolean allowTf32) {
+                      float beta, long c, int ldc, Stream stream, Precision precision) {
         if (record(stream, "sgemm", new GraphRecording.Gemm(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc,
-                0, 1, false, allowTf32))) return;
-        sgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1, stream, allowTf32);
+                0, 1, false, precision))) return;
+        sgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1, stream, precision);
     }
 
     @Override
     public void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
                                     long strideA, long b, int ldb, long strideB, float beta, long c, int ldc, long strideC,
-                                    int batch, Stream stream, boolean allowTf32) {
+                                    int batch, Stream stream, Precision precision) {
         ensureOpen();
         if (record(stream, "sgemmStridedBatched", new GraphRecording.Gemm(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb,
-                strideB, beta, c, ldc, strideC, batch, true, allowTf32))) return;
+                strideB, beta, c, ldc, strideC, batch, true, precision))) return;
         String call = batch == 1 && strideC == 0 ? "sgemm" : "sgemmStridedBatched";
         if (m < 0 || n < 0 || k < 0 || batch < 0)
             throw new IllegalArgumentException(call + ": negative size m=" + m + " n=" + n + " k=" + k + " batch=" + batch);
@@ -255,35 +259,65 @@ public final class EmulatedRuntime implements DeviceRuntime {
         if (batch > 1 && strideC != 0 && Math.abs(strideC) < (long) (m - 1) * ldc + n)
             throw new IllegalArgumentException(call + ": C's matrices overlap (strideC=" + strideC + ", ldc=" + ldc + ", m=" + m + ")");
         if (m == 0 || n == 0 || batch == 0) return;
-        long bytesA = k == 0 ? 0 : extent(rowsA, colsA, lda), bytesB = k == 0 ? 0 : extent(rowsB, colsB, ldb);
-        long bytesC = extent(m, n, ldc);
-        checkRange(call, "A", a, strideA, bytesA, batch);
-        checkRange(call, "B", b, strideB, bytesB, batch);
-        checkRange(call, "C", c, strideC, bytesC, batch);
+        int in = precision == Precision.BF16 ? 2 : 4;   // bytes of an A or B element
+        long elementsA = k == 0 ? 0 : extent(rowsA, colsA, lda), elementsB = k == 0 ? 0 : extent(rowsB, colsB, ldb);
+        long elementsC = extent(m, n, ldc);
+        checkRange(call, "A", a, in * strideA, in * elementsA, batch);
+        checkRange(call, "B", b, in * strideB, in * elementsB, batch);
+        checkRange(call, "C", c, 4 * strideC, 4 * elementsC, batch);
         MethodHandle gemm = cblasSgemm();
         int ta = transA ? CBLAS_TRANS : CBLAS_NO_TRANS, tb = transB ? CBLAS_TRANS : CBLAS_NO_TRANS;
-        for (int i = 0; i < batch; i++) {
-            MemorySegment sa = ptr(a + 4 * strideA * i).reinterpret(Math.max(bytesA, 4));
-            MemorySegment sb = ptr(b + 4 * strideB * i).reinterpret(Math.max(bytesB, 4));
-            MemorySegment sc = ptr(c + 4 * strideC * i).reinterpret(bytesC);
-            try {
-                gemm.invokeExact(CBLAS_ROW_MAJOR, ta, tb, m, n, k, alpha, sa, lda, sb, ldb, beta, sc, ldc);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sa = null, sb = null;
+            for (int i = 0; i < batch; i++) {
+                if (sa == null || strideA != 0) sa = operand(arena, a + in * strideA * i, elementsA, precision);
+                if (sb == null || strideB != 0) sb = operand(arena, b + in * strideB * i, elementsB, precision);
+                MemorySegment sc = ptr(c + 4 * strideC * i).reinterpret(4 * elementsC);
+                try {
+                    gemm.invokeExact(CBLAS_ROW_MAJOR, ta, tb, m, n, k, alpha, sa, lda, sb, ldb, beta, sc, ldc);
+                } catch (Throwable t) {
+                    throw Native.rethrow(t);
+                }
             }
         }
     }
 
-    /** Bytes a row-major [rows, cols] matrix with leading dimension ld spans (rows, cols > 0). */
-    private static long extent(int rows, int cols, int ld) { return 4 * ((long) (rows - 1) * ld + cols); }
+    /**
+     * What cblas_sgemm reads for an A or B operand of {@code elements} elements at device address p: the memory itself
+     * (FP32), or a host copy rounded to TF32 (TF32) or widened from bf16 (BF16), allocated in the arena.
+     */
+    private static MemorySegment operand(Arena arena, long p, long elements, Precision precision) {
+        if (elements == 0) return ptr(p).reinterpret(4);   // k = 0: not read
+        return switch (precision) {
+            case FP32 -> ptr(p).reinterpret(4 * elements);
+            case TF32 -> {
+                MemorySegment src = ptr(p).reinterpret(4 * elements), dst = arena.allocate(4 * elements, 64);
+                for (long j = 0; j < elements; j++)
+                    dst.setAtIndex(ValueLayout.JAVA_FLOAT, j, Precision.roundToTf32(src.getAtIndex(ValueLayout.JAVA_FLOAT, j)));
+                yield dst;
+            }
+            case BF16 -> {
+                MemorySegment src = ptr(p).reinterpret(2 * elements), dst = arena.allocate(4 * elements, 64);
+                for (long j = 0; j < elements; j++)
+                    dst.setAtIndex(ValueLayout.JAVA_INT, j, (src.getAtIndex(ValueLayout.JAVA_SHORT, j) & 0xFFFF) << 16);
+                yield dst;
+            }
+        };
+    }
 
-    /** Every matrix of a batch lies inside one allocation (the first and the last suffice: they are equally spaced). */
-    private void checkRange(String call, String which, long p, long stride, long bytes, int batch) {
+    /** Elements a row-major [rows, cols] matrix with leading dimension ld spans (rows, cols > 0). */
+    private static long extent(int rows, int cols, int ld) { return (long) (rows - 1) * ld + cols; }
+
+    /**
+     * Every matrix of a batch lies inside one allocation (the first and the last suffice: they are equally spaced);
+     * strideBytes between the starts of consecutive matrices.
+     */
+    private void checkRange(String call, String which, long p, long strideBytes, long bytes, int batch) {
         if (bytes == 0) return;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment c = arena.allocateFrom(call), w = arena.allocateFrom(which);
             check(lib.call(lib.checkRange, c, w, ptr(p), bytes), call, null);
-            if (batch > 1) check(lib.call(lib.checkRange, c, w, ptr(p + 4 * stride * (batch - 1L)), bytes), call, null);
+            if (batch > 1) check(lib.call(lib.checkRange, c, w, ptr(p + strideBytes * (batch - 1L)), bytes), call, null);
         }
     }
 

@@ -8,6 +8,7 @@
 // same kernel with the same grid, block and shared memory, GEMMs of the same shape (cuBLAS picks its kernels by shape).
 package ai.lethe.backend.cuda;
 
+import ai.lethe.backend.Precision;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -49,16 +50,16 @@ public final class GraphRecording {
     /** sgemm (batch 1, strides 0) or sgemmStridedBatched. */
     public record Gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long strideA,
                        long b, int ldb, long strideB, float beta, long c, int ldc, long strideC, int batch,
-                       boolean strided, boolean allowTf32) implements Op {
+                       boolean strided, Precision precision) implements Op {
         @Override public boolean sameNode(Op o) {
             return o instanceof Gemm g && g.transA == transA && g.transB == transB && g.m == m && g.n == n && g.k == k
-                    && g.batch == batch && g.strided == strided && g.allowTf32 == allowTf32;
+                    && g.batch == batch && g.strided == strided && g.precision == precision;
         }
 
         @Override public void issue(DeviceRuntime rt, Stream s) {
             if (strided) rt.sgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c,
-                    ldc, strideC, batch, s, allowTf32);
-            else rt.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, s, allowTf32);
+                    ldc, strideC, batch, s, precision);
+            else rt.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, s, precision);
         }
     }
 

@@ -29,6 +29,7 @@
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.Availability;
+import ai.lethe.backend.Precision;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -620,32 +621,38 @@ public final class NvidiaRuntime implements DeviceRuntime {
     }
 
     /**
-     * Row-major single-precision GEMM on the stream: C[m,n] = alpha * op(A) op(B) + beta * C, op(A) [m,k], op(B) [k,n],
-     * leading dimensions in elements of the row-major matrices as stored. FP32 arithmetic (TF32 only when
-     * {@code allowTf32}). See CublasLibrary.sgemmRowMajor for the column-major mapping.
+     * Row-major GEMM on the stream: C[m,n] = alpha * op(A) op(B) + beta * C, op(A) [m,k], op(B) [k,n], leading
+     * dimensions in elements of the row-major matrices as stored. FP32: cublasSgemm with true FP32 math; TF32: the
+     * same with CUBLAS_TF32_TENSOR_OP_MATH; BF16: A and B are bf16, cublasGemmEx (CudaPrecision). See
+     * CublasLibrary.sgemmRowMajor for the column-major mapping.
      */
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
-                      float beta, long c, int ldc, Stream stream, boolean allowTf32) {
+                      float beta, long c, int ldc, Stream stream, Precision precision) {
         enter();
         CublasLibrary.Handle h = cublas();
         synchronized (h) {
             h.setStream(stream.handle());
-            h.setTf32(allowTf32);
-            h.sgemmRowMajor(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            h.setTf32(precision == Precision.TF32);
+            if (precision == Precision.BF16) h.gemmBf16RowMajor(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            else h.sgemmRowMajor(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         }
     }
 
-    /** sgemm over {@code batch} matrices at the given element strides (cublasSgemmStridedBatched). */
+    /** sgemm over {@code batch} matrices at the given element strides (cublasSgemmStridedBatched, or ...Ex for BF16). */
     public void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
                                     long strideA, long b, int ldb, long strideB, float beta, long c, int ldc, long strideC,
-                                    int batch, Stream stream, boolean allowTf32) {
+                                    int batch, Stream stream, Precision precision) {
         enter();
         CublasLibrary.Handle h = cublas();
         synchronized (h) {
             h.setStream(stream.handle());
-            h.setTf32(allowTf32);
-            h.sgemmStridedBatchedRowMajor(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc,
-                    strideC, batch);
+            h.setTf32(precision == Precision.TF32);
+            if (precision == Precision.BF16)
+                h.gemmBf16StridedBatchedRowMajor(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c,
+                        ldc, strideC, batch);
+            else
+                h.sgemmStridedBatchedRowMajor(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc,
+                        strideC, batch);
         }
     }
 

@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.Backends;
+import ai.lethe.backend.Precision;
 import ai.lethe.backend.Storage;
 import ai.lethe.backend.View;
 import ai.lethe.core.DType;
@@ -281,7 +282,7 @@ class CudaLinalgTest {
             long pa = EmulatorSupport.upload(rt, a), pb = EmulatorSupport.upload(rt, b), pc = EmulatorSupport.upload(rt, c);
             // C_i = 2 * A @ B_i^T - C_i, A shared (stride 0), B_i stored [n, k] (transposed)
             rt.sgemmStridedBatched(false, true, m, n, k, 2f, pa, k, 0, pb, k, (long) n * k, -1f, pc, n, (long) m * n, batch,
-                    Stream.DEFAULT, false);
+                    Stream.DEFAULT, Precision.FP32);
             float[] got = EmulatorSupport.download(rt, pc, c.length);
             for (int i = 0; i < batch; i++)
                 for (int row = 0; row < m; row++)
@@ -303,7 +304,7 @@ class CudaLinalgTest {
         try (EmulatedRuntime rt = EmulatorSupport.open()) {
             long a = rt.alloc(4 * 6), b = rt.alloc(4 * 6), c = rt.alloc(4 * 3);  // C needs 2 x 2 with ldc 2: 16 bytes
             EmulatorException e = assertThrows(EmulatorException.class, () -> rt.sgemm(false, false, 2, 2, 3, 1f, a, 3, b, 2,
-                    0f, c, 2, Stream.DEFAULT, false));
+                    0f, c, 2, Stream.DEFAULT, Precision.FP32));
             assertTrue(e.getMessage().contains("sgemm") && e.getMessage().contains("C"), e.getMessage());
         }
     }

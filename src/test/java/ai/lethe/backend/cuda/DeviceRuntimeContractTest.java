@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.lethe.backend.Availability;
+import ai.lethe.backend.Precision;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -126,7 +127,7 @@ class DeviceRuntimeContractTest {
             float[] a = random(r, m * k), b = random(r, k * n);
             ai.lethe.backend.cuda.Stream s = rt.createStream();
             long da = upload(rt, a, s), db = upload(rt, b, s), dc = rt.alloc(4L * m * n);
-            rt.sgemm(false, false, m, n, k, 1f, da, k, db, n, 0f, dc, n, s, false);
+            rt.sgemm(false, false, m, n, k, 1f, da, k, db, n, 0f, dc, n, s, Precision.FP32);
             float[] c = download(rt, dc, m * n, s);
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++) {

@@ -27,7 +27,7 @@ final class FakeCuda {
     private static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
 
     final Path driver, cublas;
-    private final MethodHandle fail, set, contextRefs, liveBytes, expectParams, lastLaunch, cublasLast;
+    private final MethodHandle fail, set, contextRefs, liveBytes, expectParams, lastLaunch, cublasLast, cublasLastEx;
 
     /** The last launch the fake driver saw. */
     record Launch(String kernel, int[] dims, long stream, long[] params, boolean extraNull) {}
@@ -46,6 +46,7 @@ final class FakeCuda {
         expectParams = linker.downcallHandle(l.findOrThrow("fake_expect_params"), FunctionDescriptor.ofVoid(I));
         lastLaunch = linker.downcallHandle(l.findOrThrow("fake_last_launch"), FunctionDescriptor.of(I, A, A, A, A, A));
         cublasLast = linker.downcallHandle(b.findOrThrow("fake_cublas_last"), FunctionDescriptor.of(I, A, A, A));
+        cublasLastEx = linker.downcallHandle(b.findOrThrow("fake_cublas_last_ex"), FunctionDescriptor.of(I, A));
     }
 
     static Path compile(Path dir, String source, String library, String... flags) throws IOException, InterruptedException {
@@ -133,6 +134,17 @@ final class FakeCuda {
     }
 
     /** {math mode, pointer mode, stream} of the last GEMM the fake cuBLAS ran. */
+    /** Atype, Btype, Ctype, computeType and algo of the last cublasGemmEx / cublasGemmStridedBatchedEx. */
+    int[] cublasLastEx() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(I, 5);
+            int ignored = (int) cublasLastEx.invokeExact(out);
+            return out.toArray(I);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
     long[] cublasLast() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment math = a.allocate(I), pointer = a.allocate(I), stream = a.allocate(A);

@@ -20,7 +20,7 @@ final class FakeCudnn {
     static final int FORWARD = 0, BACKWARD_DATA = 1, BACKWARD_FILTER = 2, ADD_TENSOR = 3;
 
     final Path library;
-    private final MethodHandle fail, version, record, live, reset, oversized;
+    private final MethodHandle fail, version, record, live, reset, oversized, conversion;
 
     /** What the fake recorded for one direction: calls so far, and the algorithm, math type, workspace and stream of the last. */
     record Record(long calls, long algorithm, long mathType, long workspaceBytes, long stream) {}
@@ -35,6 +35,7 @@ final class FakeCudnn {
         live = linker.downcallHandle(l.findOrThrow("fake_cudnn_live"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
         reset = linker.downcallHandle(l.findOrThrow("fake_cudnn_reset"), FunctionDescriptor.ofVoid());
         oversized = linker.downcallHandle(l.findOrThrow("fake_cudnn_oversized"), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
+        conversion = linker.downcallHandle(l.findOrThrow("fake_cudnn_conversion"), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
     }
 
     /** The next call of the named function (e.g. "cudnnConvolutionForward") returns status. */
@@ -70,6 +71,15 @@ final class FakeCudnn {
     void oversized(boolean on) {
         try {
             oversized.invokeExact(on ? 1 : 0);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Whether the first usable algorithm is listed with CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION (off after reset). */
+    void conversion(boolean on) {
+        try {
+            conversion.invokeExact(on ? 1 : 0);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

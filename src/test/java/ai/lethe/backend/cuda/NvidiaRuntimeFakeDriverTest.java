@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.lethe.backend.Availability;
+import ai.lethe.backend.Precision;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -229,7 +230,7 @@ class NvidiaRuntimeFakeDriverTest {
                     float[] a = random(r, batch * m * k), b = random(r, batch * k * n), c = random(r, batch * m * n);
                     int lda = ta ? m : k, ldb = tb ? k : n;
                     long da = upload(rt, a), db = upload(rt, b), dc = upload(rt, c);
-                    rt.sgemm(ta, tb, m, n, k, 0.5f, da, lda, db, ldb, 2f, dc, n, s, false);
+                    rt.sgemm(ta, tb, m, n, k, 0.5f, da, lda, db, ldb, 2f, dc, n, s, Precision.FP32);
                     float[] got = download(rt, dc, c.length);
                     float[] want = c.clone();
                     reference(ta, tb, m, n, k, 0.5f, a, 0, lda, b, 0, ldb, 2f, want, 0, n);
@@ -240,7 +241,7 @@ class NvidiaRuntimeFakeDriverTest {
 
                     rt.copyHostToDevice(dc, MemorySegment.ofArray(c), 4L * c.length, s);
                     rt.sgemmStridedBatched(ta, tb, m, n, k, 1f, da, lda, (long) m * k, db, ldb, (long) k * n, 0f, dc, n,
-                            (long) m * n, batch, Stream.DEFAULT, true);
+                            (long) m * n, batch, Stream.DEFAULT, Precision.TF32);
                     got = download(rt, dc, c.length);
                     want = new float[c.length];
                     for (int i = 0; i < batch; i++)
@@ -250,7 +251,7 @@ class NvidiaRuntimeFakeDriverTest {
                     assertEquals(0, fake.cublasLast()[2], "the default stream");
                 }
             CudaException bad = assertThrows(CudaException.class,
-                    () -> rt.sgemm(false, false, 4, 4, 4, 1f, 0, 1, 0, 4, 0f, 0, 4, Stream.DEFAULT, false));
+                    () -> rt.sgemm(false, false, 4, 4, 4, 1f, 0, 1, 0, 4, 0f, 0, 4, Stream.DEFAULT, Precision.FP32));
             assertEquals("CUBLAS_STATUS_INVALID_VALUE", bad.errorName(), "lda 1 < k 4");
         }
     }
