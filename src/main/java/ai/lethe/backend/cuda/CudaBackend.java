@@ -36,6 +36,7 @@ import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
 import ai.lethe.core.Device;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 public class CudaBackend implements Backend {
     /** Writes up to this many bytes are staged and return without synchronising; larger ones synchronise. */
@@ -383,5 +384,13 @@ public class CudaBackend implements Backend {
 
     @Override public long maskFromScores(View scores, View mask, float threshold, long tiesToKeep) {
         return families().unlearning().maskFromScores(scores, mask, threshold, tiesToKeep);
+    }
+
+    @Override public void scoreHistograms(List<View> scores, int shift, int bits, int matchShift, int matchValue, long[] counts) {
+        new CudaTopK(families().context()).scoreHistograms(scores, shift, bits, matchShift, matchValue, counts);
+    }
+
+    @Override public long masksFromScores(List<View> scores, List<View> masks, float threshold, long tiesToKeep) {
+        return new CudaTopK(families().context()).masksFromScores(scores, masks, threshold, tiesToKeep);
     }
 }
