@@ -15,6 +15,7 @@ package ai.lethe.backend;
 
 import ai.lethe.core.Device;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 public interface Backend {
 
@@ -331,4 +332,25 @@ public interface Backend {
         binary(BinaryOp.ADD, y, b, pre, 1, 0);
         unary(op, pre, out, 0, 0);
     }
+
+    // ---- global top-k over many tensors at once (one host round trip a call on a device backend) --------------
+
+    /**
+     * scoreHistogram over every element of every view of {@code scores}, as if the views were one tensor laid end to
+     * end in list order: counts (2^bits entries) is accumulated into, with the same keys, arguments and rules as
+     * {@link #scoreHistogram}. A negative or NaN score is an IllegalArgumentException naming the op, the view's
+     * position in the list and the element's flat index (the first bad score in that order). A device backend
+     * makes one host round trip per call, whatever the number of views. An empty list leaves counts unchanged.
+     */
+    void scoreHistograms(List<View> scores, int shift, int bits, int matchShift, int matchValue, long[] counts);
+
+    /**
+     * maskFromScores over several tensors as if they were one tensor laid end to end in list order: masks.get(i) = 1
+     * where scores.get(i) > threshold, and where == threshold for the first tiesToKeep such elements of all the
+     * scores (earlier views first, then row-major order within a view); 0 elsewhere. Returns how many ties it kept in
+     * total (min(tiesToKeep, ties)). masks.get(i) contiguous float of scores.get(i)'s shape; the masks do not overlap
+     * one another (a mask may overlap scores: they are read before it is written). A device backend distributes the
+     * tie budget over the views on the device and makes one host round trip per call (reading the returned count).
+     */
+    long masksFromScores(List<View> scores, List<View> masks, float threshold, long tiesToKeep);
 }

@@ -8,6 +8,7 @@ package ai.lethe.backend;
 
 import ai.lethe.core.Device;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Objects;
 
 public final class CheckedBackend implements Backend {
@@ -296,5 +297,15 @@ public final class CheckedBackend implements Backend {
     @Override public void biasGelu(View y, View bias, View pre, View out, UnaryOp op) {
         FusedSpiChecks.biasGelu(y, bias, pre, out, op);
         backend.biasGelu(y, bias, pre, out, op);
+    }
+
+    @Override public void scoreHistograms(List<View> scores, int shift, int bits, int matchShift, int matchValue, long[] counts) {
+        SpiChecks.scoreHistograms(scores, counts);
+        backend.scoreHistograms(List.copyOf(scores), shift, bits, matchShift, matchValue, counts);
+    }
+
+    @Override public long masksFromScores(List<View> scores, List<View> masks, float threshold, long tiesToKeep) {
+        SpiChecks.masksFromScores(scores, masks);
+        return backend.masksFromScores(List.copyOf(scores), List.copyOf(masks), threshold, tiesToKeep);
     }
 }

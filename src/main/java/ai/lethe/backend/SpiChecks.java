@@ -20,6 +20,7 @@ import static ai.lethe.backend.ViewChecks.shape;
 import ai.lethe.core.DType;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 public final class SpiChecks {
@@ -482,5 +483,43 @@ public final class SpiChecks {
         String op = "maskFromScores";
         inBounds(op, "scores", scores);
         sameAs(op, "mask", mask, "scores", scores, false);
+    }
+
+    /** scoreHistograms: a list of views, each non-null and in bounds, and the counts. */
+    public static void scoreHistograms(List<View> scores, long[] counts) {
+        String op = "scoreHistograms";
+        required(op, "scores", scores);
+        for (int i = 0; i < scores.size(); i++) inBounds(op, "scores[" + i + "]", scores.get(i));
+        required(op, "counts", counts);
+    }
+
+    /**
+     * masksFromScores: as many masks as scores, each mask contiguous, in bounds and of its scores' shape, and no two
+     * masks sharing memory (O(n²) in the number of views, a few thousand comparisons for a ResNet).
+     */
+    public static void masksFromScores(List<View> scores, List<View> masks) {
+        String op = "masksFromScores";
+        required(op, "scores", scores);
+        required(op, "masks", masks);
+        if (scores.size() != masks.size())
+            throw new IllegalArgumentException(op + ": " + scores.size() + " score views but " + masks.size() + " masks");
+        for (int i = 0; i < scores.size(); i++) {
+            inBounds(op, "scores[" + i + "]", scores.get(i));
+            sameAs(op, "masks[" + i + "]", masks.get(i), "scores[" + i + "]", scores.get(i), false);
+            ViewChecks.contiguous(op, "masks[" + i + "]", masks.get(i));
+        }
+        for (int i = 0; i < masks.size(); i++)
+            for (int j = 0; j < i; j++)
+                if (sharesBytes(masks.get(i), masks.get(j)))
+                    throw new IllegalArgumentException(op + ": masks[" + i + "] and masks[" + j + "] share memory; each"
+                            + " mask must have its own");
+    }
+
+    /** Whether two contiguous, in-bounds views on the same storage have a byte in common (empty views have none). */
+    private static boolean sharesBytes(View a, View b) {
+        if (a.storage() != b.storage() || a.numel() == 0 || b.numel() == 0) return false;
+        long a0 = a.byteOffset(), a1 = a0 + a.numel() * a.dtype().byteSize();
+        long b0 = b.byteOffset(), b1 = b0 + b.numel() * b.dtype().byteSize();
+        return a0 < b1 && b0 < a1;
     }
 }

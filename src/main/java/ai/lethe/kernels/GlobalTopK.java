@@ -1,12 +1,16 @@
 // Global top-k over many score tensors (one threshold across all pruned tensors): masks with exactly k ones in
 // total, found by radix selection on the scores' float keys without sorting anything. Two histogram passes of
-// 16 bits (Backend.scoreHistogram) find the k-th largest score t and how many elements equal to t are needed;
-// one mask pass per tensor (Backend.maskFromScores) keeps every score > t and the first of the ties, in tensor
-// order and then in row-major (flat index) order within a tensor. Work: three passes over the scores, whatever
-// k is; memory: two histograms of 65,536 counts.
+// 16 bits find the k-th largest score t and how many elements equal to t are needed; one mask pass keeps every
+// score > t and the first of the ties, in tensor order and then in row-major (flat index) order within a tensor.
+// Each pass is ONE multi-tensor SPI call over every score tensor (Backend.scoreHistograms, masksFromScores), so a
+// device backend makes a constant number of host round trips whatever the number of tensors: one per histogram
+// pass and one for the mask pass's kept-tie count (3 in all; the tie budget is spread over the tensors on the
+// device). Work: three passes over the scores (the mask pass reads them twice), whatever k is; memory: two
+// histograms of 65,536 counts.
 package ai.lethe.kernels;
 
 import ai.lethe.backend.ScoreKeys;
+import ai.lethe.backend.View;
 import ai.lethe.core.Device;
 import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Tensor;
@@ -40,23 +44,27 @@ public final class GlobalTopK {
         String op = "GlobalTopK.threshold";
         check(op, scores, k);
         try (var _ = GradMode.noGrad()) {
+            List<View> views = views(scores);
             long[] high = new long[BINS];
-            for (Tensor s : scores) s.backend().scoreHistogram(s.kernelView(), BITS, BITS, ScoreKeys.MATCH_ALL, 0, high);
+            if (!views.isEmpty())
+                scores.getFirst().backend().scoreHistograms(views, BITS, BITS, ScoreKeys.MATCH_ALL, 0, high);
             if (k == 0) return new Threshold(Float.POSITIVE_INFINITY, 0, 0);   // nothing is above +inf
             int hb = BINS - 1;
             long above = 0;
             while (above + high[hb] < k) above += high[hb--];
-            long[] low = lowHistogram(scores, hb);
+            long[] low = new long[BINS];
+            scores.getFirst().backend().scoreHistograms(views, 0, BITS, BITS, hb, low);
             int lb = BINS - 1;
             while (above + low[lb] < k) above += low[lb--];
             return new Threshold(ScoreKeys.scoreOf((long) hb << BITS | lb), above, k - above);
         }
     }
 
-    private static long[] lowHistogram(List<Tensor> scores, int highBucket) {
-        long[] low = new long[BINS];
-        for (Tensor s : scores) s.backend().scoreHistogram(s.kernelView(), 0, BITS, BITS, highBucket, low);
-        return low;
+    /** The kernel views of the scores, in order. */
+    private static List<View> views(List<Tensor> scores) {
+        List<View> views = new ArrayList<>(scores.size());
+        for (Tensor s : scores) views.add(s.kernelView());
+        return views;
     }
 
     /**
@@ -71,15 +79,17 @@ public final class GlobalTopK {
         String op = "GlobalTopK.keepLargest";
         Threshold t = threshold(scores, k);
         List<Tensor> masks = new ArrayList<>(scores.size());
+        if (scores.isEmpty()) return masks;
         try (var _ = GradMode.noGrad()) {
-            long ties = t.ties();
+            List<View> maskViews = new ArrayList<>(scores.size());
             for (Tensor s : scores) {
                 Tensor mask = Tensor.empty(s.shape(), s.dtype(), s.device());
                 masks.add(mask);
-                ties -= s.backend().maskFromScores(s.kernelView(), mask.kernelView(), t.value(), ties);
+                maskViews.add(mask.kernelView());
             }
-            if (ties != 0)
-                throw new IllegalStateException(op + ": " + ties + " ties left over (scores changed during the call?)");
+            long kept = scores.getFirst().backend().masksFromScores(views(scores), maskViews, t.value(), t.ties());
+            if (kept != t.ties())
+                throw new IllegalStateException(op + ": kept " + kept + " of " + t.ties() + " ties (scores changed during the call?)");
         }
         return masks;
     }

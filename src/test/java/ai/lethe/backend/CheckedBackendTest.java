@@ -58,7 +58,8 @@ class CheckedBackendTest {
         int kernels = 0;
         for (Method m : Backend.class.getMethods()) {
             if (PASSED_THROUGH.contains(m.getName()) || Modifier.isStatic(m.getModifiers())) continue;
-            assertTrue(List.of(m.getParameterTypes()).contains(View.class) || List.of(m.getParameterTypes()).contains(View[].class),
+            List<Class<?>> types = List.of(m.getParameterTypes());
+            assertTrue(types.contains(View.class) || types.contains(View[].class) || types.contains(List.class),
                     m.getName() + " is a kernel with views");
             calls.clear();
             Object[] args = arguments(m, pastTheEnd);
@@ -110,6 +111,7 @@ class CheckedBackendTest {
             Class<?> t = types[i];
             if (t == View.class) args[i] = bad;
             else if (t == View[].class) args[i] = new View[] {bad};
+            else if (t == List.class) args[i] = List.of(bad);   // the multi-tensor kernels take lists of views
             else if (t.isEnum()) args[i] = t.getEnumConstants()[0];
             else if (t == Conv2dGeometry.class) args[i] = new Conv2dGeometry(2, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1);
             else if (t == Pool2dGeometry.class) args[i] = new Pool2dGeometry(2, 3, 8, 8, 2, 2, 2, 2, 0, 0, 4, 4, false);

@@ -21,6 +21,7 @@ import ai.lethe.backend.SgdParams;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
 import ai.lethe.core.Device;
+import java.util.List;
 import java.util.Optional;
 
 public final class CpuBackend extends HostBackend {
@@ -35,7 +36,7 @@ public final class CpuBackend extends HostBackend {
     private volatile Availability availability;
 
     private record Kernels(CpuMath math, CpuLinalg linalg, CpuIndex index, CpuNn nn, CpuUnlearning unlearning,
-                           CpuRawKernels raw) {}
+                           CpuRawKernels raw, CpuTopK topK) {}
 
     public CpuBackend() { this(CpuBackend.class.getClassLoader(), CpuLibrary.DEFAULT_RESOURCE_DIR); }
 
@@ -68,7 +69,7 @@ public final class CpuBackend extends HostBackend {
             case CpuLibrary.Loaded(NativeCpu lib, var path, CpuFeatures cpu, BlasInfo b) -> {
                 CpuMath math = new CpuMath(lib, hostMemory());
                 kernels = new Kernels(math, new CpuLinalg(lib, math), new CpuIndex(lib, math), new CpuNn(lib),
-                        new CpuUnlearning(lib, math), new CpuRawKernels(lib));
+                        new CpuUnlearning(lib, math), new CpuRawKernels(lib), new CpuTopK(lib, math));
                 blas = b;
                 features = cpu;
                 yield Availability.yes("native kernels (OpenMP, " + lib.ompThreads() + " threads) from " + path
@@ -304,5 +305,13 @@ public final class CpuBackend extends HostBackend {
 
     @Override public long maskFromScores(View scores, View mask, float threshold, long tiesToKeep) {
         return kernels().unlearning().maskFromScores(scores, mask, threshold, tiesToKeep);
+    }
+
+    @Override public void scoreHistograms(List<View> scores, int shift, int bits, int matchShift, int matchValue, long[] counts) {
+        kernels().topK().scoreHistograms(scores, shift, bits, matchShift, matchValue, counts);
+    }
+
+    @Override public long masksFromScores(List<View> scores, List<View> masks, float threshold, long tiesToKeep) {
+        return kernels().topK().masksFromScores(scores, masks, threshold, tiesToKeep);
     }
 }

@@ -37,6 +37,7 @@ import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
 import ai.lethe.core.Device;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 public class CudaBackend implements Backend, GraphCapture {
     /** Writes up to this many bytes are staged and return without synchronising; larger ones synchronise. */
@@ -445,5 +446,13 @@ public class CudaBackend implements Backend, GraphCapture {
 
     @Override public void biasGelu(View y, View bias, View pre, View out, UnaryOp op) {
         families().math().biasGelu(y, bias, pre, out, op);
+    }
+
+    @Override public void scoreHistograms(List<View> scores, int shift, int bits, int matchShift, int matchValue, long[] counts) {
+        new CudaTopK(families().context()).scoreHistograms(scores, shift, bits, matchShift, matchValue, counts);
+    }
+
+    @Override public long masksFromScores(List<View> scores, List<View> masks, float threshold, long tiesToKeep) {
+        return new CudaTopK(families().context()).masksFromScores(scores, masks, threshold, tiesToKeep);
     }
 }

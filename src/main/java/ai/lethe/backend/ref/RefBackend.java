@@ -20,6 +20,7 @@ import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
 import ai.lethe.core.DType;
 import ai.lethe.core.Device;
+import java.util.List;
 
 public final class RefBackend extends HostBackend {
     public RefBackend() { super(Device.REF); }
@@ -254,5 +255,13 @@ public final class RefBackend extends HostBackend {
 
     @Override public long maskFromScores(View scores, View mask, float threshold, long tiesToKeep) {
         return RefUnlearning.maskFromScores(scores, mask, threshold, tiesToKeep);
+    }
+
+    @Override public void scoreHistograms(List<View> scores, int shift, int bits, int matchShift, int matchValue, long[] counts) {
+        RefTopK.scoreHistograms(scores, shift, bits, matchShift, matchValue, counts);
+    }
+
+    @Override public long masksFromScores(List<View> scores, List<View> masks, float threshold, long tiesToKeep) {
+        return RefTopK.masksFromScores(scores, masks, threshold, tiesToKeep);
     }
 }

@@ -3,7 +3,8 @@
 //   g_f = Σ_{Df} ∇ℓ / N,   g_r = Σ_{Dr} ∇ℓ · |Df| / (N·|Dr|),   N = |Df| + |Dr|   (the reference's scaling)
 //   θ ← θ + α · H⁻¹ (g_f − g_r)
 // H = λI + (1/m) GᵀG over m per-sample retain gradients drawn without replacement with the context's seed,
-// applied exactly by Woodbury (hessian=woodfisher; holds the m × |θ| matrix G and nothing larger), or
+// applied exactly by Woodbury (hessian=woodfisher; holds the m × |θ| matrix G and nothing larger; G's rows come
+// from one forward/backward pass per batch of batch-size samples, PerSampleGradients, not m single-sample passes), or
 // H ≈ diag((1/m) Σ g²) + λI over the same m samples (hessian=diagonal: one batched per-sample Fisher pass, no G) —
 // the diagonal of the WoodFisher H. The reference's sequential loop (N = 1000, damping 1) ends with an inverse
 // that is effectively rank-1 (ALGORITHMS.md); it is not copied. Pruned weights stay zero (Unlearner.run re-applies the masks).
@@ -20,6 +21,7 @@ import ai.lethe.data.loader.Epoch;
 import ai.lethe.fisher.FisherDiagonal;
 import ai.lethe.fisher.FisherKind;
 import ai.lethe.fisher.FisherMap;
+import ai.lethe.fisher.PerSampleGradients;
 import ai.lethe.models.ImageModel;
 import ai.lethe.nn.F;
 import ai.lethe.nn.Module;
@@ -87,7 +89,7 @@ public final class InfluenceUnlearning implements Unlearner {
                     step = v.div(flatten(params, f.asMap()).add(lambda));
                 }
             } else {
-                Tensor g = perSampleGradients(model, MethodData.loader(context, sample, 1), sample.size(), v.shape().dim(0));
+                Tensor g = PerSampleGradients.matrix(model, MethodData.loader(context, sample, batchSize), sample.size());
                 step = Woodbury.solve(g, v, lambda);
                 g.close();
             }
@@ -119,31 +121,6 @@ public final class InfluenceUnlearning implements Unlearner {
         Tensor out = flatGrad(model);
         model.zeroGrad();
         return out;
-    }
-
-    /** The m × P matrix of per-sample gradients (rows in the loader's order; batch size 1). */
-    static Tensor perSampleGradients(Module model, DataLoader loader, int rows, long p) {
-        Tensor g = Tensor.zeros(Shape.of(rows, p), model.parameters().getFirst().device());
-        int row = 0;
-        try (Epoch epoch = loader.epoch(0)) {
-            for (Batch batch : epoch) {
-                try (batch; Scope _ = Scope.open("influence-sample")) {
-                    model.zeroGrad();
-                    F.crossEntropy(model.forward(batch.images()), batch.labels()).backward();
-                    try (var _ = GradMode.noGrad()) {
-                        long off = 0;
-                        for (Tensor param : model.namedParameters().values()) {
-                            if (param.grad() != null)
-                                g.select(0, row).narrow(0, off, param.numel()).copyFrom(param.grad().reshape(-1));
-                            off += param.numel();
-                        }
-                    }
-                    row++;
-                }
-            }
-        }
-        model.zeroGrad();
-        return g;
     }
 
     private static Tensor flatGrad(Module model) {

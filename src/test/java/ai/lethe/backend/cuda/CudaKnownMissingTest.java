@@ -27,7 +27,8 @@ class CudaKnownMissingTest {
             "memoryStats", "resetPeakBytes", "write", "read", "copy", "fill");
 
     private static final List<Class<?>> FAMILIES =
-            List.of(CudaMath.class, CudaLinalg.class, CudaNn.class, CudaOptim.class, CudaUnlearning.class);
+            List.of(CudaMath.class, CudaLinalg.class, CudaNn.class, CudaOptim.class, CudaUnlearning.class,
+                    CudaTopK.class);
 
     /** Family of each op it declares. */
     private static Map<String, Class<?>> owners() {
