@@ -1,0 +1,57 @@
+// The data of the tuner's trials, drawn once per tuning run (seeded), never evaluating on Df:
+//   retain-validation: up to `retainValidation` samples (at most a fifth) drawn from Dr and held out of what the
+//     trials' methods see, so a method that trains on Dr is not scored on samples it fitted;
+//   class / sub-class forgetting: the trials forget the real Df; forget-validation = the forgotten class's test
+//     samples (the split's forget-test part); test-validation = the other classes' test samples;
+//   random / index / poisoned requests: Df's own samples are the forget-test set, so the trials forget a proxy
+//     request instead — |Df| samples (at most half of what is left) drawn from Dr —; forget-validation = that proxy
+//     set; test-validation = the whole test set. Df is not touched at all.
+// The trials' Dr is the rest of Dr. The trials' split is the real one for class forgetting (methods such as UNSIR
+// read the forgotten class from it) and none for a proxy request.
+package ai.lethe.tune;
+
+import ai.lethe.data.Dataset;
+import ai.lethe.data.split.Split;
+import java.util.Arrays;
+import java.util.Random;
+
+public record ValidationSplits(Dataset trialForget, Dataset trialRetain, Split trialSplit, Dataset forgetValidation,
+                               Dataset retainValidation, Dataset testValidation) {
+    public static final int DEFAULT_RETAIN_VALIDATION = 500;
+
+    public static ValidationSplits of(TuneData d, long seed, int retainValidation) {
+        if (retainValidation < 1) throw new IllegalArgumentException("tune: the retain-validation size must be >= 1, got " + retainValidation);
+        Dataset dr = d.sets().retain();
+        int n = dr.size();
+        int rv = Math.max(1, Math.min(retainValidation, n / 5));
+        int[] perm = permutation(n, new Random(seed));
+        Dataset retainVal = dr.subset(sorted(perm, 0, rv), "retain-validation (" + rv + " of Dr)");
+        if (d.classForgetting()) {
+            Dataset rest = dr.subset(sorted(perm, rv, n), "Dr without retain-validation");
+            return new ValidationSplits(d.sets().forget(), rest, d.split(), d.sets().forgetTest(), retainVal, d.sets().retainTest());
+        }
+        int proxy = Math.min(d.sets().forget().size(), (n - rv) / 2);
+        if (proxy < 1) throw new IllegalArgumentException("tune: Dr (" + n + " samples) is too small to draw a proxy forget set from");
+        Dataset proxySet = dr.subset(sorted(perm, rv, rv + proxy), "proxy forget set (" + proxy + " of Dr)");
+        Dataset rest = dr.subset(sorted(perm, rv + proxy, n), "Dr without proxy and retain-validation");
+        return new ValidationSplits(proxySet, rest, null, proxySet, retainVal, d.sets().retainTest());
+    }
+
+    private static int[] permutation(int n, Random r) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    private static int[] sorted(int[] perm, int from, int to) {
+        int[] s = Arrays.copyOfRange(perm, from, to);
+        Arrays.sort(s);
+        return s;
+    }
+}
