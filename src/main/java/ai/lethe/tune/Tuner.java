@@ -1,6 +1,6 @@
 // The hyper-parameter tuner (issue 16, item 4): for a method and a forget request, tries configurations of the
 // method's key hyper-parameters (SearchSpace: a bisection for SSD's α, a budgeted grid elsewhere) on the validation
-// splits (ValidationSplits: retain-validation held out of Dr, forget-validation from the test set or a proxy request
+// splits (ValidationSplits: retain-validation held out of Dr for methods that fit Dr, forget-validation from the test set or a proxy request
 // drawn from Dr — never Df's own evaluation), scores each with the Objective and picks the best. Each trial runs the
 // method on a fresh copy of the original (never modified) and is appended to OUT/trials.jsonl as it finishes:
 //   {"trial", "method", "options" (all), "searched", "metrics", "meets", "forgetLowEnough", "seconds",
@@ -91,7 +91,8 @@ public final class Tuner {
     /** Tunes {@code method} for {@code original} (never modified), holding the {@code given} options (except "auto" ones) fixed. */
     public TuneResult tune(ImageModel original, String method, Map<String, String> given) throws IOException {
         Objective objective = objective();
-        ValidationSplits v = ValidationSplits.of(data, settings.seed(), settings.retainValidation());
+        boolean fitsDr = !(method.equals("ssd") || method.equals("lf-ssd"));   // SSD only measures importance on Dr (ValidationSplits)
+        ValidationSplits v = ValidationSplits.of(data, settings.seed(), settings.retainValidation(), fitsDr);
         Map<String, String> fixed = SearchSpace.fixed(given);
         SearchSpace.Plan plan = SearchSpace.plan(method, given, v.trialRetain().size(), v.trialForget().size(), settings.budget(),
                 settings.seed());

@@ -6,7 +6,9 @@
 //   random / index / poisoned requests: Df's own samples are the forget-test set, so the trials forget a proxy
 //     request instead — |Df| samples (at most half of what is left) drawn from Dr —; forget-validation = that proxy
 //     set; test-validation = the whole test set. Df is not touched at all.
-// The trials' Dr is the rest of Dr. The trials' split is the real one for class forgetting (methods such as UNSIR
+// The trials' Dr is the rest of Dr — except with holdOut false (SSD and LF-SSD, which fit nothing to Dr: Dr only
+// enters their importance I_D, and α is relative to I_D, so a smaller D would shift the α that works): then the trials
+// see all of Dr, and for class forgetting a trial is exactly the run `lethe unlearn` makes with its α. The trials' split is the real one for class forgetting (methods such as UNSIR
 // read the forgotten class from it) and none for a proxy request.
 package ai.lethe.tune;
 
@@ -19,7 +21,10 @@ public record ValidationSplits(Dataset trialForget, Dataset trialRetain, Split t
                                Dataset retainValidation, Dataset testValidation) {
     public static final int DEFAULT_RETAIN_VALIDATION = 500;
 
-    public static ValidationSplits of(TuneData d, long seed, int retainValidation) {
+    public static ValidationSplits of(TuneData d, long seed, int retainValidation) { return of(d, seed, retainValidation, true); }
+
+    /** As above; {@code holdOut} false leaves the retain-validation samples in the trials' Dr (see the header). */
+    public static ValidationSplits of(TuneData d, long seed, int retainValidation, boolean holdOut) {
         if (retainValidation < 1) throw new IllegalArgumentException("tune: the retain-validation size must be >= 1, got " + retainValidation);
         Dataset dr = d.sets().retain();
         int n = dr.size();
@@ -27,13 +32,14 @@ public record ValidationSplits(Dataset trialForget, Dataset trialRetain, Split t
         int[] perm = permutation(n, new Random(seed));
         Dataset retainVal = dr.subset(sorted(perm, 0, rv), "retain-validation (" + rv + " of Dr)");
         if (d.classForgetting()) {
-            Dataset rest = dr.subset(sorted(perm, rv, n), "Dr without retain-validation");
+            Dataset rest = holdOut ? dr.subset(sorted(perm, rv, n), "Dr without retain-validation") : dr;
             return new ValidationSplits(d.sets().forget(), rest, d.split(), d.sets().forgetTest(), retainVal, d.sets().retainTest());
         }
         int proxy = Math.min(d.sets().forget().size(), (n - rv) / 2);
         if (proxy < 1) throw new IllegalArgumentException("tune: Dr (" + n + " samples) is too small to draw a proxy forget set from");
         Dataset proxySet = dr.subset(sorted(perm, rv, rv + proxy), "proxy forget set (" + proxy + " of Dr)");
-        Dataset rest = dr.subset(sorted(perm, rv + proxy, n), "Dr without proxy and retain-validation");
+        int[] others = holdOut ? sorted(perm, rv + proxy, n) : without(perm, rv, rv + proxy);
+        Dataset rest = dr.subset(others, holdOut ? "Dr without proxy and retain-validation" : "Dr without the proxy forget set");
         return new ValidationSplits(proxySet, rest, null, proxySet, retainVal, d.sets().retainTest());
     }
 
@@ -47,6 +53,15 @@ public record ValidationSplits(Dataset trialForget, Dataset trialRetain, Split t
             p[j] = t;
         }
         return p;
+    }
+
+    /** perm without positions [from, to), sorted. */
+    private static int[] without(int[] perm, int from, int to) {
+        int[] s = new int[perm.length - (to - from)];
+        System.arraycopy(perm, 0, s, 0, from);
+        System.arraycopy(perm, to, s, from, perm.length - to);
+        Arrays.sort(s);
+        return s;
     }
 
     private static int[] sorted(int[] perm, int from, int to) {
