@@ -4,7 +4,8 @@
 // With --fisher-cache, SSD's I_D (the Fisher diagonal of Dr then Df) is read from the file (or computed as SSD
 // would and written there), so later runs on the same model and request skip it (FisherCache). A model trained
 // with --poison is unlearned on its poisoned training set (CliPoison); `--forget poisoned` forgets those samples
-// and adds SA and the attack success rates to the metrics.
+// and adds SA and the attack success rates to the metrics. With -o alpha=auto (ssd, lf-ssd) the tuner chooses α first
+// (ai.lethe.tune.AutoOptions; its trials go to OUT/tune/).
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
@@ -140,6 +141,12 @@ final class UnlearnCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage("--method: " + e.getMessage());
         }
+        boolean auto;   // alpha=auto (ssd, lf-ssd): the tuner chooses it before the run (ai.lethe.tune.AutoOptions)
+        try {
+            auto = ai.lethe.tune.AutoOptions.hasAuto(method, methodOptions);
+        } catch (IllegalArgumentException e) {
+            throw usage("--method: " + e.getMessage());
+        }
         ForgetRequest request;
         try {
             request = ForgetRequest.parse(forget);
@@ -168,6 +175,17 @@ final class UnlearnCommand implements Callable<Integer> {
                 task = TaskData.of(pipeline, train, pipeline.data().test(), request, seed);
             } catch (IllegalArgumentException e) {
                 throw usage("--forget: " + e.getMessage());
+            }
+            if (auto) {
+                var data = new ai.lethe.tune.TuneData(task.train(), task.test(), task.split(), task.sets(), pipeline.evalTransform(),
+                        task.numClasses(), recipe(weights), device, w, batchSize == null ? 256 : batchSize);
+                var tuned = ai.lethe.tune.AutoOptions.resolve(original, data, method, methodOptions,
+                        ai.lethe.tune.Tuner.Settings.defaults().withSeed(seed), out.resolve("tune"), line -> {
+                            o.println(line);
+                            o.flush();
+                        });
+                methodOptions = tuned.options();
+                unlearner = Unlearners.create(method, methodOptions, batchSize != null ? Set.of("batch-size") : Set.of());
             }
             Optional<FisherMap> fisher = fisherCache == null ? Optional.empty()
                     : Optional.of(fisher(original, task, unlearner, seed, device, w, o));

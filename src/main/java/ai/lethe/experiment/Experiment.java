@@ -3,6 +3,9 @@
 //   OUT/pruned/              the pruned model, when the config prunes (prune-then-unlearn)
 //   OUT/runs/METHOD/seed-S/  one unlearn.json per method and seed (metrics, time, config, log)
 //   OUT/poison.json          the poisoned samples, when the config backdoors the training set (poison:)
+//   OUT/tune/METHOD/         the tuner's trials.jsonl, tune.json and options.txt, for each method tuned (tune:, or
+//                            alpha=auto); the runs then use the chosen options, and the report says per method
+//                            whether its hyper-parameters were the defaults, given, or tuned
 //   OUT/report.md, report.json, report.svg
 // Retrain on Dr is always run: it is the gold standard the gap is measured against. Every step is skipped when
 // its output exists, so an interrupted experiment resumes where it stopped (the original's training resumes
@@ -34,6 +37,11 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.train.RunFolder;
 import ai.lethe.train.TrainListener;
 import ai.lethe.train.Trainer;
+import ai.lethe.tune.AutoOptions;
+import ai.lethe.tune.SearchSpace;
+import ai.lethe.tune.TuneData;
+import ai.lethe.tune.TuneResult;
+import ai.lethe.tune.Tuner;
 import ai.lethe.unlearn.Unlearner;
 import ai.lethe.unlearn.Unlearners;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -70,7 +78,12 @@ public final class Experiment {
         this.workers = workers;
         this.log = log;
         this.progress = progress;
-        for (MethodSpec m : config.methods()) Unlearners.create(m.name(), m.options());   // unknown method/option: fail before any work
+        for (MethodSpec m : config.methods()) {   // unknown method/option: fail before any work
+            Unlearners.create(m.name(), m.options());
+            AutoOptions.hasAuto(m.name(), m.options());
+            if (config.tune().map(t -> t.covers(m.name())).orElse(false) && !m.name().equals(ExperimentConfig.RETRAIN))
+                SearchSpace.plan(m.name(), m.options(), 2, 1, 1, 0);   // something left to tune
+        }
         if (config.isSweep())
             throw new IllegalArgumentException(config.name() + " prunes to several sparsities " + config.sweep() + "; run it as a SparsitySweep");
     }
@@ -92,6 +105,7 @@ public final class Experiment {
                 task.sets().forgetTest().size(), task.sets().retainTest().size(), config.forget());
         List<MethodRun> runs = new ArrayList<>();
         Map<String, String> setup = setup(task);
+        Map<String, String> hyperParameters = new LinkedHashMap<>();
         try (ImageModel original = original(task)) {
             JobSettings settings = new JobSettings(device, workers, config.evalBatchSize(), config.miaFeature(), Optional.empty(),
                     config.train().toBuilder().workers(workers).build());
@@ -105,6 +119,7 @@ public final class Experiment {
             originalMetrics = before;
             setup.put("original model", originalLine);
             say("original model: %s", originalLine);
+            Map<String, Map<String, String>> options = tuned(original, task, hyperParameters);
             int total = config.methods().size() * config.seeds().size(), done = 0;
             for (long seed : config.seeds()) {
                 for (MethodSpec m : config.methods()) {
@@ -117,7 +132,7 @@ public final class Experiment {
                         continue;
                     }
                     say("[%d/%d] %s seed %d ...", done, total, m.label(), seed);
-                    Unlearner u = Unlearners.create(m.name(), m.options());
+                    Unlearner u = Unlearners.create(m.name(), options.get(m.label()));
                     try (UnlearnJob.Outcome o = UnlearnJob.run(original, task, u, seed, settings, progress.get())) {
                         Files.createDirectories(dir);
                         UnlearnJob.save(o, task, config.dataset(), dir, false);
@@ -132,11 +147,48 @@ public final class Experiment {
                 }
             }
         }
-        Report report = new Report(config.name(), setup, runs);
+        Report report = new Report(config.name(), setup, runs, hyperParameters);
         ReportWriter.write(report, out);
         say("wrote %s, %s and %s (%.0f s)", out.resolve("report.md"), out.resolve("report.json"), out.resolve("report.svg"),
                 (System.nanoTime() - started) / 1e9);
         return report;
+    }
+
+    /**
+     * Each method's options for its runs (by label): as given, or — for the methods the tune block names and those
+     * with alpha=auto — the tuner's choice (OUT/tune/LABEL/, read back when an earlier run tuned it). {@code hyper}
+     * gets, per label, "defaults", "given" or "tuned (k=v, ...)".
+     */
+    private Map<String, Map<String, String>> tuned(ImageModel original, TaskData task, Map<String, String> hyper) throws IOException {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        TuneData data = null;
+        for (MethodSpec m : config.methods()) {
+            boolean tune = AutoOptions.hasAuto(m.name(), m.options()) || config.tune().map(t -> t.covers(m.name())).orElse(false);
+            if (!tune) {
+                out.put(m.label(), m.options());
+                hyper.put(m.label(), m.options().isEmpty() ? "defaults" : "given");
+                continue;
+            }
+            Path dir = this.out.resolve("tune").resolve(folderName(m.label()));
+            Map<String, String> chosen;
+            if (Files.isRegularFile(dir.resolve(TuneResult.JSON_FILE))) {
+                chosen = TuneResult.readChosen(dir);
+                say("tune %s: done earlier (%s): %s", m.label(), dir, TuneResult.commandLine(chosen));
+            } else {
+                if (data == null)
+                    data = new TuneData(task.train(), task.test(), task.split(), task.sets(), task.pipeline().evalTransform(), task.numClasses(),
+                            recipe(), device, workers, config.evalBatchSize());
+                var spec = config.tune();
+                Tuner.Settings s = Tuner.Settings.defaults();
+                if (spec.isPresent()) s = s.withBudget(spec.get().budget()).withTarget(spec.get().target()).withSeed(spec.get().seed());
+                chosen = new Tuner(data, s, null, dir, line -> say("%s", line)).tune(original, m.name(), m.options()).options();
+            }
+            out.put(m.label(), chosen);
+            Map<String, String> searched = new LinkedHashMap<>(chosen);
+            searched.keySet().removeAll(SearchSpace.fixed(m.options()).keySet());
+            hyper.put(m.label(), "tuned (" + String.join(", ", searched.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()) + ")");
+        }
+        return out;
     }
 
     /** Writes OUT/poison.json, or checks that the one an earlier run wrote records the same poisoning. */

@@ -17,6 +17,9 @@
 //   methods: [ssd, ft, {name: ga, options: {lr: 1e-4}}]   # retrain (the gold standard) is always run
 //   seeds: [0, 1, 2]
 //   eval: {batch_size: 256, mia_feature: confidence}
+//   tune: {methods: [ssd, ft], budget: 8, target: 0.1, seed: 0}   # optional: choose these methods' hyper-parameters
+//                                       # first (ai.lethe.tune.Tuner; methods default: all but retrain; target: chance)
+// A method whose options hold alpha=auto (ssd, lf-ssd) is tuned for α even without a tune block.
 package ai.lethe.experiment;
 
 import ai.lethe.data.ImageShape;
@@ -59,7 +62,18 @@ import java.util.Set;
 public record ExperimentConfig(String name, String dataset, int trainSubset, int testSubset, Optional<ModelSpec> model,
                                Optional<Path> base, TrainConfig train, String forget, Optional<PruneSpec> prune,
                                List<MethodSpec> methods, List<Long> seeds, int evalBatchSize, String miaFeature,
-                               Optional<PoisonSpec> poison, List<Double> sweep) {
+                               Optional<PoisonSpec> poison, List<Double> sweep, Optional<TuneSpec> tune) {
+
+    /**
+     * The tuning step: the methods (by name) whose hyper-parameters are chosen before they run (empty: every method
+     * but retrain), the most trials per method, class forgetting's forget-accuracy target (NaN: chance) and the seed.
+     */
+    public record TuneSpec(List<String> methods, int budget, double target, long seed) {
+        public TuneSpec { methods = List.copyOf(methods); }
+
+        /** Whether {@code method} (a name) is to be tuned. */
+        public boolean covers(String method) { return !method.equals(RETRAIN) && (methods.isEmpty() || methods.contains(method)); }
+    }
 
     /** Whether this config is a sparsity sweep (run by SparsitySweep, one Experiment per sparsity). */
     public boolean isSweep() { return !sweep.isEmpty(); }
@@ -72,7 +86,7 @@ public record ExperimentConfig(String name, String dataset, int trainSubset, int
         PruneSpec p = prune.orElseThrow(() -> new IllegalStateException("atSparsity: " + name + " has no pruning step"));
         Optional<PruneSpec> at = sparsity == 0 ? Optional.empty() : Optional.of(new PruneSpec(p.method(), sparsity, p.rewindEpoch()));
         return new ExperimentConfig(name, dataset, trainSubset, testSubset, model, base, train, forget, at, methods, seeds, evalBatchSize,
-                miaFeature, poison, List.of());
+                miaFeature, poison, List.of(), tune);
     }
 
     /** An architecture: resnet18 (width, stem) or vit-tiny/small/base (patch, image size). */
@@ -140,7 +154,8 @@ public record ExperimentConfig(String name, String dataset, int trainSubset, int
     /** Parses a config tree; relative base paths resolve against {@code dir}; {@code where} names the source in errors. */
     public static ExperimentConfig parse(JsonNode root, String defaultName, Path dir, String where) {
         Node n = new Node(root, where, "");
-        n.allow("name", "dataset", "train_subset", "test_subset", "model", "base", "train", "forget", "poison", "prune", "methods", "seeds", "eval");
+        n.allow("name", "dataset", "train_subset", "test_subset", "model", "base", "train", "forget", "poison", "prune", "methods", "seeds", "eval",
+                "tune");
         String name = n.text("name", defaultName);
         String dataset = n.requiredText("dataset");
         int trainSubset = n.integer("train_subset", 0, 0);
@@ -254,8 +269,29 @@ public record ExperimentConfig(String name, String dataset, int trainSubset, int
             mia = e.text("mia_feature", "confidence");
             if (!Set.of("confidence", "entropy").contains(mia)) throw n.error("eval.mia_feature", "must be confidence or entropy, got '" + mia + "'");
         }
+        Optional<TuneSpec> tune = Optional.empty();
+        if (n.has("tune")) {
+            Node t = n.child("tune");
+            t.allow("methods", "budget", "target", "seed");
+            List<String> names = new ArrayList<>();
+            JsonNode tm = t.node().get("methods");
+            if (tm != null && !tm.isNull()) {
+                if (!tm.isArray() || tm.isEmpty()) throw n.error("tune.methods", "must be a non-empty list of method names");
+                for (JsonNode x : tm) {
+                    if (!x.isTextual()) throw n.error("tune.methods", "must be method names, got " + x);
+                    String m = x.asText();
+                    if (m.equals(RETRAIN)) throw n.error("tune.methods", "retrain has nothing to tune (it is the gold standard)");
+                    if (methods.stream().noneMatch(s -> s.name().equals(m)))
+                        throw n.error("tune.methods", "'" + m + "' is not one of the config's methods " + methods.stream().map(MethodSpec::name).toList());
+                    names.add(m);
+                }
+            }
+            double target = t.number("target", Double.NaN);
+            if (t.has("target") && !(target >= 0 && target <= 1)) throw n.error("tune.target", "must be in [0, 1], got " + target);
+            tune = Optional.of(new TuneSpec(names, t.integer("budget", 8, 1), target, t.integer("seed", 0, 0)));
+        }
         return new ExperimentConfig(name, dataset, trainSubset, testSubset, model, base, train, forget, prune, List.copyOf(methods),
-                List.copyOf(seeds), evalBatch, mia, poison, List.copyOf(sweep));
+                List.copyOf(seeds), evalBatch, mia, poison, List.copyOf(sweep), tune);
     }
 
     private static TrainConfig trainConfig(Node n) {

@@ -1,7 +1,8 @@
 // The table cells the Markdown and console tables share: the papers' columns (UA, MIA-efficacy, RA, TA as
 // percentages with one decimal, mean ± std over seeds; RTE in seconds and as a ratio to Retrain; the average gap to
 // Retrain in percentage points) for each method summary, and — for a backdoored model's data — the attack success
-// rates over the whole triggered test set and over its non-target images. An undefined value prints as "-".
+// rates over the whole triggered test set and over its non-target images; when the report records them, whether each
+// method's hyper-parameters were its defaults, given, or tuned. An undefined value prints as "-".
 package ai.lethe.report;
 
 import java.util.ArrayList;
@@ -14,13 +15,16 @@ final class Cells {
 
     private Cells() {}
 
+    /** The column saying whether a method's hyper-parameters were its defaults, given, or tuned (when the report knows). */
+    static final String HYPER_HEADER = "Hyper-parameters";
+
     static final List<String> ATTACK_HEADER = List.of("ASR (%)", "ASR non-target (%)");
 
     /** The header of {@code report}'s table: HEADER, with the ASR columns after TA when it has them. */
     static List<String> header(Report report) {
-        if (!report.hasAttackSuccess()) return HEADER;
         List<String> h = new ArrayList<>(HEADER);
-        h.addAll(HEADER.indexOf("TA (%)") + 1, ATTACK_HEADER);
+        if (report.hasAttackSuccess()) h.addAll(HEADER.indexOf("TA (%)") + 1, ATTACK_HEADER);
+        if (!report.hyperParameters().isEmpty()) h.add(HYPER_HEADER);
         return List.copyOf(h);
     }
 
@@ -35,6 +39,7 @@ final class Cells {
                 r.add(percent(m.asrNonTarget()));
             }
             r.addAll(List.of(plain(m.seconds(), 2), plain(m.rteRatio(), 3), percent(m.gap())));
+            if (!report.hyperParameters().isEmpty()) r.add(report.hyperParameters().getOrDefault(m.method(), "-"));
             rows.add(List.copyOf(r));
         }
         return rows;

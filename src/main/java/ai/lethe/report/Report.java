@@ -2,7 +2,8 @@
 // text, in order) and the runs (one per method and seed). report.json holds all of it plus the per-method summary
 // (Summaries), so an interrupted experiment can be re-rendered: Report.read(dir or file) reads the runs back and
 // the summary is recomputed. JSON: {"format": "lethe-report/1", "title", "setup": {..}, "runs": [{"method",
-// "seed", "seconds", "sparsity", "metrics": {MetricSet}}], "summary": [{"method", "runs", "<metric>": {"mean",
+// "seed", "seconds", "sparsity", "metrics": {MetricSet}}], "hyperParameters" (when known: method → "defaults", "given"
+// or "tuned (k=v, ...)"), "summary": [{"method", "runs", "<metric>": {"mean",
 // "std", "count"}}]}; NaN is written as null.
 package ai.lethe.report;
 
@@ -22,7 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-public record Report(String title, Map<String, String> setup, List<MethodRun> runs) {
+public record Report(String title, Map<String, String> setup, List<MethodRun> runs, Map<String, String> hyperParameters) {
     public static final String FORMAT = "lethe-report/1";
     public static final String JSON_FILE = "report.json";
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -31,13 +32,17 @@ public record Report(String title, Map<String, String> setup, List<MethodRun> ru
         if (title == null) throw new IllegalArgumentException("Report: title must not be null");
         setup = Collections.unmodifiableMap(new LinkedHashMap<>(setup == null ? Map.of() : setup));
         runs = List.copyOf(runs == null ? List.of() : runs);
+        hyperParameters = Collections.unmodifiableMap(new LinkedHashMap<>(hyperParameters == null ? Map.of() : hyperParameters));
     }
+
+    /** Without the per-method hyper-parameter sources. */
+    public Report(String title, Map<String, String> setup, List<MethodRun> runs) { this(title, setup, runs, Map.of()); }
 
     /** This report with one more run (for experiments that write the report after every run). */
     public Report with(MethodRun run) {
         List<MethodRun> more = new ArrayList<>(runs);
         more.add(run);
-        return new Report(title, setup, more);
+        return new Report(title, setup, more, hyperParameters);
     }
 
     /** Whether any run measured the attack success rate (a backdoored model's data): the ASR columns and charts show then. */
@@ -52,6 +57,10 @@ public record Report(String title, Map<String, String> setup, List<MethodRun> ru
         root.put("title", title);
         ObjectNode s = root.putObject("setup");
         setup.forEach(s::put);
+        if (!hyperParameters.isEmpty()) {
+            ObjectNode h = root.putObject("hyperParameters");
+            hyperParameters.forEach(h::put);
+        }
         ArrayNode rs = root.putArray("runs");
         for (MethodRun r : runs) {
             ObjectNode o = rs.addObject();
@@ -124,7 +133,9 @@ public record Report(String title, Map<String, String> setup, List<MethodRun> ru
             runs.add(new MethodRun(r.get("method").asText(), r.get("seed").asLong(), MetricSet.fromJsonNode(r.get("metrics")),
                     orNaN(r.get("seconds")), orNaN(r.get("sparsity"))));
         }
-        return new Report(root.path("title").asText(""), setup, runs);
+        Map<String, String> hyper = new LinkedHashMap<>();
+        root.path("hyperParameters").properties().forEach(e -> hyper.put(e.getKey(), e.getValue().asText()));
+        return new Report(root.path("title").asText(""), setup, runs, hyper);
     }
 
     private static double orNaN(JsonNode n) { return n == null || n.isNull() ? Double.NaN : n.asDouble(); }

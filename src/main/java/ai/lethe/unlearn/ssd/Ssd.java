@@ -9,6 +9,8 @@
 // importance |∇ mean ‖f(x)‖²| (Importance.LOSS_FREE) and so cannot use a cached Fisher: it needs Dr.
 // Options: alpha (> 0, default 10), lambda (>= 0, default 1), batch-size (default 64, the reference's for
 // full/sub-class; 128 is its random-forgetting value), and for ssd fisher=batch-mean|per-sample.
+// alpha=auto asks for α to be chosen by the tuner (ai.lethe.tune.AutoOptions: a bisection on validation splits) before
+// the run: `lethe unlearn` and `lethe experiment` resolve it; a method built with it and run unresolved refuses to run.
 package ai.lethe.unlearn.ssd;
 
 import ai.lethe.fisher.FisherMap;
@@ -30,13 +32,18 @@ public final class Ssd implements Unlearner {
     private final Importance importance;
     private final double alpha, lambda;
     private final int batchSize;
+    private final boolean autoAlpha;
+
+    /** The option value that asks the tuner to choose α. */
+    public static final String AUTO = "auto";
 
     /** "ssd" configured from {@code options}. */
     public Ssd(MethodOptions options) { this(options, false); }
 
     private Ssd(MethodOptions options, boolean lossFree) {
         this.name = options.method();
-        this.alpha = options.getDouble("alpha", DEFAULT_ALPHA);
+        this.autoAlpha = AUTO.equals(options.getString("alpha", null, null));
+        this.alpha = autoAlpha ? Double.NaN : options.getDouble("alpha", DEFAULT_ALPHA);
         if (alpha <= 0) throw new IllegalArgumentException(name + ": option 'alpha' must be > 0, got " + alpha);
         this.lambda = options.getDouble("lambda", DEFAULT_LAMBDA);
         if (lambda < 0) throw new IllegalArgumentException(name + ": option 'lambda' must be >= 0, got " + lambda);
@@ -62,10 +69,16 @@ public final class Ssd implements Unlearner {
             case LOSS_FREE -> "loss-free";
         };
         return String.format(Locale.ROOT, "{\"method\":\"%s\",\"alpha\":%s,\"lambda\":%s,\"importance\":\"%s\",\"batch_size\":%d}",
-                name, alpha, lambda, kind, batchSize);
+                name, autoAlpha ? "\"auto\"" : alpha, lambda, kind, batchSize);
     }
 
+    /** Whether α is to be chosen by the tuner (alpha=auto) before this method can run. */
+    public boolean autoAlpha() { return autoAlpha; }
+
     @Override public void apply(ImageModel model, UnlearnContext context, List<String> log) {
+        if (autoAlpha)
+            throw new IllegalArgumentException(name + ": alpha=auto must be resolved by the tuner before the run (lethe unlearn and lethe "
+                    + "experiment do it; in code: ai.lethe.tune.AutoOptions.resolve, which needs the test set for its validation split)");
         FisherMap cached = importance == Importance.LOSS_FREE ? null : context.fullFisher().orElse(null);
         if (cached != null) {
             if (cached.kind() != importance.fisherKind())
