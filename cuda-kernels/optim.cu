@@ -60,13 +60,9 @@ static __device__ __forceinline__ void sgd_element(const SgdHyper& h, float& w_i
 // param[i] -= lr d_i, d as SgdParams defines it (momentum, dampening, Nesterov, weight decay, l1, maximize); the
 // momentum buffer (may be null when momentum is 0; a given buffer is zeroed where pruned, as RefOptim does) and mask
 // (null: no mask) as documented above.
-LETHE_KERNEL(sgd_step_f32, 256,
-             float* __restrict__ param,            // [n]
-             const float* __restrict__ grad,       // [n]
-             float* __restrict__ momentum_buffer,  // [n], or null (only when momentum == 0)
-             const float* __restrict__ mask,       // [n], or null (no mask)
-             long long n, double lr, double momentum, double dampening, double weight_decay, double l1, int flags) {
-    const SgdHyper h = {lr, momentum, dampening, weight_decay, l1, flags};
+static __device__ __forceinline__ void sgd_apply(const SgdHyper& h, float* __restrict__ param, const float* __restrict__ grad,
+                                                 float* __restrict__ momentum_buffer, const float* __restrict__ mask,
+                                                 long long n) {
     const bool has_buf = momentum_buffer != nullptr;
     long long first = (long long)blockIdx.x * blockDim.x + threadIdx.x, stride = (long long)gridDim.x * blockDim.x;
     long long done = 0;
@@ -98,6 +94,30 @@ LETHE_KERNEL(sgd_step_f32, 256,
     }
 }
 
+LETHE_KERNEL(sgd_step_f32, 256,
+             float* __restrict__ param,            // [n]
+             const float* __restrict__ grad,       // [n]
+             float* __restrict__ momentum_buffer,  // [n], or null (only when momentum == 0)
+             const float* __restrict__ mask,       // [n], or null (no mask)
+             long long n, double lr, double momentum, double dampening, double weight_decay, double l1, int flags) {
+    const SgdHyper h = {lr, momentum, dampening, weight_decay, l1, flags};
+    sgd_apply(h, param, grad, momentum_buffer, mask, n);
+}
+
+// sgd_step_f32 with its hyper-parameters read from device memory (a CUDA graph's step-parameter block, written before
+// each launch, so that a captured step replays with a new learning rate or first-step flag):
+// hyper = [lr, momentum, dampening, weight_decay, l1, flags] (flags as a double holding the integer).
+LETHE_KERNEL(sgd_step_hyper_f32, 256,
+             float* __restrict__ param,            // [n]
+             const float* __restrict__ grad,       // [n]
+             float* __restrict__ momentum_buffer,  // [n], or null (only when momentum == 0)
+             const float* __restrict__ mask,       // [n], or null (no mask)
+             long long n,
+             const double* __restrict__ hyper) {   // [6]
+    const SgdHyper h = {hyper[0], hyper[1], hyper[2], hyper[3], hyper[4], (int)hyper[5]};
+    sgd_apply(h, param, grad, momentum_buffer, mask, n);
+}
+
 struct AdamHyper {
     double lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt;
     int flags;
@@ -126,15 +146,10 @@ static __device__ __forceinline__ void adam_element(const AdamHyper& h, float& w
 
 // Adam / AdamW with the bias corrections precomputed on the host: step_size = lr / (1 - beta1^t),
 // bias2_sqrt = sqrt(1 - beta2^t) (t the 1-based step).
-LETHE_KERNEL(adam_step_f32, 256,
-             float* __restrict__ param,       // [n]
-             const float* __restrict__ grad,  // [n]
-             float* __restrict__ exp_avg,     // [n]
-             float* __restrict__ exp_avg_sq,  // [n]
-             const float* __restrict__ mask,  // [n], or null (no mask)
-             long long n, double lr, double beta1, double beta2, double eps, double weight_decay, double step_size,
-             double bias2_sqrt, int flags) {
-    const AdamHyper h = {lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt, flags};
+static __device__ __forceinline__ void adam_apply(const AdamHyper& h, float* __restrict__ param,
+                                                  const float* __restrict__ grad, float* __restrict__ exp_avg,
+                                                  float* __restrict__ exp_avg_sq, const float* __restrict__ mask,
+                                                  long long n) {
     long long first = (long long)blockIdx.x * blockDim.x + threadIdx.x, stride = (long long)gridDim.x * blockDim.x;
     long long done = 0;
     if (optim_aligned16(param) && optim_aligned16(grad) && optim_aligned16(exp_avg) && optim_aligned16(exp_avg_sq)
@@ -166,4 +181,30 @@ LETHE_KERNEL(adam_step_f32, 256,
         exp_avg[i] = m;
         exp_avg_sq[i] = v;
     }
+}
+
+LETHE_KERNEL(adam_step_f32, 256,
+             float* __restrict__ param,       // [n]
+             const float* __restrict__ grad,  // [n]
+             float* __restrict__ exp_avg,     // [n]
+             float* __restrict__ exp_avg_sq,  // [n]
+             const float* __restrict__ mask,  // [n], or null (no mask)
+             long long n, double lr, double beta1, double beta2, double eps, double weight_decay, double step_size,
+             double bias2_sqrt, int flags) {
+    const AdamHyper h = {lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt, flags};
+    adam_apply(h, param, grad, exp_avg, exp_avg_sq, mask, n);
+}
+
+// adam_step_f32 with its hyper-parameters read from device memory (a CUDA graph's step-parameter block: the bias
+// corrections change every step): hyper = [lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt, flags].
+LETHE_KERNEL(adam_step_hyper_f32, 256,
+             float* __restrict__ param,       // [n]
+             const float* __restrict__ grad,  // [n]
+             float* __restrict__ exp_avg,     // [n]
+             float* __restrict__ exp_avg_sq,  // [n]
+             const float* __restrict__ mask,  // [n], or null (no mask)
+             long long n,
+             const double* __restrict__ hyper) {  // [8]
+    const AdamHyper h = {hyper[0], hyper[1], hyper[2], hyper[3], hyper[4], hyper[5], hyper[6], (int)hyper[7]};
+    adam_apply(h, param, grad, exp_avg, exp_avg_sq, mask, n);
 }

@@ -14,10 +14,14 @@
 // NaN weights, which the stop discards anyway). The epoch's loss and accuracy sum the same per-step values in the
 // same order as a per-step read would, so they are unchanged on every device.
 //
-// CUDA graphs (GraphedSteps): on cuda and cuda-emu each full batch's step — forward, loss, the window's copies,
-// backward, the optimizer's step — is captured and launched as one graph after a first eager step, unless switched off
-// (Builder.cudaGraphs; -Dlethe.cuda.graphs=false, LETHE_CUDA_GRAPHS=0, --no-cuda-graphs); the last, partial batch of an
-// epoch runs eagerly. The weights are bit for bit those of eager steps.
+// CUDA graphs (GraphedSteps): on cuda and cuda-emu the full batches' step — forward, loss, the step's row of the
+// window, backward, the optimizer's step — is captured once, after a first eager step, and replayed for every later
+// full batch: the batch is copied into the graph's input tensors, the optimizer's replayStep writes the step's scalars
+// (learning rate, momentum's first-step flag, Adam's bias corrections) into the graph's parameter block, the graph is
+// launched and its row copied into the window — no autograd and no kernel launch from the host. The optimizer's layout
+// (masks, state buffers) is the graph's key: a change captures again. Unless switched off (Builder.cudaGraphs;
+// -Dlethe.cuda.graphs=false, LETHE_CUDA_GRAPHS=0, --no-cuda-graphs); the last, partial batch of an epoch runs eagerly.
+// The weights are bit for bit those of eager steps.
 //
 // Run folders survive a kill at any moment: each epoch's metrics line is appended before its checkpoint (last/) is
 // published, and starting or resuming first repairs interrupted checkpoint saves (RunFolder.recover), checks that
@@ -248,16 +252,20 @@ public final class Trainer {
         double lastLr = opt.lr();
         EpochTally tally = new EpochTally();
         int step = 0;
+        Tensor row = graphs.lossRow();
         try (Epoch batches = loader.epoch(epoch); StepWindow window = new StepWindow(logEvery, device)) {
             for (Batch batch : batches) {
                 try (batch) {
                     lastLr = opt.lr();
-                    int s = step;
-                    graphs.run(batch.images().size(0) == config.batchSize(), () -> {
-                        try (Scope _ = Scope.open("train-step")) {
-                            step(model, opt, batch.images(), batch.labels(), config.labelSmoothing(), window, s);
-                        }
-                    });
+                    int s = step, size = (int) batch.images().size(0);
+                    boolean graphed = graphs.run(size == config.batchSize(), opt.layoutKey(), List.of(batch.images(), batch.labels()),
+                            (in, captured) -> {
+                                try (Scope _ = Scope.open("train-step")) {
+                                    if (captured) step(model, opt, in.get(0), in.get(1), config.labelSmoothing(), row);
+                                    else step(model, opt, in.get(0), in.get(1), config.labelSmoothing(), window, s);
+                                }
+                            }, opt::replayStep);
+                    if (graphed) window.recordRow(s, row, lastLr, size);
                     schedule.step();
                 }
                 step++;
@@ -286,6 +294,19 @@ public final class Trainer {
         Tensor logits = model.forward(images);
         Tensor loss = F.crossEntropy(logits, labels, F.Reduction.MEAN, labelSmoothing);
         window.record(step, loss, logits.argmax(1).eq(labels).sum(), lr, (int) images.size(0));
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+    }
+
+    /**
+     * The same step as captured into a graph: the loss and correct count go into {@code row} (StepWindow.writeRow; its
+     * address stays fixed, and the loop copies it into the window after each launch), not into the window's next row.
+     */
+    static void step(ImageModel model, Optimizer<?> opt, Tensor images, Tensor labels, double labelSmoothing, Tensor row) {
+        Tensor logits = model.forward(images);
+        Tensor loss = F.crossEntropy(logits, labels, F.Reduction.MEAN, labelSmoothing);
+        StepWindow.writeRow(row, loss, logits.argmax(1).eq(labels).sum());
         opt.zeroGrad();
         loss.backward();
         opt.step();

@@ -247,6 +247,8 @@ public class CudaBackend implements Backend, GraphCapture {
     }
 
     @Override public void random(RandomKind kind, View dst, long seed, long counter, double a, double b) {
+        // a captured step that draws random numbers passes its Philox counter by value: it cannot be replayed as it is
+        context().unreplayable("random numbers (" + kind + ") are drawn with a new counter each step");
         families().math().random(kind, dst, seed, counter, a, b);
     }
 
