@@ -36,6 +36,26 @@ public interface GraphCapture {
     /** A new, empty step graph (its private memory pool lives until it is closed). */
     StepGraph newStepGraph(String what);
 
+    /**
+     * A ring of device buffers that host data reaches through a copy stream of its own, so the next batch's copy
+     * overlaps the current step (on cuda/cuda-emu: the CUDA backend's InputRing).
+     */
+    InputRing newInputRing(String what);
+
+    /** Host data staged on a copy stream, then taken into a step's input on the backend's stream. */
+    interface InputRing extends AutoCloseable {
+        /**
+         * Fills the next slot's host buffer ({@code fill} writes exactly {@code bytes}), queues its copy to the device on
+         * the copy stream and returns the slot, without waiting for the copy.
+         */
+        int stage(long bytes, java.util.function.Consumer<java.lang.foreign.MemorySegment> fill);
+
+        /** Orders the backend's stream after the slot's copy (an event wait, not a host wait) and copies it into dst. */
+        void take(int slot, View dst);
+
+        @Override void close();
+    }
+
     /** One captured step, replayed (or captured again) with each run. */
     interface StepGraph extends AutoCloseable {
         /**

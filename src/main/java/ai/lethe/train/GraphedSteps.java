@@ -13,6 +13,11 @@
 // layout; plus the inputs' shapes and dtypes) captures again. Steps that are not capturable (the last, partial batch)
 // and every step where graphs are off or unsupported run eagerly, with the batch's own tensors. Results are those of
 // the eager steps, bit for bit (TrainerGraphsTest, FisherGraphsTest).
+//
+// Copy/compute overlap (prefetch): a caller that has the next batch on the host before it runs the current step
+// stages it on the backend's copy stream (GraphCapture.InputRing: a ring of device buffers, an event per copy that the
+// compute stream waits for, an event per take that the next copy into the slot waits for); the step then takes it
+// into the graph's inputs on the device, with no host wait. The Trainer does this when graphs are active.
 package ai.lethe.train;
 
 import ai.lethe.backend.Backends;
@@ -43,12 +48,40 @@ public final class GraphedSteps implements AutoCloseable {
     private final String why;                     // why no graph, or null
     private final List<Tensor> statics = new ArrayList<>();
     private final Tensor lossRow;                 // null when no graph
+    private final GraphCapture capability;        // null when no graph
+    private final Device device;
+    private GraphCapture.InputRing ring;          // made by the first prefetch
+    private List<Tensor> staged;                  // the host inputs prefetch staged, or null
+    private int[] stagedSlots;
     private int eagerCapturable;
 
-    private GraphedSteps(GraphCapture.StepGraph graph, String why, Device device) {
+    private GraphedSteps(GraphCapture capability, GraphCapture.StepGraph graph, String why, Device device) {
+        this.capability = graph == null ? null : capability;
         this.graph = graph;
         this.why = why;
+        this.device = device;
         this.lossRow = graph == null ? null : StepWindow.newRow(device);
+    }
+
+    /**
+     * Starts copying the host inputs of a coming step to the device on a copy stream of its own (GraphCapture.InputRing),
+     * so that the copy overlaps the steps before it; the step's run() then takes them (an event wait on the device, no
+     * host wait). Only while graphs are active and for capturable steps (returns whether it staged); call it for the
+     * next step before running the current one. The inputs may be on any device; they are read on the host.
+     */
+    public boolean prefetch(boolean capturable, List<Tensor> hostInputs) {
+        if (graph == null || !capturable) return false;
+        if (staged != null) throw new IllegalStateException("prefetch: the step staged before has not run yet");
+        if (ring == null) ring = capability.newInputRing("graphed steps");
+        int[] slots = new int[hostInputs.size()];
+        for (int i = 0; i < slots.length; i++) {
+            Tensor t = hostInputs.get(i).contiguous();
+            long bytes = t.numel() * t.dtype().byteSize();
+            slots[i] = ring.stage(bytes, segment -> Backends.of(t.device()).read(t.kernelView(), segment));
+        }
+        staged = hostInputs;
+        stagedSlots = slots;
+        return true;
     }
 
     /**
@@ -62,11 +95,11 @@ public final class GraphedSteps implements AutoCloseable {
      * names the step in messages ("training step").
      */
     public static GraphedSteps open(Device device, boolean enabled, String what) {
-        if (!enabled) return new GraphedSteps(null, "CUDA graphs are switched off", device);
+        if (!enabled) return new GraphedSteps(null, null, "CUDA graphs are switched off", device);
         GraphCapture g = GraphCapture.of(Backends.of(device));
-        if (g == null) return new GraphedSteps(null, device + " has no graphs", device);
+        if (g == null) return new GraphedSteps(null, null, device + " has no graphs", device);
         String why = g.graphsUnsupported();
-        return why != null ? new GraphedSteps(null, why, device) : new GraphedSteps(g.newStepGraph(what), null, device);
+        return why != null ? new GraphedSteps(g, null, why, device) : new GraphedSteps(g, g.newStepGraph(what), null, device);
     }
 
     /** Whether capturable steps are captured (after the warm-up). */
@@ -83,7 +116,12 @@ public final class GraphedSteps implements AutoCloseable {
      */
     public boolean run(boolean capturable, Object key, List<Tensor> inputs, Body body, Runnable replayPass) {
         if (graph == null || !capturable || eagerCapturable < WARM_UP) {
-            body.run(inputs, false);
+            List<Tensor> made = new ArrayList<>();
+            try {
+                body.run(onDevice(inputs, made), false);
+            } finally {
+                made.forEach(Tensor::close);
+            }
             if (capturable) eagerCapturable++;
             return false;
         }
@@ -95,7 +133,40 @@ public final class GraphedSteps implements AutoCloseable {
         return true;
     }
 
-    /** This runner's tensors for {@code inputs} (made again when a shape or dtype changes), holding their values. */
+    /**
+     * The inputs of an eager step on this runner's device: themselves, or copies (added to {@code made}, which the caller
+     * closes) — taken from the ring when prefetch staged them, else uploaded.
+     */
+    private List<Tensor> onDevice(List<Tensor> inputs, List<Tensor> made) {
+        if (staged == inputs) {
+            for (Tensor t : inputs) made.add(Scope.unscoped(() -> Tensor.empty(t.shape(), t.dtype(), device)));
+            take(made);
+            return made;
+        }
+        List<Tensor> out = new ArrayList<>(inputs.size());
+        for (Tensor t : inputs) {
+            if (t.device().equals(device)) {
+                out.add(t);
+            } else {
+                Tensor d = Scope.unscoped(() -> t.to(device));
+                made.add(d);
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
+    /** Takes the staged inputs into {@code into} (same shapes and dtypes) on the device. */
+    private void take(List<Tensor> into) {
+        for (int i = 0; i < into.size(); i++) ring.take(stagedSlots[i], into.get(i).kernelView());
+        staged = null;
+        stagedSlots = null;
+    }
+
+    /**
+     * This runner's tensors for {@code inputs} (made again when a shape or dtype changes), holding their values: taken
+     * from the ring when prefetch staged them, else copied on the device (a host input: uploaded).
+     */
     private List<Tensor> staticInputs(List<Tensor> inputs) {
         boolean same = statics.size() == inputs.size();
         for (int i = 0; same && i < inputs.size(); i++)
@@ -103,7 +174,11 @@ public final class GraphedSteps implements AutoCloseable {
         if (!same) {
             statics.forEach(Tensor::close);
             statics.clear();
-            for (Tensor t : inputs) statics.add(Scope.unscoped(() -> Tensor.empty(t.shape(), t.dtype(), t.device())));
+            for (Tensor t : inputs) statics.add(Scope.unscoped(() -> Tensor.empty(t.shape(), t.dtype(), device)));
+        }
+        if (staged == inputs) {
+            take(statics);
+            return statics;
         }
         try (var _ = GradMode.noGrad()) {
             for (int i = 0; i < inputs.size(); i++) statics.get(i).copyFrom(inputs.get(i));
@@ -125,6 +200,7 @@ public final class GraphedSteps implements AutoCloseable {
 
     @Override public void close() {
         try {
+            if (ring != null) ring.close();
             if (graph != null) graph.close();
         } finally {
             statics.forEach(Tensor::close);

@@ -3,7 +3,8 @@
 // schedule (the learning rate changes every step) and for AdamW (its bias corrections change every step), on a small
 // ResNet18 and a small ViT — with the first full batch eager, the second captured, every later full batch a replay of
 // that graph (one graph launch, the step's scalars in its parameter block; the host builds no step), and the last,
-// partial batch eager.
+// partial batch eager. With graphs the batches come through GraphedSteps.prefetch (a copy stream and events, which the
+// emulator's stream-order model checks).
 package ai.lethe.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -66,6 +67,8 @@ class TrainerGraphsTest {
                 "captured operations " + graphs.counters().capturedOperations() + " (one step's work, or about "
                         + perEagerStep + " launches and GEMMs eagerly)");
         assertEquals(eager.counters().hostSynchronizations(), graphs.counters().hostSynchronizations());
+        // the full batches reach the graph through the input ring's copy stream: a device-to-device take per input
+        assertTrue(graphs.counters().deviceToDeviceCopies() >= 2 * graphs.counters().graphLaunches(), graphs.counters().toString());
     }
 
     @Test void sgdWithAWarmUpScheduleGivesTheEagerWeightsOnAResNet() {

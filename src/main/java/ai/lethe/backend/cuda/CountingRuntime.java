@@ -130,6 +130,8 @@ public final class CountingRuntime implements DeviceRuntime {
 
     @Override public Stream createStream() { return delegate.createStream(); }
 
+    @Override public Stream createNonBlockingStream() { return delegate.createNonBlockingStream(); }
+
     @Override public void destroyStream(Stream stream) { delegate.destroyStream(stream); }
 
     @Override public void synchronize(Stream stream) {

@@ -183,6 +183,8 @@ public class CudaBackend implements Backend, GraphCapture {
         return new CapturedStep(context(), what);
     }
 
+    @Override public GraphCapture.InputRing newInputRing(String what) { return new ai.lethe.backend.cuda.InputRing(context(), what); }
+
     /** Waits until every op queued so far has finished (device faults surface here). */
     public void synchronize() { context().synchronize(); }
 
