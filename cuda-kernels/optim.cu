@@ -106,6 +106,21 @@ LETHE_KERNEL(sgd_step_f32, 256,
               (long long)gridDim.x * blockDim.x);
 }
 
+// sgd_step_f32 with its hyper-parameters read from device memory (a CUDA graph's step-parameter block, written before
+// each launch, so that a captured step replays with a new learning rate or first-step flag):
+// hyper = [lr, momentum, dampening, weight_decay, l1, flags] (flags as a double holding the integer).
+LETHE_KERNEL(sgd_step_hyper_f32, 256,
+             float* __restrict__ param,            // [n]
+             const float* __restrict__ grad,       // [n]
+             float* __restrict__ momentum_buffer,  // [n], or null (only when momentum == 0)
+             const float* __restrict__ mask,       // [n], or null (no mask)
+             long long n,
+             const double* __restrict__ hyper) {   // [6]
+    const SgdHyper h = {hyper[0], hyper[1], hyper[2], hyper[3], hyper[4], (int)hyper[5]};
+    sgd_range(h, param, grad, momentum_buffer, mask, 0, n, (long long)blockIdx.x * blockDim.x + threadIdx.x,
+              (long long)gridDim.x * blockDim.x);
+}
+
 struct AdamHyper {
     double lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt;
     int flags;
@@ -180,6 +195,21 @@ LETHE_KERNEL(adam_step_f32, 256,
              long long n, double lr, double beta1, double beta2, double eps, double weight_decay, double step_size,
              double bias2_sqrt, int flags) {
     const AdamHyper h = {lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt, flags};
+    adam_range(h, param, grad, exp_avg, exp_avg_sq, mask, 0, n, (long long)blockIdx.x * blockDim.x + threadIdx.x,
+               (long long)gridDim.x * blockDim.x);
+}
+
+// adam_step_f32 with its hyper-parameters read from device memory (a CUDA graph's step-parameter block: the bias
+// corrections change every step): hyper = [lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt, flags].
+LETHE_KERNEL(adam_step_hyper_f32, 256,
+             float* __restrict__ param,       // [n]
+             const float* __restrict__ grad,  // [n]
+             float* __restrict__ exp_avg,     // [n]
+             float* __restrict__ exp_avg_sq,  // [n]
+             const float* __restrict__ mask,  // [n], or null (no mask)
+             long long n,
+             const double* __restrict__ hyper) {  // [8]
+    const AdamHyper h = {hyper[0], hyper[1], hyper[2], hyper[3], hyper[4], hyper[5], hyper[6], (int)hyper[7]};
     adam_range(h, param, grad, exp_avg, exp_avg_sq, mask, 0, n, (long long)blockIdx.x * blockDim.x + threadIdx.x,
                (long long)gridDim.x * blockDim.x);
 }

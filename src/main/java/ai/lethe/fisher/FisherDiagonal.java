@@ -4,8 +4,17 @@
 // pass per batch (TRUE: one per class, each sample's signal weighted by √p(y|x)), with no batch-size-1 loop and
 // without materialising N × |θ|. The model's mode, requiresGrad flags and gradients are left as they were
 // (gradients are dropped).
+//
+// CUDA graphs (GraphedSteps): on cuda and cuda-emu the BATCH_MEAN and PER_SAMPLE batches of the loader's batch size
+// are captured once, after one eager batch, and replayed for every later full batch (the batch copied into the graph's
+// inputs; a batch adds into the accumulators in place, so nothing changes between replays); the last, partial batch
+// runs eagerly. The switch is training's: on by default, off with -Dlethe.cuda.graphs=false, LETHE_CUDA_GRAPHS=0 or
+// --no-cuda-graphs (GraphCapture.enabledBySettings), or per call. The diagonal is bit for bit the eager one
+// (FisherGraphsTest).
 package ai.lethe.fisher;
 
+import ai.lethe.backend.GraphCapture;
+import ai.lethe.core.Device;
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.loader.Epoch;
@@ -15,7 +24,9 @@ import ai.lethe.nn.Module;
 import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.train.GraphedSteps;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -31,15 +42,24 @@ public final class FisherDiagonal {
 
     /** As above, calling {@code progress} with the number of batches done after each batch. */
     public static FisherMap compute(Module model, DataLoader loader, FisherKind kind, IntConsumer progress) {
+        return compute(model, loader, kind, progress, GraphCapture.enabledBySettings());
+    }
+
+    /**
+     * As above; {@code cudaGraphs}: whether full BATCH_MEAN and PER_SAMPLE batches run as CUDA graphs where the device
+     * supports them (the default follows -Dlethe.cuda.graphs / LETHE_CUDA_GRAPHS). The result is the same either way.
+     */
+    public static FisherMap compute(Module model, DataLoader loader, FisherKind kind, IntConsumer progress, boolean cudaGraphs) {
         if (model.parameters().isEmpty()) throw new IllegalArgumentException("Fisher: the model has no parameters");
         boolean wasTraining = model.isTraining();
         model.eval();
         LinkedHashMap<String, Tensor> acc = FisherMap.zerosLike(model);
-        try {
+        Device device = model.parameters().getFirst().device();
+        try (GraphedSteps graphs = GraphedSteps.open(device, cudaGraphs && kind != FisherKind.TRUE, "Fisher " + kind + " batch")) {
             model.zeroGrad();
             long samples = switch (kind) {
-                case BATCH_MEAN -> batchMean(model, loader, acc, progress);
-                case PER_SAMPLE, TRUE -> perSample(model, loader, acc, kind == FisherKind.TRUE, progress);
+                case BATCH_MEAN -> batchMean(model, loader, acc, progress, graphs);
+                case PER_SAMPLE, TRUE -> perSample(model, loader, acc, kind == FisherKind.TRUE, progress, graphs);
             };
             return new FisherMap(acc, kind, samples);
         } catch (RuntimeException e) {
@@ -52,21 +72,26 @@ public final class FisherDiagonal {
     }
 
     /** Σ over batches of (∇ mean CE)², divided by the number of batches; returns the number of samples. */
-    private static long batchMean(Module model, DataLoader loader, Map<String, Tensor> acc, IntConsumer progress) {
+    private static long batchMean(Module model, DataLoader loader, Map<String, Tensor> acc, IntConsumer progress,
+                                  GraphedSteps graphs) {
         Map<String, Tensor> params = model.namedParameters();
         long samples = 0;
         int batches = 0;
         try (Epoch epoch = loader.epoch(0)) {
             for (Batch batch : epoch) {
-                try (batch; Scope _ = Scope.open("fisher-batch")) {
-                    model.zeroGrad();
-                    F.crossEntropy(model.forward(batch.images()), batch.labels()).backward();
-                    try (var _ = GradMode.noGrad()) {
-                        for (var e : params.entrySet()) {
-                            Tensor g = e.getValue().grad();
-                            if (g != null) Squares.addSquared(g, acc.get(e.getKey()), 1);   // fused: no g² temporary
+                try (batch) {
+                    graphs.run(batch.size() == loader.batchSize(), "batch-mean", List.of(batch.images(), batch.labels()), (in, graphed) -> {
+                        try (Scope _ = Scope.open("fisher-batch")) {
+                            model.zeroGrad();
+                            F.crossEntropy(model.forward(in.get(0)), in.get(1)).backward();
+                            try (var _ = GradMode.noGrad()) {
+                                for (var e : params.entrySet()) {
+                                    Tensor g = e.getValue().grad();
+                                    if (g != null) Squares.addSquared(g, acc.get(e.getKey()), 1);   // fused: no g² temporary
+                                }
+                            }
                         }
-                    }
+                    }, () -> {});
                     samples += batch.size();
                     progress.accept(++batches);
                 }
@@ -78,30 +103,19 @@ public final class FisherDiagonal {
 
     /** (1/N) Σ_n of per-sample squared gradients (TRUE: summed over classes, weighted by p(y|x_n)). */
     private static long perSample(Module model, DataLoader loader, Map<String, Tensor> acc, boolean trueFisher,
-                                  IntConsumer progress) {
+                                  IntConsumer progress, GraphedSteps graphs) {
         long samples = 0;
         int batches = 0;
         Set<String> covered = new LinkedHashSet<>();
         try (PerSampleCapture capture = new PerSampleCapture(model); Epoch epoch = loader.epoch(0)) {
             for (Batch batch : epoch) {
-                try (batch; Scope _ = Scope.open("fisher-batch")) {
-                    capture.clear();
-                    Tensor x = batch.images().detach().setRequiresGrad(true);
-                    Tensor logits = model.forward(x);
-                    if (!trueFisher) {
-                        F.crossEntropy(logits, batch.labels(), F.Reduction.SUM, 0).backward();
-                        accumulate(capture, acc, covered);
-                    } else {
-                        Tensor logp = logits.logSoftmax(1);
-                        Tensor weight;
-                        try (var _ = GradMode.noGrad()) {
-                            weight = logp.exp().sqrt();   // √p(y|x): squares of the scaled gradients carry p(y|x)
+                try (batch) {
+                    // TRUE is never graphed (compute opens its runner switched off): its class loop is left eager
+                    graphs.run(batch.size() == loader.batchSize(), "per-sample", List.of(batch.images(), batch.labels()), (in, graphed) -> {
+                        try (Scope _ = Scope.open("fisher-batch")) {
+                            perSampleBatch(model, capture, in.get(0), in.get(1), trueFisher, acc, covered);
                         }
-                        for (int y = 0; y < logits.shape().dim(1); y++) {
-                            logp.select(1, y).mul(weight.select(1, y)).sum().neg().backward();
-                            accumulate(capture, acc, covered);
-                        }
-                    }
+                    }, () -> {});
                     samples += batch.size();
                     progress.accept(++batches);
                 }
@@ -114,6 +128,28 @@ public final class FisherDiagonal {
                     + " (covered: Linear, Conv2d, BatchNorm, LayerNorm, and parameters a module reports with parameterUse)");
         scale(acc, samples);
         return samples;
+    }
+
+    /** One batch's per-sample squared gradients added into acc (the parameters they cover added to covered). */
+    private static void perSampleBatch(Module model, PerSampleCapture capture, Tensor images, Tensor labels, boolean trueFisher,
+                                       Map<String, Tensor> acc, Set<String> covered) {
+        capture.clear();
+        Tensor x = images.detach().setRequiresGrad(true);
+        Tensor logits = model.forward(x);
+        if (!trueFisher) {
+            F.crossEntropy(logits, labels, F.Reduction.SUM, 0).backward();
+            accumulate(capture, acc, covered);
+        } else {
+            Tensor logp = logits.logSoftmax(1);
+            Tensor weight;
+            try (var _ = GradMode.noGrad()) {
+                weight = logp.exp().sqrt();   // √p(y|x): squares of the scaled gradients carry p(y|x)
+            }
+            for (int y = 0; y < logits.shape().dim(1); y++) {
+                logp.select(1, y).mul(weight.select(1, y)).sum().neg().backward();
+                accumulate(capture, acc, covered);
+            }
+        }
     }
 
     private static void accumulate(PerSampleCapture capture, Map<String, Tensor> acc, Set<String> covered) {

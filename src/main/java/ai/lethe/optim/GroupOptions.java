@@ -35,6 +35,12 @@ public interface GroupOptions<O extends GroupOptions<O>> {
      */
     O withScalars(Map<String, Double> values, String keyPrefix);
 
+    /**
+     * What of these options decides which kernels a step queues on which memory, beyond the scalars the kernels take
+     * (Optimizer.layoutKey); default: nothing (null).
+     */
+    default Object layout() { return null; }
+
     /** A boolean hyper-parameter from a checkpoint scalar: 1 or 0. */
     static boolean flag(String key, double value) {
         if (value == 1) return true;

@@ -2,7 +2,8 @@
 // the optimizer's own detached scope (so it outlives the scopes of training steps), step() calling a fused
 // backend kernel per parameter or one multi-tensor step per group (updateGroup), zeroGrad() with set_to_none semantics, optional masks that keep pruned
 // entries at exactly zero (handed to the fused kernel: a masked update in the same single pass), and
-// checkpoint export/import with PyTorch's state_dict names (see OptimizerState).
+// checkpoint export/import with PyTorch's state_dict names (see OptimizerState). For CUDA graphs: replayStep() is
+// the host side of a replayed step (the per-step scalars only) and layoutKey() what a captured step depends on.
 package ai.lethe.optim;
 
 import ai.lethe.tensor.GradMode;
@@ -25,6 +26,8 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
     private final Map<Tensor, Tensor> masks = new IdentityHashMap<>();
     private final Scope stateScope;
     private boolean closed;
+    private boolean[] stepped = new boolean[0];   // by parameter index: updated by the last step()
+    private long layoutVersion;                   // bumped when masks or state buffers change (layoutKey)
 
     /**
      * @param name   used in messages ("SGD", "AdamW")
@@ -94,6 +97,7 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
         Tensor old = state.buffer(bufferName);
         state.put(bufferName, b);
         if (old != null) old.close();
+        layoutVersion++;
         return b;
     }
 
@@ -102,6 +106,7 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
     /** One update of every parameter that has a gradient; parameters whose grad is null are skipped. */
     public final void step() {
         checkNotClosed("step");
+        boolean[] updated = new boolean[params.size()];
         try (var _ = GradMode.noGrad(); var _ = Scope.open(name + ".step")) {
             for (ParamGroup<O> group : groups) {
                 O options = group.options();
@@ -119,9 +124,50 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
                 for (Update u : updates) {
                     u.param().markModified();
                     for (Tensor b : u.state().buffers().values()) b.markModified();
+                    updated[indexOf.get(u.param())] = true;
                 }
             }
         }
+        stepped = updated;
+    }
+
+    /**
+     * The host side of a step that a device graph replays (GraphCapture.StepGraph): the parameters the last step()
+     * updated go through their update again with the current hyper-parameters — the learning rate, SGD's first-step
+     * flag, Adam's step count and bias corrections, as step() would compute them now — but the backend, in the graph's
+     * parameter pass, only records these per-step scalars for the graph and queues no device work (any it were asked
+     * for would be an error). The gradients are not read: the graph computes its own, so each parameter stands in for
+     * its gradient in the call. Step counts and version counters advance as step() advances them.
+     */
+    public final void replayStep() {
+        checkNotClosed("replayStep");
+        try (var _ = GradMode.noGrad()) {
+            for (ParamGroup<O> group : groups) {
+                O options = group.options();
+                for (Tensor p : group.params()) {
+                    int i = indexOf.get(p);
+                    if (i >= stepped.length || !stepped[i]) continue;
+                    ParamState s = states.get(p);
+                    Tensor mask = masks.get(p);
+                    update(options, p, p, mask == null ? null : updatable(p, mask), s);
+                    p.markModified();
+                    for (Tensor b : s.buffers().values()) b.markModified();
+                }
+            }
+        }
+    }
+
+    /**
+     * What a captured step of this optimizer depends on besides its per-step scalars (a graph's key, with
+     * GraphCapture): a version that changes when a mask is set or removed, state is loaded or a state buffer is
+     * created, and each group's layout (GroupOptions.layout: e.g. whether SGD keeps a momentum buffer). Equal keys:
+     * step() would queue the same kernels on the same memory.
+     */
+    public final Object layoutKey() {
+        List<Object> key = new ArrayList<>(groups.size() + 1);
+        key.add(layoutVersion);
+        for (ParamGroup<O> g : groups) key.add(g.options().layout());
+        return key;
     }
 
     /** The gradient (or mask) as the kernels need it: contiguous, with the parameter's dtype, on its device. */
@@ -150,7 +196,7 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
         checkNotClosed("setMask");
         if (!indexOf.containsKey(param)) throw new IllegalArgumentException(name + ".setMask: not a parameter of this optimizer");
         if (mask == null) {
-            masks.remove(param);
+            if (masks.remove(param) != null) layoutVersion++;
             return;
         }
         mask.checkOpen(name + ".setMask");
@@ -158,6 +204,7 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
             throw new IllegalArgumentException(name + ".setMask: mask of shape " + mask.shape() + " on " + mask.device()
                     + " for " + describe(param) + " on " + param.device());
         masks.put(param, mask);
+        layoutVersion++;
         try (var _ = GradMode.noGrad(); var _ = Scope.open(name + ".setMask")) {
             ParamState s = states.get(param);
             applyMask(param, s, mask);
@@ -252,6 +299,7 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
         try (var _ = GradMode.noGrad(); var _ = Scope.open(name + ".loadState")) {
             for (ParamState s : states.values()) s.buffers().values().forEach(Tensor::close);
             states.clear();
+            layoutVersion++;
             for (int i : load.paramsWithState()) {
                 Tensor p = params.get(i);
                 ParamState s = new ParamState();

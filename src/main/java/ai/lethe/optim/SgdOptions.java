@@ -38,6 +38,9 @@ public record SgdOptions(double lr, double momentum, double dampening, double we
         this(lr, momentum, dampening, weightDecay, nesterov, maximize, 0);
     }
 
+    /** Whether the step keeps a momentum buffer (the rest goes to the kernels as scalars). */
+    @Override public Object layout() { return momentum != 0; }
+
     @Override public SgdOptions withLr(double lr) {
         return new SgdOptions(lr, momentum, dampening, weightDecay, nesterov, maximize, l1);
     }

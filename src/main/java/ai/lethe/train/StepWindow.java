@@ -4,7 +4,8 @@
 // device) every logEvery steps and at the end of an epoch, together with the learning rates and batch sizes the steps
 // used, which never left the host. Losses are float32 values held exactly as float64; correct counts are integers
 // (exact in float64 up to 2^53), so the numbers read are those loss.item() and sum().item() would have given.
-// Public for the unlearning TrainingLoop, which records losses only (the correct count reads as 0).
+// Public for the unlearning TrainingLoop, which records losses only (the correct count reads as 0). A step replayed as
+// a CUDA graph writes its row into a fixed row of its own (writeRow), copied into the window by recordRow.
 package ai.lethe.train;
 
 import ai.lethe.core.DType;
@@ -45,11 +46,38 @@ public final class StepWindow implements AutoCloseable {
         if (full()) throw new IllegalStateException("step window: full (" + count + " steps); flush first");
         if (count == 0) firstStep = step;
         else if (step != firstStep + count) throw new IllegalArgumentException("step window: step " + step + " after " + (firstStep + count - 1));
-        try (var _ = GradMode.noGrad(); Tensor row = Scope.unscoped(() -> rows.select(0, count));
-             Tensor l = Scope.unscoped(() -> row.select(0, 0)); Tensor c = Scope.unscoped(() -> row.select(0, 1))) {
+        try (Tensor row = Scope.unscoped(() -> rows.select(0, count))) {
+            writeRow(row, loss, correct);
+        }
+        lrs[count] = lr;
+        sizes[count] = batchSize;
+        count++;
+    }
+
+    /** A device row [loss, correct] (float64 [2]) for writeRow and recordRow, owned by the caller. */
+    public static Tensor newRow(Device device) {
+        return Scope.unscoped(() -> Tensor.zeros(Shape.of(2), DType.FLOAT64, device));
+    }
+
+    /**
+     * Writes a step's loss and correct count (null: 0) into {@code row} as record() writes them into the window: device
+     * copies, no read. A captured step (a CUDA graph) writes into a row of its own, whose address stays fixed.
+     */
+    public static void writeRow(Tensor row, Tensor loss, Tensor correct) {
+        try (var _ = GradMode.noGrad(); Tensor l = Scope.unscoped(() -> row.select(0, 0)); Tensor c = Scope.unscoped(() -> row.select(0, 1))) {
             l.copyFrom(loss);      // under noGrad: nothing is recorded
             if (correct != null) c.copyFrom(correct);
             else c.fill(0);
+        }
+    }
+
+    /** Records step {@code step} from a row writeRow filled: one device-to-device copy, no read. */
+    public void recordRow(int step, Tensor row, double lr, int batchSize) {
+        if (full()) throw new IllegalStateException("step window: full (" + count + " steps); flush first");
+        if (count == 0) firstStep = step;
+        else if (step != firstStep + count) throw new IllegalArgumentException("step window: step " + step + " after " + (firstStep + count - 1));
+        try (var _ = GradMode.noGrad(); Tensor target = Scope.unscoped(() -> rows.select(0, count))) {
+            target.copyFrom(row);
         }
         lrs[count] = lr;
         sizes[count] = batchSize;

@@ -14,10 +14,16 @@
 // NaN weights, which the stop discards anyway). The epoch's loss and accuracy sum the same per-step values in the
 // same order as a per-step read would, so they are unchanged on every device.
 //
-// CUDA graphs (GraphedSteps): on cuda and cuda-emu each full batch's step — forward, loss, the window's copies,
-// backward, the optimizer's step — is captured and launched as one graph after a first eager step, unless switched off
-// (Builder.cudaGraphs; -Dlethe.cuda.graphs=false, LETHE_CUDA_GRAPHS=0, --no-cuda-graphs); the last, partial batch of an
-// epoch runs eagerly. The weights are bit for bit those of eager steps.
+// CUDA graphs (GraphedSteps): on cuda and cuda-emu the full batches' step — forward, loss, the step's row of the
+// window, backward, the optimizer's step — is captured once, after a first eager step, and replayed for every later
+// full batch: the batch is copied into the graph's input tensors, the optimizer's replayStep writes the step's scalars
+// (learning rate, momentum's first-step flag, Adam's bias corrections) into the graph's parameter block, the graph is
+// launched and its row copied into the window — no autograd and no kernel launch from the host. The optimizer's layout
+// (masks, state buffers) is the graph's key: a change captures again. Unless switched off (Builder.cudaGraphs;
+// -Dlethe.cuda.graphs=false, LETHE_CUDA_GRAPHS=0, --no-cuda-graphs); the last, partial batch of an epoch runs eagerly.
+// The weights are bit for bit those of eager steps. With graphs the loader's batches stay on the host and each is
+// copied to the device on a copy stream while the step before it runs (GraphedSteps.prefetch: an input ring, events
+// between the two streams).
 //
 // Run folders survive a kill at any moment: each epoch's metrics line is appended before its checkpoint (last/) is
 // published, and starting or resuming first repairs interrupted checkpoint saves (RunFolder.recover), checks that
@@ -50,6 +56,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -192,15 +199,18 @@ public final class Trainer {
 
     private TrainResult run(TrainerState start) {
         Device device = model.parameters().getFirst().device();
-        DataLoader loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true).seed(config.seed())
-                .dropLast(false).transform(trainTransform).device(device).workers(config.workers()).build();
-        int perEpoch = loader.numBatches();
         long started = System.nanoTime();
         List<EpochStats> history = new ArrayList<>(start.history());
         int bestEpoch = start.bestEpoch();
         double best = start.bestValAccuracy();
         try (Optimizer<?> opt = Masks.attach(optimizer(), model);
              GraphedSteps graphs = GraphedSteps.open(device, cudaGraphs, "training step")) {
+            // with graphs, batches stay on the host until the step before them runs: GraphedSteps.prefetch copies them
+            // on the copy stream, overlapping that step
+            DataLoader loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true).seed(config.seed())
+                    .dropLast(false).transform(trainTransform).device(graphs.active() ? hostDevice() : device)
+                    .workers(config.workers()).build();
+            int perEpoch = loader.numBatches();
             if (run != null) {
                 // refuse now, not after an epoch of training, when a checkpoint folder cannot be replaced
                 for (var dir : List.of(run.last(), run.best(), run.checkpoint())) Checkpoint.checkReplaceable(dir);
@@ -248,18 +258,37 @@ public final class Trainer {
         double lastLr = opt.lr();
         EpochTally tally = new EpochTally();
         int step = 0;
+        Tensor row = graphs.lossRow();
         try (Epoch batches = loader.epoch(epoch); StepWindow window = new StepWindow(logEvery, device)) {
-            for (Batch batch : batches) {
-                try (batch) {
+            Iterator<Batch> it = batches.iterator();
+            Batch batch = it.hasNext() ? it.next() : null;
+            List<Tensor> inputs = batch == null ? null : List.of(batch.images(), batch.labels());
+            if (batch != null) graphs.prefetch(full(batch), inputs);
+            while (batch != null) {
+                Batch next = null;
+                List<Tensor> nextInputs = null;
+                try (Batch current = batch) {
                     lastLr = opt.lr();
-                    int s = step;
-                    graphs.run(batch.images().size(0) == config.batchSize(), () -> {
+                    int s = step, size = (int) current.images().size(0);
+                    boolean graphed = graphs.run(full(current), opt.layoutKey(), inputs, (in, captured) -> {
                         try (Scope _ = Scope.open("train-step")) {
-                            step(model, opt, batch.images(), batch.labels(), config.labelSmoothing(), window, s);
+                            if (captured) step(model, opt, in.get(0), in.get(1), config.labelSmoothing(), row);
+                            else step(model, opt, in.get(0), in.get(1), config.labelSmoothing(), window, s);
                         }
-                    });
+                    }, opt::replayStep);
+                    if (graphed) window.recordRow(s, row, lastLr, size);
                     schedule.step();
+                    if (it.hasNext()) {   // the next batch's copy overlaps the step just queued
+                        next = it.next();
+                        nextInputs = List.of(next.images(), next.labels());
+                        graphs.prefetch(full(next), nextInputs);
+                    }
+                } catch (RuntimeException | Error e) {
+                    if (next != null) next.close();
+                    throw e;
                 }
+                batch = next;
+                inputs = nextInputs;
                 step++;
                 if (window.full()) tally.add(window.flush(), epoch, perEpoch);
             }
@@ -289,6 +318,26 @@ public final class Trainer {
         opt.zeroGrad();
         loss.backward();
         opt.step();
+    }
+
+    /**
+     * The same step as captured into a graph: the loss and correct count go into {@code row} (StepWindow.writeRow; its
+     * address stays fixed, and the loop copies it into the window after each launch), not into the window's next row.
+     */
+    static void step(ImageModel model, Optimizer<?> opt, Tensor images, Tensor labels, double labelSmoothing, Tensor row) {
+        Tensor logits = model.forward(images);
+        Tensor loss = F.crossEntropy(logits, labels, F.Reduction.MEAN, labelSmoothing);
+        StepWindow.writeRow(row, loss, logits.argmax(1).eq(labels).sum());
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+    }
+
+    private boolean full(Batch b) { return b.images().size(0) == config.batchSize(); }
+
+    /** The device the loader assembles batches on when they reach the model through GraphedSteps.prefetch. */
+    private static Device hostDevice() {
+        return ai.lethe.backend.Backends.byName("cpu").availability().available() ? Device.CPU : Device.REF;
     }
 
     /** An epoch's sums over the steps read so far; the divergence check and onStep run as each window arrives. */

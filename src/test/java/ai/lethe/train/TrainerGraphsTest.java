@@ -1,8 +1,10 @@
 // The trainer's CUDA graphs on cuda-emu (GraphedSteps, CapturedStep): an epoch with graphs gives bit for bit the
 // weights, losses and accuracies of the same epoch run eagerly (graphs off) — for SGD with momentum under a warm-up
 // schedule (the learning rate changes every step) and for AdamW (its bias corrections change every step), on a small
-// ResNet18 and a small ViT — with the first full batch eager, every later full batch one graph launch (updated in
-// place: one instantiation), and the last, partial batch eager.
+// ResNet18 and a small ViT — with the first full batch eager, the second captured, every later full batch a replay of
+// that graph (one graph launch, the step's scalars in its parameter block; the host builds no step), and the last,
+// partial batch eager. With graphs the batches come through GraphedSteps.prefetch (a copy stream and events, which the
+// emulator's stream-order model checks).
 package ai.lethe.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -59,7 +61,14 @@ class TrainerGraphsTest {
         assertEquals(9L * config.epochs() - GraphedSteps.WARM_UP, graphs.counters().graphLaunches(), graphs.counters().toString());
         assertTrue(graphs.counters().launches() < eager.counters().launches() / 3,
                 "kernel launches outside graphs: " + graphs.counters().launches() + " vs " + eager.counters().launches() + " eagerly");
+        // captured once, then replayed: the graph holds one step's work, fewer operations than two eager steps queue
+        long steps = 10L * config.epochs(), perEagerStep = (eager.counters().launches() + eager.counters().gemmCalls()) / steps;
+        assertTrue(graphs.counters().capturedOperations() > 0 && graphs.counters().capturedOperations() < 2 * perEagerStep,
+                "captured operations " + graphs.counters().capturedOperations() + " (one step's work, or about "
+                        + perEagerStep + " launches and GEMMs eagerly)");
         assertEquals(eager.counters().hostSynchronizations(), graphs.counters().hostSynchronizations());
+        // the full batches reach the graph through the input ring's copy stream: a device-to-device take per input
+        assertTrue(graphs.counters().deviceToDeviceCopies() >= 2 * graphs.counters().graphLaunches(), graphs.counters().toString());
     }
 
     @Test void sgdWithAWarmUpScheduleGivesTheEagerWeightsOnAResNet() {

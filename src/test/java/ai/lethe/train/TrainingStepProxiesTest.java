@@ -4,9 +4,11 @@
 // synchronisation and no new device allocation, and stays within a recorded number of kernel launches and GEMM
 // calls; a whole epoch of N steps synchronises exactly ceil(N / logEvery) times plus a stated constant. The bounds are
 // the numbers measured when the test was written (in the comments): a change that makes a step launch more, or wait
-// for the device, fails here. With CUDA graphs (GraphedSteps) a steady step is exactly one graph launch and nothing
-// else on the device's side of the host (no kernel launch, GEMM, wait or allocation outside the graph), its graph
-// within a recorded number of operations. Counts come from CudaBackend.counters() (DeviceCounters).
+// for the device, fails here. With CUDA graphs (GraphedSteps) a steady step is a replay: exactly one graph launch, no
+// kernel launch or GEMM from Java, nothing captured (the host did not build the step again), no wait, no allocation,
+// and a fixed number of copies (the batch's upload and its copy into the graph's inputs, the step-parameter block, the
+// loss row); its graph, captured once, within a recorded number of operations. Counts come from
+// CudaBackend.counters() (DeviceCounters).
 package ai.lethe.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,6 +39,7 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.testing.TestBackends;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -61,25 +64,51 @@ public class TrainingStepProxiesTest {
     /** Counts of one steady-state step (after WARM_UP steps), checked to repeat exactly in the step after it. */
     static DeviceCounters steadyStep(ModelConfig config) { return steadyStep(config, false); }
 
-    /** A training step as a loop takes it (the Trainer's, or an unlearning method's through TrainingLoop.step). */
-    @FunctionalInterface
+    /**
+     * A training step as a loop takes it (the Trainer's, or an unlearning method's through TrainingLoop.step): eagerly
+     * into the window, or, captured into a graph, into a fixed row the loop copies into the window.
+     */
     interface StepFn {
         void step(ImageModel model, SGD opt, Tensor images, Tensor labels, StepWindow window, int step);
+
+        void captured(ImageModel model, SGD opt, Tensor images, Tensor labels, Tensor row);
     }
 
-    static final StepFn TRAINER = (model, opt, x, y, window, step) -> Trainer.step(model, opt, x, y, 0, window, step);
+    static final StepFn TRAINER = new StepFn() {
+        @Override public void step(ImageModel model, SGD opt, Tensor x, Tensor y, StepWindow window, int step) {
+            Trainer.step(model, opt, x, y, 0, window, step);
+        }
+
+        @Override public void captured(ImageModel model, SGD opt, Tensor x, Tensor y, Tensor row) {
+            Trainer.step(model, opt, x, y, 0, row);
+        }
+    };
 
     /** Gradient ascent's step (the unlearning TrainingLoop's, with GradientAscent's loss). */
-    static final StepFn GRADIENT_ASCENT = (model, opt, x, y, window, step) -> {
-        int[] idx = new int[(int) x.size(0)];
-        TrainingLoop.step(model, opt, (m, b) -> F.crossEntropy(m.forward(b.images()), b.labels()).neg(),
-                new Batch(x, y, idx, idx), window, step);
+    static final StepFn GRADIENT_ASCENT = new StepFn() {
+        final TrainingLoop.BatchLoss loss = (m, b) -> F.crossEntropy(m.forward(b.images()), b.labels()).neg();
+
+        @Override public void step(ImageModel model, SGD opt, Tensor x, Tensor y, StepWindow window, int step) {
+            int[] idx = new int[(int) x.size(0)];
+            TrainingLoop.step(model, opt, loss, new Batch(x, y, idx, idx), window, step);
+        }
+
+        @Override public void captured(ImageModel model, SGD opt, Tensor x, Tensor y, Tensor row) {
+            int[] idx = new int[(int) x.size(0)];
+            TrainingLoop.step(model, opt, loss, new Batch(x, y, idx, idx), row);
+        }
     };
 
     /** As steadyStep(config), each step run through GraphedSteps with graphs on or off. */
     static DeviceCounters steadyStep(ModelConfig config, boolean graphs) { return steadyStep(config, graphs, TRAINER); }
 
-    static DeviceCounters steadyStep(ModelConfig config, boolean graphs, StepFn fn) {
+    static DeviceCounters steadyStep(ModelConfig config, boolean graphs, StepFn fn) { return steps(config, graphs, fn)[WARM_UP]; }
+
+    /**
+     * The counts of each of WARM_UP + 2 steps (the last two checked to be equal). With graphs: step 0 eager, step 1
+     * captured, every later one replayed (checked).
+     */
+    static DeviceCounters[] steps(ModelConfig config, boolean graphs, StepFn fn) {
         CudaBackend cuda = emulator();
         Device device = cuda.device();
         Random r = new Random(5);
@@ -88,7 +117,8 @@ public class TrainingStepProxiesTest {
         try (ImageModel model = Models.create(config, new Generator(1)).to(device);
              SGD opt = SGD.builder(model.parameters()).lr(0.05).momentum(0.9).weightDecay(5e-4).build();
              StepWindow window = new StepWindow(Trainer.DEFAULT_LOG_EVERY, device);
-             GraphedSteps runner = GraphedSteps.open(device, graphs, "proxy step")) {
+             GraphedSteps runner = GraphedSteps.open(device, graphs, "proxy step");
+             Tensor row = StepWindow.newRow(device)) {
             model.train();
             DeviceCounters[] steps = new DeviceCounters[WARM_UP + 2];
             for (int i = 0; i < steps.length; i++) {
@@ -96,12 +126,14 @@ public class TrainingStepProxiesTest {
                 for (int j = 0; j < labels.length; j++) labels[j] = r.nextInt(4);
                 DeviceCounters before = cuda.counters();
                 try (Tensor x = Tensor.fromArray(images, device, BATCH, 1, 12, 12); Tensor y = Tensor.fromLongs(labels, device, BATCH)) {
-                    int step = i;   // the upload as the loader does it, then the trainer's step
-                    runner.run(true, () -> {
+                    int step = i;   // the upload as the loader does it, then the loop's step
+                    boolean graphed = runner.run(true, opt.layoutKey(), List.of(x, y), (in, captured) -> {
                         try (Scope _ = Scope.open("proxy-step")) {
-                            fn.step(model, opt, x, y, window, step);
+                            if (captured) fn.captured(model, opt, in.get(0), in.get(1), row);
+                            else fn.step(model, opt, in.get(0), in.get(1), window, step);
                         }
-                    });
+                    }, opt::replayStep);
+                    if (graphed) window.recordRow(step, row, opt.lr(), BATCH);
                 }
                 steps[i] = cuda.counters().minus(before);
             }
@@ -113,7 +145,11 @@ public class TrainingStepProxiesTest {
             assertEquals(steps.length, read.length);
             for (StepWindow.Step s : read) assertTrue(Double.isFinite(s.loss()) && s.correct() >= 0 && s.correct() <= BATCH, s.toString());
             assertEquals(1, flush.hostSynchronizations(), "the periodic read is one synchronisation");
-            return steady;
+            if (graphs) {
+                assertEquals(1, runner.captures(), "captured once");
+                assertEquals(steps.length - 1 - GraphedSteps.WARM_UP, runner.replays(), "replayed after the capture");
+            }
+            return steps;
         }
     }
 
@@ -128,27 +164,43 @@ public class TrainingStepProxiesTest {
         assertTrue(step.gemmCalls() <= maxGemms, "GEMM calls per step " + step.gemmCalls() + " > " + maxGemms);
     }
 
-    /** A replayed graph step: one graph launch, no kernel launch or GEMM outside it, no wait, no new allocation. */
-    static void assertSteadyGraph(DeviceCounters step, long maxCaptured) {
+    /**
+     * A replayed graph step: one graph launch; outside it no kernel launch or GEMM from Java, no wait, no new
+     * allocation, nothing captured (the step was not built again on the host), and a fixed handful of copies: the
+     * images and labels uploaded (the loader's part) and the step-parameter block (one host-to-device copy each), and
+     * three device-to-device copies (the batch into the graph's inputs, the graph's loss row into the window).
+     */
+    static void assertSteadyGraph(DeviceCounters step) {
         assertEquals(1, step.graphLaunches(), "one graph launch a step: " + step);
-        assertEquals(0, step.launches(), "kernel launches outside the graph: " + step);
+        assertEquals(0, step.launches(), "kernel launches from Java: " + step);
         assertEquals(0, step.gemmCalls(), "GEMM calls outside the graph: " + step);
         assertEquals(0, step.hostSynchronizations(), "host synchronisations: " + step);
         assertEquals(0, step.deviceAllocations(), "new device allocations: " + step);
-        assertEquals(2, step.hostToDeviceCopies(), "the images and the labels: " + step);
+        assertEquals(0, step.capturedOperations(), "a replayed step captures nothing: " + step);
+        assertEquals(3, step.hostToDeviceCopies(), "the images, the labels and the step's parameters: " + step);
+        assertEquals(3, step.deviceToDeviceCopies(), "the batch into the graph's inputs, the loss row into the window: " + step);
         assertEquals(0, step.deviceToHostCopies(), step.toString());
-        assertTrue(step.capturedOperations() <= maxCaptured, "operations in the graph " + step.capturedOperations() + " > " + maxCaptured);
+        assertTrue(step.eventWaits() <= 3, "at most one staging wait per upload: " + step);
+    }
+
+    /** The operations of the captured step (counted when it was captured), within a recorded bound. */
+    static void assertGraphSize(long captured, long maxCaptured) {
+        assertTrue(captured > 0 && captured <= maxCaptured, "operations in the graph " + captured + " > " + maxCaptured);
     }
 
     @Test void aSteadyResNet18GraphStepIsOneGraphLaunch() {
         // measured (2026-12-03, cuda-emu): 340 captured operations (the eager step's 276 launches and 3 GEMMs, and its
-        // memsets and device-to-device copies, which the eager counters do not count)
-        assertSteadyGraph(steadyStep(RESNET18, true), 340);
+        // memsets and device-to-device copies, which the eager counters do not count); the window's row copy moved out
+        DeviceCounters[] steps = steps(RESNET18, true, TRAINER);
+        assertGraphSize(steps[GraphedSteps.WARM_UP].capturedOperations(), 340);
+        assertSteadyGraph(steps[WARM_UP]);
     }
 
     @Test void aSteadyViTGraphStepIsOneGraphLaunch() {
         // measured (2026-12-03, cuda-emu): 272 captured operations (136 launches, 109 GEMMs, memsets and copies)
-        assertSteadyGraph(steadyStep(VIT, true), 272);
+        DeviceCounters[] steps = steps(VIT, true, TRAINER);
+        assertGraphSize(steps[GraphedSteps.WARM_UP].capturedOperations(), 272);
+        assertSteadyGraph(steps[WARM_UP]);
     }
 
     @Test void aSteadyGradientAscentStepNeitherWaitsNorAllocates() {
@@ -156,7 +208,9 @@ public class TrainingStepProxiesTest {
         // trainer's step less the argmax/eq/sum of the accuracy, plus the loss's negation; measured (2026-12-03,
         // cuda-emu): 275 launches and 3 GEMM calls eagerly, 339 captured operations as a graph
         assertSteady(steadyStep(RESNET18, false, GRADIENT_ASCENT), 275, 3);
-        assertSteadyGraph(steadyStep(RESNET18, true, GRADIENT_ASCENT), 339);
+        DeviceCounters[] graphed = steps(RESNET18, true, GRADIENT_ASCENT);
+        assertGraphSize(graphed[GraphedSteps.WARM_UP].capturedOperations(), 339);
+        assertSteadyGraph(graphed[WARM_UP]);
     }
 
     @Test void aSteadyResNet18StepNeitherWaitsNorAllocates() {

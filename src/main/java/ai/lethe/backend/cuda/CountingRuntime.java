@@ -1,7 +1,9 @@
 // A DeviceRuntime that counts what is asked of the one it wraps (DeviceCounters) and forwards every call unchanged.
 // CudaBackend puts one between its families and the runtime it opens, so every launch, GEMM, synchronisation,
 // allocation and host copy the backend makes is counted the same way on a GPU (NvidiaRuntime) and on the emulator
-// (EmulatedRuntime). Capabilities the wrapped runtime offers beyond the interface (EmulatedRuntime's launch shapes,
+// (EmulatedRuntime). While a replayed step's parameter pass runs (CudaContext.parameterPass), every call of the passing
+// thread that would queue device work, allocate or synchronise is refused with an IllegalStateException naming it: a
+// replayed step does its device work only in its graph. Capabilities the wrapped runtime offers beyond the interface (EmulatedRuntime's launch shapes,
 // PinnedHostMemory) are found through delegate(). CountingRuntimeTest checks that every method of DeviceRuntime,
 // defaults included, is forwarded here, so a method added to the interface cannot silently bypass the wrapped runtime.
 package ai.lethe.backend.cuda;
@@ -17,7 +19,24 @@ public final class CountingRuntime implements DeviceRuntime {
     private final AtomicLong launches = new AtomicLong(), gemms = new AtomicLong(), syncs = new AtomicLong(),
             eventWaits = new AtomicLong(), allocs = new AtomicLong(), h2dCopies = new AtomicLong(),
             h2dBytes = new AtomicLong(), d2hCopies = new AtomicLong(), d2hBytes = new AtomicLong(),
-            captured = new AtomicLong(), graphLaunches = new AtomicLong();
+            captured = new AtomicLong(), graphLaunches = new AtomicLong(), d2dCopies = new AtomicLong();
+
+    private volatile Thread refusing;     // the thread whose device work is refused (a parameter pass), or null
+    private volatile String refusal;
+
+    /**
+     * Refuses, from now on, every call that would queue device work, allocate or synchronise when made by {@code thread}
+     * (an IllegalStateException naming the call and {@code why}); null lifts the refusal. One thread at a time.
+     */
+    void refuseWork(Thread thread, String why) {
+        refusal = why;
+        refusing = thread;
+    }
+
+    private void allowed(String call) {
+        if (refusing != null && refusing == Thread.currentThread())
+            throw new IllegalStateException(call + " during " + refusal);
+    }
 
     public CountingRuntime(DeviceRuntime delegate) {
         if (delegate instanceof CountingRuntime) throw new IllegalArgumentException("CountingRuntime: the runtime is already counted");
@@ -33,13 +52,14 @@ public final class CountingRuntime implements DeviceRuntime {
     /** The counts so far. */
     public DeviceCounters counters() {
         return new DeviceCounters(launches.get(), gemms.get(), syncs.get(), eventWaits.get(), allocs.get(), h2dCopies.get(),
-                h2dBytes.get(), d2hCopies.get(), d2hBytes.get(), captured.get(), graphLaunches.get());
+                h2dBytes.get(), d2hCopies.get(), d2hBytes.get(), captured.get(), graphLaunches.get(), d2dCopies.get());
     }
 
     @Override public String description() { return delegate.description(); }
 
     /** Counted as a device allocation when called (whether or not the runtime has the memory). */
     @Override public long alloc(long bytes) {
+        allowed("alloc");
         allocs.incrementAndGet();
         return delegate.alloc(bytes);
     }
@@ -47,12 +67,14 @@ public final class CountingRuntime implements DeviceRuntime {
     @Override public void free(long devicePointer) { delegate.free(devicePointer); }
 
     @Override public void copyHostToDevice(long dst, MemorySegment src, long bytes, Stream stream) {
+        allowed("copyHostToDevice");
         h2dCopies.incrementAndGet();
         h2dBytes.addAndGet(bytes);
         delegate.copyHostToDevice(dst, src, bytes, stream);
     }
 
     @Override public void copyDeviceToHost(MemorySegment dst, long src, long bytes, Stream stream) {
+        allowed("copyDeviceToHost");
         d2hCopies.incrementAndGet();
         d2hBytes.addAndGet(bytes);
         delegate.copyDeviceToHost(dst, src, bytes, stream);
@@ -66,16 +88,19 @@ public final class CountingRuntime implements DeviceRuntime {
     }
 
     @Override public void copyDeviceToDevice(long dst, long src, long bytes, Stream stream) {
-        captured(stream);
+        allowed("copyDeviceToDevice");
+        if (!captured(stream)) d2dCopies.incrementAndGet();
         delegate.copyDeviceToDevice(dst, src, bytes, stream);
     }
 
     @Override public void memset8(long dst, int value, long count, Stream stream) {
+        allowed("memset8");
         captured(stream);
         delegate.memset8(dst, value, count, stream);
     }
 
     @Override public void memset32(long dst, int value, long count, Stream stream) {
+        allowed("memset32");
         captured(stream);
         delegate.memset32(dst, value, count, stream);
     }
@@ -83,12 +108,14 @@ public final class CountingRuntime implements DeviceRuntime {
     @Override public void setMaxDynamicSharedMemory(String kernel, int bytes) { delegate.setMaxDynamicSharedMemory(kernel, bytes); }
 
     @Override public void launch(String kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, Stream stream, KernelArgs args) {
+        allowed("launch of " + kernel);
         if (!captured(stream)) launches.incrementAndGet();
         delegate.launch(kernel, grid, block, dynamicSharedBytes, stream, args);
     }
 
     @Override public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
                                 float beta, long c, int ldc, Stream stream, Precision precision) {
+        allowed("sgemm");
         if (!captured(stream)) gemms.incrementAndGet();
         delegate.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, stream, precision);
     }
@@ -96,6 +123,7 @@ public final class CountingRuntime implements DeviceRuntime {
     @Override public void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
                                               long strideA, long b, int ldb, long strideB, float beta, long c, int ldc,
                                               long strideC, int batch, Stream stream, Precision precision) {
+        allowed("sgemmStridedBatched");
         if (!captured(stream)) gemms.incrementAndGet();
         delegate.sgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC,
                 batch, stream, precision);
@@ -103,9 +131,12 @@ public final class CountingRuntime implements DeviceRuntime {
 
     @Override public Stream createStream() { return delegate.createStream(); }
 
+    @Override public Stream createNonBlockingStream() { return delegate.createNonBlockingStream(); }
+
     @Override public void destroyStream(Stream stream) { delegate.destroyStream(stream); }
 
     @Override public void synchronize(Stream stream) {
+        allowed("synchronize(stream)");
         syncs.incrementAndGet();
         delegate.synchronize(stream);
     }
@@ -114,14 +145,21 @@ public final class CountingRuntime implements DeviceRuntime {
 
     @Override public void destroyEvent(Event event) { delegate.destroyEvent(event); }
 
-    @Override public void record(Event event, Stream stream) { delegate.record(event, stream); }
+    @Override public void record(Event event, Stream stream) {
+        allowed("record(event)");
+        delegate.record(event, stream);
+    }
 
     @Override public void synchronize(Event event) {
+        allowed("synchronize(event)");
         eventWaits.incrementAndGet();
         delegate.synchronize(event);
     }
 
-    @Override public void waitEvent(Stream stream, Event event) { delegate.waitEvent(stream, event); }
+    @Override public void waitEvent(Stream stream, Event event) {
+        allowed("waitEvent");
+        delegate.waitEvent(stream, event);
+    }
 
     @Override public void beginCapture(Stream stream) { delegate.beginCapture(stream); }
 
@@ -135,6 +173,7 @@ public final class CountingRuntime implements DeviceRuntime {
 
     /** Counted as one graph launch (the operations inside are not counted again). */
     @Override public void launchGraph(GraphExec exec, Stream stream) {
+        allowed("launchGraph");
         graphLaunches.incrementAndGet();
         delegate.launchGraph(exec, stream);
     }
@@ -145,6 +184,7 @@ public final class CountingRuntime implements DeviceRuntime {
 
     /** Counted as a device allocation, as alloc. */
     @Override public long allocDuringCapture(long bytes) {
+        allowed("allocDuringCapture");
         allocs.incrementAndGet();
         return delegate.allocDuringCapture(bytes);
     }

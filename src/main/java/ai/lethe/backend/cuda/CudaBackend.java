@@ -184,6 +184,8 @@ public class CudaBackend implements Backend, GraphCapture {
         return new CapturedStep(context(), what);
     }
 
+    @Override public GraphCapture.InputRing newInputRing(String what) { return new ai.lethe.backend.cuda.InputRing(context(), what); }
+
     /** Waits until every op queued so far has finished (device faults surface here). */
     public void synchronize() { context().synchronize(); }
 
@@ -248,6 +250,8 @@ public class CudaBackend implements Backend, GraphCapture {
     }
 
     @Override public void random(RandomKind kind, View dst, long seed, long counter, double a, double b) {
+        // a captured step that draws random numbers passes its Philox counter by value: it cannot be replayed as it is
+        context().unreplayable("random numbers (" + kind + ") are drawn with a new counter each step");
         families().math().random(kind, dst, seed, counter, a, b);
     }
 

@@ -56,6 +56,8 @@ public final class CudaContext {
     private final HostStaging staging;
     private volatile Thread capturing;     // the thread whose stream() is the capture stream, or null
     private Stream captureStream;          // created on first capture
+    private volatile Thread parameterThread;        // the thread capturing or passing with `parameters`, or null
+    private volatile StepParameters parameters;     // the step-parameter block in use by that thread
 
     /** A context over {@code runtime} (the allocator must allocate through the same counted runtime). */
     CudaContext(Device device, CountingRuntime runtime, Stream stream, CudaAllocator allocator) {
@@ -86,7 +88,13 @@ public final class CudaContext {
     Stream baseStream() { return stream; }
 
     /** Starts a capture by the calling thread into the runtime's graph, allocating from {@code pool}. */
-    synchronized void beginCapture(CudaAllocator.Pool pool) {
+    void beginCapture(CudaAllocator.Pool pool) { beginCapture(pool, null); }
+
+    /**
+     * Starts a capture by the calling thread into the runtime's graph, allocating from {@code pool}; ops with per-step
+     * scalars take them from {@code parameters} (null: by value, as eagerly).
+     */
+    synchronized void beginCapture(CudaAllocator.Pool pool, StepParameters parameters) {
         if (capturing != null) throw new IllegalStateException("graph capture: thread " + capturing.getName() + " is already capturing on " + device);
         if (captureStream == null) captureStream = runtime.createStream();
         allocator.beginCapture(pool);
@@ -97,17 +105,69 @@ public final class CudaContext {
             throw e;
         }
         capturing = Thread.currentThread();
+        if (parameters != null) {
+            parameters.capture();
+            this.parameters = parameters;
+            parameterThread = capturing;
+        }
     }
 
     /** Ends the calling thread's capture and returns its graph (the allocator's capture ends in finishCapture). */
     synchronized Graph endCapture() {
         if (capturing != Thread.currentThread()) throw new IllegalStateException("graph capture: this thread is not capturing");
         capturing = null;
+        endParameters(false);
         return runtime.endCapture(captureStream);
     }
 
     /** After the graph of a capture is launched (or the capture failed): the allocator serves everyone as before. */
     void finishCapture() { allocator.endCapture(); }
+
+    /**
+     * Runs a replayed step's parameter pass on the calling thread: ops with per-step scalars write them into
+     * {@code parameters}' slots, and any device work (a launch, copy, GEMM, allocation or synchronisation) is an
+     * IllegalStateException naming it (CountingRuntime).
+     */
+    void parameterPass(StepParameters parameters, Runnable pass) {
+        Thread t = Thread.currentThread();
+        synchronized (this) {
+            if (parameterThread != null) throw new IllegalStateException("parameter pass: thread " + parameterThread.getName() + " already uses a step-parameter block");
+            parameters.pass();
+            this.parameters = parameters;
+            parameterThread = t;
+        }
+        runtime.refuseWork(t, "a replayed step's parameter pass (it only sets the step's scalars; the graph does the work)");
+        boolean done = false;
+        try {
+            pass.run();
+            done = true;
+        } finally {
+            runtime.refuseWork(null, null);
+            synchronized (this) { endParameters(done); }
+        }
+    }
+
+    /** Stops the calling thread's use of its step-parameter block; {@code check}: a pass must have set every slot. */
+    private void endParameters(boolean check) {
+        StepParameters p = parameters;
+        if (p != null && parameterThread == Thread.currentThread()) {
+            parameters = null;
+            parameterThread = null;
+            p.finish(check);
+        }
+    }
+
+    /** The step-parameter block the calling thread captures or passes with, or null (eager: scalars by value). */
+    StepParameters stepParameters() { return parameterThread == Thread.currentThread() ? parameters : null; }
+
+    /**
+     * Tells the capture in progress on the calling thread, if any, that it queued work whose by-value arguments change
+     * every step ({@code why}): its graph cannot be replayed as it is.
+     */
+    void unreplayable(String why) {
+        StepParameters p = stepParameters();
+        if (p != null) p.unreplayable(why);
+    }
 
     public CudaAllocator allocator() { return allocator; }
 

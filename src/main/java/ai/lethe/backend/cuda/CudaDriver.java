@@ -36,6 +36,8 @@ public final class CudaDriver {
     public static final int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
     public static final int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
     public static final int CU_STREAM_DEFAULT = 0;
+    /** cuStreamCreate flag: the stream does not synchronise with the legacy NULL stream (cuda.h CU_STREAM_NON_BLOCKING). */
+    public static final int CU_STREAM_NON_BLOCKING = 1;
     public static final int CU_EVENT_DEFAULT = 0;
     /** Capture mode of beginCapture: the runtime keeps the rules itself (CaptureRules), so the driver's are relaxed. */
     public static final int CU_STREAM_CAPTURE_MODE_RELAXED = 2;

@@ -8,6 +8,10 @@
 // travel in the launch's arguments (a table of up to MT_MAX tensors, under 4 KiB), each parameter cut in chunks of
 // MT_CHUNK elements, one block a chunk, so one launch updates up to MT_MAX parameters (ResNet18's 62 in one) with
 // the very element code of the per-tensor kernels: results are bit-identical to sgdStep/adamStep on each.
+//
+// In a captured step with a step-parameter block (CapturedStep, StepParameters) the *_hyper_f32 kernels take the
+// scalars — learning rate, SGD's first-step flag, Adam's bias corrections, every hyper-parameter and flag — from the
+// block, so the graph replays with each step's values; in a replay's parameter pass only the block is written.
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.AdamParams;
@@ -28,6 +32,35 @@ final class CudaOptim {
 
     CudaOptim(CudaContext context) { this.context = context; }
 
+    /**
+     * Whether the kernels can take every view as it lies (contiguous; the read-only gradient and mask not overlapping an
+     * updated view): the hyper-parameter kernels then run on them directly, with no staging copies to capture.
+     */
+    private static boolean dense(View[] updated, View... inputs) {
+        for (View o : updated) {
+            if (o != null && !o.isContiguous()) return false;
+            for (View in : inputs)
+                if (in != null && o != null && !CudaContext.sameLayout(in, o) && CudaContext.overlaps(in, o)) return false;
+        }
+        for (View in : inputs) if (in != null && !in.isContiguous()) return false;
+        return true;
+    }
+
+    private long pointer(String op, View v) { return v == null ? 0 : context.elementPointer(op, v); }
+
+    /**
+     * What a step-parameter slot was captured for: the element count and the addresses of the parameter, its state and
+     * its mask (the gradient's is left out: a replayed step's parameter pass runs on the host, where the gradients may
+     * be another step's, the graph having its own).
+     */
+    private long[] signature(String op, long n, View param, View... others) {
+        long[] s = new long[others.length + 2];
+        s[0] = n;
+        s[1] = context.elementPointer(op, param);
+        for (int i = 0; i < others.length; i++) s[i + 2] = pointer(op, others[i]);
+        return s;
+    }
+
     void sgdStep(View param, View grad, View momentumBuffer, View mask, SgdParams p) {
         String op = "sgdStep";
         DenseFloat32.require(op, param, grad, momentumBuffer, mask);
@@ -36,6 +69,22 @@ final class CudaOptim {
         long n = param.numel();
         if (n == 0) return;
         int flags = (p.nesterov() ? SGD_NESTEROV : 0) | (p.maximize() ? SGD_MAXIMIZE : 0) | (p.firstStep() ? SGD_FIRST_STEP : 0);
+        StepParameters sp = context.stepParameters();
+        if (sp != null) {
+            double[] hyper = {p.lr(), p.momentum(), p.dampening(), p.weightDecay(), p.l1(), flags};
+            if (sp.mode() == StepParameters.Mode.PASS) {
+                sp.slot("sgd_step_hyper_f32", signature(op, n, param, momentumBuffer, mask), hyper);
+                return;
+            }
+            if (dense(new View[] {param, momentumBuffer}, grad, mask)) {
+                long w = context.elementPointer(op, param), buf = pointer(op, momentumBuffer), m = pointer(op, mask);
+                long slot = sp.slot("sgd_step_hyper_f32", signature(op, n, param, momentumBuffer, mask), hyper);
+                context.launch1d("sgd_step_hyper_f32", (n + 3) / 4, new KernelArgs().pointer(w)
+                        .pointer(context.elementPointer(op, grad)).pointer(buf).pointer(m).i64(n).pointer(slot));
+                return;
+            }
+            context.unreplayable(op + " of a strided or overlapping view (its scalars go by value)");
+        }
         try (DenseFloat32 d = new DenseFloat32(context, op)) {
             long w = d.output(param), buf = d.output(momentumBuffer);
             KernelArgs args = new KernelArgs().pointer(w).pointer(d.input(grad)).pointer(buf).pointer(d.input(mask))
@@ -54,6 +103,23 @@ final class CudaOptim {
         double bias1 = 1 - Math.pow(p.beta1(), p.step()), bias2 = 1 - Math.pow(p.beta2(), p.step());
         double stepSize = p.lr() / bias1, bias2Sqrt = Math.sqrt(bias2);
         int flags = (p.decoupledWeightDecay() ? ADAM_DECOUPLED : 0) | (p.maximize() ? ADAM_MAXIMIZE : 0);
+        StepParameters sp = context.stepParameters();
+        if (sp != null) {
+            double[] hyper = {p.lr(), p.beta1(), p.beta2(), p.eps(), p.weightDecay(), stepSize, bias2Sqrt, flags};
+            if (sp.mode() == StepParameters.Mode.PASS) {
+                sp.slot("adam_step_hyper_f32", signature(op, n, param, expAvg, expAvgSq, mask), hyper);
+                return;
+            }
+            if (dense(new View[] {param, expAvg, expAvgSq}, grad, mask)) {
+                long w = context.elementPointer(op, param), m = context.elementPointer(op, expAvg);
+                long v = context.elementPointer(op, expAvgSq), k = pointer(op, mask);
+                long slot = sp.slot("adam_step_hyper_f32", signature(op, n, param, expAvg, expAvgSq, mask), hyper);
+                context.launch1d("adam_step_hyper_f32", (n + 3) / 4, new KernelArgs().pointer(w)
+                        .pointer(context.elementPointer(op, grad)).pointer(m).pointer(v).pointer(k).i64(n).pointer(slot));
+                return;
+            }
+            context.unreplayable(op + " of a strided or overlapping view (its scalars go by value)");
+        }
         try (DenseFloat32 d = new DenseFloat32(context, op)) {
             long w = d.output(param), m = d.output(expAvg), v = d.output(expAvgSq);
             KernelArgs args = new KernelArgs().pointer(w).pointer(d.input(grad)).pointer(m).pointer(v).pointer(d.input(mask))
@@ -66,6 +132,11 @@ final class CudaOptim {
 
     void sgdStepMulti(View[] params, View[] grads, View[] momentumBuffers, View[] masks, SgdParams p) {
         String op = "sgdStepMulti";
+        if (context.stepParameters() != null) {   // a captured step: per-tensor kernels that read the step-parameter block
+            for (int i = 0; i < params.length; i++)
+                sgdStep(params[i], grads[i], momentumBuffers == null ? null : momentumBuffers[i], masks == null ? null : masks[i], p);
+            return;
+        }
         int flags = (p.nesterov() ? SGD_NESTEROV : 0) | (p.maximize() ? SGD_MAXIMIZE : 0) | (p.firstStep() ? SGD_FIRST_STEP : 0);
         View[][] lists = {params, grads, momentumBuffers, masks, null};
         multi(op, lists, new boolean[] {true, false, true, false, false}, table ->
@@ -76,6 +147,11 @@ final class CudaOptim {
 
     void adamStepMulti(View[] params, View[] grads, View[] expAvgs, View[] expAvgSqs, View[] masks, AdamParams p) {
         String op = "adamStepMulti";
+        if (context.stepParameters() != null) {   // as sgdStepMulti
+            for (int i = 0; i < params.length; i++)
+                adamStep(params[i], grads[i], expAvgs[i], expAvgSqs[i], masks == null ? null : masks[i], p);
+            return;
+        }
         double bias1 = 1 - Math.pow(p.beta1(), p.step()), bias2 = 1 - Math.pow(p.beta2(), p.step());
         double stepSize = p.lr() / bias1, bias2Sqrt = Math.sqrt(bias2);
         int flags = (p.decoupledWeightDecay() ? ADAM_DECOUPLED : 0) | (p.maximize() ? ADAM_MAXIMIZE : 0);

@@ -11,15 +11,24 @@
 //
 // Graphs: a launch or GEMM queued on a stream being captured runs nothing then; it is counted in capturedOperations
 // (with the captured memsets and device-to-device copies), not in launches or gemmCalls. A graph launch counts once in
-// graphLaunches, whatever it holds: a replayed training step is 0 launches and 1 graph launch.
+// graphLaunches, whatever it holds: a replayed training step is 0 launches and 1 graph launch. deviceToDeviceCopies
+// counts the copies queued outside graphs (a replayed step's batch into the graph's inputs, for one).
 package ai.lethe.backend.cuda;
 
 /** A snapshot of a CUDA backend's device counters (CudaBackend.counters()); subtract two for what happened between. */
 public record DeviceCounters(long launches, long gemmCalls, long hostSynchronizations, long eventWaits,
                              long deviceAllocations, long hostToDeviceCopies, long hostToDeviceBytes,
                              long deviceToHostCopies, long deviceToHostBytes, long capturedOperations,
-                             long graphLaunches) {
-    public static final DeviceCounters ZERO = new DeviceCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                             long graphLaunches, long deviceToDeviceCopies) {
+    public static final DeviceCounters ZERO = new DeviceCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    /** Counts without device-to-device copies. */
+    public DeviceCounters(long launches, long gemmCalls, long hostSynchronizations, long eventWaits, long deviceAllocations,
+                          long hostToDeviceCopies, long hostToDeviceBytes, long deviceToHostCopies, long deviceToHostBytes,
+                          long capturedOperations, long graphLaunches) {
+        this(launches, gemmCalls, hostSynchronizations, eventWaits, deviceAllocations, hostToDeviceCopies, hostToDeviceBytes,
+                deviceToHostCopies, deviceToHostBytes, capturedOperations, graphLaunches, 0);
+    }
 
     /** Counts with no graph activity (the nine counters of an eager step). */
     public DeviceCounters(long launches, long gemmCalls, long hostSynchronizations, long eventWaits, long deviceAllocations,
@@ -35,6 +44,6 @@ public record DeviceCounters(long launches, long gemmCalls, long hostSynchroniza
                 deviceAllocations - earlier.deviceAllocations, hostToDeviceCopies - earlier.hostToDeviceCopies,
                 hostToDeviceBytes - earlier.hostToDeviceBytes, deviceToHostCopies - earlier.deviceToHostCopies,
                 deviceToHostBytes - earlier.deviceToHostBytes, capturedOperations - earlier.capturedOperations,
-                graphLaunches - earlier.graphLaunches);
+                graphLaunches - earlier.graphLaunches, deviceToDeviceCopies - earlier.deviceToDeviceCopies);
     }
 }

@@ -81,6 +81,12 @@ public interface DeviceRuntime extends AutoCloseable {
 
     Stream createStream();
 
+    /**
+     * A stream that does not synchronise with the legacy default stream (CU_STREAM_NON_BLOCKING): work on it overlaps
+     * the default stream's, ordered only by events (waitEvent). Default: createStream().
+     */
+    default Stream createNonBlockingStream() { return createStream(); }
+
     void destroyStream(Stream stream);
 
     /** Waits until everything queued on the stream has completed; device faults surface here at the latest. */

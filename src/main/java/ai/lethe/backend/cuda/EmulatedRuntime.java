@@ -21,6 +21,10 @@
 // capturing thread is an error naming the call and invalidates the capture); launchGraph replays an instantiated
 // recording in order on the stream it is launched on, update swaps in a new capture's arguments (same topology).
 //
+// Streams: every operation runs when it is queued, whatever its stream; a non-blocking stream (a copy stream) is
+// tracked by StreamOrder, which refuses an operation touching memory another stream touched with no event ordering
+// the two (what would be a race on a GPU), naming both operations.
+//
 // cuDNN: none (cudnn() is empty: the emulator runs Lethe's own convolution kernels), except for a runtime opened
 // with a cuDNN-compatible library by path (openWithCudnn, for tests: the fake libcudnn of src/test/resources/cuda-fake,
 // which computes on host pointers, and the emulator's device pointers are host addresses), so that CudaNn's cuDNN
@@ -81,6 +85,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
     private final Set<Long> events = ConcurrentHashMap.newKeySet();
     private final CudnnConvolutions.Lazy cudnn;
     private final CaptureRules capture = new CaptureRules();
+    private final StreamOrder order = new StreamOrder();
     private final Map<Long, GraphRecording> graphs = new ConcurrentHashMap<>(), execs = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong nextGraph = new java.util.concurrent.atomic.AtomicLong(1);
     private volatile boolean closed;
@@ -177,6 +182,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
         requireHost(src, bytes, "copyHostToDevice");
         capture.forbid("copyHostToDevice");
         capture.recorder(stream, "copyHostToDevice");
+        order.access(stream.handle(), "copyHostToDevice", dst, dst + bytes, true);
         check(lib.copy(lib.memcpyH2d, ptr(dst), src, bytes), "copyHostToDevice", null);
     }
 
@@ -187,6 +193,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
         capture.forbid("copyDeviceToHost");
         capture.recorder(stream, "copyDeviceToHost");
         if (dst.isReadOnly()) throw new IllegalArgumentException("copyDeviceToHost: the host destination is read-only");
+        order.access(stream.handle(), "copyDeviceToHost", src, src + bytes, false);
         check(lib.copy(lib.memcpyD2h, dst, ptr(src), bytes), "copyDeviceToHost", null);
     }
 
@@ -194,6 +201,8 @@ public final class EmulatedRuntime implements DeviceRuntime {
     public void copyDeviceToDevice(long dst, long src, long bytes, Stream stream) {
         ensureOpen();
         if (record(stream, "copyDeviceToDevice", new GraphRecording.CopyDeviceToDevice(dst, src, bytes))) return;
+        order.access(stream.handle(), "copyDeviceToDevice (source)", src, src + bytes, false);
+        order.access(stream.handle(), "copyDeviceToDevice", dst, dst + bytes, true);
         check(lib.copy(lib.memcpyD2d, ptr(dst), ptr(src), bytes), "copyDeviceToDevice", null);
     }
 
@@ -201,6 +210,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
     public void memset8(long dst, int value, long count, Stream stream) {
         ensureOpen();
         if (record(stream, "memset8", new GraphRecording.Memset(dst, value, count, 1))) return;
+        order.access(stream.handle(), "memset8", dst, dst + count, true);
         check(lib.memset(lib.memsetD8, ptr(dst), value, count), "memset8", null);
     }
 
@@ -208,6 +218,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
     public void memset32(long dst, int value, long count, Stream stream) {
         ensureOpen();
         if (record(stream, "memset32", new GraphRecording.Memset(dst, value, count, 4))) return;
+        order.access(stream.handle(), "memset32", dst, dst + 4 * count, true);
         check(lib.memset(lib.memsetD32, ptr(dst), value, count), "memset32", null);
     }
 
@@ -225,6 +236,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
         if (dynamicSharedBytes < 0) throw new IllegalArgumentException("launch of " + kernel + ": negative dynamic shared memory");
         if (record(stream, "launch of " + kernel, new GraphRecording.Launch(kernel, grid, block, dynamicSharedBytes, args.copy())))
             return;
+        order.pointers(stream.handle(), "launch of " + kernel, args.pointers());
         try (Arena a = Arena.ofConfined()) {
             // the emulator checks the argument count and sizes against the kernel's parameters
             int rc = lib.launch(lib.name(kernel, a), grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
@@ -249,6 +261,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
         if (record(stream, "sgemmStridedBatched", new GraphRecording.Gemm(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb,
                 strideB, beta, c, ldc, strideC, batch, true, precision))) return;
         String call = batch == 1 && strideC == 0 ? "sgemm" : "sgemmStridedBatched";
+        order.pointers(stream.handle(), call, new long[] {a, b, c});
         if (m < 0 || n < 0 || k < 0 || batch < 0)
             throw new IllegalArgumentException(call + ": negative size m=" + m + " n=" + n + " k=" + k + " batch=" + batch);
         int colsA = transA ? m : k, rowsA = transA ? k : m, colsB = transB ? k : n, rowsB = transB ? n : k;
@@ -351,11 +364,20 @@ public final class EmulatedRuntime implements DeviceRuntime {
         }
     }
 
+    /** A stream that does not synchronise with the legacy default stream; the stream-order model tracks it. */
+    @Override
+    public Stream createNonBlockingStream() {
+        Stream s = createStream();
+        order.nonBlocking(s.handle());
+        return s;
+    }
+
     @Override
     public void destroyStream(Stream stream) {
         ensureOpen();
         check(lib.call(lib.streamDestroy, stream.handle()), "destroyStream", null);
         streams.remove(stream.handle());
+        order.destroyed(stream.handle());
     }
 
     @Override
@@ -364,6 +386,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
         capture.forbid("synchronize(stream)");
         capture.recorder(stream, "synchronize(stream)");
         check(lib.call(lib.streamSynchronize, stream.handle()), "synchronize(stream)", null);
+        order.synchronizedStream(stream.handle());
     }
 
     @Override
@@ -383,6 +406,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
         ensureOpen();
         check(lib.call(lib.eventDestroy, event.handle()), "destroyEvent", null);
         events.remove(event.handle());
+        order.destroyedEvent(event.handle());
     }
 
     @Override
@@ -391,6 +415,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
         capture.forbid("record(event)");
         capture.recorder(stream, "record(event)");
         check(lib.call(lib.eventRecord, event.handle(), stream.handle()), "record(event)", null);
+        order.record(event.handle(), stream.handle());
     }
 
     @Override
@@ -398,6 +423,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
         ensureOpen();
         capture.forbid("synchronize(event)");
         check(lib.call(lib.eventSynchronize, event.handle()), "synchronize(event)", null);
+        order.synchronizedEvent(event.handle());
     }
 
     @Override
@@ -406,7 +432,9 @@ public final class EmulatedRuntime implements DeviceRuntime {
         capture.forbid("waitEvent");
         capture.recorder(stream, "waitEvent");
         if (!events.contains(event.handle())) throw new IllegalArgumentException("waitEvent: " + event + " is not an event of this runtime");
-        // every queued operation has completed when its call returns here, so the wait is already satisfied
+        // every queued operation has completed when its call returns here, so the wait is already satisfied; the
+        // stream-order model records the ordering it makes
+        order.waitEvent(stream.handle(), event.handle());
     }
 
     // ---------------------------------------------------------------- graphs

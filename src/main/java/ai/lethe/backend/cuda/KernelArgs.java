@@ -47,6 +47,15 @@ public final class KernelArgs {
         return this;
     }
 
+    /** The values of the pointer arguments, in order (the emulator's stream-order model tracks them). */
+    public long[] pointers() {
+        int n = 0;
+        for (int i = 0; i < count; i++) if (kinds[i] == Kind.POINTER) n++;
+        long[] p = new long[n];
+        for (int i = 0, j = 0; i < count; i++) if (kinds[i] == Kind.POINTER) p[j++] = bits[i];
+        return p;
+    }
+
     /** The number of arguments. */
     public int count() { return count; }
 

@@ -419,11 +419,17 @@ public final class NvidiaRuntime implements DeviceRuntime {
     // ---------------------------------------------------------------- streams and events
 
     @Override
-    public Stream createStream() {
+    public Stream createStream() { return createStream(CudaDriver.CU_STREAM_DEFAULT, "createStream"); }
+
+    /** A CU_STREAM_NON_BLOCKING stream: its copies overlap the legacy default stream's kernels. */
+    @Override
+    public Stream createNonBlockingStream() { return createStream(CudaDriver.CU_STREAM_NON_BLOCKING, "createNonBlockingStream"); }
+
+    private Stream createStream(int flags, String call) {
         enter();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(ValueLayout.ADDRESS);
-            driver.check(driver.cuStreamCreate(out, CudaDriver.CU_STREAM_DEFAULT), "createStream");
+            driver.check(driver.cuStreamCreate(out, flags), call);
             long h = out.get(ValueLayout.ADDRESS, 0).address();
             streams.add(h);
             return new Stream(h);

@@ -8,7 +8,9 @@
 // No host round trip inside a step, as in the Trainer: each step's loss stays on the device (StepWindow) and is read
 // every logEvery steps (default: -Dlethe.log-every, which the CLI's --log-every sets, else Trainer.DEFAULT_LOG_EVERY)
 // and at the end of every epoch; the divergence check and the listeners' onStep run at those reads, per step, in
-// order. Full batches run as CUDA graphs on cuda/cuda-emu after the first (GraphedSteps), unless switched off
+// order. Full batches run as CUDA graphs on cuda/cuda-emu after the first (GraphedSteps): captured once and replayed
+// with the optimizer's per-step scalars (replayStep), so the method's loss must depend only on the batch's images and
+// labels and on state that lives on the device (its index arrays are those of the captured batch); unless switched off
 // (cudaGraphs(false), -Dlethe.cuda.graphs=false, LETHE_CUDA_GRAPHS=0, --no-cuda-graphs) or the method's loss cannot be
 // captured (Bad Teacher uploads per-batch flags). The numbers are those of per-step reads and eager steps.
 package ai.lethe.unlearn.train;
@@ -141,6 +143,19 @@ public final class TrainingLoop {
         optimizer.step();
     }
 
+    /**
+     * The step as captured into a graph: as step(), with the loss written into {@code row} (StepWindow.writeRow, a fixed
+     * address the loop copies into the window after each launch). {@code batch} holds the graph's input tensors (never
+     * closed here: they are the runner's).
+     */
+    public static void step(ImageModel model, Optimizer<?> optimizer, BatchLoss loss, Batch batch, Tensor row) {
+        Tensor l = loss.apply(model, batch);
+        StepWindow.writeRow(row, l, null);
+        optimizer.zeroGrad();
+        l.backward();
+        optimizer.step();
+    }
+
     /** What listeners are told the run is (epochs, batch size, optimizer); default: built from this loop. */
     public TrainingLoop describedAs(TrainConfig c) { described = c; return this; }
 
@@ -175,16 +190,21 @@ public final class TrainingLoop {
                 double lr = optimizer.lr();
                 Tally tally = new Tally(epoch, perEpoch, listeners);
                 int step = 0;
+                Tensor row = graphs.lossRow();
                 try (Epoch batches = loader.epoch(epoch); StepWindow window = new StepWindow(logEvery, context.device())) {
                     for (Batch batch : batches) {
                         try (batch) {
                             lr = optimizer.lr();
                             int s = step;
-                            graphs.run(batch.size() == batchSize, () -> {
-                                try (Scope _ = Scope.open(method + "-step")) {
-                                    step(model, optimizer, loss, batch, window, s);
-                                }
-                            });
+                            boolean graphed = graphs.run(batch.size() == batchSize, optimizer.layoutKey(),
+                                    List.of(batch.images(), batch.labels()), (in, captured) -> {
+                                        try (Scope _ = Scope.open(method + "-step")) {
+                                            if (!captured) step(model, optimizer, loss, batch, window, s);
+                                            else step(model, optimizer, loss,
+                                                    new Batch(in.get(0), in.get(1), batch.indices(), batch.sourceIndices()), row);
+                                        }
+                                    }, optimizer::replayStep);
+                            if (graphed) window.recordRow(s, row, lr, batch.size());
                             if (schedule != null) schedule.step();
                             step++;
                         }
