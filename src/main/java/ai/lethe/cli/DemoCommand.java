@@ -42,12 +42,14 @@ import picocli.CommandLine.Spec;
                 "About 10 minutes on 2 CPU cores (--fast: about 1 minute); writes runs/demo/report.md, .json and .svg."})
 final class DemoCommand implements Callable<Integer> {
     /** The methods run by default: SSD and the baselines that fit the CPU budget (Retrain is always run). */
-    static final List<String> DEFAULT_METHODS = List.of("ssd", "ft", "ga", "l1-sparse", "ff", "iu", "bad-teacher");
+    static final List<String> DEFAULT_METHODS = List.of("ssd", "ft", "ga", "l1-sparse", "ff", "iu", "bad-teacher", "salun",
+            "neggrad+", "scrub", "boundary-shrink", "boundary-expand");
 
     @Spec CommandSpec spec;
 
     @Option(names = "--method", split = ",", paramLabel = "NAME",
-            description = "Methods to run (repeatable or comma-separated; default: ssd, ft, ga, l1-sparse, ff, iu, bad-teacher).")
+            description = "Methods to run (repeatable or comma-separated; default: ssd, ft, ga, l1-sparse, ff, iu, bad-teacher, salun, "
+                    + "neggrad+, scrub, boundary-shrink, boundary-expand).")
     List<String> methods = new ArrayList<>();
 
     @Option(names = "--forget", defaultValue = "class=3", paramLabel = "REQUEST",
@@ -144,6 +146,12 @@ final class DemoCommand implements Callable<Integer> {
         cut.put("l1-sparse", Map.of("epochs", e));
         cut.put("rl", Map.of("epochs", e));
         cut.put("amnesiac", Map.of("epochs", 1));
+        // the newer baselines, as their acceptance tests run them on a task of this size (BaselinesAcceptanceTest says why)
+        cut.put("salun", Map.of("epochs", e));
+        cut.put("neggrad+", Map.of("epochs", 1));
+        cut.put("scrub", fast ? Map.of("forget-batch-size", 64, "batch-size", 64, "epochs", 1) : Map.of("forget-batch-size", 64, "batch-size", 64));
+        cut.put("boundary-shrink", Map.of("lr", 0.001));
+        cut.put("boundary-expand", Map.of("lr", 0.001));
         if (fast) cut.put("ga", Map.of("epochs", 1));
         // settings for this task (see README, "Hyper-parameters"): one class of ten is 10% of D, and SSD can only
         // select where alpha < |D|/|Df| = 10; IU's full Newton step overshoots; FF's true Fisher on a sample of Dr

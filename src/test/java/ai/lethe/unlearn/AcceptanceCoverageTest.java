@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 class AcceptanceCoverageTest {
     static final List<Path> ACCEPTANCE = List.of(
             Path.of("src/test/java/ai/lethe/unlearn/train/TrainingMethodsAcceptanceTest.java"),
+            Path.of("src/test/java/ai/lethe/unlearn/train/BaselinesAcceptanceTest.java"),
             Path.of("src/test/java/ai/lethe/unlearn/ssd/FisherMethodsAcceptanceTest.java"));
 
     @Test void everyRegisteredMethodHasAnAcceptanceTest() throws Exception {

@@ -15,7 +15,8 @@ public final class TrainingMethods implements MethodProvider {
 
     /** The names registerAll() registers. */
     public static final java.util.List<String> NAMES = java.util.List.of(FineTune.NAME, GradientAscent.NAME, RandomLabel.NAME,
-            L1Sparse.NAME, Retrain.NAME, Amnesiac.NAME, BadTeacher.NAME, Unsir.NAME);
+            L1Sparse.NAME, Retrain.NAME, Amnesiac.NAME, BadTeacher.NAME, Unsir.NAME, SalUn.NAME, NegGradPlus.NAME, Scrub.NAME,
+            BoundaryShrink.NAME, BoundaryExpand.NAME);
 
     @Override
     public Map<String, Function<MethodOptions, Unlearner>> methods() {
@@ -28,6 +29,11 @@ public final class TrainingMethods implements MethodProvider {
         m.put(Amnesiac.NAME, Amnesiac::new);
         m.put(BadTeacher.NAME, BadTeacher::new);
         m.put(Unsir.NAME, Unsir::new);
+        m.put(SalUn.NAME, SalUn::new);
+        m.put(NegGradPlus.NAME, NegGradPlus::new);
+        m.put(Scrub.NAME, Scrub::new);
+        m.put(BoundaryShrink.NAME, BoundaryShrink::new);
+        m.put(BoundaryExpand.NAME, BoundaryExpand::new);
         return m;
     }
 
