@@ -71,7 +71,7 @@ public final class TransferStudy {
     /**
      * One model's probe: target test accuracy; the seconds spent making the model (unlearning or retraining; 0 for
      * the original), extracting features and training the probe; its source test accuracy on the retained and on the
-     * forgotten classes (NaN when none is forgotten); the probe's solver outcome.
+     * forgotten classes (the original's before forgetting them; NaN when none is forgotten); the probe's solver outcome.
      */
     public record Row(String model, double targetAccuracy, double prepareSeconds, double featureSeconds, double probeSeconds,
                       double sourceRetainAccuracy, double sourceForgetAccuracy, int probeIterations, boolean probeConverged,
@@ -116,7 +116,7 @@ public final class TransferStudy {
     public Result run(int[] classes) {
         checkForget(classes);
         List<Row> rows = new ArrayList<>();
-        rows.add(probe("original", original, 0, new int[0], "{}", List.of()));
+        rows.add(probe("original", original, 0, classes, "{}", List.of()));
         return finish(classes, Optional.empty(), rows, new ArrayList<>());
     }
 
@@ -150,8 +150,8 @@ public final class TransferStudy {
         Search s = new Search(baseline, parts[0].length, parts[1].length, List.copyOf(found), (System.nanoTime() - t0) / 1e9);
         List<String> notes = new ArrayList<>();
         List<Row> rows = new ArrayList<>();
-        rows.add(probe("original", original, 0, new int[0], "{}", List.of()));
         if (kept.length == 0) {
+            rows.add(probe("original", original, 0, kept, "{}", List.of()));
             notes.add("no candidate's removal raised the validation accuracy by more than " + settings.minGain()
                     + ": nothing was forgotten, so there is no unlearned or retrained model to compare");
             return new Result(kept, List.of(), Optional.of(s), rows, notes);
@@ -161,6 +161,7 @@ public final class TransferStudy {
             Candidate worst = Collections.min(found, java.util.Comparator.comparingDouble(Candidate::gain));
             kept = Arrays.stream(kept).filter(c -> c != worst.sourceClass()).toArray();
         }
+        rows.add(probe("original", original, 0, kept, "{}", List.of()));
         return finish(kept, Optional.of(s), rows, notes);
     }
 
