@@ -21,7 +21,7 @@ import picocli.CommandLine;
         description = "Train image models (ResNet18, ViT) and make them forget (machine unlearning).",
         footer = {"", "Run 'lethe help COMMAND' or 'lethe COMMAND --help' for a command's options."},
         subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, PruneCommand.class, UnlearnCommand.class,
-                ExperimentCommand.class, TuneCommand.class, DemoCommand.class, BenchCommand.class, HelpCommand.class})
+                ExperimentCommand.class, TuneCommand.class, TransferCommand.class, DemoCommand.class, BenchCommand.class, HelpCommand.class})
 public final class Main {
 
     @Option(names = "--debug", scope = ScopeType.INHERIT,

@@ -18,9 +18,14 @@ import org.junit.jupiter.api.io.TempDir;
 class FashionMnistTrainingTest {
     static final Path DEBIAN = Path.of("/usr/share/datasets/fashion-mnist");
 
-    @Test void aWidth16ResNet18ReachesEightyFivePercentInTwoEpochs(@TempDir Path dir) throws Exception {
+    /** Skips the calling test (with the reason) when Debian's Fashion-MNIST is not installed. */
+    static void requireData() {
         Assumptions.assumeTrue(Files.isRegularFile(DEBIAN.resolve("train-images-idx3-ubyte.gz")),
                 "Fashion-MNIST is not installed at " + DEBIAN + " (apt-get install dataset-fashion-mnist)");
+    }
+
+    @Test void aWidth16ResNet18ReachesEightyFivePercentInTwoEpochs(@TempDir Path dir) throws Exception {
+        requireData();
         TestBackends.requireCpu();
         Path run = dir.resolve("base");
         Cli.Result r = Cli.run("--device", "cpu", "train", "--model", "resnet18", "--width", "16", "--dataset", "fashion-mnist",

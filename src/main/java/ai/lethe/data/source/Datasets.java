@@ -2,6 +2,8 @@
 // are read from their data folder (see DataLocations) and downloaded there when missing; "synthetic" or
 // "synthetic:key=value,..." is generated; "folder:PATH" reads PATH/train and PATH/test (one sub-folder per class).
 // Names ignore case and '-' / '_' ("CIFAR-10" works). normalization(name) gives a named dataset's preset.
+// Any of them followed by @LIST keeps only those classes, relabelled 0..k-1 (ai.lethe.data.ClassSelection):
+// "fashion-mnist@0-5" is a 6-class task, the source task of a transfer study.
 package ai.lethe.data.source;
 
 import ai.lethe.data.TrainTest;
@@ -35,6 +37,13 @@ public final class Datasets {
      */
     public static TrainTest load(String name, LoadOptions options) throws IOException {
         String spec = name.strip();
+        int at = classSuffix(spec);
+        if (at >= 0) {
+            TrainTest all = load(spec.substring(0, at), options);
+            int[] classes = ai.lethe.data.ClassSelection.parse(spec.substring(at + 1), "dataset " + spec);
+            ai.lethe.data.ClassSelection.checkClasses(classes, all.train().numClasses(), all.name());
+            return ai.lethe.data.ClassSelection.of(all, classes);
+        }
         if (spec.equals("synthetic") || spec.startsWith("synthetic:"))
             return SyntheticImages.generate(SyntheticOptions.parse(spec.substring("synthetic".length()).replaceFirst("^:", "")));
         if (spec.startsWith("folder:")) {
@@ -50,7 +59,15 @@ public final class Datasets {
 
     /** The preset normalisation of a named dataset ("cifar10", "CIFAR-10", ...); empty for others. */
     public static Optional<Normalization> normalization(String name) {
-        return KnownDataset.byName(name).flatMap(d -> Normalization.preset(d.id()));
+        String spec = name.strip();
+        int at = classSuffix(spec);
+        return KnownDataset.byName(at >= 0 ? spec.substring(0, at) : spec).flatMap(d -> Normalization.preset(d.id()));
+    }
+
+    /** Where a trailing @LIST (a class selection) starts in {@code spec}, or -1 when there is none. */
+    private static int classSuffix(String spec) {
+        int at = spec.lastIndexOf('@');
+        return at > 0 && ai.lethe.data.ClassSelection.isList(spec.substring(at + 1)) ? at : -1;
     }
 
     /** Loads a named dataset, downloading {@code source} when it is missing (tests pass their own source). */
