@@ -53,6 +53,7 @@ public final class BoundaryShrink implements Unlearner {
              var _ = pixels.offset(); var _ = pixels.scale()) {
             original.eval();
             TrainingLoop.of(NAME, model, context).data(context.forgetSet()).epochs(loop.epochs()).batchSize(loop.batchSize())
+                    .cudaGraphs(false)   // the loss reads the neighbour labels back to the host
                     .loss((m, b) -> {
                         Tensor labels = neighbourLabels(original, pixels, b, bound);
                         long[] got = labels.toLongArray(), had = b.labels().toLongArray();

@@ -63,6 +63,7 @@ public final class NegGradPlus implements Unlearner {
                 .dropLast(false).transform(context.transform()).device(context.device()).workers(context.workers()).build();
         try (SGD opt = loop.sgd(model); BatchCycle cycle = new BatchCycle(forget)) {
             TrainingLoop.of(NAME, model, context).data(context.retainSet()).epochs(loop.epochs()).batchSize(loop.batchSize())
+                    .cudaGraphs(false)   // the loss loads a forget batch (a host copy a capture does not allow)
                     .loss((m, b) -> loss(m, b, cycle.next(), beta)).run(opt, log);
             log.add(String.format(Locale.ROOT, "%s: beta %.4g; %d passes over the %d forget samples", NAME, beta,
                     cycle.epochsStarted(), context.forgetSet().size()));

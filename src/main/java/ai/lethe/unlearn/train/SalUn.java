@@ -148,6 +148,7 @@ public final class SalUn implements Unlearner {
                 }
             }
             TrainingLoop.of(method, model, context).data(data).epochs(loop.epochs()).batchSize(loop.batchSize())
+                    .cudaGraphs(false)   // random labels drawn per batch and the frozen-weight restore: replayed, a graph reused the first batch's
                     .loss((mo, b) -> {
                         restoreFrozen(opt, restore);
                         return F.crossEntropy(mo.forward(b.images()), b.labels());
