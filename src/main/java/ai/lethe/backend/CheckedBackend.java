@@ -297,4 +297,15 @@ public final class CheckedBackend implements Backend {
         FusedSpiChecks.biasGelu(y, bias, pre, out, op);
         backend.biasGelu(y, bias, pre, out, op);
     }
+
+    @Override public void attention(View q, View k, View v, View out, View logSumExp, double scale) {
+        AttentionChecks.attention(q, k, v, out, logSumExp, scale);
+        backend.attention(q, k, v, out, logSumExp, scale);
+    }
+
+    @Override public void attentionBackward(View q, View k, View v, View out, View dOut, View logSumExp, View dq, View dk,
+                                            View dv, double scale) {
+        AttentionChecks.attentionBackward(q, k, v, out, dOut, logSumExp, dq, dk, dv, scale);
+        backend.attentionBackward(q, k, v, out, dOut, logSumExp, dq, dk, dv, scale);
+    }
 }
