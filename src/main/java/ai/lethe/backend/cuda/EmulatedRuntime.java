@@ -482,6 +482,12 @@ public final class EmulatedRuntime implements DeviceRuntime {
     @Override
     public long launches() { return lib.callLong(lib.launchCount); }
 
+    /** The emulator's byte counting (EmulatorBytes): its switch, and the bytes each kernel read and wrote. */
+    public EmulatorBytes bytes() { return EmulatorBytes.of(lib.path); }
+
+    @Override
+    public KernelBytes kernelBytes() { return bytes().totals().bytes(); }
+
     @Override
     public void close() {
         if (closed) return;
