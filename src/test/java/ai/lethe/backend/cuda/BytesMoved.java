@@ -2,7 +2,7 @@
 // require, counted by the emulator (EmulatorBytes: the kernels' instrumented twins) on cuda-emu. One case per kernel
 // issue 15 lists (elementwise unary and binary, fills and copies, the optimizer steps with the multi-tensor ones, SSD
 // dampening, magnitude scores, masks, noise, add + ReLU, bias + GELU, cross-entropy backward), each run through the
-// backend's SPI op as Lethe calls it. BytesMovedTest asserts on these; the GPU harness (GpuBench, --emulated) records
+// backend's SPI op as Lethe calls it; and the one-pass layer norms (recorded, with their exact per-block extra). BytesMovedTest asserts on these; the GPU harness (GpuBench, --emulated) records
 // them for benchmarks/RESULTS.md (benchmarks/gpu/report.py renders the ratios).
 package ai.lethe.backend.cuda;
 
@@ -31,10 +31,12 @@ public final class BytesMoved {
     /**
      * One case: the kernels its op launched (counted launches), the bytes they read and wrote, the minimum the op's
      * inputs and outputs require, and the bytes the backend's DeviceCounters saw for the op. exact: the kernel reads
-     * and writes each element once (no per-row or per-column operand), so its counts equal the minimum.
+     * and writes each element once (no per-row or per-column operand), so its counts equal the minimum plus the
+     * stated extra (0 but for the layer norms' per-block weight loads and partial sums). listed: one of the
+     * memory-bound kernels issue 15 holds to 1.1x (the layer norms are recorded, not bounded).
      */
     public record Result(String name, String kernel, long launches, long read, long written, long minRead, long minWritten,
-                         long opBytes, boolean exact) {
+                         long opBytes, boolean exact, boolean listed, long extraRead, long extraWritten) {
         public double ratio() { return (double) (read + written) / (minRead + minWritten); }
 
         @Override public String toString() {
@@ -55,7 +57,13 @@ public final class BytesMoved {
         return ((EmulatedRuntime) CountingRuntime.unwrap(emulator().context().runtime())).bytes();
     }
 
-    private record Case(String name, boolean exact, long minRead, long minWritten, Runnable op, String... kernels) {}
+    private record Case(String name, boolean exact, boolean listed, long minRead, long minWritten, long extraRead,
+                        long extraWritten, Runnable op, String... kernels) {
+        /** A kernel of issue 15's list: bounded by 1.1x, no extra bytes expected. */
+        Case(String name, boolean exact, long minRead, long minWritten, Runnable op, String... kernels) {
+            this(name, exact, true, minRead, minWritten, 0, 0, op, kernels);
+        }
+    }
 
     /** Every case at n elements (1-D) or about n elements (2-D), each with byte counting on. */
     public static List<Result> measure(int n) {
@@ -135,6 +143,22 @@ public final class BytesMoved {
                 cases.add(new Case("cross-entropy backward C=" + c, false, e + 12L * nRows + 4, e,
                         () -> be.crossEntropyBackward(logits, target, lse, up, dl, 0.1, 1.0 / nRows), "cross_entropy_backward_f32"));
             }
+            // layer norm (not a memory-bound kernel of issue 15's list, but its one-pass claim: each row read once)
+            int lm = Math.max(16, n / 384), ld = 384;
+            View lx = vec(r, d, (long) lm * ld, 1).reshaped(lm, ld), ly = vec(r, d, (long) lm * ld, 1).reshaped(lm, ld);
+            View lw = vec(r, d, ld, 1), lb = vec(r, d, ld, 1), lmean = vec(r, d, lm, 1), linv = vec(r, d, lm, 1);
+            View ldy = vec(r, d, (long) lm * ld, 1).reshaped(lm, ld), ldx = vec(r, d, (long) lm * ld, 1).reshaped(lm, ld);
+            View ldw = vec(r, d, ld, 1), ldb = vec(r, d, ld, 1);
+            long le = 4L * lm * ld;
+            // exactly the minimum plus, per block (each walks 16+ rows), its weight and bias loads and, backward, its
+            // dweight/dbias partials written and read back: nothing is read twice
+            long blocks = Math.min(cuda.context().maxGrid(), (lm + 15) / 16);
+            cases.add(new Case("layer norm " + lm + "x" + ld, true, false, le + 8L * ld, le + 8L * lm, (blocks - 1) * 8L * ld, 0,
+                    () -> be.layerNorm(lx, lw, lb, ly, lmean, linv, 1e-5), "layer_norm_onepass_f32"));
+            cases.add(new Case("layer norm backward " + lm + "x" + ld, true, false, 2 * le + 4L * ld + 8L * lm, le + 8L * ld,
+                    (blocks - 1) * 4L * ld + blocks * 8L * ld, blocks * 8L * ld,
+                    () -> be.layerNormBackward(ldy, lx, lw, lmean, linv, ldx, ldw, ldb), "layer_norm_backward_onepass_f32",
+                    "layer_norm_params_sum_f32"));
             cuda.synchronize();
             for (Case c : cases) out.add(run(cuda, bytes, c));
         }
@@ -157,7 +181,7 @@ public final class BytesMoved {
                 written += k.written();
             }
             return new Result(c.name, String.join("+", c.kernels), launches, read, written, c.minRead, c.minWritten,
-                    op.bytesRead() + op.bytesWritten(), c.exact);
+                    op.bytesRead() + op.bytesWritten(), c.exact, c.listed, c.extraRead, c.extraWritten);
         }
     }
 

@@ -27,18 +27,19 @@ class BytesMovedTest {
             assertTrue(r.launches() >= 1, r.name() + ": its kernel " + r.kernel() + " ran while counting: " + r);
             assertTrue(r.read() >= r.minRead() && r.written() >= r.minWritten(),
                     r.name() + ": counted below the minimum (an access the count missed?): " + r);
-            assertTrue(r.ratio() <= BOUND, r.name() + ": " + r + "\n" + table);
+            if (r.listed()) assertTrue(r.ratio() <= BOUND, r.name() + ": " + r + "\n" + table);
             assertEquals(r.read() + r.written(), r.opBytes(), r.name() + ": the op's DeviceCounters bytes are its kernels': " + r);
         }
     }
 
     @Test void countsAreExactWhereTheKernelReadsAndWritesEachElementOnce() {
         // the cases whose kernels access each element exactly once (no per-row or per-column operand): equal, not just
-        // bounded — what pins the instrumentation down to the byte
+        // bounded — what pins the instrumentation down to the byte; the one-pass layer norms read each row once (their
+        // only extra: each block's weight loads and, backward, its partial sums)
         for (BytesMoved.Result r : BytesMoved.measure(BytesMoved.TEST_ELEMENTS))
             if (r.exact()) {
-                assertEquals(r.minRead(), r.read(), r.name() + " bytes read: " + r);
-                assertEquals(r.minWritten(), r.written(), r.name() + " bytes written: " + r);
+                assertEquals(r.minRead() + r.extraRead(), r.read(), r.name() + " bytes read: " + r);
+                assertEquals(r.minWritten() + r.extraWritten(), r.written(), r.name() + " bytes written: " + r);
             }
     }
 
