@@ -84,6 +84,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
     private EmulatedRuntime(Native lib, CudnnLibrary.Load cudnn) {
         this.lib = lib;
         this.cudnn = new CudnnConvolutions.Lazy(cudnn, () -> {});
+        EmulatorBytes.of(lib.path);   // byte counting as -Dlethe.emu.count-bytes / LETHE_EMU_COUNT_BYTES ask, from the start
     }
 
     /** Whether the emulator can be used here, and if not why. */
