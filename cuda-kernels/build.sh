@@ -6,7 +6,8 @@
 #      kernel, arch, registers, stack frame, spill stores, spill loads, static shared memory (bytes), and the
 #      launch bound declared by LETHE_KERNEL (ResourceReportTest fails on a spill or a bound the registers miss).
 #   2. g++ -DLETHE_EMULATE: the same kernels, the emulator (emu/*.cpp) and the emulator's test kernels
-#      (tests/*.cu: deliberately broken kernels) into <classes>/native/linux-x86_64/liblethe_cudaemu.so.
+#      (tests/*.cu: deliberately broken kernels) into <classes>/native/linux-x86_64/liblethe_cudaemu.so, with a
+#      byte-counting twin of every production kernel (the same source instrumented: emu/bytes.cpp).
 # Called by Maven in the compile phase: build.sh <classes> <required|optional>, classes = target/classes, mode =
 # the property lethe.cuda (default required), with native/build.sh's convention: required fails the build with the
 # reason when a part cannot be built; optional writes the reason to <classes>/cuda/BUILD-ERROR.txt (fatbin) or
@@ -153,6 +154,20 @@ build_emulator() {
             "$cxx" "${flags[@]}" -c "$src" -o "$obj" > "$work/emu_$i.log" 2>&1 &
         fi
         pids+=("$!:$src")
+        i=$((i + 1))
+    done
+    # the byte-counting twins (emu/bytes.cpp): each production kernel file again, inside an unnamed namespace, with
+    # -DLETHE_EMU_BYTES (LETHE_KERNEL registers file-local twins) and GCC's thread-sanitizer instrumentation of every
+    # load, store and atomic (calls into bytes.cpp; no sanitizer runtime is linked); no per-ISA clones
+    local counted_flags=(-std=c++20 -O3 -g -fPIC -fvisibility=hidden -Wall -Wextra -Wno-unknown-pragmas -ffp-contract=off
+                         -fno-math-errno -fstack-clash-protection -DLETHE_EMULATE -DLETHE_EMU_BYTES -I"$here"
+                         -fsanitize=thread --param tsan-instrument-func-entry-exit=0)
+    for src in "${production[@]}"; do
+        local unit="$work/counted_$i.cpp" obj="$work/emu_$i.o"
+        printf '#include "lethe_device.cuh"\nnamespace {\n#include "%s"\n}\n' "$src" > "$unit"
+        objs+=("$obj")
+        "$cxx" "${counted_flags[@]}" -c "$unit" -o "$obj" > "$work/emu_$i.log" 2>&1 &
+        pids+=("$!:$src (counted)")
         i=$((i + 1))
     done
     local failed=""

@@ -97,6 +97,22 @@ using Trampoline = void (*)(void* kernel, void** args);
 void register_kernel(const char* name, void* kernel, Trampoline trampoline, int max_threads, int arity,
                      const int* param_sizes);
 
+/**
+ * Registers the byte-counting twin of the kernel `name` (emu/bytes.cpp): the same source compiled with every global
+ * load and store instrumented (LETHE_EMU_BYTES, see build.sh), run instead of the plain kernel while byte counting
+ * is on (lethe_emu_set_byte_counting).
+ */
+void register_counted_kernel(const char* name, void* kernel, Trampoline trampoline, int arity);
+
+// The templates below are instantiated in every kernel file; the byte-counting build (LETHE_EMU_BYTES) compiles them
+// instrumented, so its instantiations live in an inline namespace of their own: the linker must never merge an
+// instrumented copy with a plain one (either kernel would then run the other's code).
+#ifdef LETHE_EMU_BYTES
+inline namespace counted {
+#else
+inline namespace plain {
+#endif
+
 template <class... A>
 inline constexpr int param_sizes[sizeof...(A) + 1] = {int(sizeof(A))..., 0};
 
@@ -115,6 +131,13 @@ struct Registrar {
                         param_sizes<A...>);
     }
 };
+struct CountedRegistrar {
+    template <class... A>
+    CountedRegistrar(const char* name, void (*kernel)(A...)) {
+        register_counted_kernel(name, reinterpret_cast<void*>(kernel), &trampoline<A...>, int(sizeof...(A)));
+    }
+};
+}  // inline namespace plain / counted
 
 // ---- the running thread's coordinates (set by the scheduler on every fiber switch)
 extern thread_local uint3 t_threadIdx;
@@ -137,6 +160,11 @@ std::uint64_t warp_op(WarpOp op, unsigned mask, std::uint64_t value, int arg, in
 inline constexpr int FAULT_MISALIGNED = 5;
 inline constexpr int FAULT_TRAP = 11;
 
+#ifdef LETHE_EMU_BYTES
+inline namespace counted {
+#else
+inline namespace plain {
+#endif
 template <std::size_t ALIGN>
 inline void check_aligned(const void* p, const char* what) {
     if (reinterpret_cast<std::uintptr_t>(p) % ALIGN != 0)
@@ -172,6 +200,7 @@ inline T atomic_rmw_cas(T* address, T (*op)(T, T), T val) {
         if (__atomic_compare_exchange_n(a, &old, nb, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) return o;
     }
 }
+}  // inline namespace plain / counted
 }  // namespace lethe_emu
 
 #define threadIdx (::lethe_emu::t_threadIdx)
@@ -185,10 +214,20 @@ inline constexpr int warpSize = 32;
 // by the CPU's features (an ifunc: never by CPU model). Same results either way: -ffp-contract=off and no fast-math,
 // so v3 code fuses only the fmaf calls the source makes, as the baseline's libm fmaf computes them exactly.
 #define LETHE_EMU_KERNEL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#ifndef LETHE_EMU_BYTES
 #define LETHE_KERNEL(name, max_threads, ...)                                                      \
     extern "C" LETHE_EMU_KERNEL_CLONES void name(__VA_ARGS__);                                    \
     static ::lethe_emu::Registrar lethe_registrar_##name(#name, &name, (max_threads));            \
     extern "C" LETHE_EMU_KERNEL_CLONES void name(__VA_ARGS__)
+#else
+// The byte-counting twin (build.sh compiles each kernel file a second time, inside an unnamed namespace, with
+// -fsanitize=thread's load/store instrumentation and -DLETHE_EMU_BYTES): a file-local function registered under
+// the kernel's name as its twin (emu/bytes.cpp counts what its instrumented accesses touch in device memory).
+#define LETHE_KERNEL(name, max_threads, ...)                                                             \
+    static void name##_lethe_counted(__VA_ARGS__);                                                       \
+    static ::lethe_emu::CountedRegistrar lethe_counted_registrar_##name(#name, &name##_lethe_counted);   \
+    static void name##_lethe_counted(__VA_ARGS__)
+#endif
 #define LETHE_DYNAMIC_SHARED(type, name) type* name = static_cast<type*>(::lethe_emu::dynamic_shared())
 
 // ---- barriers, warp shuffles and votes

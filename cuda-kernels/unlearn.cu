@@ -365,10 +365,17 @@ LETHE_KERNEL(mask_ties_f32, 256,
              const long long* __restrict__ ties,  // [chunks + 1]: exclusive prefix, then the total
              long long chunks, long long ties_to_keep) {
     __shared__ int warp_ties[32];
+    __shared__ long long head[3];   // the quota, ties before this chunk, ties before the next: read once, by thread 0
     const long long c = blockIdx.x, begin = c * chunk, end = min(n, begin + chunk);
-    const long long keep = min(ties[chunks], ties_to_keep);
-    long long seen = ties[c];
-    if (seen >= keep || ties[c + 1] == seen) return;   // past the quota, or no ties here (the whole block returns)
+    if (threadIdx.x == 0) {
+        head[0] = min(ties[chunks], ties_to_keep);
+        head[1] = ties[c];
+        head[2] = ties[c + 1];
+    }
+    __syncthreads();
+    const long long keep = head[0];
+    long long seen = head[1];
+    if (seen >= keep || head[2] == seen) return;   // past the quota, or no ties here (the whole block returns)
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
     for (long long base = begin; base < end; base += blockDim.x) {
         long long i = base + threadIdx.x;

@@ -8,8 +8,8 @@
 #                  nothing else in FILE changes (benchmarks/run's CPU sections stay)
 # The section gives the device, driver, CUDA and PyTorch versions, each anchor of issue 15 for Lethe and PyTorch
 # with the speed ratio (> 1: Lethe is faster) and the issue's target, lethe bench's memory-bound kernels as % of the
-# copy bandwidth, and the training step's device counters (launches, host synchronisations, allocations per steady
-# step). Ratios are given only between two runs on a real GPU at the full sizes (the same GPU when both name it):
+# copy bandwidth, the training step's device counters (launches, host synchronisations, allocations per steady
+# step), and the bytes each memory-bound kernel reads and writes against its minimum (counted on cuda-emu only). Ratios are given only between two runs on a real GPU at the full sizes (the same GPU when both name it):
 # an emulated (cuda-emu) or CPU run is marked so and never compared with anything. With no GPU run the section says
 # "not yet measured"; no figure is ever made up.
 import argparse
@@ -49,6 +49,7 @@ class Run:
 
     def __init__(self, path):
         self.path, self.header, self.cases, self.counts, self.ended, self.bad_lines = path, None, {}, [], False, 0
+        self.bytes = []
         if not path or not os.path.exists(path):
             return
         with open(path, encoding="utf-8") as f:
@@ -68,6 +69,8 @@ class Run:
                     self.cases[r.get("case")] = r
                 elif kind == "counts":
                     self.counts.append(r)
+                elif kind == "bytes":
+                    self.bytes.append(r)
                 elif kind == "end":
                     self.ended = True
 
@@ -255,8 +258,42 @@ def section(lethe, peer):
         L.append("Not recorded (no Lethe run on a CUDA device)." if not lethe.present or lethe.cases.get("counts") is None
                  else f"Not recorded: {lethe.cases['counts'].get('reason', lethe.cases['counts'].get('status'))}.")
     L.append("")
+    bytes_section(L, lethe)
     L.append(END)
     return "\n".join(L) + "\n"
+
+
+BYTES_BOUND = 1.1
+
+
+def bytes_section(L, lethe):
+    """The bytes moved by each memory-bound kernel against its minimum (GpuBench's "bytes" records, cuda-emu only)."""
+    L.append("### Bytes moved by the memory-bound kernels")
+    L.append("")
+    if lethe.bytes:
+        dev = lethe.header.get("device")
+        L.append(f"Counted exactly on `{dev}` (every load and store of each kernel's byte-counting twin: the same source "
+                 "instrumented; DeviceCounters.bytesRead/bytesWritten), against the minimum the op's inputs and outputs "
+                 "require (each read once, each written once). A count is the bytes the kernel's instructions request, "
+                 "an upper bound of a coalesced kernel's DRAM traffic. BytesMovedTest fails if a kernel of issue 15's "
+                 f"list exceeds {BYTES_BOUND}x; the layer norms are recorded with their exact per-block extra (weights, "
+                 "partial sums).")
+        L.append("")
+        L.append("| Case | Kernel(s) | Read | Written | Minimum | Ratio | Bound |")
+        L.append("|---|---|---:|---:|---:|---:|---|")
+        for r in lethe.bytes:
+            ratio = r.get("ratio")
+            bound = r.get("bound")
+            ok = isinstance(ratio, (int, float)) and isinstance(bound, (int, float)) and ratio <= bound
+            bound_cell = "recorded" if bound is None else (f"≤ {bound} {'✓' if ok else '✗'}")
+            minimum = (r.get("min_read") or 0) + (r.get("min_written") or 0)
+            L.append(f"| {r.get('name')} | `{r.get('kernel')}` | {fmt_count(r.get('read'))} | {fmt_count(r.get('written'))} | "
+                     f"{fmt_count(minimum)} | {'—' if ratio is None else f'{ratio:.3f}'} | {bound_cell} |")
+    else:
+        rec = lethe.cases.get("bytes")
+        L.append("Not recorded (bytes moved are counted by the emulator: a `--emulated` run records them)." if rec is None
+                 else f"Not recorded: {rec.get('reason', rec.get('status'))}.")
+    L.append("")
 
 
 def fmt_count(v):

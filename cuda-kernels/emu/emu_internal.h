@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "lethe_cudaemu.h"
 
@@ -38,5 +40,17 @@ std::size_t allocation_count();
 
 /** Writes the NaN pattern (LETHE_EMU_NAN_BITS, byte phase taken from the address) over [p, p + bytes). */
 void fill_nan(void* p, unsigned long bytes);
+
+/** The live device allocations as sorted [begin, end) address ranges (memory.cpp; for the byte counts). */
+void device_ranges(std::vector<std::pair<std::uintptr_t, std::uintptr_t>>* out);
+
+// ---- byte counting (bytes.cpp)
+/** While byte counting is on: the byte-counting twin of kernel `name` (true), else false (run the plain kernel). */
+bool bytes_twin(const char* name, int arity, void** fn, void (**trampoline)(void*, void**));
+/** Starts counting a launch of a twin (snapshots the allocations); bytes_end stops it and returns its counts. */
+void bytes_begin();
+void bytes_end(std::uint64_t* read, std::uint64_t* written);
+/** Adds the calling worker thread's counts to the launch's (at the end of each block it ran). */
+void bytes_flush();
 
 }  // namespace lethe_emu

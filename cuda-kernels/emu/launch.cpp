@@ -20,7 +20,9 @@
 // allocations its pointer arguments point into are checked, and those of all allocations when there are few or
 // at every 64th launch (memory.cpp). Launches are serialised: the device runs one kernel at a time.
 // Every launch adds to its kernel's profile (launches, blocks, threads, wall time, guard-check time):
-// lethe_emu_profile, and printed at exit when LETHE_EMU_PROFILE=1.
+// lethe_emu_profile, and printed at exit when LETHE_EMU_PROFILE=1. While byte counting is on (bytes.cpp) a launch
+// runs the kernel's byte-counting twin and adds the bytes it read and wrote to the kernel's counts
+// (lethe_emu_kernel_bytes).
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
@@ -70,6 +72,8 @@ struct Kernel {
     int max_dynamic_shared = 0;  // the opt-in; 0 = none (48 KiB minus static shared)
     // the profile (LETHE_EMU_PROFILE): updated under launch_mutex
     std::uint64_t launches = 0, blocks = 0, threads = 0, ns = 0, guard_ns = 0;
+    // the byte counts of its launches while byte counting was on (bytes.cpp): under launch_mutex
+    std::uint64_t counted_launches = 0, bytes_read = 0, bytes_written = 0;
 };
 
 std::vector<Kernel>& registry() {
@@ -114,6 +118,9 @@ struct Fiber {
 /** One launch, shared by the workers that run its blocks. */
 struct Launch {
     const Kernel* kernel;
+    void* fn;                 // the kernel's entry: its own, or its byte-counting twin's (bytes.cpp)
+    Trampoline trampoline;
+    bool counted = false;     // running the twin
     dim3 grid, block;
     unsigned dynamic_shared;
     void** args;
@@ -343,8 +350,8 @@ void switch_away(Worker& w, void** save) {
 
 void fiber_entry() {
     Worker& w = *worker;
-    const Kernel& k = *w.launch->kernel;
-    k.trampoline(k.fn, w.launch->args);
+    const Launch& l = *w.launch;
+    l.trampoline(l.fn, l.args);
     Worker& v = w;  // a fiber never leaves its OS thread
     v.fibers[v.current].state = State::DONE;
     v.warps[v.current / 32].done |= 1u << (v.current % 32);
@@ -472,6 +479,7 @@ void run_blocks(Launch& l) {
         if (b >= l.blocks) break;
         if (!run_block(w, l, b)) break;
     }
+    if (l.counted) bytes_flush();
     w.launch = nullptr;
     if (ours) sigaltstack(&previous, nullptr);
 }
@@ -840,6 +848,10 @@ LETHE_EMU_API int lethe_emu_launch(const char* name, unsigned gx, unsigned gy, u
     auto started = std::chrono::steady_clock::now();
     Launch l;
     l.kernel = k;
+    l.fn = k->fn;
+    l.trampoline = k->trampoline;
+    l.counted = bytes_twin(k->name.c_str(), k->arity, &l.fn, &l.trampoline);
+    if (l.counted) bytes_begin();
     l.grid = dim3(gx, gy, gz);
     l.block = dim3(bx, by, bz);
     l.dynamic_shared = dynamic_shared_bytes;
@@ -856,6 +868,13 @@ LETHE_EMU_API int lethe_emu_launch(const char* name, unsigned gx, unsigned gy, u
         pool->run(l);
     }
     auto ran = std::chrono::steady_clock::now();
+    if (l.counted) {
+        std::uint64_t read = 0, written = 0;
+        bytes_end(&read, &written);
+        k->counted_launches++;
+        k->bytes_read += read;
+        k->bytes_written += written;
+    }
     // guards: of the allocations the arguments point into; of all of them when few, and at every 64th launch
     std::uintptr_t candidates[64];
     int n_candidates = 0;
@@ -903,4 +922,18 @@ LETHE_EMU_API int lethe_emu_profile(char* buf, size_t capacity) {
 LETHE_EMU_API void lethe_emu_profile_reset(void) {
     std::lock_guard<std::mutex> lock(launch_mutex);
     for (Kernel& k : registry()) k.launches = k.blocks = k.threads = k.ns = k.guard_ns = 0;
+}
+
+LETHE_EMU_API int lethe_emu_kernel_bytes(const char* name, uint64_t* counted_launches, uint64_t* read, uint64_t* written) {
+    Kernel* k;
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex);
+        k = find_kernel(name);
+    }
+    if (k == nullptr) return set_error(LETHE_EMU_ERR_NOT_FOUND, "kernel_bytes: no kernel named %s", name ? name : "(null)");
+    std::lock_guard<std::mutex> lock(launch_mutex);
+    if (counted_launches) *counted_launches = k->counted_launches;
+    if (read) *read = k->bytes_read;
+    if (written) *written = k->bytes_written;
+    return LETHE_EMU_OK;
 }

@@ -93,6 +93,20 @@ int lethe_emu_profile(char* buf, size_t capacity);
 /** Zeroes the profile. */
 void lethe_emu_profile_reset(void);
 
+/* ---- bytes moved (emu/bytes.cpp): the bytes of device memory kernels read and write, counted exactly by their
+ * instrumented twins while byte counting is on (off by default: the twins are slower) */
+/** Turns byte counting on (non-zero) or off for the launches that follow. */
+int lethe_emu_set_byte_counting(int on);
+/** 1 when byte counting is on. */
+int lethe_emu_byte_counting(void);
+/** Kernels that have a byte-counting twin. */
+int lethe_emu_counted_kernel_count(void);
+/** Totals since the start: bytes read and written by counted launches, counted launches, and launches made while
+ *  counting was on by kernels without a twin (not counted). */
+void lethe_emu_bytes(uint64_t* read, uint64_t* written, uint64_t* counted_launches, uint64_t* uncounted_launches);
+/** One kernel's counted launches and the bytes they read and wrote; ERR_NOT_FOUND when unknown. */
+int lethe_emu_kernel_bytes(const char* name, uint64_t* counted_launches, uint64_t* read, uint64_t* written);
+
 /* ---- streams and events (synchronous: see the header comment) */
 int lethe_emu_stream_create(uint64_t* out);
 int lethe_emu_stream_destroy(uint64_t stream);

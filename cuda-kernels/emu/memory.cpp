@@ -178,6 +178,12 @@ std::string check_guards(const std::uintptr_t* candidates, int count, bool full,
     return report;
 }
 
+void device_ranges(std::vector<std::pair<std::uintptr_t, std::uintptr_t>>* out) {
+    std::lock_guard<std::mutex> lock(memory_mutex);
+    out->clear();
+    for (auto& [ptr, a] : allocations) out->emplace_back(ptr, ptr + a.bytes);
+}
+
 std::size_t allocation_count() {
     std::lock_guard<std::mutex> lock(memory_mutex);
     return allocations.size();

@@ -353,4 +353,26 @@ public interface Backend {
      * tie budget over the views on the device and makes one host round trip per call (reading the returned count).
      */
     long masksFromScores(List<View> scores, List<View> masks, float threshold, long tiesToKeep);
+
+    // ---- fused attention (issue 15): flash-style on cuda; ref and cpu compose matmul, softmax and matmul ------------
+
+    /**
+     * Scaled dot-product attention per (b, h): out = softmax(scale · q kᵀ) v, with q, k [B, H, T, d], v and out
+     * [B, H, T, dv] (strided views, any strides; out shares no element with q, k or v) and logSumExp [B, H, T]
+     * (contiguous) receiving lse_i = log Σ_j exp(scale · q_i·k_j), the backward's input. A backend that fuses it never
+     * stores the [T, T] scores; this default composes the backend's own matmul, reductions and elementwise ops.
+     */
+    default void attention(View q, View k, View v, View out, View logSumExp, double scale) {
+        ComposedAttention.forward(this, q, k, v, out, logSumExp, scale);
+    }
+
+    /**
+     * Gradients of {@link #attention} from its inputs, its output, the upstream gradient dOut [B, H, T, dv] and the
+     * saved logSumExp: dq, dk [B, H, T, d] and dv [B, H, T, dv] (strided, overwritten; they share no element with an
+     * input or with each other). The probabilities are recomputed from q, k and logSumExp.
+     */
+    default void attentionBackward(View q, View k, View v, View out, View dOut, View logSumExp, View dq, View dk, View dv,
+                                   double scale) {
+        ComposedAttention.backward(this, q, k, v, out, dOut, logSumExp, dq, dk, dv, scale);
+    }
 }

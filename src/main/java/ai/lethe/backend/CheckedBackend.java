@@ -308,4 +308,15 @@ public final class CheckedBackend implements Backend {
         SpiChecks.masksFromScores(scores, masks);
         return backend.masksFromScores(List.copyOf(scores), List.copyOf(masks), threshold, tiesToKeep);
     }
+
+    @Override public void attention(View q, View k, View v, View out, View logSumExp, double scale) {
+        AttentionChecks.attention(q, k, v, out, logSumExp, scale);
+        backend.attention(q, k, v, out, logSumExp, scale);
+    }
+
+    @Override public void attentionBackward(View q, View k, View v, View out, View dOut, View logSumExp, View dq, View dk,
+                                            View dv, double scale) {
+        AttentionChecks.attentionBackward(q, k, v, out, dOut, logSumExp, dq, dk, dv, scale);
+        backend.attentionBackward(q, k, v, out, dOut, logSumExp, dq, dk, dv, scale);
+    }
 }

@@ -6,10 +6,12 @@
 //   {"record": "case", "case": ID, "status": "ok", "value", "unit", "better", "median_ms", "min_ms", "max_ms", "runs", ...}
 //   {"record": "case", "case": ID, "status": "not available" | "skipped" | "failed", "reason": ...}
 //   {"record": "counts", "model", "sizes", "launches", "host_syncs", "allocations", ...}   (CUDA devices only)
+//   {"record": "bytes", "name", "kernel", "read", "written", "min_read", "min_written", "ratio", "bound"}   (cuda-emu only)
 //   {"record": "end", "seconds", "failed"}
 // Cases, in run order: copy (GB/s, a large device-to-device copy); kernel:NAME (lethe bench's kernel cases at the
 // preset's size: GB/s and % of the copy bandwidth of the same size); ssd-dampen, global-topk, sgd-masked (ms);
-// the steady training step's device counters (TrainingStepProxiesTest's models, then the benchmark's);
+// the steady training step's device counters (TrainingStepProxiesTest's models, then the benchmark's); the bytes each
+// memory-bound kernel moves against its minimum (BytesMoved, counted by the emulator: cuda-emu only);
 // resnet18-train-{fp32,tf32,bf16} and vit-s4-train-{fp32,tf32,bf16} (images/s; TF32 and bf16 are "not available"
 // until Lethe has precision options); forward-backward, fisher-batch-mean, fisher-per-sample (s per pass).
 // Times: CUDA events on the backend's stream (Clock), medians of the timed runs after warm-up; a case stops taking
@@ -24,8 +26,11 @@ package ai.lethe.kernelbench;
 import ai.lethe.backend.Availability;
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.Backends;
+import ai.lethe.backend.cuda.BytesMoved;
+import ai.lethe.backend.cuda.CountingRuntime;
 import ai.lethe.backend.cuda.CudaBackend;
 import ai.lethe.backend.cuda.DeviceCounters;
+import ai.lethe.backend.cuda.EmulatedRuntime;
 import ai.lethe.backend.cuda.NvidiaRuntime;
 import ai.lethe.core.Device;
 import ai.lethe.fisher.FisherKind;
@@ -46,8 +51,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 public final class GpuBench implements AutoCloseable {
-    /** Every case id, in run order ("kernels" and "counts" name groups of records). */
-    public static final List<String> CASES = List.of("copy", "kernels", "ssd-dampen", "global-topk", "sgd-masked", "counts",
+    /** Every case id, in run order ("kernels", "counts" and "bytes" name groups of records). */
+    public static final List<String> CASES = List.of("copy", "kernels", "ssd-dampen", "global-topk", "sgd-masked", "counts", "bytes",
             "resnet18-train-fp32", "resnet18-train-tf32", "resnet18-train-bf16", "vit-s4-train-fp32", "vit-s4-train-tf32",
             "vit-s4-train-bf16", "forward-backward", "fisher-batch-mean", "fisher-per-sample");
     /** The kernel cases of lethe bench that run under "kernels" (train-step is measured as the anchors' training steps). */
@@ -171,6 +176,7 @@ public final class GpuBench implements AutoCloseable {
                 case "copy" -> copy(log);
                 case "kernels" -> kernels(log);
                 case "counts" -> counts(log);
+                case "bytes" -> bytes(log);
                 case "ssd-dampen" -> timed(() -> AnchorCases.ssdDampen(preset, device, SEED), preset.kernelRuns(), clock, log);
                 case "global-topk" -> timed(() -> AnchorCases.globalTopK(preset, device, SEED), preset.kernelRuns(), clock, log);
                 case "sgd-masked" -> timed(() -> AnchorCases.sgdMasked(preset, device, SEED), preset.kernelRuns(), clock, log);
@@ -327,6 +333,29 @@ public final class GpuBench implements AutoCloseable {
             write(m);
             log.accept(String.format(java.util.Locale.ROOT, "  counts %-45s %d launches, %d GEMMs, %d syncs, %d allocations a step",
                     model.label(), s.launches(), s.gemmCalls(), s.hostSynchronizations(), s.deviceAllocations()));
+        }
+    }
+
+    /** The bytes each memory-bound kernel reads and writes against its minimum (BytesMoved: the emulator counts them). */
+    private void bytes(java.util.function.Consumer<String> log) {
+        if (!(Backends.implementation(Backends.of(device)) instanceof CudaBackend c)
+                || !(CountingRuntime.unwrap(c.context().runtime()) instanceof EmulatedRuntime)) {
+            write(status("bytes", "not available", device + ": bytes moved are counted by the CUDA emulator only (cuda-emu)"));
+            return;
+        }
+        for (BytesMoved.Result r : BytesMoved.measure(BytesMoved.TEST_ELEMENTS)) {
+            Map<String, Object> m = record("bytes");
+            m.put("name", r.name());
+            m.put("kernel", r.kernel());
+            m.put("launches", r.launches());
+            m.put("read", r.read());
+            m.put("written", r.written());
+            m.put("min_read", r.minRead());
+            m.put("min_written", r.minWritten());
+            m.put("ratio", Math.round(r.ratio() * 1e4) / 1e4);
+            m.put("bound", r.listed() ? 1.1 : null);
+            write(m);
+            log.accept(String.format(java.util.Locale.ROOT, "  bytes  %-40s %.4fx the minimum", r.name(), r.ratio()));
         }
     }
 

@@ -74,7 +74,7 @@ class GpuBenchTest {
                     expected.add("kernel:copy");
                     for (String k : GpuBench.KERNELS) expected.add("kernel:" + k);
                 }
-                case "counts" -> { }
+                case "counts", "bytes" -> { }
                 default -> expected.add(c);
             }
         assertEquals(expected, List.copyOf(cases.keySet()), "every case, in run order");
@@ -128,18 +128,27 @@ class GpuBenchTest {
             assertTrue(c.get("repeats").asBoolean(), c.toString());
             assertEquals(1, c.get("window_read_syncs").asLong(), c.toString());
         }
+        List<JsonNode> bytes = records.stream().filter(r -> r.get("record").asText().equals("bytes")).toList();
+        assertTrue(bytes.size() >= 20, "a bytes record per memory-bound kernel case: " + bytes.size());
+        for (JsonNode r : bytes) {
+            double minimum = r.get("min_read").asDouble() + r.get("min_written").asDouble();
+            assertEquals((r.get("read").asDouble() + r.get("written").asDouble()) / minimum, r.get("ratio").asDouble(), 1e-4, r.toString());
+            if (!r.get("bound").isNull()) assertTrue(r.get("ratio").asDouble() <= r.get("bound").asDouble(), r.toString());
+        }
         assertTrue(log.stream().anyMatch(l -> l.contains("resnet18-train-fp32")), String.join("\n", log));
     }
 
     @Test void onTheCpuThereAreNoCounters() throws Exception {
         Path file = dir.resolve("cpu.jsonl");
         List<String> log = new ArrayList<>();
-        assertEquals(0, run(log, "cpu", file.toString(), "--cases", "copy,counts,resnet18-train-bf16"), String.join("\n", log));
+        assertEquals(0, run(log, "cpu", file.toString(), "--cases", "copy,counts,bytes,resnet18-train-bf16"), String.join("\n", log));
         List<JsonNode> records = read(file);
         assertFalse(records.getFirst().get("emulated").asBoolean());
         assertTrue(records.getFirst().get("timing").asText().contains("wall clock"), records.getFirst().toString());
         Map<String, JsonNode> cases = cases(records);
-        assertEquals(List.of("copy", "counts", "resnet18-train-bf16"), List.copyOf(cases.keySet()));
+        assertEquals(List.of("copy", "counts", "bytes", "resnet18-train-bf16"), List.copyOf(cases.keySet()));
+        assertEquals("not available", cases.get("bytes").get("status").asText());
+        assertTrue(cases.get("bytes").get("reason").asText().contains("emulator"), cases.get("bytes").toString());
         assertEquals("ok", cases.get("copy").get("status").asText());
         assertEquals("not available", cases.get("counts").get("status").asText());
         assertTrue(cases.get("counts").get("reason").asText().contains("no device counters"), cases.get("counts").toString());

@@ -3,7 +3,8 @@
 // Lethe run and a CPU peer give no ratio and say "not yet measured"; no input at all gives "not yet measured" and
 // no figure; different GPUs or presets give no ratio; a run without its end record is "cut short"; --into replaces
 // only the marked section (and appends it when missing), and benchmarks/report.py keeps that section when it
-// rewrites RESULTS.md. Needs python3 (CI installs it).
+// rewrites RESULTS.md; an emulated run's bytes-moved records become a table of ratios against their bound. Needs
+// python3 (CI installs it).
 package ai.lethe.kernelbench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -111,6 +112,24 @@ class GpuReportTest {
         String mixed = report(LETHE_H200, peer);
         assertFalse(mixed.contains("**1.25**"), mixed);
         assertFalse(mixed.contains("not yet measured"), "the Lethe side is a GPU run:\n" + mixed);
+    }
+
+    @Test void anEmulatedRunRecordsTheBytesMovedAgainstTheirBound() throws Exception {
+        String lethe = LETHE_H200.replace("\"device\":\"cuda:0\",\"emulated\":false", "\"device\":\"cuda-emu\",\"emulated\":true")
+                .replace("{\"record\":\"end\"", """
+                        {"record":"bytes","name":"binary ADD","kernel":"binary_f32_strided","launches":1,"read":2000,"written":1000,"min_read":2000,"min_written":1000,"ratio":1.0,"bound":1.1}
+                        {"record":"bytes","name":"bias + GELU 4x4","kernel":"bias_gelu_f32","launches":1,"read":1200,"written":1000,"min_read":1000,"min_written":1000,"ratio":1.1,"bound":1.1}
+                        {"record":"bytes","name":"cross-entropy backward","kernel":"cross_entropy_backward_f32","launches":1,"read":3000,"written":1000,"min_read":1000,"min_written":1000,"ratio":2.0,"bound":1.1}
+                        {"record":"bytes","name":"layer norm","kernel":"layer_norm_onepass_f32","launches":1,"read":1060,"written":1000,"min_read":1000,"min_written":1000,"ratio":1.03,"bound":null}
+                        {"record":"end""");
+        String r = report(lethe, null);
+        contains(r, "### Bytes moved by the memory-bound kernels", "Counted exactly on `cuda-emu`",
+                "| binary ADD | `binary_f32_strided` | 2,000 | 1,000 | 3,000 | 1.000 | ≤ 1.1 ✓ |",
+                "| bias + GELU 4x4 | `bias_gelu_f32` | 1,200 | 1,000 | 2,000 | 1.100 | ≤ 1.1 ✓ |",
+                "| cross-entropy backward | `cross_entropy_backward_f32` | 3,000 | 1,000 | 2,000 | 2.000 | ≤ 1.1 ✗ |",
+                "| layer norm | `layer_norm_onepass_f32` | 1,060 | 1,000 | 2,000 | 1.030 | recorded |");
+        // a GPU run counts no bytes: the section says where they come from
+        contains(report(LETHE_H200, PEER_H200), "### Bytes moved by the memory-bound kernels", "a `--emulated` run records them");
     }
 
     @Test void withoutJsonNothingIsMeasuredAndNoFigureAppears() throws Exception {

@@ -71,7 +71,7 @@ class DeviceCheckScriptTest {
         java.util.Map<String, JsonNode> cases = new java.util.HashMap<>();
         for (JsonNode r : lethe) if (r.get("record").asText().equals("case")) cases.put(r.get("case").asText(), r);
         for (String c : ai.lethe.kernelbench.GpuBench.CASES) {
-            if (c.equals("kernels") || c.equals("counts")) continue;
+            if (c.equals("kernels") || c.equals("counts") || c.equals("bytes")) continue;
             assertTrue(cases.containsKey(c), "case " + c + " in gpu-lethe.jsonl");
             String expected = c.endsWith("-tf32") || c.endsWith("-bf16") ? "not available" : "ok";
             assertEquals(expected, cases.get(c).get("status").asText(), cases.get(c).toString());
@@ -84,11 +84,14 @@ class DeviceCheckScriptTest {
             assertEquals(0, c.get("allocations").asInt(), c.toString());
             assertTrue(c.get("launches").asInt() > 0, c.toString());
         }
+        List<JsonNode> bytes = lethe.stream().filter(r -> r.get("record").asText().equals("bytes")).toList();
+        assertTrue(bytes.size() >= 20, "the bytes moved by each memory-bound kernel (cuda-emu counts them): " + bytes.size());
 
         String report = Files.readString(out.resolve("gpu-report.md"));
         assertTrue(report.startsWith("<!-- gpu: begin") && report.strip().endsWith("<!-- gpu: end -->"), report);
         for (String part : List.of("**GPU: not yet measured.**", "cuda-emu (the CUDA emulator on a CPU", "(emulated)",
-                "| ResNet18 CIFAR training step, fp32 |", "| launches |", "(TrainingStepProxiesTest), batch 8, 1×12×12, 4 classes | "))
+                "| ResNet18 CIFAR training step, fp32 |", "| launches |", "(TrainingStepProxiesTest), batch 8, 1×12×12, 4 classes | ",
+                "### Bytes moved by the memory-bound kernels", "| SSD dampening | `ssd_dampen_f32` |"))
             assertTrue(report.contains(part), "«" + part + "» in gpu-report.md:\n" + report);
         assertTrue(!report.contains("(met)") && !report.matches("(?s).*\\*\\*\\d+\\.\\d\\d\\*\\*.*"), "no ratio, no verdict for an emulated run:\n" + report);
 

@@ -51,8 +51,10 @@ public final class CountingRuntime implements DeviceRuntime {
 
     /** The counts so far. */
     public DeviceCounters counters() {
+        KernelBytes bytes = delegate.kernelBytes();
         return new DeviceCounters(launches.get(), gemms.get(), syncs.get(), eventWaits.get(), allocs.get(), h2dCopies.get(),
-                h2dBytes.get(), d2hCopies.get(), d2hBytes.get(), captured.get(), graphLaunches.get(), d2dCopies.get());
+                h2dBytes.get(), d2hCopies.get(), d2hBytes.get(), captured.get(), graphLaunches.get(), d2dCopies.get(),
+                bytes.read(), bytes.written());
     }
 
     @Override public String description() { return delegate.description(); }
@@ -198,6 +200,8 @@ public final class CountingRuntime implements DeviceRuntime {
     @Override public String cudnnStatus() { return delegate.cudnnStatus(); }
 
     @Override public long launches() { return delegate.launches(); }
+
+    @Override public KernelBytes kernelBytes() { return delegate.kernelBytes(); }
 
     @Override public void close() { delegate.close(); }
 

@@ -62,7 +62,7 @@ public class CudaBackend implements Backend, GraphCapture {
     private volatile Families families;
 
     private record Families(CudaContext context, CudaMath math, CudaLinalg linalg, CudaNn nn, CudaOptim optim,
-                            CudaUnlearning unlearning) {}
+                            CudaUnlearning unlearning, CudaAttention attention) {}
 
     /** The emulated device, cuda-emu (what ServiceLoader creates). */
     public CudaBackend() {
@@ -127,7 +127,7 @@ public class CudaBackend implements Backend, GraphCapture {
             CountingRuntime rt = new CountingRuntime(source.open());
             CudaContext c = new CudaContext(device, rt, Stream.DEFAULT, new CudaAllocator(rt));
             families = new Families(c, new CudaMath(c), new CudaLinalg(c), new CudaNn(c), new CudaOptim(c),
-                    new CudaUnlearning(c));
+                    new CudaUnlearning(c), new CudaAttention(c));
             return a;
         } catch (RuntimeException | LinkageError e) {
             return Availability.no("cannot open " + name + ": " + e);
@@ -458,5 +458,14 @@ public class CudaBackend implements Backend, GraphCapture {
 
     @Override public long masksFromScores(List<View> scores, List<View> masks, float threshold, long tiesToKeep) {
         return new CudaTopK(families().context()).masksFromScores(scores, masks, threshold, tiesToKeep);
+    }
+
+    @Override public void attention(View q, View k, View v, View out, View logSumExp, double scale) {
+        families().attention().attention(this, q, k, v, out, logSumExp, scale);
+    }
+
+    @Override public void attentionBackward(View q, View k, View v, View out, View dOut, View logSumExp, View dq, View dk,
+                                            View dv, double scale) {
+        families().attention().attentionBackward(this, q, k, v, out, dOut, logSumExp, dq, dk, dv, scale);
     }
 }

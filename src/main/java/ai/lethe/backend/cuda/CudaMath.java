@@ -131,7 +131,8 @@ final class CudaMath {
         if (rows * cols == 0) return;
         try (CudaTemps temps = context.temps()) {
             View b = bias.isContiguous() ? bias : temps.contiguous(bias);
-            context.launch1d("bias_gelu_f32", cols % 4 == 0 ? rows * cols / 4 : rows * cols, new KernelArgs()
+            long groups = cols % 4 == 0 ? cols / 4 : cols;   // threads: a column group over 16 rows each
+            context.launch1d("bias_gelu_f32", groups * ((rows + 15) / 16), new KernelArgs()
                     .pointer(context.elementPointer(name, y)).pointer(context.elementPointer(name, b))
                     .pointer(context.elementPointer(name, pre)).pointer(context.elementPointer(name, out))
                     .i64(rows).i64(cols).i32(op.ordinal()));

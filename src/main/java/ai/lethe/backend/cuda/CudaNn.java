@@ -361,11 +361,26 @@ final class CudaNn {
         try (Staging s = new Staging(op)) {
             View xs = s.in(x), ws = s.in(weight), bs = s.in(bias);
             View os = s.out(out), sm = s.out(saveMean), si = s.out(saveInvStd);
+            if (d <= LN_ONE_PASS_MAX_D) {   // one read of each row (norm.cu's one-pass kernels)
+                context.launch("layer_norm_onepass_f32", lnGrid(m), Dim3.of(lnBlock(d)), 0, new KernelArgs()
+                        .pointer(s.ptr(xs)).pointer(s.ptr(ws)).pointer(s.ptr(bs)).pointer(s.ptr(os)).pointer(s.ptr(sm))
+                        .pointer(s.ptr(si)).i64(m).i32((int) d).f64(eps));
+                return;
+            }
             KernelArgs args = new KernelArgs().pointer(s.ptr(xs)).pointer(s.ptr(ws)).pointer(s.ptr(bs)).pointer(s.ptr(os))
                     .pointer(s.ptr(sm)).pointer(s.ptr(si)).i32((int) d).f64(eps);
             launchRows("layer_norm_f32", m, rowBlock(d), args);
         }
     }
+
+    /** The longest rows the one-pass layer-norm kernels keep in registers (256 threads of LN_FLOATS = 16 floats). */
+    static final long LN_ONE_PASS_MAX_D = 4096;
+
+    /** Threads of a one-pass layer-norm block: about one float4 of the row each, a multiple of 32 from 32 to 256. */
+    static int lnBlock(long d) { return (int) Math.min(ROW_BLOCK, Math.max(32, ((d + 3) / 4 + 31) / 32 * 32)); }
+
+    /** Blocks of a one-pass layer-norm launch: each walks at least 16 rows (its weight and bias read once for them). */
+    private Dim3 lnGrid(long m) { return Dim3.of((int) Math.max(1, Math.min(context.maxGrid(), (m + 15) / 16))); }
 
     void layerNormBackward(View dy, View x, View weight, View saveMean, View saveInvStd, View dx, View dweight,
                            View dbias) {
@@ -382,6 +397,19 @@ final class CudaNn {
         try (Staging s = new Staging(op)) {
             View dys = s.in(dy), xs = s.in(x), ws = s.in(weight), ms = s.in(saveMean), is = s.in(saveInvStd);
             View dxs = s.out(dx), dws = s.out(dweight), dbs = s.out(dbias);
+            if (d <= LN_ONE_PASS_MAX_D) {   // dx and each block's dweight/dbias partials in one read of dy and x
+                Dim3 grid = lnGrid(m);
+                boolean params = dws != null || dbs != null;
+                View pw = params ? s.temps.allocate(DType.FLOAT32, new long[] {grid.x(), d}) : null;
+                View pb = params ? s.temps.allocate(DType.FLOAT32, new long[] {grid.x(), d}) : null;
+                context.launch("layer_norm_backward_onepass_f32", grid, Dim3.of(lnBlock(d)), 0, new KernelArgs()
+                        .pointer(s.ptr(dys)).pointer(s.ptr(xs)).pointer(s.ptr(ws)).pointer(s.ptr(ms)).pointer(s.ptr(is))
+                        .pointer(s.ptr(dxs)).pointer(s.ptr(pw)).pointer(s.ptr(pb)).i64(m).i32((int) d));
+                if (params)
+                    context.launch1d("layer_norm_params_sum_f32", d, new KernelArgs().pointer(s.ptr(pw)).pointer(s.ptr(pb))
+                            .pointer(s.ptr(dws)).pointer(s.ptr(dbs)).i64(grid.x()).i64(d));
+                return;
+            }
             if (dxs != null) {
                 KernelArgs args = new KernelArgs().pointer(s.ptr(dys)).pointer(s.ptr(xs)).pointer(s.ptr(ws))
                         .pointer(s.ptr(ms)).pointer(s.ptr(is)).pointer(s.ptr(dxs)).i32((int) d);
@@ -481,7 +509,7 @@ final class CudaNn {
             KernelArgs args = new KernelArgs().pointer(s.ptr(xs)).pointer(s.ptr(ts)).i64(1).pointer(s.ptr(lse))
                     .pointer(broadcast ? context.elementPointer(op, gradOut) : s.ptr(gs)).i64(broadcast ? 0 : 1)
                     .pointer(s.ptr(dxs)).i64(n).i32((int) c).f32((float) smoothing).f32((float) scale);
-            context.launch1d("cross_entropy_backward_f32", c % 4 == 0 ? n * c / 4 : n * c, args);
+            context.launch1d("cross_entropy_backward_f32", 32 * n, args);   // one warp a row
         }
     }
 

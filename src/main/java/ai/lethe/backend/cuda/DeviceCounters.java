@@ -13,28 +13,32 @@
 // (with the captured memsets and device-to-device copies), not in launches or gemmCalls. A graph launch counts once in
 // graphLaunches, whatever it holds: a replayed training step is 0 launches and 1 graph launch. deviceToDeviceCopies
 // counts the copies queued outside graphs (a replayed step's batch into the graph's inputs, for one).
+//
+// Bytes moved: bytesRead and bytesWritten are the bytes of device memory the kernels read and wrote, as the runtime
+// counts them (DeviceRuntime.kernelBytes): exactly on the emulator while its byte counting is on (EmulatorBytes: every
+// load and store of each launch, the kernels of graph launches included), 0 otherwise (a GPU counts none).
 package ai.lethe.backend.cuda;
 
 /** A snapshot of a CUDA backend's device counters (CudaBackend.counters()); subtract two for what happened between. */
 public record DeviceCounters(long launches, long gemmCalls, long hostSynchronizations, long eventWaits,
                              long deviceAllocations, long hostToDeviceCopies, long hostToDeviceBytes,
                              long deviceToHostCopies, long deviceToHostBytes, long capturedOperations,
-                             long graphLaunches, long deviceToDeviceCopies) {
-    public static final DeviceCounters ZERO = new DeviceCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                             long graphLaunches, long deviceToDeviceCopies, long bytesRead, long bytesWritten) {
+    public static final DeviceCounters ZERO = new DeviceCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
-    /** Counts without device-to-device copies. */
+    /** Counts without device-to-device copies and bytes (the eleven counters before them). */
     public DeviceCounters(long launches, long gemmCalls, long hostSynchronizations, long eventWaits, long deviceAllocations,
                           long hostToDeviceCopies, long hostToDeviceBytes, long deviceToHostCopies, long deviceToHostBytes,
                           long capturedOperations, long graphLaunches) {
         this(launches, gemmCalls, hostSynchronizations, eventWaits, deviceAllocations, hostToDeviceCopies, hostToDeviceBytes,
-                deviceToHostCopies, deviceToHostBytes, capturedOperations, graphLaunches, 0);
+                deviceToHostCopies, deviceToHostBytes, capturedOperations, graphLaunches, 0, 0, 0);
     }
 
     /** Counts with no graph activity (the nine counters of an eager step). */
     public DeviceCounters(long launches, long gemmCalls, long hostSynchronizations, long eventWaits, long deviceAllocations,
                           long hostToDeviceCopies, long hostToDeviceBytes, long deviceToHostCopies, long deviceToHostBytes) {
         this(launches, gemmCalls, hostSynchronizations, eventWaits, deviceAllocations, hostToDeviceCopies, hostToDeviceBytes,
-                deviceToHostCopies, deviceToHostBytes, 0, 0);
+                deviceToHostCopies, deviceToHostBytes, 0, 0, 0, 0, 0);
     }
 
     /** What was counted since {@code earlier} (a snapshot of the same backend taken before this one). */
@@ -44,6 +48,7 @@ public record DeviceCounters(long launches, long gemmCalls, long hostSynchroniza
                 deviceAllocations - earlier.deviceAllocations, hostToDeviceCopies - earlier.hostToDeviceCopies,
                 hostToDeviceBytes - earlier.hostToDeviceBytes, deviceToHostCopies - earlier.deviceToHostCopies,
                 deviceToHostBytes - earlier.deviceToHostBytes, capturedOperations - earlier.capturedOperations,
-                graphLaunches - earlier.graphLaunches, deviceToDeviceCopies - earlier.deviceToDeviceCopies);
+                graphLaunches - earlier.graphLaunches, deviceToDeviceCopies - earlier.deviceToDeviceCopies,
+                bytesRead - earlier.bytesRead, bytesWritten - earlier.bytesWritten);
     }
 }

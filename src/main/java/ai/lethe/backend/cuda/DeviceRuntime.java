@@ -151,6 +151,12 @@ public interface DeviceRuntime extends AutoCloseable {
     /** Kernel launches so far (attempted, in this process). */
     long launches();
 
+    /**
+     * Bytes of device memory this runtime's kernels have read and written so far, where the runtime counts them (the
+     * emulator while its byte counting is on: EmulatorBytes); KernelBytes.ZERO where it does not (a GPU).
+     */
+    default KernelBytes kernelBytes() { return KernelBytes.ZERO; }
+
     /** Frees every allocation, stream and event this runtime still holds. */
     @Override
     void close();

@@ -93,6 +93,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
     private EmulatedRuntime(Native lib, CudnnLibrary.Load cudnn) {
         this.lib = lib;
         this.cudnn = new CudnnConvolutions.Lazy(cudnn, () -> {});
+        EmulatorBytes.of(lib.path);   // byte counting as -Dlethe.emu.count-bytes / LETHE_EMU_COUNT_BYTES ask, from the start
     }
 
     /** Whether the emulator can be used here, and if not why. */
@@ -543,6 +544,12 @@ public final class EmulatedRuntime implements DeviceRuntime {
 
     @Override
     public long launches() { return lib.callLong(lib.launchCount); }
+
+    /** The emulator's byte counting (EmulatorBytes): its switch, and the bytes each kernel read and wrote. */
+    public EmulatorBytes bytes() { return EmulatorBytes.of(lib.path); }
+
+    @Override
+    public KernelBytes kernelBytes() { return bytes().totals().bytes(); }
 
     @Override
     public void close() {

@@ -1,5 +1,6 @@
 // Keeps the known-missing list honest (ai.lethe.testing.KnownMissing): every compute op of the Backend SPI is
-// declared by exactly one family of the CUDA backend (CudaMath, CudaLinalg, CudaNn, CudaOptim, CudaUnlearning), and
+// declared by exactly one family of the CUDA backend (CudaMath, CudaLinalg, CudaNn, CudaOptim, CudaUnlearning,
+// CudaAttention), and
 // the ops whose family method is still a stub (throws CudaBackend.notYet) are exactly the listed ones — an op
 // implemented but still listed fails here, and so does a stub nobody listed. The stubs are found by calling each
 // family method with null arguments: a stub throws "<op> is not on cuda yet (issue 14)" before touching them.
@@ -28,7 +29,7 @@ class CudaKnownMissingTest {
 
     private static final List<Class<?>> FAMILIES =
             List.of(CudaMath.class, CudaLinalg.class, CudaNn.class, CudaOptim.class, CudaUnlearning.class,
-                    CudaTopK.class);
+                    CudaTopK.class, CudaAttention.class);
 
     /** Family of each op it declares. */
     private static Map<String, Class<?>> owners() {

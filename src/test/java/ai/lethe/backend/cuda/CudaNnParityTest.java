@@ -342,7 +342,10 @@ class CudaNnParityTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void layerNormAndBackward(boolean affine) {
-        for (long[] shape : new long[][] {{6, 33}, {3, 300}, {1, 1}, {20, 5}}) {
+        // one-pass kernels (d <= 4096; float4 rows and scalar ones; blocks walking 16+ rows: 40 x 384, 300 x 64) and
+        // the three-pass ones for longer rows (2 x 5000, 3 x 4097)
+        for (long[] shape : new long[][] {{6, 33}, {3, 300}, {1, 1}, {20, 5}, {40, 384}, {300, 64}, {4, 4096}, {3, 4097},
+                {2, 5000}}) {
             long m = shape[0], d = shape[1];
             String what = "layer norm " + Arrays.toString(shape) + (affine ? " affine" : "");
             Pair x = tensor(DType.FLOAT32, shape, i -> -2 + 3 * random.nextGaussian());
