@@ -87,7 +87,7 @@ final class AnchorCases {
         BenchSettings s = new BenchSettings(1, 1, 0, 2, List.of(), BenchSettings.GemmShape.QUICK, BenchSettings.ConvShape.QUICK,
                 new BenchSettings.TrainShape(m.label(), m.config(), m.batch(), m.channels(), m.side(), m.classes()), seed);
         BenchCase c = TrainStepCase.create(s, device);
-        return new Case(id, "one fp32 training step: forward, cross-entropy, zeroGrad, backward, SGD (momentum 0.9, wd 5e-4); "
+        return new Case(id, "one training step (precision " + ai.lethe.backend.Precision.current().name().toLowerCase(java.util.Locale.ROOT) + "): forward, cross-entropy, zeroGrad, backward, SGD (momentum 0.9, wd 5e-4); "
                 + Models.parameterCount(m.config()) + " parameters", m.sizes(), Unit.IMAGES_PER_S, m.batch(), 0, Models.parameterCount(m.config()), c::run, c::run,
                 List.of(c));
     }

@@ -12,8 +12,8 @@
 // preset's size: GB/s and % of the copy bandwidth of the same size); ssd-dampen, global-topk, sgd-masked (ms);
 // the steady training step's device counters (TrainingStepProxiesTest's models, then the benchmark's); the bytes each
 // memory-bound kernel moves against its minimum (BytesMoved, counted by the emulator: cuda-emu only);
-// resnet18-train-{fp32,tf32,bf16} and vit-s4-train-{fp32,tf32,bf16} (images/s; TF32 and bf16 are "not available"
-// until Lethe has precision options); forward-backward, fisher-batch-mean, fisher-per-sample (s per pass).
+// resnet18-train-{fp32,tf32,bf16} and vit-s4-train-{fp32,tf32,bf16} (images/s; TF32 and bf16 are the same step
+// under Precision.autocast: conv/GEMM inputs rounded); forward-backward, fisher-batch-mean, fisher-per-sample (s per pass).
 // Times: CUDA events on the backend's stream (Clock), medians of the timed runs after warm-up; a case stops taking
 // runs after the preset's per-case budget, and no case starts after --budget-s (those are written "skipped").
 //
@@ -26,6 +26,7 @@ package ai.lethe.kernelbench;
 import ai.lethe.backend.Availability;
 import ai.lethe.backend.Backend;
 import ai.lethe.backend.Backends;
+import ai.lethe.backend.Precision;
 import ai.lethe.backend.cuda.BytesMoved;
 import ai.lethe.backend.cuda.CountingRuntime;
 import ai.lethe.backend.cuda.CudaBackend;
@@ -57,7 +58,6 @@ public final class GpuBench implements AutoCloseable {
             "vit-s4-train-bf16", "forward-backward", "fisher-batch-mean", "fisher-per-sample");
     /** The kernel cases of lethe bench that run under "kernels" (train-step is measured as the anchors' training steps). */
     static final List<String> KERNELS = BenchSettings.CASES.stream().filter(c -> !c.equals("train-step") && !c.equals("copy")).toList();
-    static final String NO_PRECISION = "no TF32 / bf16-autocast option in Lethe yet (issue 15, item 3)";
     static final long SEED = 7;
 
     private final Device device;
@@ -160,12 +160,6 @@ public final class GpuBench implements AutoCloseable {
     }
 
     private void one(String id, Clock clock, java.util.function.Consumer<String> log) {
-        boolean tf32 = id.endsWith("-tf32"), bf16 = id.endsWith("-bf16");
-        if (tf32 || bf16) {
-            write(status(id, "not available", NO_PRECISION));
-            log.accept("  " + id + ": not available");
-            return;
-        }
         if (System.nanoTime() > deadline) {
             write(status(id, "skipped", "the benchmark's time budget was spent before this case"));
             log.accept("  " + id + ": skipped (time budget)");
@@ -182,6 +176,16 @@ public final class GpuBench implements AutoCloseable {
                 case "sgd-masked" -> timed(() -> AnchorCases.sgdMasked(preset, device, SEED), preset.kernelRuns(), clock, log);
                 case "resnet18-train-fp32" -> timed(() -> AnchorCases.trainStep(id, preset.resnet(), device, SEED), preset.trainRuns(), clock, log);
                 case "vit-s4-train-fp32" -> timed(() -> AnchorCases.trainStep(id, preset.vit(), device, SEED), preset.trainRuns(), clock, log);
+                case "resnet18-train-tf32", "resnet18-train-bf16" -> {
+                    try (var _ = Precision.autocast(id.endsWith("-tf32") ? Precision.TF32 : Precision.BF16)) {
+                        timed(() -> AnchorCases.trainStep(id, preset.resnet(), device, SEED), preset.trainRuns(), clock, log);
+                    }
+                }
+                case "vit-s4-train-tf32", "vit-s4-train-bf16" -> {
+                    try (var _ = Precision.autocast(id.endsWith("-tf32") ? Precision.TF32 : Precision.BF16)) {
+                        timed(() -> AnchorCases.trainStep(id, preset.vit(), device, SEED), preset.trainRuns(), clock, log);
+                    }
+                }
                 case "forward-backward" -> timed(() -> AnchorCases.fisher(id, preset.fisher(), null, device, SEED), preset.fisherRuns(), clock, log);
                 case "fisher-batch-mean" -> timed(() -> AnchorCases.fisher(id, preset.fisher(), FisherKind.BATCH_MEAN, device, SEED), preset.fisherRuns(), clock, log);
                 case "fisher-per-sample" -> timed(() -> AnchorCases.fisher(id, preset.fisher(), FisherKind.PER_SAMPLE, device, SEED), preset.fisherRuns(), clock, log);
