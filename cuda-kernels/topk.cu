@@ -2,7 +2,7 @@
 // Backend.masksFromScores), float32:
 //   topk_histogram_f32    one radix-select pass over the float keys of every tensor, into one device histogram
 //   topk_mask_strict_f32  mask = score > threshold for every tensor, and the ties of each chunk counted
-//   topk_tie_scan         the chunks' tie counts become an exclusive prefix sum over all tensors, plus the total
+//   (unlearn.cu's mask_tie_scan turns the chunks' tie counts into an exclusive prefix sum over all tensors)
 //   topk_mask_ties_f32    the ties whose rank over all tensors (list order, then flat index) is below the budget
 // The tensors are laid end to end as one virtual array and cut into chunks of `chunk` scores that never straddle
 // two tensors. A table in device memory describes them (ai.lethe.backend.cuda.CudaTopK uploads it with an async
@@ -16,7 +16,7 @@
 //
 // Launches: topk_histogram_f32 min(chunks, 512) blocks of 256 threads walking the chunks grid-stride, with
 // 2^bits * 4 bytes of dynamic shared memory when use_shared; topk_mask_strict_f32 and topk_mask_ties_f32 one
-// block of 256 threads per chunk (chunk a multiple of 256); topk_tie_scan one block of 256 threads.
+// block of 256 threads per chunk (chunk a multiple of 256); mask_tie_scan one block of 256 threads.
 #include "lethe_device.cuh"
 
 #define LETHE_TOPK_COLUMNS 5
@@ -111,35 +111,8 @@ LETHE_KERNEL(topk_mask_strict_f32, 256,
     if (threadIdx.x == 0) ties[c] = count;
 }
 
-// Pass 2, one block: ties[0..chunks) becomes the exclusive prefix sum (ties in the chunks before c, over every
-// tensor), ties[chunks] the total.
-LETHE_KERNEL(topk_tie_scan, 256,
-             long long* __restrict__ ties,  // [chunks + 1]
-             long long chunks) {
-    __shared__ long long topk_partial[256];
-    const long long per = (chunks + blockDim.x - 1) / blockDim.x;
-    const long long lo = min(chunks, (long long)threadIdx.x * per), hi = min(chunks, lo + per);
-    long long sum = 0;
-    for (long long c = lo; c < hi; c++) sum += ties[c];
-    topk_partial[threadIdx.x] = sum;
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        long long run = 0;
-        for (unsigned int t = 0; t < blockDim.x; t++) {
-            long long v = topk_partial[t];
-            topk_partial[t] = run;
-            run += v;
-        }
-        ties[chunks] = run;
-    }
-    __syncthreads();
-    long long run = topk_partial[threadIdx.x];
-    for (long long c = lo; c < hi; c++) {
-        long long v = ties[c];
-        ties[c] = run;
-        run += v;
-    }
-}
+// Pass 2 is unlearn.cu's mask_tie_scan (the same exclusive prefix sum over the chunks' tie counts, plus the total):
+// the chunks of all tensors are numbered as one sequence, so the single-tensor scan serves them unchanged.
 
 // Pass 3, one block per chunk (blockDim a multiple of 32): the ties of chunk c whose rank over all tensors is below
 // keep = min(total, ties_to_keep) get mask 1. Ranks within a chunk: warp ballots, then the warps' counts in order.

@@ -139,7 +139,7 @@ final class CudaTopK {
             Dim3 grid = Dim3.of((int) chunks), block = Dim3.of(CudaContext.BLOCK);
             context.launch("topk_mask_strict_f32", grid, block, 0, new KernelArgs().pointer(table.pointer())
                     .i32(table.tensors()).f32(threshold).i64(CHUNK).pointer(ties));
-            context.launch("topk_tie_scan", Dim3.of(1), block, 0, new KernelArgs().pointer(ties).i64(chunks));
+            context.launch("mask_tie_scan", Dim3.of(1), block, 0, new KernelArgs().pointer(ties).i64(chunks));
             context.launch("topk_mask_ties_f32", grid, block, 0, new KernelArgs().pointer(table.pointer())
                     .i32(table.tensors()).f32(threshold).i64(CHUNK).pointer(ties).i64(chunks).i64(tiesToKeep));
             long[] total = new long[1];
