@@ -75,40 +75,9 @@ PRESETS = {
 
 # ---- models: the same networks as ai.lethe.models.ResNet (CIFAR stem) and VisionTransformer (timm layout) ----
 
-def conv(cin, cout, kernel, stride):
-    return nn.Conv2d(cin, cout, kernel, stride=stride, padding=kernel // 2, bias=False)
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1, self.bn1 = conv(cin, cout, 3, stride), nn.BatchNorm2d(cout)
-        self.conv2, self.bn2 = conv(cout, cout, 3, 1), nn.BatchNorm2d(cout)
-        self.shortcut = (nn.Sequential(conv(cin, cout, 1, stride), nn.BatchNorm2d(cout))
-                         if stride != 1 or cin != cout else None)
-
-    def forward(self, x):
-        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        return F.relu(y + (x if self.shortcut is None else self.shortcut(x)))
-
-
-class ResNet18(nn.Module):
-    """CIFAR ResNet18: 3×3 stride-1 stem, no max pool, stages width·(1, 2, 4, 8), average pool, linear."""
-
-    def __init__(self, channels, classes, width):
-        super().__init__()
-        self.conv1, self.bn1 = conv(channels, width, 3, 1), nn.BatchNorm2d(width)
-        layers, cin = [], width
-        for stage in range(4):
-            w = width << stage
-            layers.append(nn.Sequential(BasicBlock(cin, w, 1 if stage == 0 else 2), BasicBlock(w, w, 1)))
-            cin = w
-        self.layers = nn.Sequential(*layers)
-        self.fc = nn.Linear(cin, classes)
-
-    def forward(self, x):
-        y = self.layers(F.relu(self.bn1(self.conv1(x))))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
+# ResNet18 is the CPU peer's (benchmarks/pytorch/peer_cpu.py): ResNet18(classes, width, in_channels).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytorch"))
+from peer_cpu import ResNet18  # noqa: E402  (after the path it is found on)
 
 
 class Attention(nn.Module):
@@ -159,7 +128,7 @@ class ViT(nn.Module):
 def build(model, device):
     label, kind, kw, batch, channels, side, classes = model
     if kind == "resnet":
-        net = ResNet18(channels, classes, kw["width"])
+        net = ResNet18(classes, kw["width"], channels)
     else:
         net = ViT(channels, classes, side, kw["patch"], kw["dim"], kw["depth"], kw["heads"])
     return net.to(device)
@@ -445,7 +414,7 @@ def fisher_cases(b, wanted):
 def kernel_cases(b, wanted):
     u = b.preset["unlearn"]
     torch.manual_seed(5)
-    net = ResNet18(u["channels"], u["classes"], u["width"]).to(b.device)
+    net = ResNet18(u["classes"], u["width"], u["channels"]).to(b.device)
     named = list(net.named_parameters())
     params = [p for _, p in named]
     n = sum(p.numel() for p in params)
