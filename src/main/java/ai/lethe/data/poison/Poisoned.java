@@ -74,17 +74,7 @@ public final class Poisoned implements Dataset {
 
     /** {@code k} distinct values of 0..n-1, sorted: the first k of a seeded partial Fisher-Yates shuffle. */
     static int[] sample(int n, int k, long seed) {
-        RandomSource rng = RandomSource.of(seed, RandomSource.POISON, 0, 0);
-        int[] a = IntStream.range(0, n).toArray();
-        for (int i = 0; i < k; i++) {
-            int j = i + rng.nextInt(n - i);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-        int[] out = Arrays.copyOf(a, k);
-        Arrays.sort(out);
-        return out;
+        return RandomSource.of(seed, RandomSource.POISON, 0, 0).distinctSorted(n, k);
     }
 
     /** The poisoned samples' indices, sorted. */

@@ -6,6 +6,8 @@
 package ai.lethe.data.transform;
 
 import ai.lethe.backend.Philox;
+import java.util.Arrays;
+import java.util.stream.IntStream;
 
 public final class RandomSource {
     /** Purpose of the per-sample streams that transforms draw from. */
@@ -67,6 +69,20 @@ public final class RandomSource {
     public int nextInt(int lo, int hi) {
         if (hi < lo) throw new IllegalArgumentException("empty range [" + lo + ", " + hi + "]");
         return lo + nextInt(hi - lo + 1);
+    }
+
+    /** {@code k} distinct values of 0..n-1, sorted: the first k of a partial Fisher-Yates shuffle drawn from this source. */
+    public int[] distinctSorted(int n, int k) {
+        int[] a = IntStream.range(0, n).toArray();
+        for (int i = 0; i < k; i++) {
+            int j = i + nextInt(n - i);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        int[] out = Arrays.copyOf(a, k);
+        Arrays.sort(out);
+        return out;
     }
 
     /** Uniform in [0, 1) with 53 random bits (two words). */
