@@ -255,3 +255,15 @@ LETHE_EXPORT int lethe_where(const int64_t *layout, const float *cond, const voi
     nd_run(&it, where_run, &elem_size, GRAIN_MEMORY);
     return LETHE_OK;
 }
+
+// out = max(a + b, 0) over n contiguous float32 elements: a ResNet block's residual add and ReLU in one pass
+// (a + b in float32 is the double-precision sum rounded once, as the ref backend computes it).
+LETHE_EXPORT int lethe_add_relu_f32(int64_t n, const float *a, const float *b, float *out) {
+    if (n < 0) return LETHE_ERR_ARG;
+#pragma omp parallel for simd schedule(static) if (n >= GRAIN_MEMORY)
+    for (int64_t i = 0; i < n; i++) {
+        const float v = a[i] + b[i];
+        out[i] = v <= 0.0f ? 0.0f : v;   // as U_RELU: a NaN stays NaN
+    }
+    return LETHE_OK;
+}

@@ -1,5 +1,5 @@
-// norm.c — batch norm (training with batch statistics, eval with running statistics, backward) over
-// x [N, C, S] and layer norm (forward, backward) over the last dimension of x [M, D]. Statistics and gradient
+// norm.c — batch norm (training with batch statistics, eval with running statistics, backward; each optionally
+// fused with the ReLU that follows it) over x [N, C, S] and layer norm (forward, backward) over the last dimension of x [M, D]. Statistics and gradient
 // sums accumulate in double, two passes (mean, then squared deviations) as in the ref backend. A channel's
 // data is visited by consecutive passes while it is still in cache. Optional views are NULL when absent:
 // weight/bias (no affine), running statistics, saved statistics, and each gradient output.
@@ -11,10 +11,14 @@
 
 // ---- batch norm ------------------------------------------------------------------------------------------
 
+// ReLU as the elementwise kernels compute it (a NaN stays NaN).
+static inline float relu_value(float v) { return v <= 0.0f ? 0.0f : v; }
+
 // x, out [N, C, S]; weight, bias, running_mean, running_var, save_mean, save_invstd [C].
 LETHE_EXPORT int lethe_batch_norm_train(int64_t n, int64_t c, int64_t s, const float *x, const float *weight,
                                         const float *bias, float *running_mean, float *running_var, float *out,
-                                        float *save_mean, float *save_invstd, double momentum, double eps) {
+                                        float *save_mean, float *save_invstd, double momentum, double eps,
+                                        int relu) {
     const int64_t count = n * s;
 #pragma omp parallel for schedule(dynamic, 1) if (n * c * s >= GRAIN_ROWS && c > 1)
     for (int64_t ch = 0; ch < c; ch++) {
@@ -40,7 +44,10 @@ LETHE_EXPORT int lethe_batch_norm_train(int64_t n, int64_t c, int64_t s, const f
         for (int64_t i = 0; i < n; i++) {
             const float *restrict row = x + (i * c + ch) * s;
             float *restrict o = out + (i * c + ch) * s;
-            for (int64_t j = 0; j < s; j++) o[j] = (row[j] - mean_f) * scale + shift;
+            if (relu)
+                for (int64_t j = 0; j < s; j++) o[j] = relu_value((row[j] - mean_f) * scale + shift);
+            else
+                for (int64_t j = 0; j < s; j++) o[j] = (row[j] - mean_f) * scale + shift;
         }
         if (save_mean) save_mean[ch] = (float) mean;
         if (save_invstd) save_invstd[ch] = (float) inv;
@@ -56,7 +63,7 @@ LETHE_EXPORT int lethe_batch_norm_train(int64_t n, int64_t c, int64_t s, const f
 // out = (x - running_mean) / sqrt(running_var + eps) * weight + bias over x [N, C, S].
 LETHE_EXPORT int lethe_batch_norm_eval(int64_t n, int64_t c, int64_t s, const float *x, const float *weight,
                                        const float *bias, const float *running_mean, const float *running_var,
-                                       float *out, double eps) {
+                                       float *out, double eps, int relu) {
 #pragma omp parallel for schedule(guided) if (n * c * s >= GRAIN_MEMORY && n * c > 1)
     for (int64_t plane = 0; plane < n * c; plane++) {
         const int64_t ch = plane % c;
@@ -65,7 +72,10 @@ LETHE_EXPORT int lethe_batch_norm_eval(int64_t n, int64_t c, int64_t s, const fl
         const float mean = running_mean[ch];
         const float *restrict row = x + plane * s;
         float *restrict o = out + plane * s;
-        for (int64_t j = 0; j < s; j++) o[j] = (row[j] - mean) * scale + shift;
+        if (relu)
+            for (int64_t j = 0; j < s; j++) o[j] = relu_value((row[j] - mean) * scale + shift);
+        else
+            for (int64_t j = 0; j < s; j++) o[j] = (row[j] - mean) * scale + shift;
     }
     return LETHE_OK;
 }
@@ -73,10 +83,17 @@ LETHE_EXPORT int lethe_batch_norm_eval(int64_t n, int64_t c, int64_t s, const fl
 // Gradients of batch norm from dy, x [N, C, S] and mean/invstd [C] (xhat = (x - mean) * invstd):
 // dweight = sum(dy * xhat), dbias = sum(dy), and with batch_stats (training mode: the batch's statistics)
 // dx = weight * invstd / count * (count * dy - sum(dy) - xhat * sum(dy * xhat)), without (eval mode: the running
-// statistics, constants) dx = weight * invstd * dy. One pass for the sums, one for dx; any output may be NULL.
-LETHE_EXPORT int lethe_batch_norm_backward(int64_t n, int64_t c, int64_t s, const float *dy, const float *x,
-                                           const float *weight, const float *save_mean, const float *save_invstd,
-                                           float *dx, float *dweight, float *dbias, int batch_stats) {
+// statistics, constants) dx = weight * invstd * dy. With out (the forward's output of relu(batch_norm(x)), [N, C, S])
+// dy is first masked by out > 0: the gradient of batch norm + ReLU in the same two passes, with no masked copy of dy.
+// One pass for the sums, one for dx; any output may be NULL.
+static inline float relu_masked(const float *out, const float *g, int64_t j) {
+    return out[j] > 0.0f ? g[j] : 0.0f;
+}
+
+LETHE_EXPORT int lethe_batch_norm_backward(int64_t n, int64_t c, int64_t s, const float *dy, const float *out,
+                                           const float *x, const float *weight, const float *save_mean,
+                                           const float *save_invstd, float *dx, float *dweight, float *dbias,
+                                           int batch_stats) {
     const int64_t count = n * s;
 #pragma omp parallel for schedule(dynamic, 1) if (n * c * s >= GRAIN_ROWS && c > 1)
     for (int64_t ch = 0; ch < c; ch++) {
@@ -84,11 +101,22 @@ LETHE_EXPORT int lethe_batch_norm_backward(int64_t n, int64_t c, int64_t s, cons
         const double inv = save_invstd[ch];
         double sum_g = 0, sum_gx = 0;
         for (int64_t i = 0; i < n && (dweight || dbias || batch_stats); i++) {
-            const float *g = dy + (i * c + ch) * s, *row = x + (i * c + ch) * s;
+            const int64_t at = (i * c + ch) * s;
+            const float *g = dy + at, *row = x + at;
+            if (out) {
+                const float *o = out + at;
 #pragma omp simd reduction(+ : sum_g, sum_gx)
-            for (int64_t j = 0; j < s; j++) {
-                sum_g += g[j];
-                sum_gx += (double) g[j] * ((double) row[j] - mean);
+                for (int64_t j = 0; j < s; j++) {
+                    const float gj = relu_masked(o, g, j);
+                    sum_g += gj;
+                    sum_gx += (double) gj * ((double) row[j] - mean);
+                }
+            } else {
+#pragma omp simd reduction(+ : sum_g, sum_gx)
+                for (int64_t j = 0; j < s; j++) {
+                    sum_g += g[j];
+                    sum_gx += (double) g[j] * ((double) row[j] - mean);
+                }
             }
         }
         sum_gx *= inv;   // sum(dy * xhat)
@@ -98,18 +126,30 @@ LETHE_EXPORT int lethe_batch_norm_backward(int64_t n, int64_t c, int64_t s, cons
         const float k = (float) ((weight ? weight[ch] : 1.0f) * inv);
         if (!batch_stats) {
             for (int64_t i = 0; i < n; i++) {
-                const float *restrict g = dy + (i * c + ch) * s;
-                float *restrict d = dx + (i * c + ch) * s;
-                for (int64_t j = 0; j < s; j++) d[j] = g[j] * k;
+                const int64_t at = (i * c + ch) * s;
+                const float *restrict g = dy + at;
+                float *restrict d = dx + at;
+                if (out) {
+                    const float *restrict o = out + at;
+                    for (int64_t j = 0; j < s; j++) d[j] = relu_masked(o, g, j) * k;
+                } else {
+                    for (int64_t j = 0; j < s; j++) d[j] = g[j] * k;
+                }
             }
             continue;
         }
         const float mean_g = (float) (sum_g / (double) count);
         const float slope = (float) (inv * sum_gx / (double) count);
         for (int64_t i = 0; i < n; i++) {
-            const float *restrict g = dy + (i * c + ch) * s, *restrict row = x + (i * c + ch) * s;
-            float *restrict d = dx + (i * c + ch) * s;
-            for (int64_t j = 0; j < s; j++) d[j] = (g[j] - mean_g - (row[j] - mean) * slope) * k;
+            const int64_t at = (i * c + ch) * s;
+            const float *restrict g = dy + at, *restrict row = x + at;
+            float *restrict d = dx + at;
+            if (out) {
+                const float *restrict o = out + at;
+                for (int64_t j = 0; j < s; j++) d[j] = (relu_masked(o, g, j) - mean_g - (row[j] - mean) * slope) * k;
+            } else {
+                for (int64_t j = 0; j < s; j++) d[j] = (g[j] - mean_g - (row[j] - mean) * slope) * k;
+            }
         }
     }
     return LETHE_OK;

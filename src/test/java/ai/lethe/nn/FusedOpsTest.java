@@ -197,7 +197,8 @@ class FusedOpsTest {
     @Test void batchNormReluEqualsBatchNormThenRelu() {
         Random r = new Random(5);
         String[] parts = {"out", "dx", "dweight", "dbias", "runningMean", "runningVar"};
-        for (long[] shape : new long[][] {{4, 3, 5, 5}, {2, 8, 3, 3}, {16, 6}}) {
+        // the last shape is large enough for the cpu kernels to split channels over threads (GRAIN_ROWS, GRAIN_MEMORY)
+        for (long[] shape : new long[][] {{4, 3, 5, 5}, {2, 8, 3, 3}, {16, 6}, {8, 16, 24, 24}}) {
             int numel = 1;
             for (long s : shape) numel *= (int) s;
             float[] x = normal(r, numel, 1), up = normal(r, numel, 1);
@@ -213,7 +214,7 @@ class FusedOpsTest {
 
     @Test void addReluEqualsAddThenRelu() {
         Random r = new Random(9);
-        for (int n : new int[] {1, 7, 64, 1030}) {
+        for (int n : new int[] {1, 7, 64, 1030, 70_001}) {   // 70,001: the cpu kernel's threaded path
             float[] a = normal(r, n, 1), b = normal(r, n, 1), up = normal(r, n, 1);
             for (Device d : TestBackends.devices()) {
                 double[][] res = new double[2][];

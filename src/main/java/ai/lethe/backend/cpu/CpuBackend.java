@@ -20,6 +20,7 @@ import ai.lethe.backend.ReduceOp;
 import ai.lethe.backend.SgdParams;
 import ai.lethe.backend.UnaryOp;
 import ai.lethe.backend.View;
+import ai.lethe.core.DType;
 import ai.lethe.core.Device;
 import java.util.List;
 import java.util.Optional;
@@ -199,16 +200,40 @@ public final class CpuBackend extends HostBackend {
 
     @Override public void batchNormTrain(View x, View weight, View bias, View runningMean, View runningVar, View out,
                                          View saveMean, View saveInvStd, double momentum, double eps) {
-        kernels().nn().batchNormTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd, momentum, eps);
+        kernels().nn().batchNormTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd, momentum, eps, false);
+    }
+
+    // The fused batch norm + ReLU and add + ReLU (issue 12): one native pass where the SPI's defaults take two or three
+    // (the backward masks dy inside batch norm's two passes instead of writing a masked copy first).
+    @Override public void batchNormReluTrain(View x, View weight, View bias, View runningMean, View runningVar, View out,
+                                             View saveMean, View saveInvStd, double momentum, double eps) {
+        kernels().nn().batchNormTrain(x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd, momentum, eps, true);
+    }
+
+    @Override public void batchNormReluEval(View x, View weight, View bias, View runningMean, View runningVar, View out,
+                                            double eps) {
+        kernels().nn().batchNormEval(x, weight, bias, runningMean, runningVar, out, eps, true);
+    }
+
+    @Override public void batchNormReluBackward(View dy, View out, View x, View weight, View mean, View invStd, View dx,
+                                                View dweight, View dbias, boolean batchStatistics) {
+        kernels().nn().batchNormBackward(dy, out, x, weight, mean, invStd, dx, dweight, dbias, batchStatistics);
+    }
+
+    @Override public void addRelu(View a, View b, View out) {
+        if (a.dtype() == DType.FLOAT32 && a.isContiguous() && b.isContiguous() && out.isContiguous())
+            kernels().nn().addRelu(a, b, out);
+        else
+            super.addRelu(a, b, out);
     }
 
     @Override public void batchNormEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps) {
-        kernels().nn().batchNormEval(x, weight, bias, runningMean, runningVar, out, eps);
+        kernels().nn().batchNormEval(x, weight, bias, runningMean, runningVar, out, eps, false);
     }
 
     @Override public void batchNormBackward(View dy, View x, View weight, View mean, View invStd, View dx,
                                             View dweight, View dbias, boolean batchStatistics) {
-        kernels().nn().batchNormBackward(dy, x, weight, mean, invStd, dx, dweight, dbias, batchStatistics);
+        kernels().nn().batchNormBackward(dy, null, x, weight, mean, invStd, dx, dweight, dbias, batchStatistics);
     }
 
     @Override public void layerNorm(View x, View weight, View bias, View out, View saveMean, View saveInvStd, double eps) {

@@ -28,28 +28,39 @@ final class CpuNn {
     // ---- batch norm over x [N, C, S] -----------------------------------------------------------------------
 
     void batchNormTrain(View x, View weight, View bias, View runningMean, View runningVar, View out, View saveMean,
-                        View saveInvStd, double momentum, double eps) {
-        String op = "batchNormTrain";
+                        View saveInvStd, double momentum, double eps, boolean relu) {
+        String op = relu ? "batchNormReluTrain" : "batchNormTrain";
         requireDenseFloat32(op, x, weight, bias, runningMean, runningVar, out, saveMean, saveInvStd);
         lib.batchNormTrain(x.dim(0), x.dim(1), x.dim(2), address(op, x), addressOrNull(op, weight), addressOrNull(op, bias),
                 addressOrNull(op, runningMean), addressOrNull(op, runningVar), address(op, out), addressOrNull(op, saveMean),
-                addressOrNull(op, saveInvStd), momentum, eps);
+                addressOrNull(op, saveInvStd), momentum, eps, relu);
     }
 
-    void batchNormEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps) {
-        String op = "batchNormEval";
+    void batchNormEval(View x, View weight, View bias, View runningMean, View runningVar, View out, double eps,
+                       boolean relu) {
+        String op = relu ? "batchNormReluEval" : "batchNormEval";
         requireDenseFloat32(op, x, weight, bias, runningMean, runningVar, out);
         lib.batchNormEval(x.dim(0), x.dim(1), x.dim(2), address(op, x), addressOrNull(op, weight), addressOrNull(op, bias),
-                address(op, runningMean), address(op, runningVar), address(op, out), eps);
+                address(op, runningMean), address(op, runningVar), address(op, out), eps, relu);
     }
 
-    void batchNormBackward(View dy, View x, View weight, View mean, View invStd, View dx, View dweight,
+    /** out: the forward's output of relu(batch norm) masking dy (batchNormReluBackward), or null. */
+    void batchNormBackward(View dy, View out, View x, View weight, View mean, View invStd, View dx, View dweight,
                            View dbias, boolean batchStatistics) {
-        String op = "batchNormBackward";
-        requireDenseFloat32(op, dy, x, weight, mean, invStd, dx, dweight, dbias);
-        lib.batchNormBackward(x.dim(0), x.dim(1), x.dim(2), address(op, dy), address(op, x), addressOrNull(op, weight),
+        String op = out != null ? "batchNormReluBackward" : "batchNormBackward";
+        requireDenseFloat32(op, dy, out, x, weight, mean, invStd, dx, dweight, dbias);
+        lib.batchNormBackward(op, x.dim(0), x.dim(1), x.dim(2), address(op, dy), addressOrNull(op, out), address(op, x),
+                addressOrNull(op, weight),
                 address(op, mean), address(op, invStd), addressOrNull(op, dx), addressOrNull(op, dweight), addressOrNull(op, dbias),
                 batchStatistics ? 1 : 0);
+    }
+
+    /** out = max(a + b, 0), all contiguous float32 of one shape. */
+    void addRelu(View a, View b, View out) {
+        String op = "addRelu";
+        requireDenseFloat32(op, a, b, out);
+        if (out.numel() == 0) return;
+        lib.addReluF32(out.numel(), address(op, a), address(op, b), address(op, out));
     }
 
     // ---- layer norm over the last dimension of x [M, D] ------------------------------------------------------

@@ -42,7 +42,7 @@ final class NativeCpu {
 
     private final MethodHandle cpuSupported, cpuFeatures, ompThreads, init, copy, fill, unary, binaryF32, binaryI64, where,
             reduce, argReduce, matmul, take, putAdd, conv2d, conv2dBackwardInput, conv2dBackwardWeight, convSetKernel, convKernel, batchNormTrain,
-            batchNormEval, batchNormBackward, layerNorm, layerNormBackward, softmax, softmaxBackward, maxPool2d, maxPool2dBackward,
+            batchNormEval, batchNormBackward, addReluF32, layerNorm, layerNormBackward, softmax, softmaxBackward, maxPool2d, maxPool2dBackward,
             avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward, random, sgdStep, adamStep,
             addSquared, perSampleSquaredGemm, perSampleSquaredConvWeight, ssdDampen, addGaussianNoise, scoreHistogram,
             maskFromScores;
@@ -68,9 +68,10 @@ final class NativeCpu {
         conv2dBackwardWeight = bind(lib, "lethe_conv2d_backward_weight", A, A, A, A);
         convSetKernel = bind(lib, "lethe_conv_set_kernel", I);
         convKernel = bind(lib, "lethe_conv_kernel", A);
-        batchNormTrain = bind(lib, "lethe_batch_norm_train", J, J, J, A, A, A, A, A, A, A, A, D, D);
-        batchNormEval = bind(lib, "lethe_batch_norm_eval", J, J, J, A, A, A, A, A, A, D);
-        batchNormBackward = bind(lib, "lethe_batch_norm_backward", J, J, J, A, A, A, A, A, A, A, A, I);
+        batchNormTrain = bind(lib, "lethe_batch_norm_train", J, J, J, A, A, A, A, A, A, A, A, D, D, I);
+        batchNormEval = bind(lib, "lethe_batch_norm_eval", J, J, J, A, A, A, A, A, A, D, I);
+        batchNormBackward = bind(lib, "lethe_batch_norm_backward", J, J, J, A, A, A, A, A, A, A, A, A, I);
+        addReluF32 = bind(lib, "lethe_add_relu_f32", J, A, A, A);
         layerNorm = bind(lib, "lethe_layer_norm", J, J, A, A, A, A, A, A, D);
         layerNormBackward = bind(lib, "lethe_layer_norm_backward", J, J, A, A, A, A, A, A, A, A);
         softmax = bind(lib, "lethe_softmax", J, J, J, A, A, I);
@@ -285,27 +286,35 @@ final class NativeCpu {
 
     void batchNormTrain(long n, long c, long s, MemorySegment x, MemorySegment weight, MemorySegment bias,
                         MemorySegment runningMean, MemorySegment runningVar, MemorySegment out, MemorySegment saveMean,
-                        MemorySegment saveInvStd, double momentum, double eps) {
+                        MemorySegment saveInvStd, double momentum, double eps, boolean relu) {
         try {
             check("batchNormTrain", (int) batchNormTrain.invokeExact(n, c, s, x, weight, bias, runningMean, runningVar,
-                    out, saveMean, saveInvStd, momentum, eps));
+                    out, saveMean, saveInvStd, momentum, eps, relu ? 1 : 0));
         } catch (Throwable t) { throw rethrow(t); }
     }
 
     void batchNormEval(long n, long c, long s, MemorySegment x, MemorySegment weight, MemorySegment bias,
-                       MemorySegment runningMean, MemorySegment runningVar, MemorySegment out, double eps) {
+                       MemorySegment runningMean, MemorySegment runningVar, MemorySegment out, double eps, boolean relu) {
         try {
             check("batchNormEval", (int) batchNormEval.invokeExact(n, c, s, x, weight, bias, runningMean, runningVar,
-                    out, eps));
+                    out, eps, relu ? 1 : 0));
         } catch (Throwable t) { throw rethrow(t); }
     }
 
-    void batchNormBackward(long n, long c, long s, MemorySegment dy, MemorySegment x, MemorySegment weight,
-                           MemorySegment mean, MemorySegment invStd, MemorySegment dx, MemorySegment dweight,
-                           MemorySegment dbias, int batchStatistics) {
+    /** out: the forward's ReLU output masking dy (batch norm + ReLU), or NULL. */
+    void batchNormBackward(String op, long n, long c, long s, MemorySegment dy, MemorySegment out, MemorySegment x,
+                           MemorySegment weight, MemorySegment mean, MemorySegment invStd, MemorySegment dx,
+                           MemorySegment dweight, MemorySegment dbias, int batchStatistics) {
         try {
-            check("batchNormBackward", (int) batchNormBackward.invokeExact(n, c, s, dy, x, weight, mean,
+            check(op, (int) batchNormBackward.invokeExact(n, c, s, dy, out, x, weight, mean,
                     invStd, dx, dweight, dbias, batchStatistics));
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** out = max(a + b, 0) over n contiguous floats. */
+    void addReluF32(long n, MemorySegment a, MemorySegment b, MemorySegment out) {
+        try {
+            check("addRelu", (int) addReluF32.invokeExact(n, a, b, out));
         } catch (Throwable t) { throw rethrow(t); }
     }
 
