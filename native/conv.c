@@ -37,6 +37,13 @@ static int is_pointwise(const conv_geom *g) {
     return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
 }
 
+// A 1x1 convolution with a stride and no padding (ResNet's downsampling shortcut): it reads every s-th pixel, so its
+// column matrix is a plain gather of those pixels and its input gradient a scatter back to them (zeros between),
+// with no padded planes or tap offsets.
+static int is_strided_pointwise(const conv_geom *g) {
+    return g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0 && (g->sh > 1 || g->sw > 1);
+}
+
 static int64_t ckk_of(const conv_geom *g) { return g->c * g->kh * g->kw; }
 
 static int chunks_in_parallel(const conv_geom *g) { return g->n >= omp_get_max_threads() && g->n > 1; }
@@ -172,6 +179,18 @@ static const float *chunk_columns(const conv_geom *g, const float *x, int64_t n0
                 memcpy(col + c * ld + s * p, x + (n0 + s) * x_size + c * p, (size_t) p * sizeof(float));
         return col;
     }
+    if (is_strided_pointwise(g)) {
+        for (int64_t s = 0; s < count; s++)
+            for (int64_t c = 0; c < g->c; c++) {
+                const float *plane = x + (n0 + s) * x_size + c * g->h * g->w;
+                float *restrict to = col + c * ld + s * p;
+                for (int64_t oy = 0; oy < g->oh; oy++) {
+                    const float *restrict from = plane + oy * g->sh * g->w;
+                    for (int64_t ox = 0; ox < g->ow; ox++) to[oy * g->ow + ox] = from[ox * g->sw];
+                }
+            }
+        return col;
+    }
     for (int64_t s = 0; s < count; s++) im2col(g, x + (n0 + s) * x_size, col + s * p, ld, pad, 0, g->c);
     return col;
 }
@@ -302,6 +321,40 @@ static int input_grad_by_convolution(const conv_geom *g, const float *dy, const 
 
 // dx [N, C, H, W] = gradient of conv2d with respect to its input, from dy [N, K, OH, OW] and w: a pointwise
 // product dx_n = w^T @ dy_n, a convolution for stride 1, else col2im(w^T @ dy_n).
+// The input gradient of a strided 1x1 convolution (is_strided_pointwise), chunks of samples per thread: dy of the
+// chunk gathered to [K, count*P], one product w^T [C, K] @ that = [C, count*P], scattered to every s-th pixel of dx
+// with zeros between (a chunk's product is as wide as the forward's, where one sample's P columns are few).
+static int strided_pointwise_input_grad(const conv_geom *g, const float *dy, const float *w, float *dx) {
+    const int64_t p = g->oh * g->ow, plane = g->h * g->w, x_size = g->c * plane;
+    const int64_t samples = samples_per_chunk(g), chunks = (g->n + samples - 1) / samples;
+    int failed = 0;
+#pragma omp parallel
+    {
+        // col [C, samples*P] (the product), chunk [K, samples*P] (dy of the chunk)
+        float *col = thread_workspace(WS_COL, (size_t) (g->c * samples * p) * sizeof(float));
+        float *dyc = thread_workspace(WS_CHUNK, (size_t) (g->k * samples * p) * sizeof(float));
+        if (!col || !dyc) failed = 1;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t chunk = 0; chunk < chunks; chunk++) {
+            if (!col || !dyc) continue;
+            const int64_t n0 = chunk * samples, count = min_i64(samples, g->n - n0), ld = count * p;
+            for (int64_t k = 0; k < g->k; k++)
+                for (int64_t s = 0; s < count; s++)
+                    memcpy(dyc + k * ld + s * p, dy + ((n0 + s) * g->k + k) * p, (size_t) p * sizeof(float));
+            sgemm_serial(1, 0, g->c, ld, g->k, 1.0f, w, g->c, dyc, ld, 0.0f, col, ld);
+            for (int64_t s = 0; s < count; s++)
+                for (int64_t c = 0; c < g->c; c++) {
+                    float *restrict to = dx + (n0 + s) * x_size + c * plane;
+                    const float *restrict from = col + c * ld + s * p;
+                    memset(to, 0, (size_t) plane * sizeof(float));
+                    for (int64_t oy = 0; oy < g->oh; oy++)
+                        for (int64_t ox = 0; ox < g->ow; ox++) to[oy * g->sh * g->w + ox * g->sw] = from[oy * g->ow + ox];
+                }
+        }
+    }
+    return failed ? LETHE_ERR_NOMEM : LETHE_OK;
+}
+
 LETHE_EXPORT int lethe_conv2d_backward_input(const int64_t *geom, const float *dy, const float *w, float *dx) {
     const conv_geom g = geometry(geom);
     const int64_t p = g.oh * g.ow, ckk = ckk_of(&g), x_size = g.c * g.h * g.w, dy_size = g.k * p;
@@ -309,6 +362,7 @@ LETHE_EXPORT int lethe_conv2d_backward_input(const int64_t *geom, const float *d
     if (handled) return status;
     const int pointwise = is_pointwise(&g);
     if (!pointwise && input_grad_is_convolution(&g)) return input_grad_by_convolution(&g, dy, w, dx);
+    if (is_strided_pointwise(&g) && chunks_in_parallel(&g)) return strided_pointwise_input_grad(&g, dy, w, dx);
     int failed = 0;
     if (!chunks_in_parallel(&g)) {
         float *dcol = thread_workspace(WS_COL, (size_t) (ckk * p) * sizeof(float));

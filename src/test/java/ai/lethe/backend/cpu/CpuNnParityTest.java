@@ -60,6 +60,8 @@ class CpuNnParityTest {
                 Arguments.of(new Conv2dGeometry(13, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1), true),    // chunks of 11 + 2 samples
                 Arguments.of(new Conv2dGeometry(13, 3, 7, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1), true),    // Winograd's smallest plane, odd
                 Arguments.of(new Conv2dGeometry(37, 5, 4, 4, 6, 1, 1, 1, 1, 0, 0, 1, 1), false),   // pointwise, 16 + 16 + 5
+                Arguments.of(new Conv2dGeometry(37, 4, 9, 8, 6, 1, 1, 2, 3, 0, 0, 1, 1), true),    // strided 1x1: gather/scatter, chunks 18 + 18 + 1
+                Arguments.of(new Conv2dGeometry(9, 5, 8, 8, 7, 1, 1, 2, 2, 0, 0, 1, 1), false),    // strided 1x1, even plane (ResNet's shortcut)
                 Arguments.of(new Conv2dGeometry(0, 3, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1), true));
     }
 
