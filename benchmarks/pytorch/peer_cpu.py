@@ -61,7 +61,7 @@ def time_per_call(fn, warmup_s, measure_s, min_samples):
     return statistics.median(samples), len(samples) * k
 
 
-# ---- models (the same networks as BasicBlock.java, ResNet18W16.java, BasicBlockBench.BlockWithHead) ----
+# ---- models (the same networks as ai.lethe.models.BasicBlock / ResNet (CIFAR stem), BasicBlockBench.BlockWithHead) ----
 
 def conv(cin, cout, kernel, stride):
     return nn.Conv2d(cin, cout, kernel, stride=stride, padding=kernel // 2, bias=False)
@@ -91,7 +91,7 @@ class BlockWithHead(nn.Module):
 
 
 class ResNet18(nn.Module):
-    """CIFAR-style ResNet18 (3x3 stride-1 stem, no max pool): ResNet18W16.java / ai.lethe.models.ResNet."""
+    """CIFAR-style ResNet18 (3x3 stride-1 stem, no max pool): ai.lethe.models.ResNet with Stem.CIFAR."""
 
     def __init__(self, classes=10, width=16, in_channels=1):
         super().__init__()
@@ -110,7 +110,7 @@ class ResNet18(nn.Module):
 
 
 def ResNet18W16(classes=10):
-    """Width 16 on 1x28x28 (0.70 M parameters), as ResNet18W16.java."""
+    """Width 16 on 1x28x28 (0.70 M parameters), as ResNet18Bench and FisherBench build ai.lethe.models.ResNet."""
     return ResNet18(classes, 16, 1)
 
 

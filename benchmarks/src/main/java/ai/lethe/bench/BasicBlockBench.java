@@ -1,4 +1,5 @@
-// One training step of a single ResNet basic block (width 16, stride 1, identity shortcut) on [N, 16, 28, 28]:
+// One training step of a single ResNet basic block (the library's ai.lethe.models.BasicBlock: width 16, stride 1,
+// identity shortcut, its batch norm + ReLU and add + ReLU as fused ops) on [N, 16, 28, 28]:
 // conv3x3-BN-ReLU-conv3x3-BN + x, ReLU, then a small head (global average pool, linear 16 -> 10) and a
 // cross-entropy loss against fixed random labels; backward; SGD (momentum 0.9) step; inside a Scope (TrainStep).
 // Batch (@Param batch, 0 = auto): 128 on cpu (and cuda), 8 on ref.
@@ -7,6 +8,7 @@ package ai.lethe.bench;
 
 import ai.lethe.core.Device;
 import ai.lethe.core.Shape;
+import ai.lethe.models.BasicBlock;
 import ai.lethe.nn.AdaptiveAvgPool2d;
 import ai.lethe.nn.Linear;
 import ai.lethe.nn.Module;

@@ -1,5 +1,6 @@
-// One training step of ResNet18 width 16 on 1x28x28 images (ResNet18W16: stem conv3x3 16, stages 16/32/64/128,
-// 10 classes): forward, cross-entropy against fixed random labels, backward, SGD (lr 0.01, momentum 0.9,
+// One training step of ResNet18 width 16 on 1x28x28 images (the library's ai.lethe.models.ResNet with the CIFAR
+// stem, as `lethe train` builds it: stem conv3x3 16 without max pool, stages 16/32/64/128, 10 classes, 0.70 M
+// parameters, batch norm + ReLU and add + ReLU as fused ops): forward, cross-entropy against fixed random labels, backward, SGD (lr 0.01, momentum 0.9,
 // weight decay 5e-4) step, inside a Scope (TrainStep). Input [N, 1, 28, 28] (MNIST / Fashion-MNIST size).
 // Batch (@Param batch, 0 = auto): 128 on cpu (and cuda), 8 on ref.
 // Score: ops/s (steps/s) and the secondary metric "images" (images/s). For scale: PyTorch 1.13 on this 2-core
@@ -8,6 +9,8 @@ package ai.lethe.bench;
 
 import ai.lethe.core.Device;
 import ai.lethe.core.Shape;
+import ai.lethe.models.ResNet;
+import ai.lethe.models.ResNetConfig;
 import ai.lethe.tensor.Generator;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,6 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xss4m", "--sun-misc-unsafe-memory-access=allow"})
 public class ResNet18Bench {
+    static final int CLASSES = 10;
+
     @Param({"cpu", "ref"})
     public String backend;
 
@@ -44,7 +49,8 @@ public class ResNet18Bench {
     public void setUp() {
         Device device = BenchDevices.require(backend);
         n = BenchDevices.batch(backend, batch);
-        step = new TrainStep(new ResNet18W16(new Generator(4)), device, Shape.of(n, 1, 28, 28), ResNet18W16.CLASSES, 4);
+        step = new TrainStep(new ResNet(new ResNetConfig(1, CLASSES, 16, ResNetConfig.Stem.CIFAR, ResNetConfig.RESNET18_BLOCKS),
+                new Generator(4)), device, Shape.of(n, 1, 28, 28), CLASSES, 4);
     }
 
     @Benchmark
