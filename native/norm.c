@@ -1,6 +1,7 @@
 // norm.c — batch norm (training with batch statistics, eval with running statistics, backward; each optionally
-// fused with the ReLU that follows it) over x [N, C, S] and layer norm (forward, backward) over the last dimension of x [M, D]. Statistics and gradient
-// sums accumulate in double, two passes (mean, then squared deviations) as in the ref backend. A channel's
+// fused with the ReLU that follows it) over x [N, C, S] and layer norm (forward, backward) over the last dimension
+// of x [M, D]. Statistics accumulate in double, two passes (mean, then squared deviations) as in the ref backend;
+// batch norm's gradient sums in float over blocks of ROW_BLOCK elements, the blocks in double. A channel's
 // data is visited by consecutive passes while it is still in cache. Optional views are NULL when absent:
 // weight/bias (no affine), running statistics, saved statistics, and each gradient output.
 #include "common.h"
@@ -86,8 +87,39 @@ LETHE_EXPORT int lethe_batch_norm_eval(int64_t n, int64_t c, int64_t s, const fl
 // statistics, constants) dx = weight * invstd * dy. With out (the forward's output of relu(batch_norm(x)), [N, C, S])
 // dy is first masked by out > 0: the gradient of batch norm + ReLU in the same two passes, with no masked copy of dy.
 // One pass for the sums, one for dx; any output may be NULL.
+// dy masked by out > 0; g[j] is loaded whatever the mask says, so the loop blends instead of using masked loads.
 static inline float relu_masked(const float *out, const float *g, int64_t j) {
-    return out[j] > 0.0f ? g[j] : 0.0f;
+    const float v = g[j];
+    return out[j] > 0.0f ? v : 0.0f;
+}
+
+// Elements summed in float lanes before the sum goes on in double: short enough for float's rounding to stay far
+// below the tests' tolerances, long enough for the loop to vectorise without conversions to double.
+#define ROW_BLOCK 1024
+
+// sum_g += sum(g), sum_gx += sum(g * (x - mean)) over s elements (g masked by out > 0 when out is not NULL).
+static void gradient_sums(const float *restrict g, const float *restrict x, const float *restrict out, int64_t s,
+                          float mean, double *sum_g, double *sum_gx) {
+    for (int64_t j0 = 0; j0 < s; j0 += ROW_BLOCK) {
+        const int64_t j1 = j0 + ROW_BLOCK < s ? j0 + ROW_BLOCK : s;
+        float a = 0.0f, b = 0.0f;
+        if (out) {
+#pragma omp simd reduction(+ : a, b)
+            for (int64_t j = j0; j < j1; j++) {
+                const float gj = relu_masked(out, g, j);
+                a += gj;
+                b += gj * (x[j] - mean);
+            }
+        } else {
+#pragma omp simd reduction(+ : a, b)
+            for (int64_t j = j0; j < j1; j++) {
+                a += g[j];
+                b += g[j] * (x[j] - mean);
+            }
+        }
+        *sum_g += a;
+        *sum_gx += b;
+    }
 }
 
 LETHE_EXPORT int lethe_batch_norm_backward(int64_t n, int64_t c, int64_t s, const float *dy, const float *out,
@@ -102,22 +134,7 @@ LETHE_EXPORT int lethe_batch_norm_backward(int64_t n, int64_t c, int64_t s, cons
         double sum_g = 0, sum_gx = 0;
         for (int64_t i = 0; i < n && (dweight || dbias || batch_stats); i++) {
             const int64_t at = (i * c + ch) * s;
-            const float *g = dy + at, *row = x + at;
-            if (out) {
-                const float *o = out + at;
-#pragma omp simd reduction(+ : sum_g, sum_gx)
-                for (int64_t j = 0; j < s; j++) {
-                    const float gj = relu_masked(o, g, j);
-                    sum_g += gj;
-                    sum_gx += (double) gj * ((double) row[j] - mean);
-                }
-            } else {
-#pragma omp simd reduction(+ : sum_g, sum_gx)
-                for (int64_t j = 0; j < s; j++) {
-                    sum_g += g[j];
-                    sum_gx += (double) g[j] * ((double) row[j] - mean);
-                }
-            }
+            gradient_sums(dy + at, x + at, out ? out + at : NULL, s, mean, &sum_g, &sum_gx);
         }
         sum_gx *= inv;   // sum(dy * xhat)
         if (dbias) dbias[ch] = (float) sum_g;
