@@ -1,7 +1,8 @@
 // norm.c — batch norm (training with batch statistics, eval with running statistics, backward; each optionally
 // fused with the ReLU that follows it) over x [N, C, S] and layer norm (forward, backward) over the last dimension
-// of x [M, D]. Statistics accumulate in double, two passes (mean, then squared deviations) as in the ref backend;
-// batch norm's gradient sums in float over blocks of ROW_BLOCK elements, the blocks in double. A channel's
+// of x [M, D]. Two passes for the statistics (mean, then squared deviations) as in the ref backend; batch norm's
+// statistics and gradient sums add in float over blocks of ROW_BLOCK elements and the blocks in double, layer
+// norm's in double. A channel's
 // data is visited by consecutive passes while it is still in cache. Optional views are NULL when absent:
 // weight/bias (no affine), running statistics, saved statistics, and each gradient output.
 #include "common.h"
@@ -15,6 +16,39 @@
 // ReLU as the elementwise kernels compute it (a NaN stays NaN).
 static inline float relu_value(float v) { return v <= 0.0f ? 0.0f : v; }
 
+// Elements summed in float lanes before the sum goes on in double: short enough for float's rounding to stay far
+// below the tests' tolerances, long enough for the loop to vectorise without conversions to double.
+#define ROW_BLOCK 1024
+
+// sum(x) over s elements, in float over blocks of ROW_BLOCK, the blocks in double.
+static double block_sum(const float *restrict x, int64_t s) {
+    double total = 0;
+    for (int64_t j0 = 0; j0 < s; j0 += ROW_BLOCK) {
+        const int64_t j1 = j0 + ROW_BLOCK < s ? j0 + ROW_BLOCK : s;
+        float a = 0.0f;
+#pragma omp simd reduction(+ : a)
+        for (int64_t j = j0; j < j1; j++) a += x[j];
+        total += a;
+    }
+    return total;
+}
+
+// sum((x - mean)^2) over s elements, as block_sum.
+static double block_squared_deviations(const float *restrict x, int64_t s, float mean) {
+    double total = 0;
+    for (int64_t j0 = 0; j0 < s; j0 += ROW_BLOCK) {
+        const int64_t j1 = j0 + ROW_BLOCK < s ? j0 + ROW_BLOCK : s;
+        float a = 0.0f;
+#pragma omp simd reduction(+ : a)
+        for (int64_t j = j0; j < j1; j++) {
+            const float d = x[j] - mean;
+            a += d * d;
+        }
+        total += a;
+    }
+    return total;
+}
+
 // x, out [N, C, S]; weight, bias, running_mean, running_var, save_mean, save_invstd [C].
 LETHE_EXPORT int lethe_batch_norm_train(int64_t n, int64_t c, int64_t s, const float *x, const float *weight,
                                         const float *bias, float *running_mean, float *running_var, float *out,
@@ -24,23 +58,12 @@ LETHE_EXPORT int lethe_batch_norm_train(int64_t n, int64_t c, int64_t s, const f
 #pragma omp parallel for schedule(dynamic, 1) if (n * c * s >= GRAIN_ROWS && c > 1)
     for (int64_t ch = 0; ch < c; ch++) {
         double sum = 0;
-        for (int64_t i = 0; i < n; i++) {
-            const float *row = x + (i * c + ch) * s;
-#pragma omp simd reduction(+ : sum)
-            for (int64_t j = 0; j < s; j++) sum += row[j];
-        }
+        for (int64_t i = 0; i < n; i++) sum += block_sum(x + (i * c + ch) * s, s);
         const double mean = sum / (double) count;
-        double ss = 0;
-        for (int64_t i = 0; i < n; i++) {
-            const float *row = x + (i * c + ch) * s;
-#pragma omp simd reduction(+ : ss)
-            for (int64_t j = 0; j < s; j++) {
-                double d = row[j] - mean;
-                ss += d * d;
-            }
-        }
-        const double var = ss / (double) count, inv = 1.0 / sqrt(var + eps);
         const float mean_f = (float) mean;
+        double ss = 0;
+        for (int64_t i = 0; i < n; i++) ss += block_squared_deviations(x + (i * c + ch) * s, s, mean_f);
+        const double var = ss / (double) count, inv = 1.0 / sqrt(var + eps);
         const float scale = (float) (inv * (weight ? weight[ch] : 1.0f)), shift = bias ? bias[ch] : 0.0f;
         for (int64_t i = 0; i < n; i++) {
             const float *restrict row = x + (i * c + ch) * s;
@@ -92,10 +115,6 @@ static inline float relu_masked(const float *out, const float *g, int64_t j) {
     const float v = g[j];
     return out[j] > 0.0f ? v : 0.0f;
 }
-
-// Elements summed in float lanes before the sum goes on in double: short enough for float's rounding to stay far
-// below the tests' tolerances, long enough for the loop to vectorise without conversions to double.
-#define ROW_BLOCK 1024
 
 // sum_g += sum(g), sum_gx += sum(g * (x - mean)) over s elements (g masked by out > 0 when out is not NULL).
 static void gradient_sums(const float *restrict g, const float *restrict x, const float *restrict out, int64_t s,
