@@ -5,7 +5,8 @@
 // masked): the captured optimizer step is 2 graph operations and 2 slots (it was 70 of each with the per-tensor
 // kernels), a replay launches nothing from Java and uploads the block in one copy, and after N steps with a learning
 // rate that changes every step the parameters and every state buffer equal the eager steps' bit for bit (tolerance 0:
-// the same element code, in double, rounded once), for SGD (momentum, Nesterov, weight decay, l1) and AdamW.
+// the same element code, in double, rounded once), for SGD (momentum, Nesterov, weight decay, l1; and two parameter
+// groups of different layouts, a launch and a slot each) and AdamW.
 package ai.lethe.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -105,9 +106,12 @@ class GraphedMultiTensorOptimTest {
     }
 
     static void graphedEqualsEager(Function<List<Tensor>, Optimizer<?>> make) {
+        graphedEqualsEager(make, (TENSORS + CudaOptim.MT_MAX - 1) / CudaOptim.MT_MAX);
+    }
+
+    static void graphedEqualsEager(Function<List<Tensor>, Optimizer<?>> make, long launches) {
         long[] counts = new long[2];
         List<float[]> eager = run(make, false, counts), graphed = run(make, true, counts);
-        long launches = (TENSORS + CudaOptim.MT_MAX - 1) / CudaOptim.MT_MAX;
         assertEquals(launches, counts[0], "graph operations of the optimizer step: one multi-tensor launch per 64 tensors");
         assertEquals(launches, counts[1], "step-parameter slots: one per launch");
         assertEquals(eager.size(), graphed.size());
@@ -116,6 +120,12 @@ class GraphedMultiTensorOptimTest {
 
     @Test void sgdCapturedWithTheMultiTensorKernelReplaysTheEagerSteps() {
         graphedEqualsEager(ps -> SGD.builder(ps).lr(0.01).momentum(0.9).weightDecay(1e-3).nesterov(true).l1(1e-4).build());
+    }
+
+    @Test void twoParameterGroupsTakeALaunchAndASlotEach() {
+        // 20 tensors with momentum and Nesterov, 50 without momentum and with maximize: a table each (1 + 1 launches)
+        graphedEqualsEager(ps -> SGD.builder(ps.subList(0, 20)).lr(0.01).momentum(0.9).nesterov(true).weightDecay(1e-3)
+                .group(ps.subList(20, TENSORS), o -> o.withNesterov(false).withMomentum(0).withMaximize(true).withL1(1e-3)).build(), 2);
     }
 
     @Test void adamWCapturedWithTheMultiTensorKernelReplaysTheEagerSteps() {
