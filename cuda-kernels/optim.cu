@@ -246,10 +246,8 @@ static __device__ __forceinline__ int optim_mt_tensor(const OptimTensorTable& t,
     return lo;
 }
 
-LETHE_KERNEL(sgd_step_multi_f32, 256,
-             OptimTensorTable table,  // param [numel_t], grad, momentum buffer (or null), mask (or null) per tensor t
-             double lr, double momentum, double dampening, double weight_decay, double l1, int flags) {
-    const SgdHyper h = {lr, momentum, dampening, weight_decay, l1, flags};
+// This block's chunk of the table's tensors: the chunk's elements of every list, handed to sgd_range/adam_range.
+static __device__ __forceinline__ void sgd_multi(const SgdHyper& h, const OptimTensorTable& table) {
     int t = optim_mt_tensor(table, blockIdx.x);
     long long begin = (blockIdx.x - table.first_chunk[t]) * (long long)OPTIM_MT_CHUNK;
     long long end = begin + OPTIM_MT_CHUNK < table.numel[t] ? begin + OPTIM_MT_CHUNK : table.numel[t];
@@ -258,15 +256,40 @@ LETHE_KERNEL(sgd_step_multi_f32, 256,
               threadIdx.x, blockDim.x);
 }
 
-LETHE_KERNEL(adam_step_multi_f32, 256,
-             OptimTensorTable table,  // param [numel_t], grad, exp_avg, exp_avg_sq, mask (or null) per tensor t
-             double lr, double beta1, double beta2, double eps, double weight_decay, double step_size, double bias2_sqrt,
-             int flags) {
-    const AdamHyper h = {lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt, flags};
+static __device__ __forceinline__ void adam_multi(const AdamHyper& h, const OptimTensorTable& table) {
     int t = optim_mt_tensor(table, blockIdx.x);
     long long begin = (blockIdx.x - table.first_chunk[t]) * (long long)OPTIM_MT_CHUNK;
     long long end = begin + OPTIM_MT_CHUNK < table.numel[t] ? begin + OPTIM_MT_CHUNK : table.numel[t];
     adam_range(h, reinterpret_cast<float*>(table.ptr[0][t]), reinterpret_cast<const float*>(table.ptr[1][t]),
                reinterpret_cast<float*>(table.ptr[2][t]), reinterpret_cast<float*>(table.ptr[3][t]),
                reinterpret_cast<const float*>(table.ptr[4][t]), begin, end, threadIdx.x, blockDim.x);
+}
+
+LETHE_KERNEL(sgd_step_multi_f32, 256,
+             OptimTensorTable table,  // param [numel_t], grad, momentum buffer (or null), mask (or null) per tensor t
+             double lr, double momentum, double dampening, double weight_decay, double l1, int flags) {
+    sgd_multi(SgdHyper{lr, momentum, dampening, weight_decay, l1, flags}, table);
+}
+
+LETHE_KERNEL(adam_step_multi_f32, 256,
+             OptimTensorTable table,  // param [numel_t], grad, exp_avg, exp_avg_sq, mask (or null) per tensor t
+             double lr, double beta1, double beta2, double eps, double weight_decay, double step_size, double bias2_sqrt,
+             int flags) {
+    adam_multi(AdamHyper{lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt, flags}, table);
+}
+
+// The multi-tensor steps of a captured step (a CUDA graph) with a step-parameter block: the table as above (its
+// pointers are what the graph keeps), the scalars read from device memory, so that the graph replays with each step's
+// learning rate, first-step flag and bias corrections; hyper as sgd_step_hyper_f32's / adam_step_hyper_f32's (one
+// slot per launch, CudaOptim).
+LETHE_KERNEL(sgd_step_multi_hyper_f32, 256,
+             OptimTensorTable table,              // as sgd_step_multi_f32's
+             const double* __restrict__ hyper) {  // [6]: lr, momentum, dampening, weight_decay, l1, flags
+    sgd_multi(SgdHyper{hyper[0], hyper[1], hyper[2], hyper[3], hyper[4], (int)hyper[5]}, table);
+}
+
+LETHE_KERNEL(adam_step_multi_hyper_f32, 256,
+             OptimTensorTable table,              // as adam_step_multi_f32's
+             const double* __restrict__ hyper) {  // [8]: lr, beta1, beta2, eps, weight_decay, step_size, bias2_sqrt, flags
+    adam_multi(AdamHyper{hyper[0], hyper[1], hyper[2], hyper[3], hyper[4], hyper[5], hyper[6], (int)hyper[7]}, table);
 }

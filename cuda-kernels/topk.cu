@@ -12,12 +12,15 @@
 // A block finds the tensor of its chunk by binary search over the first-chunk column (tensors in list order, so
 // the column is non-decreasing); every thread of a block works on the same chunk, so the search is block-uniform.
 // Semantics exactly as the ref backend (ai.lethe.backend.ref.RefTopK); the same keys as unlearn.cu's
-// score_histogram_f32 (-0 counts as +0; a negative or NaN score is counted nowhere and reported).
+// score_histogram_f32 (-0 counts as +0; a negative or NaN score is counted nowhere and reported). What a score and a
+// chunk go through is score_select.cuh's, shared with unlearn.cu's single-tensor kernels; only the way a block finds
+// its tensor (the table) is this file's.
 //
 // Launches: topk_histogram_f32 min(chunks, 512) blocks of 256 threads walking the chunks grid-stride, with
 // 2^bits * 4 bytes of dynamic shared memory when use_shared; topk_mask_strict_f32 and topk_mask_ties_f32 one
 // block of 256 threads per chunk (chunk a multiple of 256); mask_tie_scan one block of 256 threads.
 #include "lethe_device.cuh"
+#include "score_select.cuh"
 
 #define LETHE_TOPK_COLUMNS 5
 
@@ -33,16 +36,6 @@ static __device__ __forceinline__ int topk_tensor_of(const long long* __restrict
     return lo;
 }
 
-// *a = min(*a, v), atomically.
-static __device__ __forceinline__ void topk_atomic_min_ull(unsigned long long* a, unsigned long long v) {
-    unsigned long long old = atomicCAS(a, 0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFFFull);   // an atomic read
-    while (v < old) {
-        unsigned long long seen = atomicCAS(a, old, v);
-        if (seen == old) break;
-        old = seen;
-    }
-}
-
 // For every score of every tensor whose key has key >> match_shift == match_value (match_shift 32: every score),
 // counts[(key >> shift) & (2^bits - 1)] += 1. A negative or NaN score is counted nowhere and its position in the
 // virtual array goes into *bad (the smallest such position; *bad starts at ~0). use_shared: a block-local
@@ -55,35 +48,16 @@ LETHE_KERNEL(topk_histogram_f32, 256,
              unsigned long long* __restrict__ counts,  // [2^bits], accumulated into
              unsigned long long* __restrict__ bad) {   // [1]: the first bad position, or ~0
     LETHE_DYNAMIC_SHARED(unsigned int, local);   // [2^bits] when use_shared
-    const unsigned int bins = 1u << bits, mask = bins - 1u;
-    if (use_shared) {
-        for (unsigned int b = threadIdx.x; b < bins; b += blockDim.x) local[b] = 0;
-        __syncthreads();
-    }
+    const SelectHistogram h = {local, counts, bad, shift, match_shift, use_shared, 1u << bits, (1u << bits) - 1u, match_value};
+    select_histogram_begin(h);
     for (long long c = blockIdx.x; c < chunks; c += gridDim.x) {
-        const int t = topk_tensor_of(table, tensors, c);
-        const long long* row = table + (long long)t * LETHE_TOPK_COLUMNS;
+        const long long* row = table + (long long)topk_tensor_of(table, tensors, c) * LETHE_TOPK_COLUMNS;
         const float* scores = reinterpret_cast<const float*>(row[0]);
         const long long n = row[2], begin = (c - row[4]) * chunk, end = min(n, begin + chunk);
-        for (long long i = begin + threadIdx.x; i < end; i += blockDim.x) {
-            unsigned int key = __float_as_uint(scores[i]);
-            if (key == 0x80000000u) key = 0;
-            if (key > 0x7F800000u) {
-                topk_atomic_min_ull(bad, (unsigned long long)(row[3] + i));
-                continue;
-            }
-            if (match_shift == 32 || (key >> match_shift) == match_value) {
-                unsigned int b = (key >> shift) & mask;
-                if (use_shared) atomicAdd(&local[b], 1u);
-                else atomicAdd(&counts[b], 1ull);
-            }
-        }
+        for (long long i = begin + threadIdx.x; i < end; i += blockDim.x)
+            select_histogram_add(h, scores[i], (unsigned long long)(row[3] + i));
     }
-    if (use_shared) {
-        __syncthreads();
-        for (unsigned int b = threadIdx.x; b < bins; b += blockDim.x)
-            if (local[b] != 0) atomicAdd(&counts[b], (unsigned long long)local[b]);
-    }
+    select_histogram_end(h);
 }
 
 // Pass 1, one block per chunk: mask[i] = scores[i] > threshold, and ties[c] = the number of scores == threshold in
@@ -94,20 +68,9 @@ LETHE_KERNEL(topk_mask_strict_f32, 256,
              long long* __restrict__ ties) {       // [chunks + 1] (entry c written by block c)
     const long long c = blockIdx.x;
     const long long* row = table + (long long)topk_tensor_of(table, tensors, c) * LETHE_TOPK_COLUMNS;
-    const float* scores = reinterpret_cast<const float*>(row[0]);
-    float* mask = reinterpret_cast<float*>(row[1]);
     const long long n = row[2], begin = (c - row[4]) * chunk, end = min(n, begin + chunk);
-    long long count = 0;
-    for (long long base = begin; base < end; base += blockDim.x) {
-        long long i = base + threadIdx.x;
-        int tie = 0;
-        if (i < end) {
-            float s = scores[i];
-            mask[i] = s > threshold ? 1.0f : 0.0f;
-            tie = s == threshold;
-        }
-        count += __syncthreads_count(tie);
-    }
+    const long long count = select_mask_strict_chunk(reinterpret_cast<const float*>(row[0]),
+                                                     reinterpret_cast<float*>(row[1]), begin, end, threshold);
     if (threadIdx.x == 0) ties[c] = count;
 }
 
@@ -122,29 +85,11 @@ LETHE_KERNEL(topk_mask_ties_f32, 256,
              const long long* __restrict__ ties,   // [chunks + 1]: exclusive prefix, then the total
              long long chunks, long long ties_to_keep) {
     __shared__ int topk_warp_ties[32];
+    __shared__ long long topk_head[3];   // the quota, ties before this chunk, ties before the next (select_ties_head)
     const long long c = blockIdx.x;
-    const long long keep = min(ties[chunks], ties_to_keep);
-    long long seen = ties[c];
-    if (seen >= keep || ties[c + 1] == seen) return;   // past the budget, or no ties here (the whole block returns)
+    if (!select_ties_head(ties, c, chunks, ties_to_keep, topk_head)) return;   // the whole block returns
     const long long* row = table + (long long)topk_tensor_of(table, tensors, c) * LETHE_TOPK_COLUMNS;
-    const float* scores = reinterpret_cast<const float*>(row[0]);
-    float* mask = reinterpret_cast<float*>(row[1]);
     const long long n = row[2], begin = (c - row[4]) * chunk, end = min(n, begin + chunk);
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
-    for (long long base = begin; base < end; base += blockDim.x) {
-        long long i = base + threadIdx.x;
-        bool tie = i < end && scores[i] == threshold;
-        unsigned int ballot = __ballot_sync(0xffffffffu, tie);
-        if (lane == 0) topk_warp_ties[warp] = __popc(ballot);
-        __syncthreads();
-        long long before = 0, total = 0;
-        for (int w = 0; w < warps; w++) {
-            if (w < warp) before += topk_warp_ties[w];
-            total += topk_warp_ties[w];
-        }
-        long long rank = seen + before + __popc(ballot & ((1u << lane) - 1u));
-        if (tie && rank < keep) mask[i] = 1.0f;
-        seen += total;
-        __syncthreads();
-    }
+    select_mask_ties_chunk(reinterpret_cast<const float*>(row[0]), reinterpret_cast<float*>(row[1]), begin, end,
+                           threshold, topk_head, topk_warp_ties);
 }

@@ -7,7 +7,8 @@
 //   score_histogram_f32                     one radix-select pass over the scores' float keys
 //   mask_strict_f32, mask_tie_scan, mask_ties_f32   the top-k mask: strict part, ties kept in index order
 // Semantics exactly as the ref backend (ai.lethe.backend.ref.RefUnlearning) and native/persample.c, unlearn.c and
-// rng.c (CudaUnlearningParityTest compares with both).
+// rng.c (CudaUnlearningParityTest compares with both). The histogram's and the mask passes' per-score and per-chunk
+// bodies are score_select.cuh's, shared with topk.cu's multi-tensor kernels.
 //
 // The per-sample sums never materialise one gradient per sample: a block owns a 16 x 16 tile of the output and one
 // group of consecutive samples (blockIdx.y of gridDim.y groups), walks its samples in order, forms each sample's
@@ -23,6 +24,7 @@
 // 256 threads and bins * 4 bytes of dynamic shared memory when use_shared; the mask kernels one block of 256
 // threads per chunk of `chunk` scores (a multiple of 256), and mask_tie_scan one block of 256 threads.
 #include "lethe_device.cuh"
+#include "score_select.cuh"
 #include "philox.cuh"
 #include "strided.cuh"
 
@@ -257,16 +259,6 @@ LETHE_KERNEL(add_gaussian_noise_f32, 256,
 
 // ---- radix-select histogram -------------------------------------------------------------------------------------
 
-// *a = min(*a, v), atomically.
-static __device__ __forceinline__ void unlearn_atomic_min_ull(unsigned long long* a, unsigned long long v) {
-    unsigned long long old = atomicCAS(a, 0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFFFull);   // an atomic read
-    while (v < old) {
-        unsigned long long seen = atomicCAS(a, old, v);
-        if (seen == old) break;
-        old = seen;
-    }
-}
-
 // For every score whose key (its bits, -0 as +0) has key >> match_shift == match_value (match_shift 32: every
 // score), counts[(key >> shift) & (2^bits - 1)] += 1. A negative or NaN score (key > +inf's) is counted nowhere and
 // its index goes into *bad (the smallest such index; *bad starts at ~0). use_shared: a block-local histogram of
@@ -277,29 +269,10 @@ LETHE_KERNEL(score_histogram_f32, 256,
              unsigned long long* __restrict__ counts,  // [2^bits], accumulated into
              unsigned long long* __restrict__ bad) {   // [1]: the first bad index, or ~0
     LETHE_DYNAMIC_SHARED(unsigned int, local);   // [2^bits] when use_shared
-    const unsigned int bins = 1u << bits, mask = bins - 1u;
-    if (use_shared) {
-        for (unsigned int b = threadIdx.x; b < bins; b += blockDim.x) local[b] = 0;
-        __syncthreads();
-    }
-    for (long long i = grid_first(); i < n; i += grid_step()) {
-        unsigned int key = __float_as_uint(scores[i]);
-        if (key == 0x80000000u) key = 0;
-        if (key > 0x7F800000u) {
-            unlearn_atomic_min_ull(bad, (unsigned long long)i);
-            continue;
-        }
-        if (match_shift == 32 || (key >> match_shift) == match_value) {
-            unsigned int b = (key >> shift) & mask;
-            if (use_shared) atomicAdd(&local[b], 1u);
-            else atomicAdd(&counts[b], 1ull);
-        }
-    }
-    if (use_shared) {
-        __syncthreads();
-        for (unsigned int b = threadIdx.x; b < bins; b += blockDim.x)
-            if (local[b] != 0) atomicAdd(&counts[b], (unsigned long long)local[b]);
-    }
+    const SelectHistogram h = {local, counts, bad, shift, match_shift, use_shared, 1u << bits, (1u << bits) - 1u, match_value};
+    select_histogram_begin(h);
+    for (long long i = grid_first(); i < n; i += grid_step()) select_histogram_add(h, scores[i], (unsigned long long)i);
+    select_histogram_end(h);
 }
 
 // ---- mask from scores --------------------------------------------------------------------------------------------
@@ -312,17 +285,7 @@ LETHE_KERNEL(mask_strict_f32, 256,
              long long n, float threshold, long long chunk,
              long long* __restrict__ ties) {    // [chunks + 1] (entry c written by block c)
     const long long c = blockIdx.x, begin = c * chunk, end = min(n, begin + chunk);
-    long long count = 0;
-    for (long long base = begin; base < end; base += blockDim.x) {
-        long long i = base + threadIdx.x;
-        int tie = 0;
-        if (i < end) {
-            float s = scores[i];
-            mask[i] = s > threshold ? 1.0f : 0.0f;
-            tie = s == threshold;
-        }
-        count += __syncthreads_count(tie);
-    }
+    const long long count = select_mask_strict_chunk(scores, mask, begin, end, threshold);
     if (threadIdx.x == 0) ties[c] = count;
 }
 
@@ -367,30 +330,6 @@ LETHE_KERNEL(mask_ties_f32, 256,
     __shared__ int warp_ties[32];
     __shared__ long long head[3];   // the quota, ties before this chunk, ties before the next: read once, by thread 0
     const long long c = blockIdx.x, begin = c * chunk, end = min(n, begin + chunk);
-    if (threadIdx.x == 0) {
-        head[0] = min(ties[chunks], ties_to_keep);
-        head[1] = ties[c];
-        head[2] = ties[c + 1];
-    }
-    __syncthreads();
-    const long long keep = head[0];
-    long long seen = head[1];
-    if (seen >= keep || head[2] == seen) return;   // past the quota, or no ties here (the whole block returns)
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
-    for (long long base = begin; base < end; base += blockDim.x) {
-        long long i = base + threadIdx.x;
-        bool tie = i < end && scores[i] == threshold;
-        unsigned int ballot = __ballot_sync(0xffffffffu, tie);
-        if (lane == 0) warp_ties[warp] = __popc(ballot);
-        __syncthreads();
-        long long before = 0, total = 0;
-        for (int w = 0; w < warps; w++) {
-            if (w < warp) before += warp_ties[w];
-            total += warp_ties[w];
-        }
-        long long rank = seen + before + __popc(ballot & ((1u << lane) - 1u));
-        if (tie && rank < keep) mask[i] = 1.0f;
-        seen += total;
-        __syncthreads();
-    }
+    if (!select_ties_head(ties, c, chunks, ties_to_keep, head)) return;   // the whole block returns
+    select_mask_ties_chunk(scores, mask, begin, end, threshold, head, warp_ties);
 }

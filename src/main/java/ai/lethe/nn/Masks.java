@@ -8,11 +8,14 @@
 // update (attach), and code that writes weights directly (noise injection, Newton steps) calls reapply.
 package ai.lethe.nn;
 
+import ai.lethe.core.DType;
 import ai.lethe.optim.Optimizer;
 import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 public final class Masks {
@@ -24,23 +27,65 @@ public final class Masks {
     /**
      * Sets (or replaces) the mask of {@code paramName} (dotted) to {@code mask}, which the model then owns, and
      * zeroes the pruned entries of the parameter now. The mask must have the parameter's shape, dtype and device
-     * and hold only 0 and 1.
+     * and hold only 0 and 1. As {@link #setAll} with one mask: one scalar read from the device.
      */
     public static void set(Module model, String paramName, Tensor mask) {
-        Tensor p = model.parameter(paramName);
-        if (p == null) throw new IllegalArgumentException("Masks.set: parameter '" + paramName + "' is absent");
-        if (!mask.shape().equals(p.shape()) || mask.dtype() != p.dtype() || !mask.device().equals(p.device()))
-            throw new IllegalArgumentException("Masks.set('" + paramName + "'): mask " + mask.shape() + " " + mask.dtype() + " on "
-                    + mask.device() + " does not match the parameter " + p.shape() + " " + p.dtype() + " on " + p.device());
+        Map<String, Tensor> one = new LinkedHashMap<>();
+        one.put(paramName, mask);
+        setAll(model, one);
+    }
+
+    /**
+     * Sets (or replaces) the masks of the parameters named in {@code masks} (dotted name → mask), which the model then
+     * owns, and zeroes their pruned entries now. Each mask must have its parameter's shape, dtype and device (checked
+     * first, before anything changes) and hold only 0 and 1: that is checked on the device, every mask at once, with
+     * ONE read of a small vector (one number per mask) whatever the number of masks — no per-tensor host round trip. A mask holding another value is an IllegalArgumentException naming the parameter, and then no
+     * mask is set.
+     */
+    public static void setAll(Module model, Map<String, Tensor> masks) {
+        String op = "Masks.setAll";
+        if (masks.isEmpty()) return;
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        for (var e : masks.entrySet()) {
+            String paramName = e.getKey();
+            Tensor mask = e.getValue(), p = model.parameter(paramName);
+            if (p == null) throw new IllegalArgumentException("Masks.set: parameter '" + paramName + "' is absent");
+            if (mask == null) throw new IllegalArgumentException("Masks.set('" + paramName + "'): the mask is null");
+            if (!mask.shape().equals(p.shape()) || mask.dtype() != p.dtype() || !mask.device().equals(p.device()))
+                throw new IllegalArgumentException("Masks.set('" + paramName + "'): mask " + mask.shape() + " " + mask.dtype() + " on "
+                        + mask.device() + " does not match the parameter " + p.shape() + " " + p.dtype() + " on " + p.device());
+            params.put(paramName, p);
+        }
         try (var _ = GradMode.noGrad()) {
-            Tensor m = mask.detach();
-            float[] v = m.toFloatArray();
-            for (float x : v) if (x != 0f && x != 1f)
-                throw new IllegalArgumentException("Masks.set('" + paramName + "'): a mask holds only 0 and 1, found " + x);
-            int dot = paramName.lastIndexOf('.');
-            Module owner = dot < 0 ? model : model.module(paramName.substring(0, dot));
-            owner.registerBuffer(paramName.substring(dot + 1) + SUFFIX, mask, false);
-            p.mulInPlace(mask);
+            double[] off = offBinary(op, masks.values());
+            int i = 0;
+            for (var e : masks.entrySet()) {
+                if (off[i++] != 0)
+                    throw new IllegalArgumentException("Masks.set('" + e.getKey() + "'): a mask holds only 0 and 1, found "
+                            + "another value (Σ|m(m − 1)| = " + off[i - 1] + ")");
+            }
+            for (var e : masks.entrySet()) {
+                String paramName = e.getKey();
+                int dot = paramName.lastIndexOf('.');
+                Module owner = dot < 0 ? model : model.module(paramName.substring(0, dot));
+                owner.registerBuffer(paramName.substring(dot + 1) + SUFFIX, e.getValue(), false);
+                params.get(paramName).mulInPlace(e.getValue());
+            }
+        }
+    }
+
+    /**
+     * Per mask, Σ |m (m − 1)| computed on the device: exactly 0 when every entry is 0 or 1, and positive, infinite or
+     * NaN otherwise (a sum of non-negative terms is 0 only if each is); the sums are stacked and read in one copy.
+     */
+    private static double[] offBinary(String op, Iterable<Tensor> masks) {
+        try (var _ = Scope.open(op)) {
+            List<Tensor> sums = new ArrayList<>();
+            for (Tensor m : masks) {
+                Tensor d = m.detach();
+                sums.add(d.mul(d.sub(1)).abs().sum().to(DType.FLOAT64));
+            }
+            return Tensor.stack(sums, 0).toDoubleArray();
         }
     }
 
@@ -90,16 +135,22 @@ public final class Masks {
         }
     }
 
-    /** Pruned entries / masked entries over the masked tensors (0 for a dense model). */
+    /**
+     * Pruned entries / masked entries over the masked tensors (0 for a dense model): the kept entries are summed on the
+     * device and read once, whatever the number of masks.
+     */
     public static double sparsity(Module model) {
         long total = 0;
-        double kept = 0;
+        List<Tensor> kept = new ArrayList<>();
         try (var _ = GradMode.noGrad(); var _ = Scope.open("Masks.sparsity")) {
             for (Tensor m : of(model).values()) {
                 total += m.numel();
-                kept += m.sum().item();
+                kept.add(m.sum().to(DType.FLOAT64));
             }
+            if (total == 0) return 0;
+            double sum = 0;
+            for (double k : Tensor.stack(kept, 0).toDoubleArray()) sum += k;
+            return 1 - sum / total;
         }
-        return total == 0 ? 0 : 1 - kept / total;
     }
 }

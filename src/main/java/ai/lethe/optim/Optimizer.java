@@ -133,7 +133,8 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
 
     /**
      * The host side of a step that a device graph replays (GraphCapture.StepGraph): the parameters the last step()
-     * updated go through their update again with the current hyper-parameters — the learning rate, SGD's first-step
+     * updated go through their group's update again (updateGroup, as in step(), so the backend sees the same
+     * multi-tensor calls the graph captured) with the current hyper-parameters — the learning rate, SGD's first-step
      * flag, Adam's step count and bias corrections, as step() would compute them now — but the backend, in the graph's
      * parameter pass, only records these per-step scalars for the graph and queues no device work (any it were asked
      * for would be an error). The gradients are not read: the graph computes its own, so each parameter stands in for
@@ -143,15 +144,18 @@ public abstract class Optimizer<O extends GroupOptions<O>> implements AutoClosea
         checkNotClosed("replayStep");
         try (var _ = GradMode.noGrad()) {
             for (ParamGroup<O> group : groups) {
-                O options = group.options();
+                List<Update> updates = new ArrayList<>();
                 for (Tensor p : group.params()) {
                     int i = indexOf.get(p);
                     if (i >= stepped.length || !stepped[i]) continue;
-                    ParamState s = states.get(p);
                     Tensor mask = masks.get(p);
-                    update(options, p, p, mask == null ? null : updatable(p, mask), s);
-                    p.markModified();
-                    for (Tensor b : s.buffers().values()) b.markModified();
+                    updates.add(new Update(p, p, mask == null ? null : updatable(p, mask), states.get(p)));
+                }
+                if (updates.isEmpty()) continue;
+                updateGroup(group.options(), updates);   // as step(): the backend's multi-tensor slots, in order
+                for (Update u : updates) {
+                    u.param().markModified();
+                    for (Tensor b : u.state().buffers().values()) b.markModified();
                 }
             }
         }

@@ -4,8 +4,11 @@
 // flat indices). Entries already pruned stay pruned: they score 0 and every unpruned entry scores at least
 // Float.MIN_NORMAL, so the new masks are a subset of the old ones (iterative magnitude pruning, SynFlow's rounds).
 // Magnitude pruning is the step with scores |w| (ai.lethe.kernels.Pruning.magnitudeScores).
+// Host round trips: a constant number whatever the number of tensors (issue 15) — one read of the old masks' kept
+// counts, GlobalTopK's three, and one for Masks.setAll's check of the new masks.
 package ai.lethe.prune;
 
+import ai.lethe.core.DType;
 import ai.lethe.kernels.GlobalTopK;
 import ai.lethe.kernels.Pruning;
 import ai.lethe.nn.Masks;
@@ -56,9 +59,9 @@ public final class GlobalPruning {
     public static void pruneTo(Module model, Map<String, Tensor> scores, long pruned) {
         String op = "GlobalPruning.pruneTo";
         Map<String, Tensor> masks = Masks.of(model);
-        long total = 0, already = 0;
+        long total = 0, masked = 0;
         try (var _ = GradMode.noGrad(); var _ = Scope.open(op)) {
-            List<Tensor> keyed = new ArrayList<>(scores.size());
+            List<Tensor> keyed = new ArrayList<>(scores.size()), kept = new ArrayList<>();
             for (var e : scores.entrySet()) {
                 Tensor p = model.parameter(e.getKey());
                 if (p == null) throw new IllegalArgumentException(op + ": the model has no parameter '" + e.getKey() + "'");
@@ -71,27 +74,50 @@ public final class GlobalPruning {
                 Tensor old = masks.get(e.getKey());
                 if (old != null) {
                     k = k.mul(old);
-                    already += s.numel() - (long) old.sum().item();
+                    masked += s.numel();
+                    kept.add(old.sum().to(DType.FLOAT64));   // summed on the device, read below with the others
                 }
                 keyed.add(k.contiguous());
             }
+            long already = masked - keptEntries(kept);
             if (pruned < already || pruned > total)
                 throw new IllegalArgumentException(op + ": pruned must be in [" + already + " (already pruned), " + total
                         + "], got " + pruned);
             List<Tensor> fresh = GlobalTopK.keepLargest(keyed, total - pruned);
+            Map<String, Tensor> set = new LinkedHashMap<>();
             int i = 0;
-            for (String name : scores.keySet()) Masks.set(model, name, fresh.get(i++));
+            for (String name : scores.keySet()) set.put(name, fresh.get(i++));
+            Masks.setAll(model, set);
         }
     }
 
-    /** Pruned fraction of each prunable tensor (by its mask; 0 for an unmasked one), by parameter name. */
+    /** The sum of the device scalars {@code sums}, read in one copy (0 when there are none). */
+    private static long keptEntries(List<Tensor> sums) {
+        if (sums.isEmpty()) return 0;
+        long n = 0;
+        for (double v : Tensor.stack(sums, 0).toDoubleArray()) n += (long) v;
+        return n;
+    }
+
+    /**
+     * Pruned fraction of each prunable tensor (by its mask; 0 for an unmasked one), by parameter name; the masks are
+     * summed on the device and read in one copy, whatever their number.
+     */
     public static Map<String, Double> perTensor(Module model) {
         Map<String, Tensor> masks = Masks.of(model);
         Map<String, Double> out = new LinkedHashMap<>();
         try (var _ = GradMode.noGrad(); var _ = Scope.open("GlobalPruning.perTensor")) {
-            for (String n : Prunable.names(model)) {
+            List<String> names = Prunable.names(model);
+            List<Tensor> sums = new ArrayList<>();
+            for (String n : names) {
                 Tensor m = masks.get(n);
-                out.put(n, m == null ? 0.0 : 1 - m.sum().item() / m.numel());
+                if (m != null) sums.add(m.sum().to(DType.FLOAT64));
+            }
+            double[] kept = sums.isEmpty() ? new double[0] : Tensor.stack(sums, 0).toDoubleArray();
+            int i = 0;
+            for (String n : names) {
+                Tensor m = masks.get(n);
+                out.put(n, m == null ? 0.0 : 1 - kept[i++] / m.numel());
             }
         }
         return out;

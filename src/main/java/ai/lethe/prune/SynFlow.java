@@ -25,6 +25,7 @@ import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,12 +122,14 @@ public final class SynFlow {
                 double rValue = r.item();
                 r.backward();
                 boolean finite = Double.isFinite(rValue);
+                List<Tensor> maxima = new ArrayList<>(names.size());
                 for (String n : names) {
                     Tensor p = params.get(n), g = p.grad();
                     Tensor s = g == null ? Tensor.zerosLike(p) : Pruning.synflowScores(p.detach(), g);
-                    if (finite && !Double.isFinite(s.max().item())) finite = false;
+                    maxima.add(s.max());
                     out.put(n, s);
                 }
+                if (finite) for (double m : maxima(maxima)) if (!Double.isFinite(m)) finite = false;
                 if (!finite) return null;
                 for (Tensor t : out.values()) scope.keep(t);
                 return out;
@@ -145,12 +148,19 @@ public final class SynFlow {
         Tensor first = scores.values().iterator().next();
         if (first.dtype() == DType.FLOAT32 && first.device().equals(device)) return scores;
         double max = 0;
-        for (Tensor s : scores.values()) max = Math.max(max, s.max().item());
+        List<Tensor> maxima = new ArrayList<>(scores.size());
+        for (Tensor s : scores.values()) maxima.add(s.max());
+        for (double m : maxima(maxima)) max = Math.max(max, m);
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (var e : scores.entrySet()) {
             Tensor s = max > 0 ? e.getValue().div(max) : e.getValue();
             out.put(e.getKey(), s.to(DType.FLOAT32).to(device));
         }
         return out;
+    }
+
+    /** The values of the 0-d tensors {@code maxima}, stacked on their device and read in one copy (no per-tensor read). */
+    private static double[] maxima(List<Tensor> maxima) {
+        return maxima.isEmpty() ? new double[0] : Tensor.stack(maxima, 0).toDoubleArray();
     }
 }

@@ -4,13 +4,15 @@
 //   best/              the weights of the epoch with the best validation accuracy
 //   epochs/epoch-NNN/  every epoch's weights, when kept (e.g. for rewinding)
 //   metrics.jsonl      one line per epoch
-//   result.json        config, dataset, model, history and final accuracies (written atomically at the end)
+//   result.json        config, dataset, model, precision (fp32/tf32/bf16), history and final accuracies (written
+//                      atomically at the end)
 // Only Lethe writes inside the checkpoint folders (a checkpoint is replaced whole, and a folder holding other files
 // is never replaced); outputs about a run (lethe eval's eval.json, split.json) go in the run folder itself.
 // A process killed while saving a checkpoint leaves hidden leftovers next to it (see Checkpoint.recover);
 // recover() repairs every checkpoint folder of the run, and the trainer calls it before it starts or resumes.
 package ai.lethe.train;
 
+import ai.lethe.backend.Precision;
 import ai.lethe.io.AtomicFiles;
 import ai.lethe.io.Checkpoint;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -127,6 +129,7 @@ public record RunFolder(Path root) {
         out.put("dataset", dataset);
         out.put("model", JSON.readTree(modelJson));
         out.put("config", JSON.readTree(config.toJson()));
+        out.put("precision", Precision.current().cliName());   // the conv/GEMM arithmetic the run trained in (the caller's thread)
         EpochStats last = result.last();
         out.put("train_accuracy", last.trainAccuracy());
         out.put("train_loss", last.trainLoss());

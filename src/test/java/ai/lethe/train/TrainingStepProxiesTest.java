@@ -190,28 +190,32 @@ public class TrainingStepProxiesTest {
 
     @Test void aSteadyResNet18GraphStepIsOneGraphLaunch() {
         // measured (2026-12-03, cuda-emu): 340 captured operations (the eager step's 276 launches and 3 GEMMs, and its
-        // memsets and device-to-device copies, which the eager counters do not count); the window's row copy moved out
+        // memsets and device-to-device copies, which the eager counters do not count); the window's row copy moved out;
+        // 307 with issue 15's fusion and per-tensor step-parameter optimizer kernels; 246 once captured steps kept the
+        // one multi-tensor SGD launch for the 62 parameters (sgd_step_multi_hyper_f32)
         DeviceCounters[] steps = steps(RESNET18, true, TRAINER);
-        assertGraphSize(steps[GraphedSteps.WARM_UP].capturedOperations(), 340);
+        assertGraphSize(steps[GraphedSteps.WARM_UP].capturedOperations(), 246);
         assertSteadyGraph(steps[WARM_UP]);
     }
 
     @Test void aSteadyViTGraphStepIsOneGraphLaunch() {
         // measured (2026-12-03, cuda-emu): 272 captured operations (136 launches, 109 GEMMs, memsets and copies); with
-        // the fused attention: 128; 159 once captured steps took the per-tensor step-parameter optimizer kernels (a
-        // replayable graph cannot use the multi-tensor kernels, whose scalars go by value: one launch per parameter)
+        // the fused attention: 128; 159 once captured steps took the per-tensor step-parameter optimizer kernels (one
+        // launch per parameter: the multi-tensor kernels took their scalars by value); 128 again with the multi-tensor
+        // kernels reading the step-parameter block (sgd_step_multi_hyper_f32: one launch for the 32 parameters)
         DeviceCounters[] steps = steps(VIT, true, TRAINER);
-        assertGraphSize(steps[GraphedSteps.WARM_UP].capturedOperations(), 159);
+        assertGraphSize(steps[GraphedSteps.WARM_UP].capturedOperations(), 128);
         assertSteadyGraph(steps[WARM_UP]);
     }
 
     @Test void aSteadyGradientAscentStepNeitherWaitsNorAllocates() {
         // the unlearning loop's step (TrainingLoop.step) with gradient ascent's loss, on the small ResNet18: as the
         // trainer's step less the argmax/eq/sum of the accuracy, plus the loss's negation; measured (2026-12-03,
-        // cuda-emu): 275 launches and 3 GEMM calls eagerly, 339 captured operations as a graph
+        // cuda-emu): 275 launches and 3 GEMM calls eagerly, 339 captured operations as a graph (306 with issue 15's
+        // fusion; 245 with the multi-tensor SGD launch in the graph)
         assertSteady(steadyStep(RESNET18, false, GRADIENT_ASCENT), 275, 3);
         DeviceCounters[] graphed = steps(RESNET18, true, GRADIENT_ASCENT);
-        assertGraphSize(graphed[GraphedSteps.WARM_UP].capturedOperations(), 339);
+        assertGraphSize(graphed[GraphedSteps.WARM_UP].capturedOperations(), 245);
         assertSteadyGraph(graphed[WARM_UP]);
     }
 

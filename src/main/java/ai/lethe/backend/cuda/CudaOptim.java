@@ -11,12 +11,18 @@
 //
 // In a captured step with a step-parameter block (CapturedStep, StepParameters) the *_hyper_f32 kernels take the
 // scalars — learning rate, SGD's first-step flag, Adam's bias corrections, every hyper-parameter and flag — from the
-// block, so the graph replays with each step's values; in a replay's parameter pass only the block is written.
+// block, so the graph replays with each step's values; in a replay's parameter pass only the block is written. The
+// multi-tensor steps keep their one launch per MT_MAX tensors there (sgd_step_multi_hyper_f32 /
+// adam_step_multi_hyper_f32: one slot per launch); only operands that need staging fall back to per-tensor kernels.
 package ai.lethe.backend.cuda;
 
 import ai.lethe.backend.AdamParams;
 import ai.lethe.backend.SgdParams;
 import ai.lethe.backend.View;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
 
 final class CudaOptim {
     // flags of optim.cu (LETHE_SGD_*, LETHE_ADAM_*)
@@ -132,14 +138,22 @@ final class CudaOptim {
 
     void sgdStepMulti(View[] params, View[] grads, View[] momentumBuffers, View[] masks, SgdParams p) {
         String op = "sgdStepMulti";
-        if (context.stepParameters() != null) {   // a captured step: per-tensor kernels that read the step-parameter block
+        int flags = (p.nesterov() ? SGD_NESTEROV : 0) | (p.maximize() ? SGD_MAXIMIZE : 0) | (p.firstStep() ? SGD_FIRST_STEP : 0);
+        View[][] lists = {params, grads, momentumBuffers, masks, null};
+        boolean[] outputs = {true, false, true, false, false};
+        StepParameters sp = context.stepParameters();
+        if (sp != null) {   // a captured step: the multi-tensor kernel reading its scalars from the step-parameter block
+            if (denseLists(op, lists, outputs)) {
+                graphed(op, sp, "sgd_step_multi_hyper_f32", lists,
+                        new double[] {p.lr(), p.momentum(), p.dampening(), p.weightDecay(), p.l1(), flags});
+                return;
+            }
+            // strided or overlapping operands: per tensor (sgdStep marks such a capture unreplayable)
             for (int i = 0; i < params.length; i++)
                 sgdStep(params[i], grads[i], momentumBuffers == null ? null : momentumBuffers[i], masks == null ? null : masks[i], p);
             return;
         }
-        int flags = (p.nesterov() ? SGD_NESTEROV : 0) | (p.maximize() ? SGD_MAXIMIZE : 0) | (p.firstStep() ? SGD_FIRST_STEP : 0);
-        View[][] lists = {params, grads, momentumBuffers, masks, null};
-        multi(op, lists, new boolean[] {true, false, true, false, false}, table ->
+        multi(op, lists, outputs, table ->
                 context.launch("sgd_step_multi_f32", Dim3.of(table.blocks()), Dim3.of(256), 0, new KernelArgs()
                         .words64(table.words()).f64(p.lr()).f64(p.momentum()).f64(p.dampening()).f64(p.weightDecay())
                         .f64(p.l1()).i32(flags)));
@@ -147,19 +161,59 @@ final class CudaOptim {
 
     void adamStepMulti(View[] params, View[] grads, View[] expAvgs, View[] expAvgSqs, View[] masks, AdamParams p) {
         String op = "adamStepMulti";
-        if (context.stepParameters() != null) {   // as sgdStepMulti
-            for (int i = 0; i < params.length; i++)
-                adamStep(params[i], grads[i], expAvgs[i], expAvgSqs[i], masks == null ? null : masks[i], p);
-            return;
-        }
         double bias1 = 1 - Math.pow(p.beta1(), p.step()), bias2 = 1 - Math.pow(p.beta2(), p.step());
         double stepSize = p.lr() / bias1, bias2Sqrt = Math.sqrt(bias2);
         int flags = (p.decoupledWeightDecay() ? ADAM_DECOUPLED : 0) | (p.maximize() ? ADAM_MAXIMIZE : 0);
         View[][] lists = {params, grads, expAvgs, expAvgSqs, masks};
-        multi(op, lists, new boolean[] {true, false, true, true, false}, table ->
+        boolean[] outputs = {true, false, true, true, false};
+        StepParameters sp = context.stepParameters();
+        if (sp != null) {   // as sgdStepMulti
+            if (denseLists(op, lists, outputs)) {
+                graphed(op, sp, "adam_step_multi_hyper_f32", lists,
+                        new double[] {p.lr(), p.beta1(), p.beta2(), p.eps(), p.weightDecay(), stepSize, bias2Sqrt, flags});
+                return;
+            }
+            for (int i = 0; i < params.length; i++)
+                adamStep(params[i], grads[i], expAvgs[i], expAvgSqs[i], masks == null ? null : masks[i], p);
+            return;
+        }
+        multi(op, lists, outputs, table ->
                 context.launch("adam_step_multi_f32", Dim3.of(table.blocks()), Dim3.of(256), 0, new KernelArgs()
                         .words64(table.words()).f64(p.lr()).f64(p.beta1()).f64(p.beta2()).f64(p.eps()).f64(p.weightDecay())
                         .f64(stepSize).f64(bias2Sqrt).i32(flags)));
+    }
+
+    /** Whether every tensor's operands can be taken as they lie (see dense): then no staging copy is needed. */
+    private static boolean denseLists(String op, View[][] lists, boolean[] outputs) {
+        for (View[] list : lists) if (list != null) for (View v : list) DenseFloat32.require(op, v);
+        for (int i = 0; i < lists[0].length; i++) {
+            List<View> updated = new ArrayList<>(), inputs = new ArrayList<>();
+            for (int l = 0; l < MT_LISTS; l++)
+                if (lists[l] != null && lists[l][i] != null) (outputs[l] ? updated : inputs).add(lists[l][i]);
+            if (!dense(updated.toArray(View[]::new), inputs.toArray(View[]::new))) return false;
+        }
+        return true;
+    }
+
+    /**
+     * The multi-tensor step of a captured step ({@code kernel}: a *_multi_hyper_f32 kernel): per table of up to MT_MAX
+     * tensors, one step-parameter slot holding {@code hyper} and, while capturing, one launch reading it. In a replay's
+     * parameter pass only the slots are written. A slot's signature is its table less the gradients' pointers (the
+     * pass stands each parameter in for its gradient; the graph keeps its own).
+     */
+    private void graphed(String op, StepParameters sp, String kernel, View[][] lists, double[] hyper) {
+        View[] params = lists[0];
+        long[][] ptr = new long[params.length][MT_LISTS];
+        for (int l = 0; l < MT_LISTS; l++)
+            if (lists[l] != null)
+                for (int i = 0; i < params.length; i++) if (params[i].numel() > 0) ptr[i][l] = pointer(op, lists[l][i]);
+        for (Table t : tables(op, params, ptr)) {
+            long[] signature = t.words().clone();
+            Arrays.fill(signature, MT_MAX, 2 * MT_MAX, 0);   // list 1: the gradients
+            long slot = sp.slot(kernel, signature, hyper);
+            if (sp.mode() == StepParameters.Mode.PASS) continue;
+            context.launch(kernel, Dim3.of(t.blocks()), Dim3.of(256), 0, new KernelArgs().words64(t.words()).pointer(slot));
+        }
     }
 
     /** One launch's table: optim.cu's OptimTensorTable as 8-byte words, and the blocks it needs. */
@@ -170,7 +224,7 @@ final class CudaOptim {
      * up to MT_MAX tensors and launches each; outputs[l] says whether list l is updated in place. Empty tensors are
      * skipped. Strided or overlapping operands are staged through DenseFloat32 (copied back at the end).
      */
-    private void multi(String op, View[][] lists, boolean[] outputs, java.util.function.Consumer<Table> launch) {
+    private void multi(String op, View[][] lists, boolean[] outputs, Consumer<Table> launch) {
         View[] params = lists[0];
         for (View[] list : lists) if (list != null) for (View v : list) DenseFloat32.require(op, v);
         try (DenseFloat32 d = new DenseFloat32(context, op)) {
@@ -184,33 +238,43 @@ final class CudaOptim {
                         ptr[i][l] = outputs[l] ? d.output(v) : d.input(v);
                     }
                 }
-            int start = 0;
-            while (start < params.length) {
-                long[] words = new long[MT_LISTS * MT_MAX + MT_MAX + MT_MAX + 2];
-                int count = 0;
-                long chunks = 0;
-                int i = start;
-                for (; i < params.length && count < MT_MAX; i++) {
-                    long n = params[i].numel();
-                    if (n == 0) continue;
-                    long need = (n + MT_CHUNK - 1) / MT_CHUNK;
-                    if (count > 0 && chunks + need > MT_MAX_BLOCKS) break;
-                    for (int l = 0; l < MT_LISTS; l++) words[l * MT_MAX + count] = ptr[i][l];
-                    words[MT_LISTS * MT_MAX + count] = n;
-                    words[MT_LISTS * MT_MAX + MT_MAX + count] = chunks;
-                    chunks += need;
-                    count++;
-                }
-                start = i;
-                if (count == 0) continue;
-                words[MT_LISTS * MT_MAX + MT_MAX + count] = chunks;   // first_chunk[count]: the end
-                words[words.length - 1] = count;
-                if (chunks > MT_MAX_BLOCKS)
-                    throw new IllegalArgumentException(op + ": a parameter of " + params[start - 1].numel()
-                            + " elements needs more than " + MT_MAX_BLOCKS + " blocks");
-                launch.accept(new Table(words, (int) chunks));
-            }
+            for (Table t : tables(op, params, ptr)) launch.accept(t);
             d.finish();
         }
+    }
+
+    /**
+     * The launches' tables for {@code params} with operand pointers {@code ptr} (tensor i's operand l at ptr[i][l]):
+     * up to MT_MAX non-empty tensors a table, in order.
+     */
+    private static List<Table> tables(String op, View[] params, long[][] ptr) {
+        List<Table> out = new ArrayList<>();
+        int start = 0;
+        while (start < params.length) {
+            long[] words = new long[MT_LISTS * MT_MAX + MT_MAX + MT_MAX + 2];
+            int count = 0;
+            long chunks = 0;
+            int i = start;
+            for (; i < params.length && count < MT_MAX; i++) {
+                long n = params[i].numel();
+                if (n == 0) continue;
+                long need = (n + MT_CHUNK - 1) / MT_CHUNK;
+                if (count > 0 && chunks + need > MT_MAX_BLOCKS) break;
+                for (int l = 0; l < MT_LISTS; l++) words[l * MT_MAX + count] = ptr[i][l];
+                words[MT_LISTS * MT_MAX + count] = n;
+                words[MT_LISTS * MT_MAX + MT_MAX + count] = chunks;
+                chunks += need;
+                count++;
+            }
+            start = i;
+            if (count == 0) continue;
+            words[MT_LISTS * MT_MAX + MT_MAX + count] = chunks;   // first_chunk[count]: the end
+            words[words.length - 1] = count;
+            if (chunks > MT_MAX_BLOCKS)
+                throw new IllegalArgumentException(op + ": a parameter of " + params[start - 1].numel()
+                        + " elements needs more than " + MT_MAX_BLOCKS + " blocks");
+            out.add(new Table(words, (int) chunks));
+        }
+        return out;
     }
 }
