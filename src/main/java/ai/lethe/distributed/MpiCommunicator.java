@@ -209,6 +209,27 @@ public final class MpiCommunicator implements Communicator {
         }
     }
 
+    /** Broadcasts {@code bytes} (of equal length on every rank) from {@code root}, in place (NCCL's unique id). */
+    void broadcastBytes(byte[] bytes, int root) {
+        if (root < 0 || root >= size)
+            throw new IllegalArgumentException("broadcast: root " + root + " is not a rank of this group (0.." + (size - 1) + ")");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, buf, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            enter("broadcast");
+            try {
+                lib.check((int) lib.bcast.invokeExact(buf, bytes.length, lib.byteType, root, lib.commWorld), "MPI_Bcast");
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new LetheException("MPI_Bcast failed: " + t, t);
+            } finally {
+                lock.unlock();
+            }
+            MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+        }
+    }
+
     @Override public void barrier() {
         enter("barrier");
         try {
