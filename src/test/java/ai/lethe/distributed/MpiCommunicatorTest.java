@@ -8,14 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.opentest4j.AssertionFailedError;
 
 class MpiCommunicatorTest {
 
@@ -45,9 +48,39 @@ class MpiCommunicatorTest {
     }
 
     @Test
+    void joinFromEnvironmentMakesMpiTheProcessCommunicator() {
+        MpiRun.Result r = MpiRun.main(JoiningRank.class).np(2).run();
+        for (int rank = 0; rank < 2; rank++)
+            assertTrue(r.rank(rank).stdout().contains("joined mpi as rank " + rank + " of 2, sum 3.0"), r.describe());
+    }
+
+    @Test
+    void noMpirunIsAFailureSayingWhatToInstall(@TempDir Path empty) {
+        AssertionFailedError e = assertThrows(AssertionFailedError.class,
+                () -> MpiRun.mpirun(Map.of("PATH", empty.toString())));
+        assertTrue(e.getMessage().contains("apt-get install -y --no-install-recommends openmpi-bin"), e.getMessage());
+    }
+
+    @Test
     void libraryVersionWithoutJoiningAGroup() {
         assertNull(MpiCommunicator.unavailableReason());
         assertTrue(MpiCommunicator.libraryVersion().startsWith("Open MPI v4.1"), MpiCommunicator.libraryVersion());
+    }
+
+    /** Joins as the CLI does (Distributed.joinFromEnvironment) and all-reduces (rank + 1) through Distributed.current(). */
+    public static final class JoiningRank {
+        public static void main(String[] args) {
+            Communicator c = Distributed.joinFromEnvironment(ai.lethe.core.Device.CPU);
+            if (!(Distributed.current() instanceof MpiCommunicator) || !Distributed.active() || c != Distributed.current())
+                throw new AssertionError("not joined: " + Distributed.current());
+            try (ai.lethe.tensor.Tensor t = ai.lethe.tensor.Tensor.full(ai.lethe.core.Shape.of(1), c.rank() + 1.0,
+                    ai.lethe.core.Device.CPU)) {
+                c.allReduceSum(t);
+                System.out.println("joined " + c.name() + " as rank " + c.rank() + " of " + c.size() + ", sum " + t.item());
+            }
+            Distributed.leave();
+            if (Distributed.current() != SingleProcess.INSTANCE) throw new AssertionError("leave() did not return to SingleProcess");
+        }
     }
 
     /** Rank 1 exits with status 3 after printing to stderr; rank 0 waits in a barrier that never completes. */
