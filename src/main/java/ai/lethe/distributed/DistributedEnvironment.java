@@ -13,7 +13,8 @@
 // Nothing of these: one process (rank 0 of 1). The master for NCCL's rendezvous: LETHE_MASTER, else
 // MASTER_ADDR:MASTER_PORT (torch.distributed's names), else none (then NCCL takes its unique id over MPI).
 //
-// The communicator: one rank -> SingleProcess; a cuda device -> NCCL; else (cpu, ref, cuda-emu) -> MPI. Each rank
+// The communicator: one rank -> SingleProcess; a cuda device -> NCCL (MPI through host copies, with a warning, when
+// libnccl.so.2 is missing and an MPI launcher started the ranks); else (cpu, ref, cuda-emu) -> MPI. Each rank
 // uses the GPU of index `local rank` (one GPU per process). The cuda backend opens its process's device 0, so that
 // GPU is made the only visible one: CUDA_VISIBLE_DEVICES=<local rank> (or the local rank's entry of a list already
 // set), left alone when it already names one device (`srun --gpus-per-task=1` does that); visibleDevices() computes
@@ -146,17 +147,32 @@ public record DistributedEnvironment(int rank, int size, int localRank, Launcher
     public Communicator connect(Device device) {
         return switch (kindFor(device)) {
             case SINGLE -> SingleProcess.INSTANCE;
-            case MPI -> {
-                MpiCommunicator mpi = MpiCommunicator.world();
-                if (mpi.rank() != rank || mpi.size() != size)
-                    throw new IllegalStateException("MPI says rank " + mpi.rank() + " of " + mpi.size() + " but "
-                            + launcher.description() + " announced rank " + rank + " of " + size
-                            + " (a process started by `lethe launch` on cuda-emu/cpu must run under mpirun)");
-                yield mpi;
+            case MPI -> connectMpi();
+            case NCCL -> {
+                String noNccl = NcclCommunicator.unavailableReason();
+                if (noNccl != null && mpiLaunched() && MpiCommunicator.unavailableReason() == null) {
+                    // a GPU machine without NCCL, ranks started by MPI: MPI through host copies, slower but correct
+                    System.getLogger("ai.lethe.distributed").log(System.Logger.Level.WARNING,
+                            "NCCL is unavailable ({0}); cuda ranks use MPI through host copies instead", noNccl);
+                    Communicator mpi = connectMpi();
+                    yield mpi;
+                }
+                yield NcclCommunicator.connect(this, deviceFor(device));
             }
-            case NCCL -> NcclCommunicator.connect(this, deviceFor(device));
         };
     }
+
+    private MpiCommunicator connectMpi() {
+        MpiCommunicator mpi = MpiCommunicator.world();
+        if (mpi.rank() != rank || mpi.size() != size)
+            throw new IllegalStateException("MPI says rank " + mpi.rank() + " of " + mpi.size() + " but "
+                    + launcher.description() + " announced rank " + rank + " of " + size
+                    + " (ranks that talk MPI must be started by mpirun, srun --mpi=pmix or `lethe launch` on cpu/cuda-emu)");
+        return mpi;
+    }
+
+    /** Whether an MPI launcher (Open MPI's mpirun, a PMI launcher) started this rank. */
+    boolean mpiLaunched() { return launcher == Launcher.OPEN_MPI || launcher == Launcher.PMI; }
 
     /** "rank 1 of 2 (local 1), from Open MPI mpirun" or "a single process". */
     public String describe() {

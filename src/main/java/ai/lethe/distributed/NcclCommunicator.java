@@ -88,9 +88,7 @@ public final class NcclCommunicator implements Communicator {
 
     /** Rank 0's id to every rank: over MPI when an MPI launcher started the ranks, else over the TCP rendezvous. */
     static byte[] exchange(DistributedEnvironment env, byte[] id) {
-        boolean mpiLaunched = env.launcher() == DistributedEnvironment.Launcher.OPEN_MPI
-                || env.launcher() == DistributedEnvironment.Launcher.PMI;
-        if (env.master() == null && mpiLaunched && MpiCommunicator.unavailableReason() == null) {
+        if (env.master() == null && env.mpiLaunched() && MpiCommunicator.unavailableReason() == null) {
             byte[] copy = id.clone();
             MpiCommunicator.world().broadcastBytes(copy, 0);
             return copy;
