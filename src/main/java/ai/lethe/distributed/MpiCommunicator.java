@@ -124,6 +124,7 @@ public final class MpiCommunicator implements Communicator {
         Objects.requireNonNull(tensors, "tensors");
         List<HostBuffer> buffers = new ArrayList<>(tensors.size());
         Arena requests = Arena.ofShared();
+        int[] started = {0};
         try {
             for (Tensor t : tensors) buffers.add(HostBuffer.of(t, "allReduceSumAsync"));
             long calls = 0;
@@ -141,6 +142,7 @@ public final class MpiCommunicator implements Communicator {
                         lib.check((int) lib.iallreduce.invokeExact(MpiLibrary.MPI_IN_PLACE, ptr, count,
                                 datatype(b.dtype()), lib.opSum, lib.commWorld, req), "MPI_Iallreduce");
                         next[0]++;
+                        started[0]++;
                     });
                     n = next[0];
                 }
@@ -149,9 +151,12 @@ public final class MpiCommunicator implements Communicator {
             }
             return new AsyncReduction(buffers, requests, reqs, n);
         } catch (RuntimeException | Error e) {
-            // requests already started cannot be cancelled (collectives); this rank's group is broken anyway
-            buffers.forEach(HostBuffer::close);
-            requests.close();
+            // requests already started cannot be cancelled (collectives) and may still write their buffers: those
+            // are left allocated (this rank's group is broken anyway); without any, everything is freed
+            if (started[0] == 0) {
+                buffers.forEach(HostBuffer::close);
+                requests.close();
+            }
             throw e;
         }
     }

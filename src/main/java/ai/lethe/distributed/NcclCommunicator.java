@@ -116,39 +116,55 @@ public final class NcclCommunicator implements Communicator {
 
     @Override public synchronized void allReduceSum(Tensor t) {
         open("allReduceSum");
-        reduceOne(t, "allReduceSum");
+        allReduce(List.of(t), false, "allReduceSum");
     }
 
     @Override public synchronized Pending allReduceSumAsync(List<Tensor> tensors) {
         Objects.requireNonNull(tensors, "tensors");
         open("allReduceSumAsync");
-        call(lib.groupStart, "ncclGroupStart");
-        try {
-            for (Tensor t : tensors) reduceOne(t, "allReduceSumAsync");
-        } finally {
-            call(lib.groupEnd, "ncclGroupEnd");
-        }
+        allReduce(tensors, true, "allReduceSumAsync");
         // queued on the backend's stream: work queued after this (by the backend, on the same stream) sees the sums
         return Pending.DONE;
     }
 
-    private void reduceOne(Tensor t, String op) {
-        DType dtype = HostBuffer.checkFloat(t, op);
-        checkDevice(t, op);
-        if (t.numel() == 0) return;
-        try (Tensor c = t.isContiguous() ? null : t.contiguousCopy()) {
-            Tensor target = c == null ? t : c;
-            MemorySegment p = MemorySegment.ofAddress(context.elementPointer(op, target.kernelView()));
-            int rc;
-            try {
-                rc = (int) lib.allReduce.invokeExact(p, p, target.numel(), ncclType(dtype), NcclLibrary.NCCL_SUM, comm, stream());
-            } catch (Throwable e) {
-                throw new LetheException("ncclAllReduce failed: " + e, e);
-            }
-            lib.check(rc, "ncclAllReduce");
-            if (c != null) context.copy(c.kernelView(), t.kernelView());
+    /**
+     * Queues ncclAllReduce of every tensor on the backend's stream (in one group when {@code grouped}). A strided
+     * view is reduced in a contiguous device copy, copied back after the group ends (a grouped call is only
+     * launched by ncclGroupEnd, so the copy-back must be queued after it).
+     */
+    private void allReduce(List<Tensor> tensors, boolean grouped, String op) {
+        for (Tensor t : tensors) {
+            HostBuffer.checkFloat(t, op);
+            checkDevice(t, op);
         }
-        t.markModified();
+        List<Tensor> targets = new java.util.ArrayList<>(tensors.size());
+        try {
+            for (Tensor t : tensors) targets.add(t.isContiguous() ? t : t.contiguousCopy());
+            if (grouped) call(lib.groupStart, "ncclGroupStart");
+            try {
+                for (Tensor c : targets) {
+                    if (c.numel() == 0) continue;
+                    MemorySegment p = MemorySegment.ofAddress(context.elementPointer(op, c.kernelView()));
+                    int rc;
+                    try {
+                        rc = (int) lib.allReduce.invokeExact(p, p, c.numel(), ncclType(c.dtype()), NcclLibrary.NCCL_SUM, comm,
+                                stream());
+                    } catch (Throwable e) {
+                        throw new LetheException("ncclAllReduce failed: " + e, e);
+                    }
+                    lib.check(rc, "ncclAllReduce");
+                }
+            } finally {
+                if (grouped) call(lib.groupEnd, "ncclGroupEnd");
+            }
+            for (int i = 0; i < tensors.size(); i++) {
+                if (targets.get(i) != tensors.get(i)) context.copy(targets.get(i).kernelView(), tensors.get(i).kernelView());
+                tensors.get(i).markModified();
+            }
+        } finally {
+            // the caching allocator is stream-ordered: a copy freed now is reused only by work queued after these
+            for (int i = 0; i < targets.size(); i++) if (targets.get(i) != tensors.get(i)) targets.get(i).close();
+        }
     }
 
     @Override public synchronized void broadcast(Tensor t, int root) {
@@ -176,7 +192,7 @@ public final class NcclCommunicator implements Communicator {
     @Override public synchronized void barrier() {
         open("barrier");
         try (Tensor one = Tensor.zeros(Shape.of(1), DType.FLOAT32, device)) {
-            reduceOne(one, "barrier");
+            allReduce(List.of(one), false, "barrier");
         }
         context.synchronize();
     }
