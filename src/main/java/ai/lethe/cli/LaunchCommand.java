@@ -18,6 +18,7 @@ import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -60,30 +61,36 @@ final class LaunchCommand implements Callable<Integer> {
         args.addAll(command);
         Device device = deviceOf(command, deviceOption);
         List<String> rank = rankCommand(args);
-        if (device.type().equals("cuda")) {
-            TcpRendezvous.Master m = master == null ? new TcpRendezvous.Master("localhost", freePort()) : TcpRendezvous.Master.parse(master);
-            List<LocalLauncher.RankSpec> ranks = new ArrayList<>();
-            for (int r = 0; r < nproc; r++) {
-                DistributedEnvironment env = new DistributedEnvironment(r, nproc, r, DistributedEnvironment.Launcher.LETHE, m.toString());
-                Map<String, String> vars = new HashMap<>(Map.of("LETHE_RANK", Integer.toString(r), "LETHE_WORLD_SIZE",
-                        Integer.toString(nproc), "LETHE_LOCAL_RANK", Integer.toString(r), "LETHE_MASTER", m.toString()));
-                String visible = env.visibleDevices(System.getenv("CUDA_VISIBLE_DEVICES"));
-                if (visible != null) vars.put("CUDA_VISIBLE_DEVICES", visible);
-                ranks.add(new LocalLauncher.RankSpec(rank, vars));
-            }
-            err.println("[launch] " + nproc + " ranks on cuda (NCCL), master " + m);
-            err.flush();
-            return LocalLauncher.runRanks(ranks, out, err, java.time.Duration.ofSeconds(5));
-        }
+        if (device.type().equals("cuda")) return spawnCudaRanks(rank, out, err);
         if (master != null)
             err.println("[launch] --master is for cuda ranks (NCCL); on " + device + " the ranks meet through mpirun");
         Path mpirun = LocalLauncher.findMpirun(System.getenv()).orElseThrow(() -> new IllegalStateException(
                 "mpirun (Open MPI) is not on PATH: ranks on " + device.type() + " talk MPI and need it; install it with "
-                        + "`apt-get install openmpi-bin libopenmpi-dev` (tools/setup-mpi.sh), or set LETHE_MPIRUN=/path/to/mpirun"));
-        List<String> cmd = LocalLauncher.mpirunCommand(mpirun, nproc, "root".equals(System.getProperty("user.name")), rank);
+                        + "`apt-get install openmpi-bin libopenmpi-dev` (tools/setup-mpi.sh), or set "
+                        + "LETHE_MPIRUN=/path/to/mpirun"));
+        boolean root = "root".equals(System.getProperty("user.name"));
+        List<String> cmd = LocalLauncher.mpirunCommand(mpirun, nproc, root, rank);
         err.println("[launch] " + nproc + " ranks on " + device + " under " + mpirun + " (MPI)");
         err.flush();
         return LocalLauncher.runMpirun(cmd, out, err);
+    }
+
+    /** cuda: N processes of {@code rank}, each with its LETHE_* variables and one GPU; rank 0 serves the NCCL id. */
+    private int spawnCudaRanks(List<String> rank, PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
+        TcpRendezvous.Master m = master == null ? new TcpRendezvous.Master("localhost", freePort())
+                : TcpRendezvous.Master.parse(master);
+        List<LocalLauncher.RankSpec> ranks = new ArrayList<>();
+        for (int r = 0; r < nproc; r++) {
+            var env = new DistributedEnvironment(r, nproc, r, DistributedEnvironment.Launcher.LETHE, m.toString());
+            Map<String, String> vars = new HashMap<>(Map.of("LETHE_RANK", Integer.toString(r), "LETHE_WORLD_SIZE",
+                    Integer.toString(nproc), "LETHE_LOCAL_RANK", Integer.toString(r), "LETHE_MASTER", m.toString()));
+            String visible = env.visibleDevices(System.getenv("CUDA_VISIBLE_DEVICES"));
+            if (visible != null) vars.put("CUDA_VISIBLE_DEVICES", visible);
+            ranks.add(new LocalLauncher.RankSpec(rank, vars));
+        }
+        err.println("[launch] " + nproc + " ranks on cuda (NCCL), master " + m);
+        err.flush();
+        return LocalLauncher.runRanks(ranks, out, err, Duration.ofSeconds(5));
     }
 
     /** The device the ranks will use: the command's --device, else the launcher's, else the default device. */

@@ -85,8 +85,7 @@ public final class LocalLauncher {
             e.join();
             return status;
         } catch (InterruptedException ie) {
-            p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
+            stop(p, false);
             throw ie;
         }
     }
@@ -129,8 +128,7 @@ public final class LocalLauncher {
                             err.println("[launch] rank " + r + " exited with status " + status + "; stopping the other ranks");
                             err.flush();
                         }
-                        for (int k = 0; k < procs.size(); k++) if (!done[k]) procs.get(k).descendants().forEach(ProcessHandle::destroy);
-                        for (int k = 0; k < procs.size(); k++) if (!done[k]) procs.get(k).destroy();
+                        for (int k = 0; k < procs.size(); k++) if (!done[k]) stop(procs.get(k), false);
                         long deadline = System.nanoTime() + grace.toNanos();
                         for (int k = 0; k < procs.size(); k++) {
                             if (done[k]) continue;
@@ -149,9 +147,18 @@ public final class LocalLauncher {
         return failure;
     }
 
-    private static void stopTree(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
+    private static void stopTree(Process p) { stop(p, true); }
+
+    /**
+     * Stops a rank's process and its descendants: the process first (so a shell cannot go on to its next command
+     * when its child dies), then the descendants listed before it went (afterwards they are no longer its own).
+     */
+    private static void stop(Process p, boolean forcibly) {
+        List<ProcessHandle> descendants = p.descendants().toList();
+        if (forcibly) p.destroyForcibly(); else p.destroy();
+        for (ProcessHandle d : descendants) {
+            if (forcibly) d.destroyForcibly(); else d.destroy();
+        }
     }
 
     /** A thread copying {@code in}'s lines to {@code out}, each prefixed (or, without a prefix, untagged). */

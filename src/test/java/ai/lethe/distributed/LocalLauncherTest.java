@@ -50,6 +50,17 @@ class LocalLauncherTest {
     }
 
     @Test
+    void findsMpirunOnThePathOrWhereForced(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertTrue(LocalLauncher.findMpirun(Map.of("PATH", dir.toString())).isEmpty());
+        Path fake = dir.resolve("mpirun");
+        java.nio.file.Files.writeString(fake, "#!/bin/sh\n");
+        fake.toFile().setExecutable(true);
+        assertEquals(fake, LocalLauncher.findMpirun(Map.of("PATH", "/nonexistent:" + dir)).orElseThrow());
+        assertEquals(Path.of("/opt/ompi/bin/mpirun"),
+                LocalLauncher.findMpirun(Map.of("PATH", dir.toString(), "LETHE_MPIRUN", "/opt/ompi/bin/mpirun")).orElseThrow());
+    }
+
+    @Test
     void mpirunTagsBecomeRankPrefixes() {
         assertEquals("[rank 1] rank 1 of 2", LocalLauncher.untag("[1,1]<stdout>:rank 1 of 2"));
         assertEquals("[rank 0] ", LocalLauncher.untag("[23771,0]<stderr>:"));
