@@ -6,7 +6,6 @@ package ai.lethe.distributed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,10 +40,21 @@ class MpiCommunicatorTest {
     void aFailingRankFailsTheRunWithItsOutput() {
         MpiRun.Result r = MpiRun.main(FailingRank.class).np(2).runAllowingFailure();
         assertFalse(r.succeeded(), r.describe());
-        assertNotNull(r.rank(1).exitCode(), r.describe());
-        assertEquals(3, r.rank(1).exitCode(), r.describe());
+        // rank 1's wrapper records its status 3 unless mpirun tears the job down first (it may, as soon as the JVM
+        // that joined MPI is gone); rank 0, blocked in the barrier, never exits by itself
+        assertTrue(r.rank(1).exitCode() == null || r.rank(1).exitCode() == 3, r.describe());
+        assertTrue(r.rank(0).exitCode() == null || r.rank(0).exitCode() != 0, r.describe());
         assertTrue(r.rank(1).stderr().contains("rank 1 gives up"), r.describe());
         assertTrue(r.describe().contains("rank 1 gives up"), r.describe());
+    }
+
+    @Test
+    void eachRanksExitCodeIsCollected() {
+        MpiRun.Result r = MpiRun.main(ExitCodeRank.class).np(2).runAllowingFailure();
+        assertEquals(5, r.rank(1).exitCode(), r.describe());
+        assertTrue(r.rank(1).stdout().contains("rank 1 exits with 5"), r.describe());
+        assertFalse(r.succeeded(), r.describe());
+        assertTrue(r.describe().contains("---- rank 1: exit 5 ----"), r.describe());
     }
 
     @Test
@@ -80,6 +90,15 @@ class MpiCommunicatorTest {
             }
             Distributed.leave();
             if (Distributed.current() != SingleProcess.INSTANCE) throw new AssertionError("leave() did not return to SingleProcess");
+        }
+    }
+
+    /** Without MPI: rank 1 (from mpirun's variable) exits with 5, rank 0 with 0. */
+    public static final class ExitCodeRank {
+        public static void main(String[] args) {
+            int rank = Integer.parseInt(System.getenv("OMPI_COMM_WORLD_RANK"));
+            System.out.println("rank " + rank + " exits with " + (rank == 1 ? 5 : 0));
+            System.exit(rank == 1 ? 5 : 0);
         }
     }
 
