@@ -18,7 +18,10 @@ public final class SimulatedRanks {
     private SimulatedRanks() {}
 
     /** Runs {@code task} as each of {@code size} ranks (highest first) and returns rank 0's result. */
-    public static <T> T run(int size, Function<Communicator, T> task) {
+    public static <T> T run(int size, Function<Communicator, T> task) { return run(size, task, calls -> {}); }
+
+    /** As above, telling {@code allReduces} how many all-reduces (one per tensor) every rank made. */
+    public static <T> T run(int size, Function<Communicator, T> task, java.util.function.IntConsumer allReduces) {
         List<List<Tensor>> recorded = new ArrayList<>();
         try {
             for (int r = size - 1; r >= 1; r--) {
@@ -32,6 +35,7 @@ public final class SimulatedRanks {
             for (List<Tensor> l : recorded)
                 if (l.size() != zero.calls)
                     throw new IllegalStateException("rank 0 made " + zero.calls + " all-reduces, another rank " + l.size());
+            allReduces.accept(zero.calls);
             return result;
         } finally {
             recorded.forEach(l -> l.forEach(Tensor::close));
