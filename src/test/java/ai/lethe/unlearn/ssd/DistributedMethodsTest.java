@@ -6,20 +6,28 @@
 // update itself is the same deterministic computation on every rank). Tiny ResNet18 on cpu, Df 12 and Dr 40 samples
 // (FisherForgettingRuleTest's task) in batches of 8, so the shares are uneven and end in partial batches. The number
 // of all-reduces shows the passes were shared (a method that ignored the ranks would pass the comparison alone).
+// SSD's Fisher cache over 2 ranks: only the leader writes the file, and it holds the single-process I_D.
 package ai.lethe.unlearn.ssd;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.distributed.Distributed;
+import ai.lethe.fisher.FisherMap;
 import ai.lethe.fisher.SimulatedRanks;
 import ai.lethe.models.ImageModel;
 import ai.lethe.tensor.Scope;
+import ai.lethe.unlearn.MethodOptions;
 import ai.lethe.unlearn.UnlearnContext;
 import ai.lethe.unlearn.Unlearners;
 import ai.lethe.unlearn.noise.FisherForgettingRuleTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -83,6 +91,41 @@ class DistributedMethodsTest {
             assertTrue(rel <= TOLERANCE, method + " " + options + " over " + ranks + " ranks: relative difference " + rel);
             assertTrue(Math.sqrt(diff) < 1e-3 * Math.sqrt(change), "the difference is small next to what the method did");
             assertEquals(List.copyOf(single.namedParameters().keySet()), List.copyOf(shared.namedParameters().keySet()));
+        }
+    }
+
+    @Test void onlyTheLeaderWritesTheFisherCache(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("i_d.safetensors");
+        Ssd ssd = new Ssd(new MethodOptions("ssd", Map.of("batch-size", "8")));
+        UnlearnContext context = FisherForgettingRuleTest.context(4);
+        List<String> written = new ArrayList<>();
+        try (ImageModel m = FisherForgettingRuleTest.model();
+             FisherMap shared = SimulatedRanks.run(2, comm -> {
+                 Distributed.join(comm);
+                 try {
+                     FisherMap f = FisherCache.readOrCompute(file, ssd, m, context, line -> {});
+                     written.add("rank " + comm.rank() + ": " + (Files.exists(file) ? "file" : "no file"));
+                     return f;
+                 } catch (java.io.IOException e) {
+                     throw new java.io.UncheckedIOException(e);
+                 } finally {
+                     Distributed.leave();
+                 }
+             });
+             FisherMap single = Ssd.computeFullFisher(m, context, "batch-mean", 8);
+             FisherMap saved = FisherMap.load(file, m)) {
+            assertEquals(List.of("rank 1: no file", "rank 0: file"), written);
+            for (String k : single.names()) {
+                assertArrayEquals(shared.get(k).toFloatArray(), saved.get(k).toFloatArray(), k + ": the file holds what rank 0 computed");
+                double[] a = single.get(k).toDoubleArray(), b = saved.get(k).toDoubleArray();
+                double diff = 0, norm = 0;
+                for (int i = 0; i < a.length; i++) {
+                    diff += (a[i] - b[i]) * (a[i] - b[i]);
+                    norm += a[i] * a[i];
+                }
+                assertTrue(Math.sqrt(diff) <= TOLERANCE * Math.sqrt(norm), k + ": the shared I_D is the single-process one");
+            }
+            assertEquals(single.tags(), saved.tags(), "the provenance of the single-process I_D");
         }
     }
 }
