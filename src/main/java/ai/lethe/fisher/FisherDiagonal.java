@@ -11,6 +11,14 @@
 // runs eagerly. The switch is training's: on by default, off with -Dlethe.cuda.graphs=false, LETHE_CUDA_GRAPHS=0 or
 // --no-cuda-graphs (GraphCapture.enabledBySettings), or per call. The diagonal is bit for bit the eager one
 // (FisherGraphsTest).
+//
+// Over several ranks (Distributed.current(), or a Communicator argument) each rank accumulates its share
+// (FisherShards: BATCH_MEAN by whole batches r, r+N, ... of the single-process batch sequence, so every squared
+// batch-mean gradient is the one a single process squares; PER_SAMPLE and TRUE by a contiguous block of samples),
+// the unscaled sums are all-reduced once at the end (one bucket), and every rank divides by the global count (batches
+// or samples of the whole pass). The result is the single-process diagonal up to float summation order
+// (DistributedFisherTest). TRUE needs no per-rank randomness: it is the exact expectation over the classes, not a
+// label sampled per sample. One rank runs exactly the single-process path.
 package ai.lethe.fisher;
 
 import ai.lethe.backend.GraphCapture;
@@ -18,6 +26,8 @@ import ai.lethe.core.Device;
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.loader.Epoch;
+import ai.lethe.distributed.Communicator;
+import ai.lethe.distributed.Distributed;
 import ai.lethe.kernels.Squares;
 import ai.lethe.nn.F;
 import ai.lethe.nn.Module;
@@ -25,10 +35,12 @@ import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.train.GraphedSteps;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntConsumer;
 
@@ -50,6 +62,16 @@ public final class FisherDiagonal {
      * supports them (the default follows -Dlethe.cuda.graphs / LETHE_CUDA_GRAPHS). The result is the same either way.
      */
     public static FisherMap compute(Module model, DataLoader loader, FisherKind kind, IntConsumer progress, boolean cudaGraphs) {
+        return compute(model, loader, kind, progress, cudaGraphs, Distributed.current());
+    }
+
+    /**
+     * As above over the ranks of {@code comm}: every rank of the group calls this with the same model, loader and kind;
+     * each computes its share of {@code loader}'s pass and every rank returns the whole diagonal. {@code progress}
+     * counts this rank's batches.
+     */
+    public static FisherMap compute(Module model, DataLoader loader, FisherKind kind, IntConsumer progress, boolean cudaGraphs,
+                                    Communicator comm) {
         if (model.parameters().isEmpty()) throw new IllegalArgumentException("Fisher: the model has no parameters");
         boolean wasTraining = model.isTraining();
         model.eval();
@@ -57,10 +79,25 @@ public final class FisherDiagonal {
         Device device = model.parameters().getFirst().device();
         try (GraphedSteps graphs = GraphedSteps.open(device, cudaGraphs && kind != FisherKind.TRUE, "Fisher " + kind + " batch")) {
             model.zeroGrad();
-            long samples = switch (kind) {
-                case BATCH_MEAN -> batchMean(model, loader, acc, progress, graphs);
-                case PER_SAMPLE, TRUE -> perSample(model, loader, acc, kind == FisherKind.TRUE, progress, graphs);
-            };
+            if (comm.size() == 1) {
+                long samples = switch (kind) {
+                    case BATCH_MEAN -> batchMean(model, loader, acc, progress, graphs);
+                    case PER_SAMPLE, TRUE -> perSample(model, loader, acc, kind == FisherKind.TRUE, progress, graphs);
+                };
+                scale(acc, kind == FisherKind.BATCH_MEAN ? loader.numBatches() : samples);
+                return new FisherMap(acc, kind, samples);
+            }
+            Optional<DataLoader> share = kind == FisherKind.BATCH_MEAN ? FisherShards.byBatches(loader, comm.rank(), comm.size())
+                    : FisherShards.bySamples(loader, comm.rank(), comm.size());
+            if (share.isPresent()) {
+                switch (kind) {
+                    case BATCH_MEAN -> batchMean(model, share.get(), acc, progress, graphs);
+                    case PER_SAMPLE, TRUE -> perSample(model, share.get(), acc, kind == FisherKind.TRUE, progress, graphs);
+                }
+            }
+            allReduce(comm, acc);
+            long samples = FisherShards.samples(loader);
+            scale(acc, kind == FisherKind.BATCH_MEAN ? loader.numBatches() : samples);
             return new FisherMap(acc, kind, samples);
         } catch (RuntimeException e) {
             acc.values().forEach(Tensor::close);
@@ -71,7 +108,13 @@ public final class FisherDiagonal {
         }
     }
 
-    /** Σ over batches of (∇ mean CE)², divided by the number of batches; returns the number of samples. */
+    /** Sums {@code acc}'s tensors over the ranks of {@code comm}, in place, as one bucket (one reduction per pass). */
+    public static void allReduce(Communicator comm, Map<String, Tensor> acc) {
+        if (comm.size() == 1) return;
+        comm.allReduceSumAsync(new ArrayList<>(acc.values())).await();
+    }
+
+    /** Σ over the loader's batches of (∇ mean CE)², added into acc (the caller divides); returns the number of samples. */
     private static long batchMean(Module model, DataLoader loader, Map<String, Tensor> acc, IntConsumer progress,
                                   GraphedSteps graphs) {
         Map<String, Tensor> params = model.namedParameters();
@@ -97,11 +140,10 @@ public final class FisherDiagonal {
                 }
             }
         }
-        scale(acc, batches);
         return samples;
     }
 
-    /** (1/N) Σ_n of per-sample squared gradients (TRUE: summed over classes, weighted by p(y|x_n)). */
+    /** Σ_n of per-sample squared gradients added into acc (TRUE: summed over classes, weighted by p(y|x_n)); the caller divides. */
     private static long perSample(Module model, DataLoader loader, Map<String, Tensor> acc, boolean trueFisher,
                                   IntConsumer progress, GraphedSteps graphs) {
         long samples = 0;
@@ -126,7 +168,6 @@ public final class FisherDiagonal {
         if (!missing.isEmpty() && samples > 0)
             throw new IllegalStateException("per-sample Fisher has no rule for parameters " + missing
                     + " (covered: Linear, Conv2d, BatchNorm, LayerNorm, and parameters a module reports with parameterUse)");
-        scale(acc, samples);
         return samples;
     }
 

@@ -13,12 +13,17 @@
 // A parameter that did not require a gradient when the call began keeps a zero block (as a frozen parameter has no
 // gradient in a single-sample pass). The model must be in eval mode (BatchNorm in training mode mixes samples);
 // its requiresGrad flags are left as they were and its gradients are dropped.
+// Over several ranks (Distributed.current(), or a Communicator argument) rank r computes the rows of its contiguous
+// block of samples (FisherShards.bySamples) into a zero matrix and one all-reduce fills in the others' rows; a row
+// plus zeros is exact, so every rank holds the single-process matrix bit for bit.
 package ai.lethe.fisher;
 
 import ai.lethe.core.Shape;
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.loader.Epoch;
+import ai.lethe.distributed.Communicator;
+import ai.lethe.distributed.Distributed;
 import ai.lethe.kernels.PerSampleConvWeight;
 import ai.lethe.nn.BatchNorm;
 import ai.lethe.nn.Conv2d;
@@ -35,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 public final class PerSampleGradients {
@@ -45,6 +51,11 @@ public final class PerSampleGradients {
      * model's parameter count), on the model's device. The loader must yield exactly {@code rows} samples.
      */
     public static Tensor matrix(Module model, DataLoader loader, int rows) {
+        return matrix(model, loader, rows, Distributed.current());
+    }
+
+    /** As above over the ranks of {@code comm} (each computes its block of rows; every rank returns the whole matrix). */
+    public static Tensor matrix(Module model, DataLoader loader, int rows, Communicator comm) {
         String op = "PerSampleGradients.matrix";
         Map<String, Tensor> params = model.namedParameters();
         if (params.isEmpty()) throw new IllegalArgumentException(op + ": the model has no parameters");
@@ -60,13 +71,19 @@ public final class PerSampleGradients {
             if (!e.getValue().requiresGrad()) frozen.add(e.getValue());
         }
         Tensor g = Tensor.zeros(Shape.of(rows, p), params.values().iterator().next().device());
-        int row = 0;
+        if (comm.size() > 1 && FisherShards.samples(loader) != rows) {
+            g.close();
+            throw new IllegalArgumentException(op + ": the loader yields " + FisherShards.samples(loader) + " samples, expected " + rows);
+        }
+        int[] block = comm.size() == 1 ? new int[] {0, rows} : FisherShards.block(rows, comm.rank(), comm.size());
+        Optional<DataLoader> share = comm.size() == 1 ? Optional.of(loader) : FisherShards.bySamples(loader, comm.rank(), comm.size());
+        int row = block[0];
         Set<String> covered = new LinkedHashSet<>();
-        try (PerSampleCapture capture = new PerSampleCapture(model); Epoch epoch = loader.epoch(0)) {
+        if (share.isPresent()) try (PerSampleCapture capture = new PerSampleCapture(model); Epoch epoch = share.get().epoch(0)) {
             for (Batch batch : epoch) {
                 try (batch; Scope _ = Scope.open("per-sample-gradients")) {
                     int b = batch.size();
-                    if (row + b > rows)
+                    if (row + b > block[1])
                         throw new IllegalArgumentException(op + ": the loader yields more than " + rows + " samples");
                     capture.clear();
                     model.zeroGrad();
@@ -95,17 +112,18 @@ public final class PerSampleGradients {
         } finally {
             model.zeroGrad();
         }
-        if (row != rows) {
+        if (row != block[1]) {
             g.close();
             throw new IllegalArgumentException(op + ": the loader yielded " + row + " samples, expected " + rows);
         }
         Set<String> missing = new LinkedHashSet<>(params.keySet());
         missing.removeAll(covered);
-        if (!missing.isEmpty() && rows > 0) {
+        if (!missing.isEmpty() && block[1] > block[0]) {
             g.close();
             throw new IllegalStateException(op + ": no per-sample rule for parameters " + missing
                     + " (covered: Linear, Conv2d, BatchNorm, LayerNorm, and parameters a module reports with parameterUse)");
         }
+        if (comm.size() > 1) comm.allReduceSum(g);
         return g;
     }
 

@@ -11,6 +11,10 @@
 // Options: alpha (> 0, default 1: the plain Newton step; 0.3 forgets Fashion-MNIST class 3 without
 // collapsing the rest, α = 1 overshoots there — search it), lambda (damping > 0, default 1 as the reference's H₀ = I), m (default 256),
 // hessian (woodfisher | diagonal), batch-size (gradient loaders, default 128).
+// Over several ranks (Distributed.current()) the passes over the data are shared out: the gradient sums over Df and
+// Dr by contiguous blocks of samples (FisherShards.bySamples) and one all-reduce each, the Hessian's per-sample
+// gradients or diagonal Fisher as PerSampleGradients and FisherDiagonal share them; the step is then computed from the
+// same reduced tensors on every rank (deterministic: every rank ends with the same weights).
 package ai.lethe.unlearn.influence;
 
 import ai.lethe.core.Shape;
@@ -18,9 +22,12 @@ import ai.lethe.data.Dataset;
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.loader.Epoch;
+import ai.lethe.distributed.Communicator;
+import ai.lethe.distributed.Distributed;
 import ai.lethe.fisher.FisherDiagonal;
 import ai.lethe.fisher.FisherKind;
 import ai.lethe.fisher.FisherMap;
+import ai.lethe.fisher.FisherShards;
 import ai.lethe.fisher.PerSampleGradients;
 import ai.lethe.models.ImageModel;
 import ai.lethe.nn.F;
@@ -37,6 +44,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 public final class InfluenceUnlearning implements Unlearner {
@@ -108,10 +116,12 @@ public final class InfluenceUnlearning implements Unlearner {
         }
     }
 
-    /** Σ over the loader's samples of ∇θ CE, as one flat vector in parameter order. */
+    /** Σ over the loader's samples of ∇θ CE, as one flat vector in parameter order (summed over the ranks). */
     static Tensor sumGradient(Module model, DataLoader loader) {
+        Communicator comm = Distributed.current();
+        Optional<DataLoader> share = comm.size() == 1 ? Optional.of(loader) : FisherShards.bySamples(loader, comm.rank(), comm.size());
         model.zeroGrad();
-        try (Epoch epoch = loader.epoch(0)) {
+        if (share.isPresent()) try (Epoch epoch = share.get().epoch(0)) {
             for (Batch batch : epoch) {
                 try (batch; Scope _ = Scope.open("influence-grad")) {
                     F.crossEntropy(model.forward(batch.images()), batch.labels(), F.Reduction.SUM, 0).backward();
@@ -120,6 +130,7 @@ public final class InfluenceUnlearning implements Unlearner {
         }
         Tensor out = flatGrad(model);
         model.zeroGrad();
+        if (comm.size() > 1) comm.allReduceSum(out);
         return out;
     }
 

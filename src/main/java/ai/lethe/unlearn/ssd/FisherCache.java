@@ -3,8 +3,12 @@
 // batch size) and written there with its FullFisherProvenance as metadata. A file whose metadata records another
 // order, kind, batch size, model or split — or none, as files from earlier versions — is refused with a message
 // naming the difference (it is never overwritten: delete it or name another file, and it is computed again).
+// Over several ranks the I_D is computed by all of them together (FisherDiagonal over Distributed.current()) and
+// written by the leader (rank 0) only; every rank must see the same FILE (or its absence): on several nodes, a
+// shared file system.
 package ai.lethe.unlearn.ssd;
 
+import ai.lethe.distributed.Distributed;
 import ai.lethe.fisher.FisherMap;
 import ai.lethe.models.ImageModel;
 import ai.lethe.unlearn.UnlearnContext;
@@ -32,6 +36,7 @@ public final class FisherCache {
         say.accept(String.format(Locale.ROOT, "computing SSD's I_D over the %d retain then %d forget samples (cached in %s)",
                 context.retainSet().size(), context.forgetSet().size(), file));
         FisherMap f = ssd.computeOwnFullFisher(model, context);
+        if (!Distributed.current().isLeader()) return f;
         try {
             if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
             f.save(file);

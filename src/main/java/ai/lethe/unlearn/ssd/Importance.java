@@ -4,20 +4,27 @@
 //   LOSS_FREE    LF-SSD ("Loss-Free Machine Unlearning", Foster et al. 2024; the SSD repository's README):
 //                Σ_batches |∇ mean_batch ‖f(x)‖²| / batches, f(x) the logits — no labels; the reference changes
 //                exactly the loss (CE → squared L2 norm of the output) and the accumulation (g² → |g|).
+// Over several ranks (Distributed.current()) all three are shared out as FisherDiagonal shares them: LOSS_FREE, a
+// batch-mean quantity, by whole batches r, r+N, ... (FisherShards.byBatches), summed over the ranks once and divided
+// by the global number of batches.
 package ai.lethe.unlearn.ssd;
 
 import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.loader.Epoch;
+import ai.lethe.distributed.Communicator;
+import ai.lethe.distributed.Distributed;
 import ai.lethe.fisher.FisherDiagonal;
 import ai.lethe.fisher.FisherKind;
 import ai.lethe.fisher.FisherMap;
+import ai.lethe.fisher.FisherShards;
 import ai.lethe.nn.Module;
 import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 public enum Importance {
     BATCH_MEAN, PER_SAMPLE, LOSS_FREE;
@@ -51,29 +58,32 @@ public enum Importance {
 
     /** Σ over batches of |∇ mean_batch Σ_k f_k(x)²|, divided by the number of batches (labelled BATCH_MEAN). */
     private static FisherMap lossFree(Module model, DataLoader loader) {
+        Communicator comm = Distributed.current();
         if (model.parameters().isEmpty()) throw new IllegalArgumentException("lf-ssd: the model has no parameters");
         boolean wasTraining = model.isTraining();
         model.eval();
         Map<String, Tensor> params = model.namedParameters();
         LinkedHashMap<String, Tensor> acc = new LinkedHashMap<>();
         params.forEach((k, p) -> acc.put(k, Scope.unscoped(() -> Tensor.zerosLike(p))));
-        long samples = 0;
-        int batches = 0;
-        try (Epoch epoch = loader.epoch(0)) {
-            for (Batch batch : epoch) {
-                try (batch; Scope _ = Scope.open("lf-importance")) {
-                    model.zeroGrad();
-                    model.forward(batch.images()).square().sum(1).mean().backward();
-                    try (var _ = GradMode.noGrad()) {
-                        for (var e : params.entrySet()) {
-                            Tensor g = e.getValue().grad();
-                            if (g != null) acc.get(e.getKey()).addInPlace(g.abs(), 1);
+        Optional<DataLoader> share = comm.size() == 1 ? Optional.of(loader) : FisherShards.byBatches(loader, comm.rank(), comm.size());
+        try {
+            if (share.isPresent()) try (Epoch epoch = share.get().epoch(0)) {
+                for (Batch batch : epoch) {
+                    try (batch; Scope _ = Scope.open("lf-importance")) {
+                        model.zeroGrad();
+                        model.forward(batch.images()).square().sum(1).mean().backward();
+                        try (var _ = GradMode.noGrad()) {
+                            for (var e : params.entrySet()) {
+                                Tensor g = e.getValue().grad();
+                                if (g != null) acc.get(e.getKey()).addInPlace(g.abs(), 1);
+                            }
                         }
                     }
-                    samples += batch.size();
-                    batches++;
                 }
             }
+            FisherDiagonal.allReduce(comm, acc);
+            int batches = loader.numBatches();
+            long samples = FisherShards.samples(loader);
             if (batches > 0) try (var _ = GradMode.noGrad()) {
                 for (Tensor t : acc.values()) t.mulInPlace(1.0 / batches);
             }
