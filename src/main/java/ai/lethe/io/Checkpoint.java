@@ -250,14 +250,16 @@ public final class Checkpoint {
         if (!Files.isRegularFile(file)) return;
         Map<String, Tensor> params = model.namedParameters();
         try (SafetensorsFile f = Safetensors.open(file); Scope _ = Scope.open("Checkpoint.loadMasks")) {
+            Map<String, Tensor> masks = new java.util.LinkedHashMap<>();
             for (String name : f.names()) {
                 Tensor p = params.get(name);
                 if (p == null) throw new SafetensorsException(file, "a mask for '" + name + "', which the model does not have");
-                try {
-                    Masks.set(model, name, f.tensor(name, p.device(), p.dtype()));
-                } catch (IllegalArgumentException e) {
-                    throw new SafetensorsException(file, e.getMessage());
-                }
+                masks.put(name, f.tensor(name, p.device(), p.dtype()));
+            }
+            try {
+                Masks.setAll(model, masks);   // every mask checked on the device with one read
+            } catch (IllegalArgumentException e) {
+                throw new SafetensorsException(file, e.getMessage());
             }
         }
     }
