@@ -171,4 +171,52 @@ class DataParallelTest {
         assertEquals(6, missingAtStart.size());
         assertTrue(missingAtStart.getFirst() > 0, "the first bucket started while earlier layers had no gradient yet: " + missingAtStart);
     }
+
+    /**
+     * One batch-norm layer on inputs whose channels have large means and small spreads (where float32 statistics lose
+     * digits): SyncBatchNorm2d over 2 ranks normalises, and differentiates, as one BatchNorm2d over the whole batch.
+     */
+    @Test void syncBatchNormMatchesTheKernelOnBadlyScaledChannels() throws Exception {
+        Generator g = new Generator(3);
+        float[] v = Tensor.randn(Shape.of(BATCH, 3, 14, 14), g).toFloatArray();
+        double[] mean = {0, 40, -7}, spread = {1, 1e-2, 3e-4};
+        for (int i = 0; i < v.length; i++) { int ch = (i / 196) % 3; v[i] = (float) (mean[ch] + spread[ch] * v[i]); }
+        float[] up = Tensor.randn(Shape.of(BATCH, 3, 14, 14), new Generator(4)).toFloatArray();
+        java.util.function.BiFunction<Communicator, Integer, Map<String, float[]>> step = (comm, ranks) -> {
+            try (var bn = new ai.lethe.nn.BatchNorm2d(3); Scope _ = Scope.open("bn")) {
+                if (comm != null) SyncBatchNorm2d.convert(bn, comm);
+                int per = BATCH / ranks, r = comm == null ? 0 : comm.rank();
+                Tensor x = Tensor.fromArray(v, BATCH, 3, 14, 14).narrow(0, (long) r * per, per).contiguous();
+                x.setRequiresGrad(true);
+                Tensor y = bn.forward(x);
+                Tensor dy = Tensor.fromArray(up, BATCH, 3, 14, 14).narrow(0, (long) r * per, per).contiguous();
+                y.backward(dy);
+                Map<String, float[]> out = new LinkedHashMap<>(state(bn));
+                out.put("y", y.detach().toFloatArray());
+                out.put("dx", x.grad().toFloatArray());
+                return out;
+            }
+        };
+        Map<String, float[]> whole = step.apply(null, 1);
+        List<Map<String, float[]>> halves = new LocalGroup(2).run(c -> step.apply(c, 2));
+        for (String k : List.of("y", "dx")) {
+            float[] joined = new float[whole.get(k).length];
+            System.arraycopy(halves.get(0).get(k), 0, joined, 0, joined.length / 2);
+            System.arraycopy(halves.get(1).get(k), 0, joined, joined.length / 2, joined.length / 2);
+            halves.get(0).put(k, joined);
+            halves.get(1).put(k, joined);
+        }
+        for (String k : whole.keySet())
+            if (k.startsWith("grad ")) {   // the parameters' gradients are per rank here (no DataParallel): add them
+                float[] a = halves.get(0).get(k), b = halves.get(1).get(k);
+                for (int i = 0; i < a.length; i++) a[i] += b[i];
+            }
+        double worst = 0;
+        for (String k : whole.keySet()) {
+            float[] e = whole.get(k), a = halves.get(0).get(k);
+            for (int i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(e[i] - a[i]) / (1 + Math.abs(e[i])));
+        }
+        System.out.println("sync batch norm vs kernel on badly scaled channels: largest relative difference " + worst);
+        assertClose(whole, halves.get(0), 1e-5, "SyncBatchNorm2d on badly scaled channels");
+    }
 }
