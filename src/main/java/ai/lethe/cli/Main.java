@@ -5,6 +5,8 @@ package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
 import ai.lethe.core.Device;
+import ai.lethe.distributed.Distributed;
+import ai.lethe.distributed.DistributedEnvironment;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExecutionException;
@@ -21,7 +23,8 @@ import picocli.CommandLine;
         description = "Train image models (ResNet18, ViT) and make them forget (machine unlearning).",
         footer = {"", "Run 'lethe help COMMAND' or 'lethe COMMAND --help' for a command's options."},
         subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, PruneCommand.class, UnlearnCommand.class,
-                ExperimentCommand.class, TuneCommand.class, TransferCommand.class, DemoCommand.class, BenchCommand.class, HelpCommand.class})
+                ExperimentCommand.class, TuneCommand.class, TransferCommand.class, DemoCommand.class, BenchCommand.class, LaunchCommand.class,
+                HelpCommand.class})
 public final class Main {
 
     @Option(names = "--debug", scope = ScopeType.INHERIT,
@@ -59,7 +62,14 @@ public final class Main {
             if (device != null) {
                 Backends.setDefaultDevice(Device.parse(device));
             }
-            return new CommandLine.RunLast().execute(parseResult);
+            // a rank of a group (mpirun, srun, `lethe launch` named more than one rank): join it first; launch
+            // itself is the launcher, never a rank
+            boolean joined = !(last.getCommand() instanceof LaunchCommand) && DistributedEnvironment.detect().distributed();
+            if (joined) Distributed.joinFromEnvironment(device == null ? null : Device.parse(device));
+            int status = new CommandLine.RunLast().execute(parseResult);
+            // MPI_Finalize / ncclCommDestroy on success; a failed rank exits without it, and its launcher stops the rest
+            if (joined && status == 0) Distributed.leave();
+            return status;
         } catch (ExecutionException | CommandLine.ParameterException e) {
             throw e;
         } catch (RuntimeException | LinkageError | java.util.ServiceConfigurationError e) {

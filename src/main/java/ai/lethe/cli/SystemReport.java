@@ -3,6 +3,8 @@
 // the default device. Collected once, rendered as aligned text or as JSON (the same facts). For an available CUDA
 // backend (cuda, cuda-emu) also which path its convolutions take and why (ConvRouting.describe: cuDNN and its
 // version, or Lethe's kernels and why not cuDNN). And the default conv/GEMM precision (Precision.describeDefault).
+// And the distributed section: this process's rank (from its launcher's environment), the communicator it joined,
+// and whether MPI (Open MPI's libmpi.so.40: its MPI_Get_library_version) and NCCL (libnccl.so.2) load, or why not.
 package ai.lethe.cli;
 
 import ai.lethe.backend.Availability;
@@ -13,6 +15,11 @@ import ai.lethe.backend.cpu.CpuBackend;
 import ai.lethe.backend.cpu.CpuFeatures;
 import ai.lethe.backend.cuda.ConvRouting;
 import ai.lethe.backend.cuda.CudaBackend;
+import ai.lethe.distributed.Communicator;
+import ai.lethe.distributed.Distributed;
+import ai.lethe.distributed.DistributedEnvironment;
+import ai.lethe.distributed.MpiCommunicator;
+import ai.lethe.distributed.NcclCommunicator;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -24,7 +31,45 @@ import java.util.Map;
 import java.util.Objects;
 
 record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendInfo> backends, Blas blas,
-                    String defaultDevice, String forcedBy, String defaultDeviceError, String precision) {
+                    String defaultDevice, String forcedBy, String defaultDeviceError, String precision,
+                    DistributedInfo distributed) {
+
+    /**
+     * The distributed section: this process's place (rank r of n and its launcher, or a single process), the
+     * communicator it joined, and whether each communicator library can be loaded (its version) or why not.
+     */
+    record DistributedInfo(String process, String communicator, boolean mpiAvailable, String mpi, boolean ncclAvailable,
+                           String nccl) {
+        static DistributedInfo collect() {
+            String process;
+            try {
+                process = DistributedEnvironment.detect().describe();
+            } catch (IllegalArgumentException e) {
+                process = "bad launcher environment: " + e.getMessage();
+            }
+            Communicator c = Distributed.current();
+            String comm = c.name() + " (rank " + c.rank() + " of " + c.size() + ")";
+            String mpiWhyNot = MpiCommunicator.unavailableReason();
+            String mpi = mpiWhyNot;
+            if (mpiWhyNot == null) {
+                try {
+                    mpi = MpiCommunicator.libraryVersion();
+                } catch (RuntimeException e) {
+                    mpiWhyNot = mpi = "libmpi.so.40 loads but MPI_Get_library_version failed: " + e.getMessage();
+                }
+            }
+            String ncclWhyNot = NcclCommunicator.unavailableReason();
+            String nccl = ncclWhyNot;
+            if (ncclWhyNot == null) {
+                try {
+                    nccl = "NCCL " + NcclCommunicator.libraryVersion() + " (libnccl.so.2), for ranks on the cuda backend";
+                } catch (RuntimeException e) {
+                    ncclWhyNot = nccl = "libnccl.so.2 loads but ncclGetVersion failed: " + e.getMessage();
+                }
+            }
+            return new DistributedInfo(process, comm, mpiWhyNot == null, mpi, ncclWhyNot == null, nccl);
+        }
+    }
 
     record Jdk(String version, String vendor, String home) {}
 
@@ -67,7 +112,7 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
             error = Main.describe(e);
         }
         return new SystemReport(VersionProvider.version(), jdk, os, cpu, backends, blas, device, forcedBy(deviceOption), error,
-                Precision.describeDefault());
+                Precision.describeDefault(), DistributedInfo.collect());
     }
 
     static BackendInfo describe(Backend b) {
@@ -192,6 +237,13 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
         sb.append('\n').append("precision: ").append(precision)
                 .append(" for conv/GEMM (fp32 | tf32 | bf16: --precision of train and unlearn, -D")
                 .append(Precision.PROPERTY).append(", ").append(Precision.ENV).append(')');
+        sb.append('\n').append("distributed:\n");
+        sb.append("  process:      ").append(distributed.process()).append('\n');
+        sb.append("  communicator: ").append(distributed.communicator()).append('\n');
+        sb.append("  mpi:          ").append(distributed.mpiAvailable() ? "available, " : "unavailable: ")
+                .append(distributed.mpi()).append('\n');
+        sb.append("  nccl:         ").append(distributed.ncclAvailable() ? "available, " : "unavailable: ")
+                .append(distributed.nccl());
         return sb.append('\n').toString();
     }
 
@@ -213,6 +265,9 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
         root.put("defaultDeviceForcedBy", forcedBy);
         root.put("defaultDeviceError", defaultDeviceError);
         root.put("precision", precision);
+        root.put("distributed", ordered("process", distributed.process(), "communicator", distributed.communicator(),
+                "mpiAvailable", distributed.mpiAvailable(), "mpi", distributed.mpi(),
+                "ncclAvailable", distributed.ncclAvailable(), "nccl", distributed.nccl()));
         return Json.write(root);
     }
 

@@ -4,6 +4,8 @@
 // and the Fisher diagonals ask it how many ranks share the work and which one this process is.
 package ai.lethe.distributed;
 
+import ai.lethe.backend.Backends;
+import ai.lethe.core.Device;
 import java.util.Objects;
 
 public final class Distributed {
@@ -28,6 +30,22 @@ public final class Distributed {
                 + current.rank() + " of " + current.size() + "); leave it first");
         current = communicator;
         return communicator;
+    }
+
+    /**
+     * Joins the group the environment describes (DistributedEnvironment.detect(): mpirun, srun, `lethe launch`)
+     * when it names more than one rank, on {@code device} (null: the default device, resolved after the next step):
+     * first makes the rank's GPU the process's only visible CUDA device (CUDA_VISIBLE_DEVICES, before CUDA is
+     * initialised), then opens the communicator (MPI, or NCCL on cuda). Returns the process's communicator
+     * (SingleProcess when the environment names one rank). The CLI calls this at start-up.
+     */
+    public static synchronized Communicator joinFromEnvironment(Device device) {
+        DistributedEnvironment env = DistributedEnvironment.detect();
+        if (!env.distributed()) return current;
+        String visible = env.visibleDevices(NativeEnvironment.get("CUDA_VISIBLE_DEVICES"));
+        if (visible != null) NativeEnvironment.set("CUDA_VISIBLE_DEVICES", visible);
+        Device d = device == null ? Backends.defaultDevice() : device;
+        return join(env.connect(d));
     }
 
     /** Closes the current communicator and returns the process to SingleProcess. */

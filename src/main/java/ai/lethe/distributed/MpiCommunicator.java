@@ -124,6 +124,7 @@ public final class MpiCommunicator implements Communicator {
         Objects.requireNonNull(tensors, "tensors");
         List<HostBuffer> buffers = new ArrayList<>(tensors.size());
         Arena requests = Arena.ofShared();
+        int[] started = {0};
         try {
             for (Tensor t : tensors) buffers.add(HostBuffer.of(t, "allReduceSumAsync"));
             long calls = 0;
@@ -141,6 +142,7 @@ public final class MpiCommunicator implements Communicator {
                         lib.check((int) lib.iallreduce.invokeExact(MpiLibrary.MPI_IN_PLACE, ptr, count,
                                 datatype(b.dtype()), lib.opSum, lib.commWorld, req), "MPI_Iallreduce");
                         next[0]++;
+                        started[0]++;
                     });
                     n = next[0];
                 }
@@ -149,9 +151,12 @@ public final class MpiCommunicator implements Communicator {
             }
             return new AsyncReduction(buffers, requests, reqs, n);
         } catch (RuntimeException | Error e) {
-            // requests already started cannot be cancelled (collectives); this rank's group is broken anyway
-            buffers.forEach(HostBuffer::close);
-            requests.close();
+            // requests already started cannot be cancelled (collectives) and may still write their buffers: those
+            // are left allocated (this rank's group is broken anyway); without any, everything is freed
+            if (started[0] == 0) {
+                buffers.forEach(HostBuffer::close);
+                requests.close();
+            }
             throw e;
         }
     }
@@ -206,6 +211,27 @@ public final class MpiCommunicator implements Communicator {
                 lock.unlock();
             }
             if (rank != root) buf.writeBack();
+        }
+    }
+
+    /** Broadcasts {@code bytes} (of equal length on every rank) from {@code root}, in place (NCCL's unique id). */
+    void broadcastBytes(byte[] bytes, int root) {
+        if (root < 0 || root >= size)
+            throw new IllegalArgumentException("broadcast: root " + root + " is not a rank of this group (0.." + (size - 1) + ")");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, buf, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            enter("broadcast");
+            try {
+                lib.check((int) lib.bcast.invokeExact(buf, bytes.length, lib.byteType, root, lib.commWorld), "MPI_Bcast");
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new LetheException("MPI_Bcast failed: " + t, t);
+            } finally {
+                lock.unlock();
+            }
+            MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
         }
     }
 

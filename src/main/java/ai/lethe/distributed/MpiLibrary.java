@@ -8,6 +8,7 @@
 //   MPI_COMM_WORLD    = &ompi_mpi_comm_world     (mpi.h:1140, declared at mpi.h:979)
 //   MPI_FLOAT         = &ompi_mpi_float          (mpi.h:1170, mpi.h:1022)
 //   MPI_DOUBLE        = &ompi_mpi_double         (mpi.h:1171, mpi.h:1023)
+//   MPI_BYTE          = &ompi_mpi_byte           (mpi.h:1164)
 //   MPI_SUM           = &ompi_mpi_op_sum         (mpi.h:1149, mpi.h:994)
 //   MPI_ERRORS_RETURN = &ompi_mpi_errors_return  (mpi.h:1283, mpi.h:1099)
 // so SymbolLookup.find(name) gives the handle itself. Other implementations (MPICH: integer handles) are not
@@ -47,7 +48,7 @@ final class MpiLibrary {
     private static final ValueLayout ADDR = ValueLayout.ADDRESS;
 
     // handles (addresses of exported globals, see the header comment)
-    final MemorySegment commWorld, floatType, doubleType, opSum, errorsReturn;
+    final MemorySegment commWorld, floatType, doubleType, byteType, opSum, errorsReturn;
     // int MPI_Init_thread(int *argc, char ***argv, int required, int *provided)          mpi.h:1639
     final MethodHandle initThread;
     // int MPI_Initialized(int *flag) mpi.h:1638; int MPI_Finalized(int *flag) mpi.h:1551; int MPI_Finalize(void) mpi.h:1550
@@ -75,6 +76,7 @@ final class MpiLibrary {
         commWorld = symbol(lib, "ompi_mpi_comm_world");
         floatType = symbol(lib, "ompi_mpi_float");
         doubleType = symbol(lib, "ompi_mpi_double");
+        byteType = symbol(lib, "ompi_mpi_byte");
         opSum = symbol(lib, "ompi_mpi_op_sum");
         errorsReturn = symbol(lib, "ompi_mpi_errors_return");
         initThread = fn(lib, "MPI_Init_thread", INT, ADDR, ADDR, INT, ADDR);
@@ -147,9 +149,7 @@ final class MpiLibrary {
             MemorySegment len = arena.allocate(INT);
             int rc = (int) libraryVersion.invokeExact(buf, len);
             if (rc != MPI_SUCCESS) throw new LetheException("MPI_Get_library_version failed with error code " + rc);
-            int n = Math.clamp(len.get(INT, 0), 0, MAX_LIBRARY_VERSION_STRING);
-            byte[] bytes = buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8).strip();
+            return text(buf, len.get(INT, 0), MAX_LIBRARY_VERSION_STRING);
         } catch (LetheException e) {
             throw e;
         } catch (Throwable t) {
@@ -164,12 +164,18 @@ final class MpiLibrary {
             MemorySegment len = arena.allocate(INT);
             int rc = (int) errorString.invokeExact(code, buf, len);
             if (rc != MPI_SUCCESS) return "error code " + code;
-            int n = Math.clamp(len.get(INT, 0), 0, MAX_ERROR_STRING);
-            return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), java.nio.charset.StandardCharsets.UTF_8)
-                    .strip() + " (error code " + code + ")";
+            return text(buf, len.get(INT, 0), MAX_ERROR_STRING) + " (error code " + code + ")";
         } catch (Throwable t) {
             return "error code " + code;
         }
+    }
+
+    /** The first {@code length} bytes of {@code buf} (at most {@code max}) up to a NUL, as trimmed text. */
+    private static String text(MemorySegment buf, int length, int max) {
+        byte[] bytes = buf.asSlice(0, Math.clamp(length, 0, max)).toArray(ValueLayout.JAVA_BYTE);
+        int n = 0;
+        while (n < bytes.length && bytes[n] != 0) n++;
+        return new String(bytes, 0, n, java.nio.charset.StandardCharsets.UTF_8).strip();
     }
 
     /** Throws a LetheException naming {@code call} when {@code rc} is not MPI_SUCCESS. */

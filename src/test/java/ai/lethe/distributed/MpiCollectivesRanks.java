@@ -2,9 +2,10 @@
 // every collective against values it computes itself (closed-form sums over the ranks, exact in float32/float64):
 // all-reduce of float32 and float64 tensors, of a strided view, of an empty tensor and of tensors split into
 // several MPI calls; the async bucket all-reduce; broadcast from each root, also into a parameter that requires
-// grad; barrier (every rank's marker file exists after it); and an MPI error code becoming a LetheException that
-// names the call. Argument 1: the device ("cpu" or "cuda-emu"); argument 2: a folder shared by the ranks.
-// It prints "rank R of N on DEVICE" and, when every check passed, "PASS"; a failed check throws (exit 1).
+// grad; a call from another thread; barrier (every rank's marker file exists after it); and an MPI error code
+// becoming a LetheException that names the call. Argument 1: the device ("cpu" or "cuda-emu"); argument 2: a
+// folder shared by the ranks. It prints "rank R of N on DEVICE" and, when every check passed, "PASS"; a failed
+// check throws (exit 1).
 package ai.lethe.distributed;
 
 import ai.lethe.core.DType;
@@ -96,6 +97,19 @@ public final class MpiCollectivesRanks {
             mpi.broadcast(w, 0);
             expect(w, i -> 3.0 * i, "broadcast into a tensor that requires grad");
         }
+        // from another thread than the initialising one (MPI_THREAD_SERIALIZED: any thread, one at a time)
+        Throwable[] failed = {null};
+        Thread other = new Thread(() -> {
+            try (Tensor t = filled(device, DType.FLOAT64, 10, i -> (rank + 1) * i)) {
+                mpi.allReduceSum(t);
+                expect(t, i -> i * ranksSum, "allReduceSum from another thread");
+            } catch (Throwable e) {
+                failed[0] = e;
+            }
+        }, "other-thread");
+        other.start();
+        other.join();
+        if (failed[0] != null) throw new AssertionError("all-reduce from another thread failed", failed[0]);
         // barrier: after it, every rank's marker exists
         Files.writeString(shared.resolve("arrived." + rank), "x");
         mpi.barrier();

@@ -149,13 +149,16 @@ public final class MpiRun {
     }
 
     /** The mpirun to use: LETHE_MPIRUN, else the first on PATH; fails the test when there is none. */
-    static String mpirun() {
-        String forced = System.getenv("LETHE_MPIRUN");
+    static String mpirun() { return mpirun(System.getenv()); }
+
+    /** As mpirun(), reading LETHE_MPIRUN and PATH from {@code environment}. */
+    static String mpirun(java.util.Map<String, String> environment) {
+        String forced = environment.get("LETHE_MPIRUN");
         if (forced != null && !forced.isBlank()) {
             if (Files.isExecutable(Path.of(forced))) return forced;
             fail("LETHE_MPIRUN=" + forced + " is not an executable file");
         }
-        String path = System.getenv().getOrDefault("PATH", "");
+        String path = environment.getOrDefault("PATH", "");
         for (String d : path.split(File.pathSeparator)) {
             if (d.isEmpty()) continue;
             Path p = Path.of(d, "mpirun");
