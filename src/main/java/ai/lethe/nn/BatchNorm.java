@@ -8,6 +8,7 @@ package ai.lethe.nn;
 import ai.lethe.backend.Backends;
 import ai.lethe.core.DType;
 import ai.lethe.core.Shape;
+import ai.lethe.distributed.Communicator;
 import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Tensor;
 
@@ -36,7 +37,7 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
 
     private final long numFeatures;
     private final Options options;
-    private volatile ai.lethe.distributed.Communicator syncGroup;
+    private volatile Communicator syncGroup;
 
     BatchNorm(long numFeatures, Options options) {
         if (numFeatures <= 0) throw new IllegalArgumentException(reprName() + ": number of features must be positive, got " + numFeatures);
@@ -59,10 +60,10 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
      * Training-mode statistics over all ranks of {@code group} (SyncBatchNorm2d), or per rank when null or a group of
      * one rank (the default).
      */
-    public final void synchronizeStatistics(ai.lethe.distributed.Communicator group) { syncGroup = group; }
+    public final void synchronizeStatistics(Communicator group) { syncGroup = group; }
 
     /** The group whose global batch the training statistics cover, or null (per-rank statistics). */
-    public final ai.lethe.distributed.Communicator synchronizedWith() { return syncGroup; }
+    public final Communicator synchronizedWith() { return syncGroup; }
 
     /** Rejects inputs of the wrong rank, naming the expected ones. */
     abstract void checkInput(Tensor x);

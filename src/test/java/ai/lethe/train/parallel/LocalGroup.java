@@ -12,7 +12,6 @@ import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 public final class LocalGroup {
@@ -20,8 +19,6 @@ public final class LocalGroup {
     private int arrived, generation;
     private boolean failed;
     private final double[][] slots;
-    /** Collectives started (all-reduce calls, async or not), over all ranks. */
-    public final AtomicInteger reductions = new AtomicInteger();
 
     public LocalGroup(int size) {
         this.size = size;
@@ -101,7 +98,6 @@ public final class LocalGroup {
         @Override public String name() { return "local"; }
 
         @Override public void allReduceSum(Tensor t) {
-            reductions.incrementAndGet();
             slots[rank] = t.toDoubleArray();
             await();
             double[] sum = new double[slots[rank].length];
