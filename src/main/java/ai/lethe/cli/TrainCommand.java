@@ -105,6 +105,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-cuda-graphs", description = "Run every training step eagerly on cuda/cuda-emu (graphs are on by default).")
     boolean noCudaGraphs;
 
+    @Option(names = "--sync-bn", description = "With several ranks (mpirun, srun, lethe launch): batch norm with the global batch's"
+            + " statistics (SyncBatchNorm) instead of each rank's own (the default, as PyTorch DDP).")
+    boolean syncBn;
+
     @Option(names = "--poison", paramLabel = "SPEC", description = "Backdoor the training set: " + PoisonSpec.FORM
             + " (defaults ratio 0.1, target 0, size 4, seed --seed, value 0 = black); recorded in DIR/poison.json.")
     String poison;
@@ -119,7 +123,9 @@ final class TrainCommand implements Callable<Integer> {
         PoisonSpec poisonSpec = CliPoison.parse(spec, poison);
         if (Files.exists(out) && !Files.isDirectory(out)) throw usage("--out: " + out + " exists and is not a folder");
         RunFolder folder = new RunFolder(out);
-        if (!resume) checkNewRun(folder);
+        // data-parallel: rank 0 alone checks and writes the run folder; the other ranks only read it (resume)
+        boolean leader = ai.lethe.distributed.Distributed.current().isLeader();
+        if (!resume && leader) checkNewRun(folder);
         Pipeline pipeline = CliData.load(spec, dataset, !noAugment, modelOptions.imageSize);
         TrainTest data = pipeline.data();
         Dataset train = data.train();
@@ -136,21 +142,23 @@ final class TrainCommand implements Callable<Integer> {
         PoisonRecord poisonRecord = poisoned == null ? null : PoisonRecord.of(poisoned, poisonSpec, seed);
         if (resume) CliPoison.checkResume(spec, folder, poisonRecord);
         if (poisoned != null) train = poisoned;
-        RunFolder run = RunFolder.create(out);
-        if (!resume) {
+        if (!leader) ai.lethe.distributed.Distributed.current().barrier();   // rank 0 has created the folder
+        RunFolder run = leader ? RunFolder.create(out) : new RunFolder(out);
+        if (!resume && leader) {
             Path subsetFile = run.root().resolve(CliData.TRAINING_SUBSET), poisonFile = run.root().resolve(PoisonRecord.FILE);
             if (subsetSplit != null) subsetSplit.write(subsetFile);   // unlearn/eval reuse it
             else Files.deleteIfExists(subsetFile);   // one a run killed before its first epoch left
             if (poisonRecord != null) poisonRecord.write(poisonFile);   // lethe unlearn --forget poisoned reads it
             else Files.deleteIfExists(poisonFile);
         }
-        PrintWriter o = spec.commandLine().getOut();
+        if (leader) ai.lethe.distributed.Distributed.current().barrier();
+        PrintWriter o = leader ? spec.commandLine().getOut() : new PrintWriter(java.io.Writer.nullWriter());
         try (Precision.Scope autocast = Precision.autocast(arithmetic);
              ImageModel model = Models.create(modelConfig, new Generator(seed)).to(Backends.defaultDevice())) {
             Trainer trainer = Trainer.builder(model, train, config).validation(data.test())
                     .transforms(pipeline.trainTransform(), pipeline.evalTransform()).datasetName(data.name())
                     .runFolder(run).keepEveryEpoch(keepEpochs).listener(new ProgressDisplay())
-                    .logEvery(logEvery != null ? logEvery : Trainer.DEFAULT_LOG_EVERY)
+                    .logEvery(logEvery != null ? logEvery : Trainer.DEFAULT_LOG_EVERY).syncBatchNorm(syncBn)
                     .cudaGraphs(!noCudaGraphs && ai.lethe.backend.GraphCapture.enabledBySettings()).build();
             o.printf(Locale.ROOT, "training %s on %s (%d samples, %s) on %s for %d epochs (%s)%n", Models.describe(modelConfig),
                     data.name(), train.size(), pipeline.inputShape(), Backends.defaultDevice(), config.epochs(), config.preset());

@@ -2,11 +2,13 @@
 // bias = 0 (when affine); buffers running_mean = 0, running_var = 1 and the int64 scalar num_batches_tracked
 // (when tracking running stats). Training normalises with batch statistics and updates the running ones;
 // evaluation uses the running ones. BatchNorm1d and BatchNorm2d differ only in the input ranks they accept.
+// Data-parallel training can synchronise the training-mode statistics over ranks (SyncBatchNorm2d.convert).
 package ai.lethe.nn;
 
 import ai.lethe.backend.Backends;
 import ai.lethe.core.DType;
 import ai.lethe.core.Shape;
+import ai.lethe.distributed.Communicator;
 import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Tensor;
 
@@ -35,6 +37,7 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
 
     private final long numFeatures;
     private final Options options;
+    private volatile Communicator syncGroup;
 
     BatchNorm(long numFeatures, Options options) {
         if (numFeatures <= 0) throw new IllegalArgumentException(reprName() + ": number of features must be positive, got " + numFeatures);
@@ -52,6 +55,15 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
     public long numFeatures() { return numFeatures; }
 
     public Options options() { return options; }
+
+    /**
+     * Training-mode statistics over all ranks of {@code group} (SyncBatchNorm2d), or per rank when null or a group of
+     * one rank (the default).
+     */
+    public final void synchronizeStatistics(Communicator group) { syncGroup = group; }
+
+    /** The group whose global batch the training statistics cover, or null (per-rank statistics). */
+    public final Communicator synchronizedWith() { return syncGroup; }
 
     /** Rejects inputs of the wrong rank, naming the expected ones. */
     abstract void checkInput(Tensor x);
@@ -83,6 +95,9 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
         boolean useBatchStats = training || (runningMean == null && runningVar == null);
         boolean passRunning = !training || options.trackRunningStats();
         Tensor rm = passRunning ? runningMean : null, rv = passRunning ? runningVar : null;
+        var group = syncGroup;
+        if (training && group != null && group.size() > 1)
+            return SyncBatchNorm2d.forward(x, rm, rv, parameter("weight"), parameter("bias"), factor, options.eps(), relu, group);
         return relu ? FusedNorm.batchNormRelu(x, rm, rv, parameter("weight"), parameter("bias"), useBatchStats, factor, options.eps())
                 : F.batchNorm(x, rm, rv, parameter("weight"), parameter("bias"), useBatchStats, factor, options.eps());
     }

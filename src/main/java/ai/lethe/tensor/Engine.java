@@ -1,6 +1,9 @@
 // The backward pass: from a root tensor, walks the recorded graph in dependency order (every node runs once,
 // after all gradients flowing into it have been summed), applies each node's rule, and accumulates into the
 // .grad of leaves that require grad. Intermediate gradients are freed as soon as they are consumed.
+// A leaf-gradient hook (onLeafGradient), installed for the current thread, hears each leaf once its .grad is final
+// for this backward pass (every edge into it has delivered its gradient): data-parallel training starts the
+// all-reduce of a bucket of parameter gradients as soon as the last of them is ready, overlapping the rest of backward.
 package ai.lethe.tensor;
 
 import java.util.ArrayDeque;
@@ -9,6 +12,27 @@ import java.util.Map;
 
 public final class Engine {
     private Engine() {}
+
+    /** Hears that {@code leaf}'s gradient is final for the running backward pass (its grad() may be null). */
+    @FunctionalInterface
+    public interface LeafGradientHook {
+        void ready(Tensor leaf);
+    }
+
+    /** The installed hook; close to uninstall (restores the previous one). */
+    public interface HookRegistration extends AutoCloseable {
+        @Override void close();
+    }
+
+    private static final ThreadLocal<LeafGradientHook> LEAF_HOOK = new ThreadLocal<>();
+
+    /** Installs {@code hook} for backward passes run on this thread until the registration is closed. */
+    public static HookRegistration onLeafGradient(LeafGradientHook hook) {
+        java.util.Objects.requireNonNull(hook, "hook");
+        LeafGradientHook previous = LEAF_HOOK.get();
+        LEAF_HOOK.set(hook);
+        return () -> { if (previous == null) LEAF_HOOK.remove(); else LEAF_HOOK.set(previous); };
+    }
 
     /** Runs backward from {@code root} with upstream gradient {@code gradient} (null: 1 for a scalar root). */
     public static void backward(Tensor root, Tensor gradient) {
@@ -39,6 +63,8 @@ public final class Engine {
             Node rootNode = root.gradFn();
             if (rootNode == null) {
                 accumulateLeaf(root, seed);
+                LeafGradientHook hook = LEAF_HOOK.get();
+                if (hook != null) hook.ready(root);
                 return;
             }
             run(rootNode, seed);
@@ -47,12 +73,17 @@ public final class Engine {
 
     private static void run(Node rootNode, Tensor seed) {
         Map<Node, Integer> deps = new IdentityHashMap<>();
+        LeafGradientHook hook = LEAF_HOOK.get();
+        Map<Tensor, Integer> leafEdges = hook == null ? null : new IdentityHashMap<>();
         ArrayDeque<Node> walk = new ArrayDeque<>();
         walk.push(rootNode);
         deps.put(rootNode, 0);
         while (!walk.isEmpty()) {
             Node n = walk.pop();
-            for (Tensor in : n.inputs()) {
+            Tensor[] ins = n.inputs();
+            for (int i = 0; i < ins.length; i++) {
+                Tensor in = ins[i];
+                if (in != null && in.gradFn() == null && leafEdges != null && n.needsGrad()[i]) leafEdges.merge(in, 1, Integer::sum);
                 if (in == null || in.gradFn() == null) continue;
                 Node child = in.gradFn();
                 Integer c = deps.get(child);
@@ -91,6 +122,7 @@ public final class Engine {
                 Node child = in.gradFn();
                 if (child == null) {
                     if (gi != null) accumulateLeaf(in, gi);
+                    if (leafEdges != null && leafEdges.merge(in, -1, Integer::sum) == 0) hook.ready(in);
                     continue;
                 }
                 if (gi != null) {

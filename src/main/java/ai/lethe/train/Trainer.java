@@ -30,6 +30,18 @@
 // the checkpoint folders it will replace hold only checkpoint files (so it never trains an epoch it cannot save),
 // and rewrites metrics.jsonl to the history recorded in the checkpoint it starts from; resuming also completes an
 // epoch's save that a kill cut short after last/ (its epochs/epoch-NNN and best/ copies).
+//
+// Data-parallel (Builder.communicator, default Distributed.current(); more than one rank): each rank's loader yields
+// its slice of every global batch of config.batchSize() samples (DataLoader.Builder.shard), rank 0's weights are
+// broadcast at the start, gradients are all-reduced in buckets during backward and averaged (DataParallel), and
+// every rank takes the same optimizer step, so the weights stay identical. The loss and accuracy read at each log
+// point are the global batch's (one small all-reduce per read). Batch norm keeps per-rank statistics unless
+// Builder.syncBatchNorm (SyncBatchNorm2d); rank 0's running statistics are copied to the others before validation
+// and checkpoints. Only rank 0 (the leader) writes the run folder (checkpoints, metrics, result) and calls the
+// listeners (progress, metrics); the other ranks stay silent. Resuming, every rank loads the same last/ checkpoint
+// (rank 0 repairs the folder first, behind a barrier). CUDA graphs are off with more than one rank: the bucket
+// all-reduces are started by autograd's leaf hooks from the host during backward, which a replayed graph (no autograd,
+// no host code between kernels) would skip, and a collective cannot be captured into a graph on these communicators.
 package ai.lethe.train;
 
 import ai.lethe.core.Device;
@@ -38,6 +50,8 @@ import ai.lethe.data.loader.Batch;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.loader.Epoch;
 import ai.lethe.data.transform.Transform;
+import ai.lethe.distributed.Communicator;
+import ai.lethe.distributed.Distributed;
 import ai.lethe.eval.Accuracy;
 import ai.lethe.eval.EvalResult;
 import ai.lethe.io.Checkpoint;
@@ -52,6 +66,8 @@ import ai.lethe.optim.schedule.LambdaLR;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
+import ai.lethe.train.parallel.DataParallel;
+import ai.lethe.train.parallel.GradientBuckets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -77,6 +93,10 @@ public final class Trainer {
     private final FaultPoint faults;
     private final int logEvery;
     private final boolean cudaGraphs;
+    private final Communicator comm;
+    private final long bucketBytes;
+    private final boolean syncBatchNorm;
+    private final boolean leader;
     private static final System.Logger LOG = System.getLogger("ai.lethe.train");
 
     private Trainer(Builder b) {
@@ -90,7 +110,11 @@ public final class Trainer {
         this.run = b.run;
         this.listeners = List.copyOf(b.listeners);
         this.keepEveryEpoch = b.keepEveryEpoch;
-        this.metrics = b.run == null ? null : new MetricsLog(b.run.metrics());
+        this.comm = b.comm != null ? b.comm : Distributed.current();
+        this.leader = comm.isLeader();
+        this.metrics = b.run == null || !leader ? null : new MetricsLog(b.run.metrics());
+        this.bucketBytes = b.bucketBytes;
+        this.syncBatchNorm = b.syncBatchNorm;
         this.faults = b.faults;
         this.logEvery = b.logEvery;
         this.cudaGraphs = b.cudaGraphs;
@@ -118,6 +142,9 @@ public final class Trainer {
         return run(TrainerState.fresh());
     }
 
+    /** The communicator whose ranks share this training (SingleProcess: one process). */
+    public Communicator communicator() { return comm; }
+
     /**
      * Continues the run whose latest checkpoint is in this trainer's run folder: loads the weights, optimizer
      * state, learning-rate position, generator state and history, then trains the remaining epochs.
@@ -128,7 +155,7 @@ public final class Trainer {
         try {
             TrainerState state = checkResume(run, config, model.config().toJson(), datasetName);
             Checkpoint.loadModel(run.last(), model, true);
-            completeEpochSave(state);
+            if (leader) completeEpochSave(state);
             return run(state);
         } catch (IOException e) {
             throw new UncheckedIOException("resume: cannot read the latest checkpoint in " + run.root() + ": " + e.getMessage(), e);
@@ -187,14 +214,22 @@ public final class Trainer {
         }
     }
 
-    /** Repairs interrupted checkpoint saves in the run folder, logging what it did. */
+    /**
+     * Repairs interrupted checkpoint saves in the run folder, logging what it did (rank 0 only; the other ranks wait
+     * for it at a barrier before they read the folder).
+     */
     private void recover() {
+        if (!leader) {
+            comm.barrier();
+            return;
+        }
         try {
             for (String done : run.recover()) LOG.log(System.Logger.Level.WARNING, run.root() + ": " + done);
         } catch (IOException e) {
             throw new UncheckedIOException("training: " + run.root() + " holds an interrupted checkpoint save that needs a decision: "
                     + e.getMessage(), e);
         }
+        comm.barrier();
     }
 
     private TrainResult run(TrainerState start) {
@@ -203,15 +238,18 @@ public final class Trainer {
         List<EpochStats> history = new ArrayList<>(start.history());
         int bestEpoch = start.bestEpoch();
         double best = start.bestValAccuracy();
+        DataParallel dp = DataParallel.of(model, comm, bucketBytes);
+        if (syncBatchNorm) ai.lethe.nn.SyncBatchNorm2d.convert(model, comm);
+        dp.broadcastFromLeader();   // the ranks start from rank 0's weights, whatever their own initialisation
         try (Optimizer<?> opt = Masks.attach(optimizer(), model);
-             GraphedSteps graphs = GraphedSteps.open(device, cudaGraphs, "training step")) {
+             GraphedSteps graphs = GraphedSteps.open(device, cudaGraphs && !dp.active(), "training step")) {
             // with graphs, batches stay on the host until the step before them runs: GraphedSteps.prefetch copies them
             // on the copy stream, overlapping that step
             DataLoader loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true).seed(config.seed())
                     .dropLast(false).transform(trainTransform).device(graphs.active() ? hostDevice() : device)
-                    .workers(config.workers()).build();
+                    .workers(config.workers()).shard(comm.rank(), comm.size()).build();
             int perEpoch = loader.numBatches();
-            if (run != null) {
+            if (run != null && leader) {
                 // refuse now, not after an epoch of training, when a checkpoint folder cannot be replaced
                 for (var dir : List.of(run.last(), run.best(), run.checkpoint())) Checkpoint.checkReplaceable(dir);
                 metrics.rewrite(start.history());   // drops lines of epochs trained after the checkpoint, adds lost ones
@@ -222,9 +260,9 @@ public final class Trainer {
                 Generator.global().setState(start.generatorSeed(), start.generatorCounter());
                 schedule.setLastEpoch(start.epochsDone() * perEpoch);
             }
-            for (TrainListener l : listeners) l.onStart(config, perEpoch, start.epochsDone());
+            for (TrainListener l : listeners()) l.onStart(config, perEpoch, start.epochsDone());
             for (int epoch = start.epochsDone(); epoch < config.epochs(); epoch++) {
-                EpochStats stats = trainEpoch(loader, opt, schedule, epoch, perEpoch, device, graphs);
+                EpochStats stats = trainEpoch(loader, opt, schedule, epoch, perEpoch, device, graphs, dp);
                 history.add(stats);
                 if (stats.hasValidation() && stats.valAccuracy() > best) {
                     best = stats.valAccuracy();
@@ -232,31 +270,35 @@ public final class Trainer {
                 }
                 TrainerState state = new TrainerState(config, epoch + 1, bestEpoch, best, history,
                         Generator.global().seed(), Generator.global().counter());
-                if (run != null) {
+                if (run != null && leader) {
                     metrics.append(stats);   // before the checkpoint: a kill in between loses no line (resume drops it)
                     faults.reached("metrics-appended", epoch);
                     saveEpoch(opt, state, bestEpoch == epoch);
                 }
-                for (TrainListener l : listeners) l.onEpoch(stats);
+                for (TrainListener l : listeners()) l.onEpoch(stats);
             }
             TrainResult result = new TrainResult(history, bestEpoch, best, (System.nanoTime() - started) / 1e9);
-            if (run != null) {
+            if (run != null && leader) {
                 Checkpoint.save(run.checkpoint(), model, opt, info(config.epochs(), Map.of()));
                 run.writeResult(config, datasetName, model.config().toJson(), result);
             }
-            for (TrainListener l : listeners) l.onEnd(result);
+            if (dp.active()) comm.barrier();   // the run folder is complete when any rank returns
+            for (TrainListener l : listeners()) l.onEnd(result);
             return result;
         } catch (IOException e) {
             throw new UncheckedIOException("training: cannot write to " + (run == null ? "?" : run.root()) + ": " + e.getMessage(), e);
         }
     }
 
+    /** The listeners, on the leader; none on the other ranks (they stay silent). */
+    private List<TrainListener> listeners() { return leader ? listeners : List.of(); }
+
     private EpochStats trainEpoch(DataLoader loader, Optimizer<?> opt, LambdaLR schedule, int epoch, int perEpoch,
-                                  Device device, GraphedSteps graphs) {
+                                  Device device, GraphedSteps graphs, DataParallel dp) {
         model.train();
         long t0 = System.nanoTime();
         double lastLr = opt.lr();
-        EpochTally tally = new EpochTally();
+        EpochTally tally = new EpochTally(dp, device);
         int step = 0;
         Tensor row = graphs.lossRow();
         try (Epoch batches = loader.epoch(epoch); StepWindow window = new StepWindow(logEvery, device)) {
@@ -269,11 +311,11 @@ public final class Trainer {
                 List<Tensor> nextInputs = null;
                 try (Batch current = batch) {
                     lastLr = opt.lr();
-                    int s = step, size = (int) current.images().size(0);
+                    int s = step, size = (int) current.images().size(0), global = loader.globalBatchSize(step);
                     boolean graphed = graphs.run(full(current), opt.layoutKey(), inputs, (in, captured) -> {
                         try (Scope _ = Scope.open("train-step")) {
                             if (captured) step(model, opt, in.get(0), in.get(1), config.labelSmoothing(), row);
-                            else step(model, opt, in.get(0), in.get(1), config.labelSmoothing(), window, s);
+                            else step(model, opt, in.get(0), in.get(1), config.labelSmoothing(), window, s, dp, global);
                         }
                     }, opt::replayStep);
                     if (graphed) window.recordRow(s, row, lastLr, size);
@@ -297,6 +339,7 @@ public final class Trainer {
         double lossSum = tally.lossSum;
         long correct = tally.correct, seen = tally.seen;
         opt.zeroGrad();
+        dp.syncBuffers();   // per-rank batch norm: every rank validates and saves rank 0's running statistics
         double seconds = (System.nanoTime() - t0) / 1e9;
         EvalResult val = validation == null ? EvalResult.EMPTY
                 : Accuracy.evaluate(model, validation, evalTransform, device, Math.max(config.batchSize(), 256), config.workers());
@@ -311,12 +354,23 @@ public final class Trainer {
      */
     static void step(ImageModel model, Optimizer<?> opt, Tensor images, Tensor labels, double labelSmoothing, StepWindow window,
                      int step) {
+        step(model, opt, images, labels, labelSmoothing, window, step, null, (int) images.size(0));
+    }
+
+    /**
+     * The step of one rank of a data-parallel run ({@code dp}; null or one rank: the single-process step): backward
+     * through DataParallel, which leaves the gradient of the global batch of {@code globalBatch} samples.
+     */
+    static void step(ImageModel model, Optimizer<?> opt, Tensor images, Tensor labels, double labelSmoothing, StepWindow window,
+                     int step, DataParallel dp, int globalBatch) {
         double lr = opt.lr();
         Tensor logits = model.forward(images);
         Tensor loss = F.crossEntropy(logits, labels, F.Reduction.MEAN, labelSmoothing);
-        window.record(step, loss, logits.argmax(1).eq(labels).sum(), lr, (int) images.size(0));
+        int size = (int) images.size(0);
+        window.record(step, loss, logits.argmax(1).eq(labels).sum(), lr, size);
         opt.zeroGrad();
-        loss.backward();
+        if (dp == null) loss.backward();
+        else dp.backward(loss, size, globalBatch);
         opt.step();
     }
 
@@ -342,18 +396,49 @@ public final class Trainer {
 
     /** An epoch's sums over the steps read so far; the divergence check and onStep run as each window arrives. */
     private final class EpochTally {
+        final DataParallel dp;
+        final Device device;
         double lossSum;
         long correct, seen;
 
-        void add(StepWindow.Step[] steps, int epoch, int perEpoch) {
+        EpochTally(DataParallel dp, Device device) {
+            this.dp = dp;
+            this.device = device;
+        }
+
+        void add(StepWindow.Step[] local, int epoch, int perEpoch) {
+            StepWindow.Step[] steps = global(dp, local, device);
             for (StepWindow.Step s : steps) {
                 if (!Double.isFinite(s.loss())) throw new TrainingDivergedException(epoch, s.step(), s.loss(), s.lr());
                 correct += s.correct();
                 lossSum += s.loss() * s.batchSize();
                 seen += s.batchSize();
-                for (TrainListener l : listeners) l.onStep(new StepStats(epoch, s.step(), perEpoch, s.loss(), s.lr(), s.batchSize()));
+                for (TrainListener l : listeners()) l.onStep(new StepStats(epoch, s.step(), perEpoch, s.loss(), s.lr(), s.batchSize()));
             }
         }
+    }
+
+    /**
+     * The global batches' steps from this rank's: each step's loss is the mean over all ranks' samples (sum of
+     * loss x samples over sum of samples), its correct count and batch size the sums — one all-reduce of 3 numbers a
+     * step, at the log points only. With one rank, {@code local} itself.
+     */
+    public static StepWindow.Step[] global(DataParallel dp, StepWindow.Step[] local, Device device) {
+        if (dp == null || !dp.active() || local.length == 0) return local;
+        double[] v = new double[3 * local.length];
+        for (int i = 0; i < local.length; i++) {
+            v[3 * i] = local[i].loss() * local[i].batchSize();
+            v[3 * i + 1] = local[i].correct();
+            v[3 * i + 2] = local[i].batchSize();
+        }
+        double[] sum = dp.sum(v, device);
+        StepWindow.Step[] out = new StepWindow.Step[local.length];
+        for (int i = 0; i < local.length; i++) {
+            StepWindow.Step s = local[i];
+            int n = (int) Math.round(sum[3 * i + 2]);
+            out[i] = new StepWindow.Step(s.step(), sum[3 * i] / n, Math.round(sum[3 * i + 1]), s.lr(), n);
+        }
+        return out;
     }
 
     private Optimizer<?> optimizer() {
@@ -390,6 +475,9 @@ public final class Trainer {
         private FaultPoint faults = FaultPoint.NONE;
         private int logEvery = DEFAULT_LOG_EVERY;
         private boolean cudaGraphs = ai.lethe.backend.GraphCapture.enabledBySettings();
+        private Communicator comm;
+        private long bucketBytes = GradientBuckets.DEFAULT_BUCKET_BYTES;
+        private boolean syncBatchNorm;
 
         private Builder(ImageModel model, Dataset train, TrainConfig config) {
             this.model = Objects.requireNonNull(model, "model");
@@ -434,6 +522,22 @@ public final class Trainer {
          * -Dlethe.cuda.graphs=false or LETHE_CUDA_GRAPHS=0). Results are the same either way.
          */
         public Builder cudaGraphs(boolean on) { cudaGraphs = on; return this; }
+
+        /**
+         * The ranks that train this model together (default: Distributed.current(), SingleProcess unless the process
+         * joined a group). config.batchSize() is the global batch; each rank takes batchSize / ranks of it.
+         */
+        public Builder communicator(Communicator c) { comm = Objects.requireNonNull(c, "communicator"); return this; }
+
+        /** Bytes of gradients per all-reduce bucket with more than one rank (default 25 MiB, like DDP). */
+        public Builder bucketBytes(long bytes) {
+            if (bytes <= 0) throw new IllegalArgumentException("bucketBytes: must be positive, got " + bytes);
+            bucketBytes = bytes;
+            return this;
+        }
+
+        /** Batch norm with global-batch statistics over the ranks (SyncBatchNorm2d; default off: per-rank statistics). */
+        public Builder syncBatchNorm(boolean on) { syncBatchNorm = on; return this; }
 
         /** Test seam: see {@link FaultPoint}. */
         Builder faultPoint(FaultPoint f) { faults = Objects.requireNonNull(f); return this; }

@@ -1,6 +1,8 @@
 // Makes batch b of one epoch: reads its samples (in the epoch's order), applies the transform with each
 // sample's own random stream RandomSource.forSample(seed, epoch, index), packs them into one host array and
 // uploads it. A pure function of (loader settings, epoch, b): any thread may make any batch, in any order.
+// Sharded (rank r of N ranks): batch b is rank r's slice of the single-process batch b, positions
+// [m*r/N, m*(r+1)/N) of its m samples — the same samples, with the same per-sample random streams, as one process.
 package ai.lethe.data.loader;
 
 import ai.lethe.core.Device;
@@ -12,7 +14,7 @@ import ai.lethe.data.transform.Transform;
 import ai.lethe.tensor.Scope;
 
 record BatchAssembler(Dataset dataset, Transform transform, long seed, int epoch, int[] order, int batchSize,
-                      int numBatches, ImageShape outShape, BatchUploader uploader, Device device) {
+                      int numBatches, ImageShape outShape, BatchUploader uploader, Device device, int rank, int ranks) {
 
     /** Batch {@code b}'s tensors, made with no scope open (the Batch owns them). */
     Batch make(int b) { return Scope.unscoped(() -> uploader.upload(host(b), device)); }
@@ -20,7 +22,8 @@ record BatchAssembler(Dataset dataset, Transform transform, long seed, int epoch
     /** Batch {@code b} in host memory. */
     HostBatch host(int b) {
         if (b < 0 || b >= numBatches) throw new IndexOutOfBoundsException("batch " + b + " of " + numBatches);
-        int from = b * batchSize, n = Math.min(batchSize, order.length - from);
+        int globalFrom = b * batchSize, m = Math.min(batchSize, order.length - globalFrom);
+        int from = globalFrom + (int) ((long) m * rank / ranks), n = globalFrom + (int) ((long) m * (rank + 1) / ranks) - from;
         int size = outShape.size();
         float[] images = new float[n * size];
         long[] labels = new long[n];

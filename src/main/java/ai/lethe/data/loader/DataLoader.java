@@ -5,6 +5,13 @@
 // same batches — content and order — whatever the number of workers and on every backend: augmentation draws
 // from each sample's own stream RandomSource.forSample(seed, epoch, index).
 //
+// Sharded for data-parallel training (shard(rank, ranks)): the loader still walks the single-process order of global
+// batches of batchSize samples, and each batch it yields is this rank's slice of that global batch (batchSize/ranks
+// samples; the batch size must be a multiple of the ranks). The union of the ranks' batch b is the single-process
+// batch b, sample for sample and augmentation for augmentation (per-sample streams do not depend on the ranks).
+// A final partial batch is split as evenly as possible; one with fewer samples than ranks (some rank would get none)
+// is dropped on every rank — the one place where N ranks see less than one process.
+//
 //   DataLoader loader = DataLoader.builder(train).batchSize(256).shuffle(true).seed(1).transform(t).build();
 //   for (int e = 0; e < epochs; e++)
 //       try (Epoch epoch = loader.epoch(e)) { for (Batch b : epoch) try (b) { step(b.images(), b.labels()); } }
@@ -29,8 +36,11 @@ public final class DataLoader {
     private final int prefetch;
     private final BatchUploader uploader;
     private final ImageShape outShape;
+    private final int rank, ranks;
 
     private DataLoader(Builder b) {
+        this.rank = b.rank;
+        this.ranks = b.ranks;
         this.dataset = b.dataset;
         this.batchSize = b.batchSize;
         this.shuffle = b.shuffle;
@@ -55,22 +65,43 @@ public final class DataLoader {
         int batches = numBatches();
         return new Epoch(epoch, batches, () -> {
             var assembler = new BatchAssembler(dataset, transform, seed, epoch, Shuffle.order(dataset.size(), shuffle, seed, epoch),
-                    batchSize, batches, outShape, uploader, device);
+                    batchSize, batches, outShape, uploader, device, rank, ranks);
             return workers == 0 ? new SyncSource(assembler) : new Prefetcher(assembler, workers, prefetch);
         });
     }
 
-    /** Batches per epoch: size / batchSize, rounded up unless dropLast. */
+    /**
+     * Batches per epoch: size / batchSize, rounded up unless dropLast; sharded, a final batch with fewer samples than
+     * ranks is left out.
+     */
     public int numBatches() {
         int n = dataset.size();
-        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+        if (dropLast) return n / batchSize;
+        int tail = n % batchSize;
+        return n / batchSize + (tail == 0 || tail < ranks ? 0 : 1);
     }
+
+    /** The samples of global batch {@code b} (all ranks together): batchSize except for a final partial batch. */
+    public int globalBatchSize(int b) {
+        if (b < 0 || b >= numBatches()) throw new IndexOutOfBoundsException("batch " + b + " of " + numBatches());
+        return Math.min(batchSize, dataset.size() - b * batchSize);
+    }
+
+    /** This loader's rank (0 unless sharded). */
+    public int rank() { return rank; }
+
+    /** The ranks the global batches are split over (1 unless sharded). */
+    public int ranks() { return ranks; }
+
+    /** Samples of a full batch on this rank: batchSize / ranks. */
+    public int localBatchSize() { return batchSize / ranks; }
 
     /** The dataset positions epoch {@code epoch} visits, in order (before dropLast). */
     public int[] order(int epoch) { return Shuffle.order(dataset.size(), shuffle, seed, epoch); }
 
     public Dataset dataset() { return dataset; }
 
+    /** The global batch size (all ranks together). */
     public int batchSize() { return batchSize; }
 
     public boolean shuffle() { return shuffle; }
@@ -93,7 +124,7 @@ public final class DataLoader {
 
     @Override public String toString() {
         return "DataLoader(" + dataset.name() + ", batch " + batchSize + (shuffle ? ", shuffled, seed " + seed : "")
-                + (dropLast ? ", dropLast" : "") + ", " + device + ", workers " + workers + ", prefetch " + prefetch
+                + (dropLast ? ", dropLast" : "") + (ranks > 1 ? ", rank " + rank + " of " + ranks : "") + ", " + device + ", workers " + workers + ", prefetch " + prefetch
                 + (transform == null ? "" : ", " + transform) + ")";
     }
 
@@ -109,6 +140,7 @@ public final class DataLoader {
         private int workers = -1;
         private int prefetch;
         private BatchUploader uploader;
+        private int rank, ranks = 1;
 
         private Builder(Dataset dataset) { this.dataset = Objects.requireNonNull(dataset, "dataset"); }
 
@@ -151,8 +183,23 @@ public final class DataLoader {
         /** How host batches become device tensors (default BatchUploader.forDevice(device)). */
         public Builder uploader(BatchUploader u) { uploader = u; return this; }
 
+        /**
+         * Yield rank {@code rank}'s slice of every global batch of batchSize samples, for data-parallel training over
+         * {@code ranks} ranks (default: rank 0 of 1, the whole batch). batchSize must be a multiple of ranks.
+         */
+        public Builder shard(int rank, int ranks) {
+            if (ranks < 1 || rank < 0 || rank >= ranks)
+                throw new IllegalArgumentException("shard: rank " + rank + " of " + ranks + " ranks is not a rank (need 0 <= rank < ranks)");
+            this.rank = rank;
+            this.ranks = ranks;
+            return this;
+        }
+
         public DataLoader build() {
             if (dataset.size() == 0) throw new IllegalArgumentException("dataset " + dataset.name() + " is empty");
+            if (batchSize % ranks != 0)
+                throw new IllegalArgumentException("data-parallel loading: the global batch size " + batchSize + " is not a multiple of the "
+                        + ranks + " ranks; choose a batch size divisible by " + ranks + " (each rank takes batch/ranks samples)");
             return new DataLoader(this);
         }
     }

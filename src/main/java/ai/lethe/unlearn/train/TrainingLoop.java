@@ -13,6 +13,13 @@
 // labels and on state that lives on the device (its index arrays are those of the captured batch); unless switched off
 // (cudaGraphs(false), -Dlethe.cuda.graphs=false, LETHE_CUDA_GRAPHS=0, --no-cuda-graphs) or the method's loss cannot be
 // captured (Bad Teacher uploads per-batch flags). The numbers are those of per-step reads and eager steps.
+//
+// Data-parallel (communicator(), default Distributed.current(); more than one rank) as in the Trainer: each rank takes
+// its slice of every global batch of batchSize samples, rank 0's weights are broadcast at the start, the gradients are
+// all-reduced in buckets during backward and averaged by each rank's share of the global batch (DataParallel) — exact
+// for a method's loss that is a mean over the batch plus batch-independent terms (l1-sparse's weight norm) — and the
+// losses read at the log points are the global batch's. Listeners (progress) run on rank 0 only; CUDA graphs are off
+// (see Trainer). Batch norm keeps per-rank statistics (rank 0's are copied to the others at the end of each epoch).
 package ai.lethe.unlearn.train;
 
 import ai.lethe.data.Dataset;
@@ -34,6 +41,9 @@ import ai.lethe.train.StepWindow;
 import ai.lethe.train.Trainer;
 import ai.lethe.train.TrainResult;
 import ai.lethe.backend.GraphCapture;
+import ai.lethe.distributed.Communicator;
+import ai.lethe.distributed.Distributed;
+import ai.lethe.train.parallel.DataParallel;
 import ai.lethe.unlearn.UnlearnContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +79,7 @@ public final class TrainingLoop {
     private TrainConfig described;
     private int logEvery = defaultLogEvery();
     private boolean cudaGraphs = GraphCapture.enabledBySettings();
+    private Communicator comm;
 
     /** The system property of the default logEvery (the CLI's --log-every sets it). */
     public static final String LOG_EVERY_PROPERTY = "lethe.log-every";
@@ -127,6 +138,9 @@ public final class TrainingLoop {
         return this;
     }
 
+    /** The ranks that run this method together (default: Distributed.current()); batchSize is the global batch. */
+    public TrainingLoop communicator(Communicator c) { comm = Objects.requireNonNull(c, "communicator"); return this; }
+
     /** Whether full batches run as CUDA graphs where the device supports them (default: the settings, on). */
     public TrainingLoop cudaGraphs(boolean on) { cudaGraphs = on; return this; }
 
@@ -135,11 +149,21 @@ public final class TrainingLoop {
      * copy, no read), backward and the optimizer's step. Nothing here waits for the device.
      */
     public static void step(ImageModel model, Optimizer<?> optimizer, BatchLoss loss, Batch batch, StepWindow window, int step) {
+        step(model, optimizer, loss, batch, window, step, null, batch.size());
+    }
+
+    /**
+     * The step of one rank of a data-parallel run ({@code dp}; null or one rank: the single-process step): backward
+     * through DataParallel, which leaves the gradient of the global batch of {@code globalBatch} samples.
+     */
+    public static void step(ImageModel model, Optimizer<?> optimizer, BatchLoss loss, Batch batch, StepWindow window, int step,
+                            DataParallel dp, int globalBatch) {
         double lr = optimizer.lr();
         Tensor l = loss.apply(model, batch);
         window.record(step, l, null, lr, batch.size());
         optimizer.zeroGrad();
-        l.backward();
+        if (dp == null) l.backward();
+        else dp.backward(l, batch.size(), globalBatch);
         optimizer.step();
     }
 
@@ -168,16 +192,19 @@ public final class TrainingLoop {
         Objects.requireNonNull(loss, "loss");
         if (epochs < 0) throw new IllegalArgumentException(method + ": epochs must be >= 0, got " + epochs);
         Transform t = transformSet ? transform : context.transform();
-        List<TrainListener> listeners = context.listeners();
+        Communicator group = comm != null ? comm : Distributed.current();
+        List<TrainListener> listeners = group.isLeader() ? context.listeners() : List.of();
+        DataParallel dp = DataParallel.of(model, group);
+        dp.broadcastFromLeader();
         List<Double> losses = new ArrayList<>();
         List<EpochStats> history = new ArrayList<>();
         long started = System.nanoTime();
         LambdaLR schedule = null;
-        try (GraphedSteps graphs = GraphedSteps.open(context.device(), cudaGraphs, method + " step")) {
+        try (GraphedSteps graphs = GraphedSteps.open(context.device(), cudaGraphs && !dp.active(), method + " step")) {
             for (int epoch = 0; epoch < epochs; epoch++) {
                 Dataset d = data.apply(epoch);
                 DataLoader loader = DataLoader.builder(d).batchSize(batchSize).shuffle(true).seed(seed).dropLast(false)
-                        .transform(t).device(context.device()).workers(context.workers()).build();
+                        .transform(t).device(context.device()).workers(context.workers()).shard(group.rank(), group.size()).build();
                 int perEpoch = loader.numBatches();
                 if (epoch == 0) {
                     if (lrFactor != null) schedule = new LambdaLR(optimizer, it -> lrFactor.applyAsDouble(it));
@@ -188,18 +215,18 @@ public final class TrainingLoop {
                 model.train();
                 long t0 = System.nanoTime();
                 double lr = optimizer.lr();
-                Tally tally = new Tally(epoch, perEpoch, listeners);
+                Tally tally = new Tally(epoch, perEpoch, listeners, dp);
                 int step = 0;
                 Tensor row = graphs.lossRow();
                 try (Epoch batches = loader.epoch(epoch); StepWindow window = new StepWindow(logEvery, context.device())) {
                     for (Batch batch : batches) {
                         try (batch) {
                             lr = optimizer.lr();
-                            int s = step;
+                            int s = step, global = loader.globalBatchSize(step);
                             boolean graphed = graphs.run(batch.size() == batchSize, optimizer.layoutKey(),
                                     List.of(batch.images(), batch.labels()), (in, captured) -> {
                                         try (Scope _ = Scope.open(method + "-step")) {
-                                            if (!captured) step(model, optimizer, loss, batch, window, s);
+                                            if (!captured) step(model, optimizer, loss, batch, window, s, dp, global);
                                             else step(model, optimizer, loss,
                                                     new Batch(in.get(0), in.get(1), batch.indices(), batch.sourceIndices()), row);
                                         }
@@ -213,6 +240,7 @@ public final class TrainingLoop {
                     tally.add(window.flush());
                 }
                 optimizer.zeroGrad();
+                dp.syncBuffers();
                 double lossSum = tally.lossSum;
                 long seen = tally.seen;
                 double seconds = (System.nanoTime() - t0) / 1e9, mean = lossSum / Math.max(seen, 1);
@@ -236,16 +264,19 @@ public final class TrainingLoop {
     private final class Tally {
         final int epoch, perEpoch;
         final List<TrainListener> listeners;
+        final DataParallel dp;
         double lossSum;
         long seen;
 
-        Tally(int epoch, int perEpoch, List<TrainListener> listeners) {
+        Tally(int epoch, int perEpoch, List<TrainListener> listeners, DataParallel dp) {
             this.epoch = epoch;
             this.perEpoch = perEpoch;
             this.listeners = listeners;
+            this.dp = dp;
         }
 
-        void add(StepWindow.Step[] steps) {
+        void add(StepWindow.Step[] local) {
+            StepWindow.Step[] steps = Trainer.global(dp, local, context.device());
             for (StepWindow.Step s : steps) {
                 if (!Double.isFinite(s.loss()))
                     throw new IllegalStateException(String.format(Locale.ROOT,
