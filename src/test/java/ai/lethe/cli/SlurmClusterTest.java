@@ -4,7 +4,7 @@
 // Fashion-MNIST images), submit.sh submits it (the prepare array, then the cells' array with
 // --dependency=afterok), and once Slurm has run both arrays `--report` merges the two cells with none missing. The
 // tasks start Lethe through a launcher script that runs this test's classpath (the jar may not be built yet in
-// `mvn test`). Skipped, with the reason, only when slurm-wlm cannot be installed here (not root, no apt-get).
+// `mvn test`). The daemons run from /tmp/lethe-slurm-test and are stopped when the test ends. Skipped, with the reason, only when slurm-wlm cannot be installed here (not root, no apt-get).
 package ai.lethe.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -24,9 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
 class SlurmClusterTest {
     record Run(int code, String out) {}
 
+    /** The test cluster's state folder (its daemons are stopped when the test ends). */
+    static final String STATE = "/tmp/lethe-slurm-test";
+
     static Run sh(Path dir, String conf, long timeoutSeconds, String... command) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         if (conf != null) pb.environment().put("SLURM_CONF", conf);
+        pb.environment().put("LETHE_SLURM_STATE", STATE);
         Process p = pb.start();
         p.getOutputStream().close();
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
@@ -49,6 +53,15 @@ class SlurmClusterTest {
                 || (sh(dir, null, 10, "id", "-u").out().trim().equals("0") && Files.isExecutable(Path.of("/usr/bin/apt-get")));
         Assumptions.assumeTrue(installable, "slurm-wlm is not installed and this user cannot install it (apt-get install slurm-wlm munge as root)");
         Run start = sh(dir, null, 600, "bash", root.resolve("tools/slurm/start-single-node.sh").toString());
+        try {
+            runOnCluster(dir, start);
+        } finally {
+            Run stop = sh(dir, null, 60, "bash", root.resolve("tools/slurm/stop-single-node.sh").toString());
+            System.out.println(stop.out());
+        }
+    }
+
+    private void runOnCluster(Path dir, Run start) throws Exception {
         assertEquals(0, start.code(), "the single-node Slurm did not start:\n" + start.out());
         Matcher conf = Pattern.compile("export SLURM_CONF=(\\S+)").matcher(start.out());
         assertTrue(conf.find(), start.out());
