@@ -212,9 +212,10 @@ public final class Experiment {
                 originalMetrics = e.original();
                 say("original model: evaluated earlier (%s)", out.resolve(PREPARED_FILE));
                 Map<String, Map<String, String>> options = tuned(original, task, hyperParameters);
-                Map<String, String> recorded = new LinkedHashMap<>(e.report().setup());
-                recorded.remove("missing cells");
-                return new Prepared(task, original, e.original(), recorded, e.report().hyperParameters(), options, settings);
+                // the setup lines from the config as it is now (seeds or methods may have been added), the original's from the record
+                setup.put("original model", e.report().setup().getOrDefault("original model", ""));
+                writePrepared(setup, hyperParameters, e.original());
+                return new Prepared(task, original, e.original(), setup, hyperParameters, options, settings);
             }
             MetricSet before = UnlearnMetrics.evaluate(original, task.sets(), task.pipeline().evalTransform(), device,
                     config.evalBatchSize(), workers, 0, settings.mia());
