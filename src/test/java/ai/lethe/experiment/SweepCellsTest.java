@@ -4,6 +4,9 @@
 // cells.json written earlier; the sbatch scripts hold the arrays, resources and commands; and submit.sh, run with
 // a stand-in `sbatch` on PATH, submits the prepare array first and the cells' array with
 // --dependency=afterok:<prepare job id>, and each script's command runs the launcher with --prepare/--cell K.
+// The sweep's merge, on result files written as the cells write them (no training): only the sparsities whose
+// prepare step ran become points, each with exactly the cells present in cell order, and the missing cells (those of
+// unprepared sparsities included) are listed by number.
 package ai.lethe.experiment;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -145,5 +148,49 @@ class SweepCellsTest {
         assertEquals(List.of("--parsable prepare.sbatch", "--parsable --dependency=afterok:1001 cells.sbatch"), Files.readAllLines(calls));
         assertTrue(said.contains("prepare job 1001, cells job 1002 (18 tasks)"), said);
         assertTrue(said.contains("--report"), said);
+    }
+
+    @Test void aSweepMergesThePreparedSparsitiesAndListsTheMissingCells(@TempDir Path dir) throws Exception {
+        ExperimentConfig c = parse(SWEEP);
+        Path out = dir.resolve("out");
+        var mapper = JsonMapper.builder().build();
+        // sparsities 0 and 0.95 prepared; 0.9 not
+        for (String folder : List.of("sparsity-0", "sparsity-0.95")) {
+            var root = mapper.createObjectNode().put("format", "lethe-prepared/1").put("experiment", "cells");
+            root.putObject("setup").put("dataset", "fashion-mnist").put("original model", folder).put("pruning", "x");
+            root.putObject("hyperParameters").put("retrain", "defaults");
+            root.set("original", new ai.lethe.eval.MetricSet(1, 0.9, 0.8, 0.7, 0.5, 0.5).withAttackSuccess(0.6, 0.55).toJsonNode());
+            Files.createDirectories(out.resolve(folder));
+            Files.writeString(out.resolve(folder).resolve(Experiment.PREPARED_FILE), mapper.writeValueAsString(root));
+        }
+        List<SweepCells.Cell> cells = SweepCells.of(c);
+        List<Integer> done = List.of(0, 1, 4, 13, 17);   // 0, 1, 4: sparsity 0; 13, 17: sparsity 0.95; 7 (sparsity 0.9) done but unprepared
+        for (int k : List.of(0, 1, 4, 13, 17, 7)) {
+            SweepCells.Cell cell = cells.get(k);
+            var run = mapper.createObjectNode().put("method", cell.method()).put("seed", cell.seed()).put("seconds", 1.0 + k)
+                    .put("sparsity", Double.isNaN(cell.sparsity()) ? 0 : cell.sparsity());
+            run.set("metrics", new ai.lethe.eval.MetricSet(0.1 * (k % 10), 0.5, 0.6, 0.1, 0.2, 0.3).withAttackSuccess(0.01 * k, 0.02).toJsonNode());
+            Path f = out.resolve(cell.result());
+            Files.createDirectories(f.getParent());
+            Files.writeString(f, mapper.writeValueAsString(run));
+        }
+        var merged = new SlurmSweep(c, out, Device.CPU, 0, new PrintWriter(new StringWriter()), List::of).report();
+        var report = (ai.lethe.report.SweepReport) merged.report();
+        assertEquals(List.of(0.0, 0.95), report.points().stream().map(ai.lethe.report.SweepReport.Point::sparsity).toList());
+        var p0 = report.points().get(0).report().runs();
+        assertEquals(List.of("retrain 0", "ssd 0", "ssd 1"), p0.stream().map(r -> r.method() + " " + r.seed()).toList());
+        assertEquals(0.1, p0.get(1).metrics().ua(), 1e-12);
+        assertEquals(2.0, p0.get(1).seconds());
+        var p95 = report.points().get(1).report().runs();
+        assertEquals(List.of("ssd 0", "ga[epochs=1] 1"), p95.stream().map(r -> r.method() + " " + r.seed()).toList());
+        assertEquals(0.6, report.points().get(1).original().asr(), 1e-12);
+        List<String> missingNumbers = merged.missing().stream().map(m -> m.substring(0, m.indexOf(' '))).toList();
+        List<String> expected = new java.util.ArrayList<>();   // cell 7's result exists: not missing, though its sparsity is not merged
+        for (int k = 0; k < 18; k++) if (!done.contains(k) && k != 7) expected.add(Integer.toString(k));
+        assertEquals(expected, missingNumbers);
+        assertTrue(report.setup().get("missing cells").startsWith("12 of 18: "), report.setup().toString());
+        assertFalse(report.setup().containsKey("original model"), "the per-sparsity line is not the sweep's");
+        for (String f : List.of("report.md", "report.json", "report.svg")) assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        assertEquals(report, ai.lethe.report.SweepReport.fromJson(Files.readString(out.resolve("report.json"))));
     }
 }
