@@ -144,8 +144,8 @@ final class ExperimentCommand implements Callable<Integer> {
                 if (device != null && device.getValue() != null) global.addAll(List.of("--device", device.getValue().toString()));
                 SlurmSweep.Job job = sweep.writeJob(configFile, new SlurmSweep.JobOptions(partition, time, cpusPerTask, gpusPerTask, mem,
                         maxRunning, sbatch, launcher != null ? launcher : defaultLauncher(), global));
-                o.printf("wrote %s (%d cells), %s (%d prepare task%s), %s and %s%n", job.cells(), job.cellCount(), job.array(),
-                        job.prepareCount(), job.prepareCount() == 1 ? "" : "s", job.prepare(), job.submit());
+                o.printf("wrote %s (%d cells), %s (their array), %s (%d prepare task%s) and %s%n", job.cells(), job.cellCount(), job.array(),
+                        job.prepare(), job.prepareCount(), job.prepareCount() == 1 ? "" : "s", job.submit());
                 o.printf("submit with:  sh %s%n", job.submit());
                 o.printf("  (or by hand: sbatch %s, then sbatch --dependency=afterok:<its job id> %s)%n", job.prepare(), job.array());
                 o.printf("merge the finished cells any time with:  lethe experiment %s --out %s --report%n", configFile, dir);
