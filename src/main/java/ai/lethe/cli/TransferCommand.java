@@ -4,7 +4,9 @@
 // unlearned and a retrained model (ai.lethe.transfer.TransferStudy). Writes OUT/report.md and OUT/report.json and
 // prints the table. A source task of some classes of a dataset is the dataset name with @LIST ("fashion-mnist@0-5",
 // trained with `lethe train --dataset fashion-mnist@0-5`); the target is --target-dataset (default: the source's
-// dataset without the class list) restricted to --target-classes.
+// dataset without the class list) restricted to --target-classes. `--config FILE` takes the options from a YAML/JSON
+// file (ai.lethe.transfer.TransferConfig; the command line's own options override the file's), training the source
+// model first from the file's train block when it is missing; examples/transfer-*.yaml are such files.
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
@@ -48,7 +50,12 @@ import picocli.CommandLine.Spec;
 final class TransferCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "PATH",
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Take the options from a YAML or JSON file (keys: these options without dashes; a train block trains the source model"
+                    + " when it is missing); options given here override the file's.")
+    Path config;
+
+    @Option(names = "--model", paramLabel = "PATH",
             description = "The source model: a run folder (lethe train), a checkpoint folder or a .safetensors file.")
     Path model;
 
@@ -64,7 +71,7 @@ final class TransferCommand implements Callable<Integer> {
         boolean search;
     }
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Forget forget;
 
     @Option(names = "--candidates", paramLabel = "LIST", description = "Classes the search tries, one at a time (default: every source class).")
@@ -115,7 +122,7 @@ final class TransferCommand implements Callable<Integer> {
             description = "The search keeps a class whose removal raises validation accuracy by more than G (a fraction; default: ${DEFAULT-VALUE}).")
     double minGain;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write report.md and report.json (new or empty).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to write report.md and report.json (new or empty).")
     Path out;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of the methods, the subsets and the validation split.")
@@ -128,6 +135,10 @@ final class TransferCommand implements Callable<Integer> {
     Integer workers;
 
     @Override public Integer call() throws Exception {
+        if (config != null) return fromConfig();
+        if (model == null) throw usage("Missing required option: '--model=PATH' (or --config FILE)");
+        if (out == null) throw usage("Missing required option: '--out=DIR' (or --config FILE)");
+        if (forget == null) throw usage("Missing required argument: give one of --forget-classes LIST and --search-classes (or --config FILE)");
         Path weights = RunFolder.modelPath(model);
         if (!Files.exists(weights)) throw usage("--model: " + model + " does not exist");
         if (Files.exists(out) && (!Files.isDirectory(out) || nonEmpty(out)))
@@ -238,6 +249,81 @@ final class TransferCommand implements Callable<Integer> {
             o.flush();
         }
         return 0;
+    }
+
+    /**
+     * `lethe transfer --config FILE [options]`: the file's options, then the ones given here (which override them),
+     * run as one `lethe transfer` command line; the source model is trained first from the file's train block when the
+     * model has no checkpoint yet (`lethe train ... --out MODEL`). The default output folder is runs/NAME.
+     */
+    private int fromConfig() throws Exception {
+        if (!Files.isRegularFile(config)) throw usage("--config: " + config + " is not a file");
+        ai.lethe.transfer.TransferConfig c;
+        try {
+            c = ai.lethe.transfer.TransferConfig.read(config);
+        } catch (IllegalArgumentException e) {
+            throw usage("--config: " + e.getMessage());
+        }
+        List<String> given = new java.util.ArrayList<>();
+        for (var o : spec.commandLine().getParseResult().matchedOptions()) {
+            if (o.longestName().equals("--config") || o.inherited()) continue;
+            if (o.arity().max() == 0) given.add(o.longestName());
+            else for (String v : o.originalStringValues()) given.addAll(List.of(o.longestName(), v));
+        }
+        List<String> global = new java.util.ArrayList<>();
+        var device = spec.root().findOption("--device");
+        if (device != null && device.getValue() != null) global.addAll(List.of("--device", device.getValue().toString()));
+        var debug = spec.root().findOption("--debug");
+        if (debug != null && Boolean.TRUE.equals(debug.getValue())) global.add("--debug");
+        Path modelPath = model != null ? model : c.model().orElse(null);
+        if (modelPath == null) throw usage("--config: " + config + " names no model (model: PATH), and --model is not given");
+        if (c.train().isPresent() && !Files.exists(RunFolder.modelPath(modelPath))) {
+            List<String> train = new java.util.ArrayList<>(global);
+            train.add("train");
+            train.addAll(c.train().get());
+            if (!train.contains("--out")) train.addAll(List.of("--out", modelPath.toString()));
+            spec.commandLine().getOut().println("transfer: training the source model first: lethe " + String.join(" ", train));
+            int code = run(train);
+            if (code != 0) return code;
+        }
+        List<String> args = new java.util.ArrayList<>(global);
+        args.add("transfer");
+        args.addAll(withoutOverridden(c.transfer(), given));
+        args.addAll(given);
+        if (out == null && c.out().isEmpty()) args.addAll(List.of("--out", Path.of("runs", c.name()).toString()));
+        return run(args);
+    }
+
+    /**
+     * The file's arguments less the options the command line gives (and, when it picks --forget-classes or
+     * --search-classes, the file's choice of the other and its --candidates), so those replace the file's.
+     */
+    private List<String> withoutOverridden(List<String> file, List<String> given) {
+        java.util.Set<String> drop = new java.util.HashSet<>();
+        for (String g : given) if (g.startsWith("-") && spec.findOption(g) != null) drop.add(spec.findOption(g).longestName());
+        if (drop.contains("--forget-classes") || drop.contains("--search-classes")) drop.addAll(List.of("--forget-classes", "--search-classes"));
+        if (drop.contains("--forget-classes")) drop.add("--candidates");
+        List<String> kept = new java.util.ArrayList<>();
+        for (int i = 0; i < file.size(); i++) {
+            var o = spec.findOption(file.get(i));
+            boolean takesValue = o == null || o.arity().max() > 0;
+            if (o != null && drop.contains(o.longestName())) {
+                if (takesValue) i++;
+                continue;
+            }
+            kept.add(file.get(i));
+            if (takesValue && i + 1 < file.size()) kept.add(file.get(++i));
+        }
+        return kept;
+    }
+
+    /** Runs a `lethe` command line with this command's writers; later single-valued options override earlier ones. */
+    private int run(List<String> args) {
+        picocli.CommandLine cmd = Main.commandLine();
+        cmd.setOverwrittenOptionsAllowed(true);
+        cmd.setOut(spec.commandLine().getOut());
+        cmd.setErr(spec.commandLine().getErr());
+        return cmd.execute(args.toArray(String[]::new));
     }
 
     /** The method's options as the study will create it for the validation above (SSD without alpha gets a placeholder). */

@@ -7,6 +7,10 @@
 //                            alpha=auto); the runs then use the chosen options, and the report says per method
 //                            whether its hyper-parameters were the defaults, given, or tuned
 //   OUT/report.md, report.json, report.svg
+//   OUT/prepared.json        the shared state's summary (setup lines, hyper-parameter sources, the original's metrics)
+// The shared state (poison record, original, pruned copy, tuned options, prepared.json) is made once, under
+// SharedStateLock, by whichever of run(), prepareOnly() or runCell() comes first; runCell(label, seed) runs one
+// cell of a Slurm sweep (SlurmSweep) and merge() builds the report from the cells that have finished.
 // Retrain on Dr is always run: it is the gold standard the gap is measured against. Every step is skipped when
 // its output exists, so an interrupted experiment resumes where it stopped (the original's training resumes
 // from its last epoch). The split is made once (seed 0) so every method and seed forgets the same Df; the seeds
@@ -93,22 +97,126 @@ public final class Experiment {
     /** The original model's metrics before unlearning, once run() has evaluated it (else null). */
     public MetricSet originalMetrics() { return originalMetrics; }
 
+    /**
+     * What every run of the experiment shares, made once by {@link #prepare()}: the task, the original model (owned:
+     * close it), its metrics, the report's setup lines, each method's options (by label) and where they came from.
+     */
+    private record Prepared(TaskData task, ImageModel original, MetricSet before, Map<String, String> setup,
+                            Map<String, String> hyperParameters, Map<String, Map<String, String>> options, JobSettings settings)
+            implements AutoCloseable {
+        @Override public void close() { original.close(); }
+    }
+
     /** Runs (or resumes) the experiment and writes the report; returns it. */
     public Report run() throws IOException {
-        Files.createDirectories(out);
         long started = System.nanoTime();
+        List<MethodRun> runs = new ArrayList<>();
+        Prepared p = prepare();
+        try (p) {
+            int total = config.methods().size() * config.seeds().size(), done = 0;
+            for (long seed : config.seeds())
+                for (MethodSpec m : config.methods()) runs.add(runOne(p, m, seed, String.format(Locale.ROOT, "[%d/%d] ", ++done, total)));
+        }
+        Report report = new Report(config.name(), p.setup(), runs, p.hyperParameters());
+        ReportWriter.write(report, out);
+        say("wrote %s, %s and %s (%.0f s)", out.resolve("report.md"), out.resolve("report.json"), out.resolve("report.svg"),
+                (System.nanoTime() - started) / 1e9);
+        return report;
+    }
+
+    /**
+     * Makes (or checks) what the runs share — OUT/poison.json, the original (trained into OUT/original or pruned into
+     * OUT/pruned), the tuned options (OUT/tune/) and OUT/prepared.json — and nothing else: the "prepare" step of a
+     * Slurm sweep, after which every cell finds its shared state made.
+     */
+    public void prepareOnly() throws IOException {
+        prepare().close();
+    }
+
+    /**
+     * Runs one cell of the experiment — {@code label} (a method's label) with {@code seed} — into
+     * OUT/runs/LABEL/seed-S/ (unlearn.json written atomically, last), making the shared state first when no earlier
+     * step made it (under SharedStateLock, so concurrent cells make it once); returns the run (read back when the
+     * cell finished earlier).
+     */
+    public MethodRun runCell(String label, long seed) throws IOException {
+        MethodSpec m = config.methods().stream().filter(x -> x.label().equals(label)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(config.name() + " has no method '" + label + "'"));
+        if (!config.seeds().contains(seed)) throw new IllegalArgumentException(config.name() + " has no seed " + seed);
+        try (Prepared p = prepare()) {
+            return runOne(p, m, seed, "");
+        }
+    }
+
+    /** A report merged from the runs finished so far, and the cells (label, seed) still missing. */
+    public record Merged(Report report, MetricSet original, List<String> missing) {}
+
+    /**
+     * The report of the runs that have finished (OUT/runs/.../unlearn.json), in the full run's order, with the
+     * setup and hyper-parameter sources the prepare step recorded (OUT/prepared.json); setup gains a "missing cells"
+     * line when some have not finished. Empty when the shared state was never made (no run can have finished).
+     */
+    public Optional<Merged> merge() throws IOException {
+        Path file = out.resolve(PREPARED_FILE);
+        if (!Files.isRegularFile(file)) return Optional.empty();
+        JsonNode n = JsonMapper.builder().build().readTree(file.toFile());
+        if (n == null || !PREPARED_FORMAT.equals(n.path("format").asText()))
+            throw new IOException(file + ": not a " + PREPARED_FORMAT + " file");
+        Map<String, String> setup = strings(n.get("setup")), hyper = strings(n.get("hyperParameters"));
+        List<MethodRun> runs = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (long seed : config.seeds())
+            for (MethodSpec m : config.methods()) {
+                Path record = resultFile(m.label(), seed);
+                if (Files.isRegularFile(record)) runs.add(read(m.label(), record));
+                else missing.add(m.label() + " seed " + seed);
+            }
+        if (!missing.isEmpty())
+            setup.put("missing cells", missing.size() + " of " + config.methods().size() * config.seeds().size() + ": " + String.join(", ", missing));
+        return Optional.of(new Merged(new Report(config.name(), setup, runs, hyper), MetricSet.fromJsonNode(n.get("original")),
+                List.copyOf(missing)));
+    }
+
+    /** The file the prepare step writes: the report's setup and hyper-parameter sources and the original's metrics. */
+    public static final String PREPARED_FILE = "prepared.json";
+    static final String PREPARED_FORMAT = "lethe-prepared/1";
+
+    /** Where the run of {@code label} with {@code seed} records its result (its presence marks it complete). */
+    public Path resultFile(String label, long seed) {
+        return out.resolve("runs").resolve(folderName(label)).resolve("seed-" + seed).resolve("unlearn.json");
+    }
+
+    private Prepared prepare() throws IOException {
+        Files.createDirectories(out);
+        try (var lock = SharedStateLock.acquire(out, line -> say("%s", line))) {
+            return prepareLocked();
+        }
+    }
+
+    private Prepared prepareLocked() throws IOException {
         Pipeline pipeline = Pipeline.load(config.dataset(), config.train().augment(), imageSize());
         TaskData task = TaskData.of(pipeline, config.trainSubset(), config.testSubset(), 0, config.poison(), ForgetRequest.parse(config.forget()), 0);
         if (task.train() instanceof Poisoned p) recordPoison(p);
         say("task: %s, %d training samples (Df %d, Dr %d), %d test samples (forget-test %d, retain-test %d), forget %s",
                 config.dataset(), task.train().size(), task.sets().forget().size(), task.sets().retain().size(), task.test().size(),
                 task.sets().forgetTest().size(), task.sets().retainTest().size(), config.forget());
-        List<MethodRun> runs = new ArrayList<>();
         Map<String, String> setup = setup(task);
         Map<String, String> hyperParameters = new LinkedHashMap<>();
-        try (ImageModel original = original(task)) {
+        ImageModel original = original(task);
+        try {
             JobSettings settings = new JobSettings(device, workers, config.evalBatchSize(), config.miaFeature(), Optional.empty(),
                     config.train().toBuilder().workers(workers).build());
+            Optional<Merged> earlier = merge();
+            if (earlier.isPresent()) {   // prepared earlier (another cell, or the prepare step): its metrics, not evaluated again
+                Merged e = earlier.get();
+                originalMetrics = e.original();
+                say("original model: evaluated earlier (%s)", out.resolve(PREPARED_FILE));
+                Map<String, Map<String, String>> options = tuned(original, task, hyperParameters);
+                // the setup lines from the config as it is now (seeds or methods may have been added), the original's from the record
+                setup.put("original model", e.report().setup().getOrDefault("original model", ""));
+                writePrepared(setup, hyperParameters, e.original());
+                return new Prepared(task, original, e.original(), setup, hyperParameters, options, settings);
+            }
             MetricSet before = UnlearnMetrics.evaluate(original, task.sets(), task.pipeline().evalTransform(), device,
                     config.evalBatchSize(), workers, 0, settings.mia());
             String originalLine = String.format(Locale.ROOT, "UA %.1f%%, MIA-efficacy %.1f%%, RA %.1f%%, TA %.1f%%, forget-test accuracy %.1f%%%s",
@@ -120,38 +228,56 @@ public final class Experiment {
             setup.put("original model", originalLine);
             say("original model: %s", originalLine);
             Map<String, Map<String, String>> options = tuned(original, task, hyperParameters);
-            int total = config.methods().size() * config.seeds().size(), done = 0;
-            for (long seed : config.seeds()) {
-                for (MethodSpec m : config.methods()) {
-                    done++;
-                    Path dir = out.resolve("runs").resolve(folderName(m.label())).resolve("seed-" + seed);
-                    Path record = dir.resolve("unlearn.json");
-                    if (Files.isRegularFile(record)) {
-                        runs.add(read(m.label(), record));
-                        say("[%d/%d] %s seed %d: done earlier (%s)", done, total, m.label(), seed, record);
-                        continue;
-                    }
-                    say("[%d/%d] %s seed %d ...", done, total, m.label(), seed);
-                    Unlearner u = Unlearners.create(m.name(), options.get(m.label()));
-                    try (UnlearnJob.Outcome o = UnlearnJob.run(original, task, u, seed, settings, progress.get())) {
-                        Files.createDirectories(dir);
-                        UnlearnJob.save(o, task, config.dataset(), dir, false);
-                        o.warnings().forEach(w -> say("warning: %s", w));
-                        MetricSet x = o.metrics();
-                        say("[%d/%d] %s seed %d: UA %.1f%%, MIA-efficacy %.1f%%, RA %.1f%%, TA %.1f%%%s, %.1f s", done, total, m.label(), seed,
-                                100 * x.ua(), 100 * x.miaEfficacy(), 100 * x.ra(), 100 * x.ta(), x.hasAttackSuccess()
-                                        ? String.format(Locale.ROOT, ", ASR %.1f%% (non-target %.1f%%)", 100 * x.asr(), 100 * x.asrNonTarget()) : "",
-                                o.result().seconds());
-                        runs.add(new MethodRun(m.label(), seed, x, o.result().seconds(), o.sparsity()));
-                    }
-                }
-            }
+            writePrepared(setup, hyperParameters, before);
+            return new Prepared(task, original, before, setup, hyperParameters, options, settings);
+        } catch (RuntimeException | IOException e) {
+            original.close();
+            throw e;
         }
-        Report report = new Report(config.name(), setup, runs, hyperParameters);
-        ReportWriter.write(report, out);
-        say("wrote %s, %s and %s (%.0f s)", out.resolve("report.md"), out.resolve("report.json"), out.resolve("report.svg"),
-                (System.nanoTime() - started) / 1e9);
-        return report;
+    }
+
+    /** OUT/prepared.json: what a merged report needs without loading the model (written atomically). */
+    private void writePrepared(Map<String, String> setup, Map<String, String> hyper, MetricSet before) throws IOException {
+        var mapper = JsonMapper.builder().build();
+        var root = mapper.createObjectNode();
+        root.put("format", PREPARED_FORMAT);
+        root.put("experiment", config.name());
+        setup.forEach(root.putObject("setup")::put);
+        hyper.forEach(root.putObject("hyperParameters")::put);
+        root.set("original", before.toJsonNode());
+        byte[] bytes = (mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Path file = out.resolve(PREPARED_FILE);
+        if (Files.isRegularFile(file) && java.util.Arrays.equals(Files.readAllBytes(file), bytes)) return;
+        ai.lethe.io.AtomicFiles.write(file, bytes);
+    }
+
+    private static Map<String, String> strings(JsonNode n) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (n != null) n.properties().forEach(e -> m.put(e.getKey(), e.getValue().asText()));
+        return m;
+    }
+
+    /** One method and seed: read back when its unlearn.json exists, else run on a copy of the original and saved. */
+    private MethodRun runOne(Prepared p, MethodSpec m, long seed, String step) throws IOException {
+        Path record = resultFile(m.label(), seed);
+        Path dir = record.getParent();
+        if (Files.isRegularFile(record)) {
+            say("%s%s seed %d: done earlier (%s)", step, m.label(), seed, record);
+            return read(m.label(), record);
+        }
+        say("%s%s seed %d ...", step, m.label(), seed);
+        Unlearner u = Unlearners.create(m.name(), p.options().get(m.label()));
+        try (UnlearnJob.Outcome o = UnlearnJob.run(p.original(), p.task(), u, seed, p.settings(), progress.get())) {
+            Files.createDirectories(dir);
+            UnlearnJob.save(o, p.task(), config.dataset(), dir, false);
+            o.warnings().forEach(w -> say("warning: %s", w));
+            MetricSet x = o.metrics();
+            say("%s%s seed %d: UA %.1f%%, MIA-efficacy %.1f%%, RA %.1f%%, TA %.1f%%%s, %.1f s", step, m.label(), seed,
+                    100 * x.ua(), 100 * x.miaEfficacy(), 100 * x.ra(), 100 * x.ta(), x.hasAttackSuccess()
+                            ? String.format(Locale.ROOT, ", ASR %.1f%% (non-target %.1f%%)", 100 * x.asr(), 100 * x.asrNonTarget()) : "",
+                    o.result().seconds());
+            return new MethodRun(m.label(), seed, x, o.result().seconds(), o.sparsity());
+        }
     }
 
     /**

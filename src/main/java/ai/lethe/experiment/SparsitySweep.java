@@ -69,7 +69,10 @@ public final class SparsitySweep {
     }
 
     /** The first experiment's setup without its per-sparsity lines, plus the sweep's. */
-    private Map<String, String> sweepSetup(Map<String, String> first) {
+    private Map<String, String> sweepSetup(Map<String, String> first) { return sweepSetup(config, first); }
+
+    /** {@code first} (an experiment's setup) without its per-sparsity lines, plus {@code config}'s sweep lines. */
+    static Map<String, String> sweepSetup(ExperimentConfig config, Map<String, String> first) {
         Map<String, String> s = new LinkedHashMap<>(first);
         s.remove("original model");
         s.remove("pruning");

@@ -1,134 +1,50 @@
-// Atomic replacement of files and folders: write into a fresh temporary sibling (same directory, so the final
-// rename never crosses a file system), force it to disk, then rename it over the target. On any failure the
-// temporary is deleted and the target is untouched. Temporary names are hidden (".<name>.<random>.tmp") and made
-// with Files.createFile/createDirectory, so they get the usual permissions (not createTempFile's 0600).
+// Atomic replacement of files and folders for io's checkpoints and the layers above: write into a fresh temporary
+// sibling, force it to disk, then rename it over the target (the mechanism is ai.lethe.core.AtomicFile, shared with
+// the lower layers; this class keeps io's entry points and its WriteHook test seam). On any failure the temporary
+// is deleted and the target is untouched.
 package ai.lethe.io;
 
+import ai.lethe.core.AtomicFile;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 
 public final class AtomicFiles {
     private AtomicFiles() {}
 
     /** Replaces {@code target} with {@code content} atomically (a reader sees the old or the new file, never a part). */
     public static void write(Path target, byte[] content) throws IOException {
-        replaceFile(target, ch -> {
-            var buf = java.nio.ByteBuffer.wrap(content);
-            while (buf.hasRemaining()) ch.write(buf);
-        }, WriteHook.NONE);
+        AtomicFile.write(target, content);
     }
 
     /** Writes a file's content into an open channel. */
-    @FunctionalInterface
-    interface ChannelWriter {
-        void write(FileChannel channel) throws IOException;
-    }
+    interface ChannelWriter extends AtomicFile.ChannelWriter {}
 
     /**
      * Replaces {@code target} with what {@code body} writes: into a temporary sibling, forced to disk, then
      * renamed over the target (ATOMIC_MOVE, REPLACE_EXISTING); {@code hook} is called at "before-move".
      */
     static void replaceFile(Path target, ChannelWriter body, WriteHook hook) throws IOException {
-        Path dir = parentOf(target);
-        Path tmp = createSibling(target, "tmp", false);
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                body.write(ch);
-                ch.force(true);
-            }
-            hook.reached("before-move");
-            move(tmp, target);
-            syncDirectory(dir);
-        } catch (IOException | RuntimeException | Error e) {
-            deleteQuietly(tmp, e);
-            throw e;
-        }
+        AtomicFile.replace(target, body, () -> hook.reached("before-move"));
     }
 
     /** Renames {@code from} to {@code to} atomically, replacing a file {@code to}. */
-    static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot rename " + from + " to " + to + " atomically (" + e.getReason()
-                    + "); write to a folder on a file system that supports renames", e);
-        }
-    }
+    static void move(Path from, Path to) throws IOException { AtomicFile.move(from, to); }
 
-    /**
-     * Creates a new empty file (or folder) next to {@code target} named ".<target name>.<kind>-<random hex>";
-     * never one that exists.
-     */
+    /** A new empty file (or folder) next to {@code target} named ".<target name>.<kind>-<random hex>". */
     static Path createSibling(Path target, String kind, boolean directory) throws IOException {
-        Path dir = parentOf(target);
-        String base = "." + target.getFileName() + "." + kind + "-";
-        for (int attempt = 0; ; attempt++) {
-            byte[] r = new byte[6];
-            ThreadLocalRandom.current().nextBytes(r);
-            Path p = dir.resolve(base + HexFormat.of().formatHex(r));
-            try {
-                return directory ? Files.createDirectory(p) : Files.createFile(p);
-            } catch (FileAlreadyExistsException e) {
-                if (attempt > 100) throw e;
-            }
-        }
+        return AtomicFile.createSibling(target, kind, directory);
     }
 
-    static Path parentOf(Path target) {
-        Path abs = target.toAbsolutePath();
-        Path parent = abs.getParent();
-        if (parent == null || target.getFileName() == null) throw new IllegalArgumentException("cannot write to " + target + ": it has no parent folder");
-        return parent;
-    }
+    static Path parentOf(Path target) { return AtomicFile.parentOf(target); }
 
     /** Forces a folder's entries (a rename) to disk where the platform allows; best effort. */
-    static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // some platforms cannot open or sync a folder; the rename itself is still atomic
-        }
-    }
+    static void syncDirectory(Path dir) { AtomicFile.syncDirectory(dir); }
 
     /** Deletes a file or folder tree (symbolic links are removed, not followed). */
-    static void deleteRecursively(Path p) throws IOException {
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            try (Stream<Path> children = Files.list(p)) {
-                for (Path c : (Iterable<Path>) children::iterator) deleteRecursively(c);
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
-            }
-        }
-        try {
-            Files.delete(p);
-        } catch (NoSuchFileException e) {
-            // already gone
-        } catch (DirectoryNotEmptyException e) {
-            throw new IOException("cannot delete " + p + ": something wrote into it while it was being deleted", e);
-        }
-    }
+    static void deleteRecursively(Path p) throws IOException { AtomicFile.deleteRecursively(p); }
 
     /** Deletes {@code p} after a failure, recording any problem on {@code failure} instead of hiding it. */
-    static void deleteQuietly(Path p, Throwable failure) {
-        try {
-            deleteRecursively(p);
-        } catch (IOException | RuntimeException e) {
-            failure.addSuppressed(e);
-        }
-    }
+    static void deleteQuietly(Path p, Throwable failure) { AtomicFile.deleteQuietly(p, failure); }
 
     /** Deletes {@code root} and everything below it (nothing when it does not exist). */
     public static void deleteTree(java.nio.file.Path root) throws java.io.IOException {

@@ -4,31 +4,21 @@
 //    "sizes": {"forget": .., "retain": .., "forgetTest": .., "retainTest": ..},
 //    "forget": [sorted indices], "retain": [...], "forgetTest": [...], "retainTest": [...]}
 // Reading re-parses the request from "request", except for index requests, whose indices are "forget" itself
-// (the file they came from may be gone). Files are written atomically: a temporary sibling, forced to disk, then
-// renamed over the target.
+// (the file they came from may be gone). Files are written atomically and read with the data layer's JsonRecords
+// (shared with poison.json).
 package ai.lethe.data.split;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import ai.lethe.data.JsonRecords;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ThreadLocalRandom;
 
 final class SplitJson {
     static final String FORMAT = "lethe-split/1";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = JsonRecords.mapper();
 
     private SplitJson() {}
 
@@ -51,11 +41,7 @@ final class SplitJson {
         array(root.putArray("retain"), s.retain());
         array(root.putArray("forgetTest"), s.forgetTest());
         array(root.putArray("retainTest"), s.retainTest());
-        try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonRecords.text(root);
     }
 
     private static void array(ArrayNode node, int[] values) {
@@ -63,15 +49,7 @@ final class SplitJson {
     }
 
     static Split read(String json) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.isObject()) throw new IllegalArgumentException("not a JSON object");
-        String format = text(root, "format");
-        if (!FORMAT.equals(format)) throw new IllegalArgumentException("format is '" + format + "', expected '" + FORMAT + "'");
+        JsonNode root = JsonRecords.object(json, FORMAT);
         String kind = text(root, "kind"), spec = text(root, "request"), from = text(root, "forgetTestFrom");
         if (!from.equals("train") && !from.equals("test")) throw new IllegalArgumentException("forgetTestFrom must be \"train\" or \"test\", got '" + from + "'");
         int[] forget = ints(root, "forget");
@@ -93,65 +71,14 @@ final class SplitJson {
     }
 
     static void writeFile(Split s, Path file) throws IOException {
-        byte[] bytes = write(s).getBytes(StandardCharsets.UTF_8);
-        Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir == null || file.getFileName() == null) throw new IOException("cannot write a split to " + file + ": it has no folder");
-        Path tmp = temporarySibling(abs);
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) ch.write(buf);
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("cannot rename " + tmp + " to " + abs + " atomically: " + e.getReason(), e);
-            }
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-    }
-
-    /** A new empty file ".<name>.<random>.tmp" next to {@code target} (createFile: the usual permissions, not 0600). */
-    private static Path temporarySibling(Path target) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            String hex = Long.toHexString(ThreadLocalRandom.current().nextLong());
-            try {
-                return Files.createFile(target.resolveSibling("." + target.getFileName() + "." + hex + ".tmp"));
-            } catch (FileAlreadyExistsException e) {
-                if (attempt > 100) throw e;
-            }
-        }
+        JsonRecords.write(file, write(s));
     }
 
     static Split readFile(Path file) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(file.toString(), null, "split file does not exist");
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new IOException("split file " + file + " is not UTF-8 text (not a split written by Lethe)", e);
-        }
-        try {
-            return read(text);
-        } catch (IllegalArgumentException e) {
-            throw new IOException("split file " + file + ": " + e.getMessage(), e);
-        }
+        return JsonRecords.read(file, "split file", SplitJson::read);
     }
 
-    private static String text(JsonNode root, String key) {
-        JsonNode n = root.get(key);
-        if (n == null || !n.isTextual()) throw new IllegalArgumentException("\"" + key + "\" is missing or not a string");
-        return n.asText();
-    }
+    private static String text(JsonNode root, String key) { return JsonRecords.text(root, key); }
 
     private static JsonNode number(JsonNode root, String key) {
         JsonNode n = root.get(key);
@@ -159,17 +86,7 @@ final class SplitJson {
         return n;
     }
 
-    private static int[] ints(JsonNode root, String key) {
-        JsonNode n = root.get(key);
-        if (n == null || !n.isArray()) throw new IllegalArgumentException("\"" + key + "\" is missing or not an array");
-        int[] out = new int[n.size()];
-        for (int i = 0; i < out.length; i++) {
-            JsonNode v = n.get(i);
-            if (!v.canConvertToInt() || !v.isIntegralNumber()) throw new IllegalArgumentException("\"" + key + "\"[" + i + "] is not an index");
-            out[i] = v.asInt();
-        }
-        return out;
-    }
+    private static int[] ints(JsonNode root, String key) { return JsonRecords.indices(root, key); }
 
     private static void check(JsonNode sizes, String key, int actual) {
         JsonNode n = sizes.get(key);
