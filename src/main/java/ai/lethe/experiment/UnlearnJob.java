@@ -4,13 +4,17 @@
 // `lethe experiment`.
 package ai.lethe.experiment;
 
+import ai.lethe.backend.Precision;
+import ai.lethe.core.DType;
 import ai.lethe.eval.MetricSet;
 import ai.lethe.eval.UnlearnMetrics;
 import ai.lethe.io.AtomicFiles;
 import ai.lethe.io.Checkpoint;
 import ai.lethe.io.CheckpointInfo;
 import ai.lethe.models.ImageModel;
+import ai.lethe.models.ModelCopies;
 import ai.lethe.nn.Masks;
+import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.train.TrainListener;
 import ai.lethe.unlearn.UnlearnContext;
@@ -28,12 +32,15 @@ import java.util.Map;
 public final class UnlearnJob {
     private UnlearnJob() {}
 
-    /** The unlearned model (owned by the outcome: close it), the method's record, the metrics and the sparsity. */
-    public record Outcome(ImageModel model, UnlearnResult result, MetricSet metrics, double sparsity, List<String> warnings)
-            implements AutoCloseable {
+    /**
+     * The unlearned model (owned by the outcome: close it), the method's record, the metrics, the sparsity and the
+     * conv/GEMM arithmetic the method ran in ({@link Precision#cliName}: fp32, tf32 or bf16).
+     */
+    public record Outcome(ImageModel model, UnlearnResult result, MetricSet metrics, double sparsity, String precision,
+                          List<String> warnings) implements AutoCloseable {
         @Override public void close() { model.close(); }
 
-        /** The run as JSON: method, config, seed, seconds, sparsity, metrics, log and warnings. */
+        /** The run as JSON: method, config, seed, seconds, sparsity, precision, metrics, log and warnings. */
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("method", result.method());
@@ -41,6 +48,7 @@ public final class UnlearnJob {
             m.put("seed", result.seed());
             m.put("seconds", result.seconds());
             m.put("sparsity", sparsity);
+            m.put("precision", precision);
             m.put("metrics", metrics.toJsonNode());
             m.put("log", result.log());
             m.put("warnings", warnings);
@@ -60,6 +68,7 @@ public final class UnlearnJob {
             UnlearnContext context = new UnlearnContext(task.sets().forget(), task.sets().retain(), task.numClasses(), task.split(),
                     task.pipeline().evalTransform(), settings.device(), seed, settings.workers(), settings.fullFisher(),
                     settings.recipe() == null ? null : settings.recipe().toBuilder().seed(seed).build(), listeners);
+            String precision = Precision.current().cliName();   // the arithmetic the method runs in (this thread's)
             UnlearnResult result = method.run(model, context);
             model.eval();
             List<String> warnings = new ArrayList<>();
@@ -68,7 +77,7 @@ public final class UnlearnJob {
                 warnings.add(method.name() + " left " + bad + " non-finite parameter values (diverged): its metrics describe a broken model");
             MetricSet metrics = UnlearnMetrics.evaluate(model, task.sets(), task.pipeline().evalTransform(), settings.device(),
                     settings.evalBatchSize(), settings.workers(), seed, settings.mia());
-            return new Outcome(model, result, metrics, Masks.sparsity(model), List.copyOf(warnings));
+            return new Outcome(model, result, metrics, Masks.sparsity(model), precision, List.copyOf(warnings));
         } catch (RuntimeException | Error e) {
             model.close();
             throw e;
@@ -88,10 +97,25 @@ public final class UnlearnJob {
                 .writeValueAsString(outcome.toMap()).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static long nonFinite(ImageModel model) {
-        long bad = 0;
-        for (Tensor p : model.parameters())
-            for (float v : p.toFloatArray()) if (!Float.isFinite(v)) bad++;
-        return bad;
+    /**
+     * How many parameter values of {@code model} are infinite or NaN, counted on its device with one read whatever
+     * the number of tensors: x − x is 0 exactly when x is finite, so each tensor's count of zeros is its finite count
+     * (summed in float32, exact below 2^24 elements; a larger tensor's count is summed in float64).
+     */
+    static long nonFinite(ImageModel model) {
+        try (var _ = Scope.open("UnlearnJob.nonFinite")) {
+            List<Tensor> finite = new ArrayList<>();
+            long total = 0;
+            for (Tensor p : model.parameters()) {
+                Tensor d = p.detach();
+                Tensor zeros = d.sub(d).eq(0);
+                finite.add((d.numel() < (1L << 24) ? zeros.sum() : zeros.to(DType.FLOAT64).sum()).to(DType.FLOAT64));
+                total += d.numel();
+            }
+            if (finite.isEmpty()) return 0;
+            double counted = 0;
+            for (double c : Tensor.stack(finite, 0).toDoubleArray()) counted += c;
+            return total - Math.round(counted);
+        }
     }
 }

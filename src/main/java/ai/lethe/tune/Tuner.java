@@ -10,10 +10,7 @@ package ai.lethe.tune;
 
 import ai.lethe.fisher.FisherMap;
 import ai.lethe.models.ImageModel;
-import ai.lethe.models.Models;
-import ai.lethe.nn.Masks;
-import ai.lethe.tensor.Generator;
-import ai.lethe.tensor.GradMode;
+import ai.lethe.models.ModelCopies;
 import ai.lethe.unlearn.UnlearnContext;
 import ai.lethe.unlearn.UnlearnResult;
 import ai.lethe.unlearn.Unlearner;
@@ -136,7 +133,7 @@ public final class Tuner {
         double unlearnSeconds = Double.NaN;
         String error = null;
         Unlearner u = Unlearners.create(method, options);
-        try (ImageModel m = copy(original)) {
+        try (ImageModel m = ModelCopies.copy(original)) {
             try {
                 UnlearnResult r = u.run(m, context);
                 unlearnSeconds = r.seconds();
@@ -205,16 +202,5 @@ public final class Tuner {
                     SearchSpace.text(b.hi()));
             case SearchSpace.Grid g -> "grid of " + g.candidates().size() + " over " + g.keys();
         };
-    }
-
-    /** A deep copy of {@code model} (weights, buffers, masks, mode) on its device. */
-    static ImageModel copy(ImageModel model) {
-        ImageModel c = Models.create(model.config(), new Generator(0)).to(model.parameters().getFirst().device());
-        try (var _ = GradMode.noGrad()) {
-            c.loadStateDict(model.stateDict(), true);
-            for (var e : Masks.of(model).entrySet()) Masks.set(c, e.getKey(), e.getValue().copy());
-        }
-        c.train(model.isTraining());
-        return c;
     }
 }

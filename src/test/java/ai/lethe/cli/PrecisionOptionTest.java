@@ -1,7 +1,8 @@
 // `--precision fp32|tf32|bf16` of `lethe train` and `lethe unlearn`, and the default `lethe info` shows: a bad value
 // is a usage error (exit 2) naming the option before anything is written; a bf16 run trains and its weights differ
-// from the float32 run's with the same seed (the setting reached the convolutions); `lethe info` prints the default
-// and where it comes from, in text and JSON.
+// from the float32 run's with the same seed (the setting reached the convolutions); `lethe unlearn --precision bf16`
+// records it in unlearn.json (and the default fp32 when not given); `lethe info` prints the default and where it comes
+// from, in text and JSON.
 package ai.lethe.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,6 +55,19 @@ class PrecisionOptionTest {
         assertEquals(0, b.code(), b.err());
         assertTrue(b.out().contains("test accuracy"), b.out());
         assertFalse(Arrays.equals(weights(fp32), weights(bf16)), "bf16 and fp32 runs with one seed trained the same weights");
+
+        // the unlearning run records the arithmetic it ran in
+        for (String p : List.of("bf16", "")) {
+            Path u = dir.resolve("unlearned-" + (p.isEmpty() ? "default" : p));
+            List<String> args = new java.util.ArrayList<>(List.of("unlearn", "--model", bf16.toString(), "--forget", "class=1",
+                    "--method", "ft", "-o", "epochs=1", "--out", u.toString()));
+            if (!p.isEmpty()) args.addAll(List.of("--precision", p));
+            Cli.Result r = Cli.run(args.toArray(String[]::new));
+            assertEquals(0, r.code(), r.out() + r.err());
+            var json = new ObjectMapper().readTree(u.resolve("unlearn.json").toFile());
+            String expected = p.isEmpty() ? Precision.defaultPrecision().cliName() : p;
+            assertEquals(expected, json.path("precision").asText(), u.resolve("unlearn.json").toString());
+        }
     }
 
     @Test void infoShowsTheDefault() throws Exception {

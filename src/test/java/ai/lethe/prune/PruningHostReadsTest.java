@@ -5,7 +5,9 @@
 // second one on top of existing masks (plus one read of the old masks' kept counts) — and the masks equal the ref
 // backend's for the same weights. Masks.setAll checks any number of masks with one read, refuses a mask holding
 // another value than 0 and 1 (NaN included) naming its parameter and then sets none; Masks.sparsity and
-// GlobalPruning.perTensor read once and agree with the ref backend.
+// GlobalPruning.perTensor read once and agree with the ref backend. ModelCopies.copy (every experiment cell, tuner
+// trial and transfer candidate starts from one) reads the device the same number of times for a pruned ResNet18 as for
+// a pruned one-block ResNet, and the copy holds the original's weights and masks.
 package ai.lethe.prune;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -18,6 +20,7 @@ import ai.lethe.backend.cuda.CudaBackend;
 import ai.lethe.backend.cuda.DeviceCounters;
 import ai.lethe.core.Device;
 import ai.lethe.models.ImageModel;
+import ai.lethe.models.ModelCopies;
 import ai.lethe.models.Models;
 import ai.lethe.models.ResNetConfig;
 import ai.lethe.nn.Masks;
@@ -130,5 +133,31 @@ class PruningHostReadsTest {
             e = assertThrows(IllegalArgumentException.class, () -> Masks.setAll(m, bad));
             assertTrue(e.getMessage().contains(third), e.getMessage());
         }
+    }
+
+    /** Reads of copying a pruned {@code config} model on the emulator; asserts the copy equals the original. */
+    static long copyReads(ResNetConfig config, CudaBackend cuda) {
+        try (ImageModel m = Models.create(config, new Generator(5)).to(cuda.device()); var _ = Scope.open()) {
+            GlobalPruning.magnitude(m, 0.6);
+            ImageModel[] copy = new ImageModel[1];
+            DeviceCounters c = counted(cuda, () -> copy[0] = ModelCopies.copy(m));
+            try (ImageModel k = copy[0]) {
+                assertEquals(Masks.of(m).keySet(), Masks.of(k).keySet());
+                for (var e : Masks.of(m).entrySet())
+                    assertArrayEquals(e.getValue().toFloatArray(), Masks.of(k).get(e.getKey()).toFloatArray(), e.getKey());
+                for (var e : m.stateDict().entrySet())
+                    assertArrayEquals(e.getValue().toFloatArray(), k.stateDict().get(e.getKey()).toFloatArray(), e.getKey());
+                assertTrue(Masks.of(k).values().stream().noneMatch(v -> Masks.of(m).containsValue(v)), "the copy owns new masks");
+            }
+            assertEquals(c.hostSynchronizations(), c.deviceToHostCopies(), c.toString());
+            return c.deviceToHostCopies();
+        }
+    }
+
+    @Test void copyingAPrunedModelReadsTheDeviceAConstantNumberOfTimes() {
+        CudaBackend cuda = TrainingStepProxiesTest.emulatorForOtherPackages();
+        long big = copyReads(RESNET18, cuda), small = copyReads(ONE_BLOCK, cuda);
+        assertEquals(small, big, "reads copying ResNet18 and a one-block ResNet");
+        assertTrue(big <= 1, big + " reads: one check of all masks at most");
     }
 }

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.data.Dataset;
 import ai.lethe.data.Subset;
-import ai.lethe.experiment.ModelCopies;
 import ai.lethe.models.ImageModel;
+import ai.lethe.models.ModelCopies;
 import ai.lethe.unlearn.FashionForgetTask;
 import ai.lethe.unlearn.Unlearners;
 import java.nio.file.Files;

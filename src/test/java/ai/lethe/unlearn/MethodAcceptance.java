@@ -16,8 +16,8 @@ package ai.lethe.unlearn;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.lethe.data.Dataset;
-import ai.lethe.experiment.ModelCopies;
 import ai.lethe.models.ImageModel;
+import ai.lethe.models.ModelCopies;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
