@@ -17,17 +17,21 @@
 // Copy/compute overlap (prefetch): a caller that has the next batch on the host before it runs the current step
 // stages it on the backend's copy stream (GraphCapture.InputRing: a ring of device buffers, an event per copy that the
 // compute stream waits for, an event per take that the next copy into the slot waits for); the step then takes it
-// into the graph's inputs on the device, with no host wait. The Trainer does this when graphs are active.
+// into the graph's inputs on the device, with no host wait. The Trainer and the unlearning TrainingLoop do this when
+// graphs are active, their loaders assembling batches on loaderDevice().
 package ai.lethe.train;
 
 import ai.lethe.backend.Backends;
 import ai.lethe.backend.GraphCapture;
 import ai.lethe.core.Device;
+import ai.lethe.data.loader.Batch;
 import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.function.Predicate;
 
 /** Runs steps eagerly or as a graph of one device; not thread-safe. */
 public final class GraphedSteps implements AutoCloseable {
@@ -84,6 +88,43 @@ public final class GraphedSteps implements AutoCloseable {
         return true;
     }
 
+    /** The work of one batch in {@link #eachBatch}: {@code inputs} ([images, labels]) is what to hand to run(). */
+    @FunctionalInterface
+    public interface BatchStep {
+        void run(Batch batch, List<Tensor> inputs, int step);
+    }
+
+    /**
+     * Runs {@code step} on every batch of {@code batches} in order (steps numbered from 0), closing each batch after its
+     * step. While graphs are active each batch is staged first (prefetch: the next batch right after the current step
+     * is queued, so its copy overlaps that step) and run() takes it from the ring; {@code between} runs after each step
+     * and the next batch's staging (the caller's periodic reads go there, so a read does not delay the next copy).
+     */
+    public void eachBatch(Iterator<Batch> batches, Predicate<Batch> capturable, BatchStep step, Runnable between) {
+        Batch batch = batches.hasNext() ? batches.next() : null;
+        // the same list object goes to prefetch and to run(): that is how run() knows the inputs were staged
+        List<Tensor> inputs = batch == null ? null : List.of(batch.images(), batch.labels());
+        if (batch != null) prefetch(capturable.test(batch), inputs);
+        for (int n = 0; batch != null; n++) {
+            Batch next = null;
+            List<Tensor> nextInputs = null;
+            try (Batch current = batch) {
+                step.run(current, inputs, n);
+                if (batches.hasNext()) {
+                    next = batches.next();
+                    nextInputs = List.of(next.images(), next.labels());
+                    prefetch(capturable.test(next), nextInputs);
+                }
+            } catch (RuntimeException | Error e) {
+                if (next != null) next.close();
+                throw e;
+            }
+            batch = next;
+            inputs = nextInputs;
+            between.run();
+        }
+    }
+
     /**
      * A row [loss, correct] on the device that lives as long as this runner (StepWindow.newRow), for a captured step to
      * write its numbers into (a graph keeps the addresses it was captured with); null when steps run eagerly.
@@ -100,6 +141,16 @@ public final class GraphedSteps implements AutoCloseable {
         if (g == null) return new GraphedSteps(null, null, device + " has no graphs", device);
         String why = g.graphsUnsupported();
         return why != null ? new GraphedSteps(g, null, why, device) : new GraphedSteps(g, g.newStepGraph(what), null, device);
+    }
+
+    /**
+     * The device a DataLoader should assemble this runner's batches on: the host (cpu when that backend is available,
+     * else ref) when steps are captured — prefetch then copies each full batch on the copy stream while the step before
+     * it runs, and run() uploads the others — else the steps' own device.
+     */
+    public Device loaderDevice() {
+        if (graph == null) return device;
+        return Backends.byName("cpu").availability().available() ? Device.CPU : Device.REF;
     }
 
     /** Whether capturable steps are captured (after the warm-up). */

@@ -72,7 +72,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -246,7 +245,7 @@ public final class Trainer {
             // with graphs, batches stay on the host until the step before them runs: GraphedSteps.prefetch copies them
             // on the copy stream, overlapping that step
             DataLoader loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true).seed(config.seed())
-                    .dropLast(false).transform(trainTransform).device(graphs.active() ? hostDevice() : device)
+                    .dropLast(false).transform(trainTransform).device(graphs.loaderDevice())
                     .workers(config.workers()).shard(comm.rank(), comm.size()).build();
             int perEpoch = loader.numBatches();
             if (run != null && leader) {
@@ -297,43 +296,24 @@ public final class Trainer {
                                   Device device, GraphedSteps graphs, DataParallel dp) {
         model.train();
         long t0 = System.nanoTime();
-        double lastLr = opt.lr();
+        double[] lastLr = {opt.lr()};
         EpochTally tally = new EpochTally(dp, device);
-        int step = 0;
         Tensor row = graphs.lossRow();
         try (Epoch batches = loader.epoch(epoch); StepWindow window = new StepWindow(logEvery, device)) {
-            Iterator<Batch> it = batches.iterator();
-            Batch batch = it.hasNext() ? it.next() : null;
-            List<Tensor> inputs = batch == null ? null : List.of(batch.images(), batch.labels());
-            if (batch != null) graphs.prefetch(full(batch), inputs);
-            while (batch != null) {
-                Batch next = null;
-                List<Tensor> nextInputs = null;
-                try (Batch current = batch) {
-                    lastLr = opt.lr();
-                    int s = step, size = (int) current.images().size(0), global = loader.globalBatchSize(step);
-                    boolean graphed = graphs.run(full(current), opt.layoutKey(), inputs, (in, captured) -> {
-                        try (Scope _ = Scope.open("train-step")) {
-                            if (captured) step(model, opt, in.get(0), in.get(1), config.labelSmoothing(), row);
-                            else step(model, opt, in.get(0), in.get(1), config.labelSmoothing(), window, s, dp, global);
-                        }
-                    }, opt::replayStep);
-                    if (graphed) window.recordRow(s, row, lastLr, size);
-                    schedule.step();
-                    if (it.hasNext()) {   // the next batch's copy overlaps the step just queued
-                        next = it.next();
-                        nextInputs = List.of(next.images(), next.labels());
-                        graphs.prefetch(full(next), nextInputs);
+            graphs.eachBatch(batches.iterator(), this::full, (current, inputs, s) -> {
+                lastLr[0] = opt.lr();
+                int size = (int) current.images().size(0), global = loader.globalBatchSize(s);
+                boolean graphed = graphs.run(full(current), opt.layoutKey(), inputs, (in, captured) -> {
+                    try (Scope _ = Scope.open("train-step")) {
+                        if (captured) step(model, opt, in.get(0), in.get(1), config.labelSmoothing(), row);
+                        else step(model, opt, in.get(0), in.get(1), config.labelSmoothing(), window, s, dp, global);
                     }
-                } catch (RuntimeException | Error e) {
-                    if (next != null) next.close();
-                    throw e;
-                }
-                batch = next;
-                inputs = nextInputs;
-                step++;
+                }, opt::replayStep);
+                if (graphed) window.recordRow(s, row, lastLr[0], size);
+                schedule.step();
+            }, () -> {
                 if (window.full()) tally.add(window.flush(), epoch, perEpoch);
-            }
+            });
             tally.add(window.flush(), epoch, perEpoch);
         }
         double lossSum = tally.lossSum;
@@ -344,7 +324,7 @@ public final class Trainer {
         EvalResult val = validation == null ? EvalResult.EMPTY
                 : Accuracy.evaluate(model, validation, evalTransform, device, Math.max(config.batchSize(), 256), config.workers());
         return new EpochStats(epoch, config.epochs(), lossSum / seen, (double) correct / seen, val.loss(), val.accuracy(),
-                lastLr, seconds, seen / seconds);
+                lastLr[0], seconds, seen / seconds);
     }
 
     /**
@@ -388,11 +368,6 @@ public final class Trainer {
     }
 
     private boolean full(Batch b) { return b.images().size(0) == config.batchSize(); }
-
-    /** The device the loader assembles batches on when they reach the model through GraphedSteps.prefetch. */
-    private static Device hostDevice() {
-        return ai.lethe.backend.Backends.byName("cpu").availability().available() ? Device.CPU : Device.REF;
-    }
 
     /** An epoch's sums over the steps read so far; the divergence check and onStep run as each window arrives. */
     private final class EpochTally {

@@ -69,6 +69,9 @@ class TrainerGraphsTest {
         assertEquals(eager.counters().hostSynchronizations(), graphs.counters().hostSynchronizations());
         // the full batches reach the graph through the input ring's copy stream: a device-to-device take per input
         assertTrue(graphs.counters().deviceToDeviceCopies() >= 2 * graphs.counters().graphLaunches(), graphs.counters().toString());
+        // every full batch, the eager first one too, is copied to the device on that stream (images and labels)
+        assertEquals(2 * 9L * config.epochs(), graphs.counters().asyncHostToDeviceCopies(), graphs.counters().toString());
+        assertEquals(0, eager.counters().asyncHostToDeviceCopies(), eager.counters().toString());
     }
 
     @Test void sgdWithAWarmUpScheduleGivesTheEagerWeightsOnAResNet() {

@@ -19,7 +19,9 @@ public final class CountingRuntime implements DeviceRuntime {
     private final AtomicLong launches = new AtomicLong(), gemms = new AtomicLong(), syncs = new AtomicLong(),
             eventWaits = new AtomicLong(), allocs = new AtomicLong(), h2dCopies = new AtomicLong(),
             h2dBytes = new AtomicLong(), d2hCopies = new AtomicLong(), d2hBytes = new AtomicLong(),
-            captured = new AtomicLong(), graphLaunches = new AtomicLong(), d2dCopies = new AtomicLong();
+            captured = new AtomicLong(), graphLaunches = new AtomicLong(), d2dCopies = new AtomicLong(),
+            asyncH2dCopies = new AtomicLong();
+    private final java.util.Set<Stream> nonBlocking = java.util.concurrent.ConcurrentHashMap.newKeySet();   // copy streams
 
     private volatile Thread refusing;     // the thread whose device work is refused (a parameter pass), or null
     private volatile String refusal;
@@ -54,7 +56,7 @@ public final class CountingRuntime implements DeviceRuntime {
         KernelBytes bytes = delegate.kernelBytes();
         return new DeviceCounters(launches.get(), gemms.get(), syncs.get(), eventWaits.get(), allocs.get(), h2dCopies.get(),
                 h2dBytes.get(), d2hCopies.get(), d2hBytes.get(), captured.get(), graphLaunches.get(), d2dCopies.get(),
-                bytes.read(), bytes.written());
+                bytes.read(), bytes.written(), asyncH2dCopies.get());
     }
 
     @Override public String description() { return delegate.description(); }
@@ -72,6 +74,7 @@ public final class CountingRuntime implements DeviceRuntime {
         allowed("copyHostToDevice");
         h2dCopies.incrementAndGet();
         h2dBytes.addAndGet(bytes);
+        if (nonBlocking.contains(stream)) asyncH2dCopies.incrementAndGet();
         delegate.copyHostToDevice(dst, src, bytes, stream);
     }
 
@@ -133,9 +136,16 @@ public final class CountingRuntime implements DeviceRuntime {
 
     @Override public Stream createStream() { return delegate.createStream(); }
 
-    @Override public Stream createNonBlockingStream() { return delegate.createNonBlockingStream(); }
+    @Override public Stream createNonBlockingStream() {
+        Stream s = delegate.createNonBlockingStream();
+        nonBlocking.add(s);
+        return s;
+    }
 
-    @Override public void destroyStream(Stream stream) { delegate.destroyStream(stream); }
+    @Override public void destroyStream(Stream stream) {
+        nonBlocking.remove(stream);
+        delegate.destroyStream(stream);
+    }
 
     @Override public void synchronize(Stream stream) {
         allowed("synchronize(stream)");

@@ -14,6 +14,10 @@
 // graphLaunches, whatever it holds: a replayed training step is 0 launches and 1 graph launch. deviceToDeviceCopies
 // counts the copies queued outside graphs (a replayed step's batch into the graph's inputs, for one).
 //
+// Copy/compute overlap: asyncHostToDeviceCopies counts the host-to-device copies (also in hostToDeviceCopies) queued on
+// a non-blocking stream of the backend's (createNonBlockingStream: the input ring's copy stream), which run while the
+// compute stream works: a batch that reaches a step through GraphedSteps.prefetch is one per input tensor.
+//
 // Bytes moved: bytesRead and bytesWritten are the bytes of device memory the kernels read and wrote, as the runtime
 // counts them (DeviceRuntime.kernelBytes): exactly on the emulator while its byte counting is on (EmulatorBytes: every
 // load and store of each launch, the kernels of graph launches included), 0 otherwise (a GPU counts none).
@@ -23,22 +27,23 @@ package ai.lethe.backend.cuda;
 public record DeviceCounters(long launches, long gemmCalls, long hostSynchronizations, long eventWaits,
                              long deviceAllocations, long hostToDeviceCopies, long hostToDeviceBytes,
                              long deviceToHostCopies, long deviceToHostBytes, long capturedOperations,
-                             long graphLaunches, long deviceToDeviceCopies, long bytesRead, long bytesWritten) {
-    public static final DeviceCounters ZERO = new DeviceCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                             long graphLaunches, long deviceToDeviceCopies, long bytesRead, long bytesWritten,
+                             long asyncHostToDeviceCopies) {
+    public static final DeviceCounters ZERO = new DeviceCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /** Counts without device-to-device copies and bytes (the eleven counters before them). */
     public DeviceCounters(long launches, long gemmCalls, long hostSynchronizations, long eventWaits, long deviceAllocations,
                           long hostToDeviceCopies, long hostToDeviceBytes, long deviceToHostCopies, long deviceToHostBytes,
                           long capturedOperations, long graphLaunches) {
         this(launches, gemmCalls, hostSynchronizations, eventWaits, deviceAllocations, hostToDeviceCopies, hostToDeviceBytes,
-                deviceToHostCopies, deviceToHostBytes, capturedOperations, graphLaunches, 0, 0, 0);
+                deviceToHostCopies, deviceToHostBytes, capturedOperations, graphLaunches, 0, 0, 0, 0);
     }
 
     /** Counts with no graph activity (the nine counters of an eager step). */
     public DeviceCounters(long launches, long gemmCalls, long hostSynchronizations, long eventWaits, long deviceAllocations,
                           long hostToDeviceCopies, long hostToDeviceBytes, long deviceToHostCopies, long deviceToHostBytes) {
         this(launches, gemmCalls, hostSynchronizations, eventWaits, deviceAllocations, hostToDeviceCopies, hostToDeviceBytes,
-                deviceToHostCopies, deviceToHostBytes, 0, 0, 0, 0, 0);
+                deviceToHostCopies, deviceToHostBytes, 0, 0, 0, 0, 0, 0);
     }
 
     /** What was counted since {@code earlier} (a snapshot of the same backend taken before this one). */
@@ -49,6 +54,7 @@ public record DeviceCounters(long launches, long gemmCalls, long hostSynchroniza
                 hostToDeviceBytes - earlier.hostToDeviceBytes, deviceToHostCopies - earlier.deviceToHostCopies,
                 deviceToHostBytes - earlier.deviceToHostBytes, capturedOperations - earlier.capturedOperations,
                 graphLaunches - earlier.graphLaunches, deviceToDeviceCopies - earlier.deviceToDeviceCopies,
-                bytesRead - earlier.bytesRead, bytesWritten - earlier.bytesWritten);
+                bytesRead - earlier.bytesRead, bytesWritten - earlier.bytesWritten,
+                asyncHostToDeviceCopies - earlier.asyncHostToDeviceCopies);
     }
 }

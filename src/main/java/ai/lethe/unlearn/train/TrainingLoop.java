@@ -12,7 +12,9 @@
 // with the optimizer's per-step scalars (replayStep), so the method's loss must depend only on the batch's images and
 // labels and on state that lives on the device (its index arrays are those of the captured batch); unless switched off
 // (cudaGraphs(false), -Dlethe.cuda.graphs=false, LETHE_CUDA_GRAPHS=0, --no-cuda-graphs) or the method's loss cannot be
-// captured (Bad Teacher uploads per-batch flags). The numbers are those of per-step reads and eager steps.
+// captured (Bad Teacher uploads per-batch flags). The numbers are those of per-step reads and eager steps. With graphs
+// the loader assembles batches on the host and each full batch is copied to the device on the copy stream while the
+// step before it runs (GraphedSteps.prefetch), as in the Trainer.
 //
 // Data-parallel (communicator(), default Distributed.current(); more than one rank) as in the Trainer: each rank takes
 // its slice of every global batch of batchSize samples, rank 0's weights are broadcast at the start, the gradients are
@@ -203,8 +205,11 @@ public final class TrainingLoop {
         try (GraphedSteps graphs = GraphedSteps.open(context.device(), cudaGraphs && !dp.active(), method + " step")) {
             for (int epoch = 0; epoch < epochs; epoch++) {
                 Dataset d = data.apply(epoch);
+                // with graphs, batches stay on the host until the step before them runs (GraphedSteps.prefetch copies
+                // each full batch on the copy stream, overlapping that step), as in the Trainer
                 DataLoader loader = DataLoader.builder(d).batchSize(batchSize).shuffle(true).seed(seed).dropLast(false)
-                        .transform(t).device(context.device()).workers(context.workers()).shard(group.rank(), group.size()).build();
+                        .transform(t).device(graphs.loaderDevice()).workers(context.workers()).shard(group.rank(), group.size())
+                        .build();
                 int perEpoch = loader.numBatches();
                 if (epoch == 0) {
                     if (lrFactor != null) schedule = new LambdaLR(optimizer, it -> lrFactor.applyAsDouble(it));
@@ -214,29 +219,28 @@ public final class TrainingLoop {
                 beforeEpoch.beforeEpoch(epoch, optimizer);
                 model.train();
                 long t0 = System.nanoTime();
-                double lr = optimizer.lr();
+                double[] lr = {optimizer.lr()};
                 Tally tally = new Tally(epoch, perEpoch, listeners, dp);
-                int step = 0;
                 Tensor row = graphs.lossRow();
+                LambdaLR stepSchedule = schedule;
                 try (Epoch batches = loader.epoch(epoch); StepWindow window = new StepWindow(logEvery, context.device())) {
-                    for (Batch batch : batches) {
-                        try (batch) {
-                            lr = optimizer.lr();
-                            int s = step, global = loader.globalBatchSize(step);
-                            boolean graphed = graphs.run(batch.size() == batchSize, optimizer.layoutKey(),
-                                    List.of(batch.images(), batch.labels()), (in, captured) -> {
-                                        try (Scope _ = Scope.open(method + "-step")) {
-                                            if (!captured) step(model, optimizer, loss, batch, window, s, dp, global);
-                                            else step(model, optimizer, loss,
-                                                    new Batch(in.get(0), in.get(1), batch.indices(), batch.sourceIndices()), row);
-                                        }
-                                    }, optimizer::replayStep);
-                            if (graphed) window.recordRow(s, row, lr, batch.size());
-                            if (schedule != null) schedule.step();
-                            step++;
-                        }
+                    graphs.eachBatch(batches.iterator(), b -> b.size() == batchSize, (current, inputs, s) -> {
+                        lr[0] = optimizer.lr();
+                        int global = loader.globalBatchSize(s);
+                        // the step's batch holds the inputs on the device (the runner's copies when the loader's are on
+                        // the host or the step is captured) with the loader's indices
+                        boolean graphed = graphs.run(current.size() == batchSize, optimizer.layoutKey(), inputs, (in, captured) -> {
+                            Batch onDevice = new Batch(in.get(0), in.get(1), current.indices(), current.sourceIndices());
+                            try (Scope _ = Scope.open(method + "-step")) {
+                                if (!captured) step(model, optimizer, loss, onDevice, window, s, dp, global);
+                                else step(model, optimizer, loss, onDevice, row);
+                            }
+                        }, optimizer::replayStep);
+                        if (graphed) window.recordRow(s, row, lr[0], current.size());
+                        if (stepSchedule != null) stepSchedule.step();
+                    }, () -> {
                         if (window.full()) tally.add(window.flush());
-                    }
+                    });
                     tally.add(window.flush());
                 }
                 optimizer.zeroGrad();
@@ -245,7 +249,7 @@ public final class TrainingLoop {
                 long seen = tally.seen;
                 double seconds = (System.nanoTime() - t0) / 1e9, mean = lossSum / Math.max(seen, 1);
                 losses.add(mean);
-                EpochStats stats = new EpochStats(epoch, epochs, mean, Double.NaN, Double.NaN, Double.NaN, lr, seconds, seen / seconds);
+                EpochStats stats = new EpochStats(epoch, epochs, mean, Double.NaN, Double.NaN, Double.NaN, lr[0], seconds, seen / seconds);
                 history.add(stats);
                 for (TrainListener li : listeners) li.onEpoch(stats);
                 log.add(String.format(Locale.ROOT, "%s epoch %d/%d: loss %.4f over %d samples (%s), %.1f s", method, epoch + 1,

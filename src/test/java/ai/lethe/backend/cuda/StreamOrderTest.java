@@ -92,6 +92,7 @@ class StreamOrderTest {
                 assertArrayEquals(host(a, 10 * round).toArray(ValueLayout.JAVA_FLOAT), into.toFloatArray(), "round " + round);
                 assertArrayEquals(host(a, 10 * round + 5).toArray(ValueLayout.JAVA_FLOAT), other.toFloatArray(), "round " + round);
                 assertEquals(2, d.hostToDeviceCopies(), d.toString());
+                assertEquals(2, d.asyncHostToDeviceCopies(), "both on the copy stream: " + d);
                 assertEquals(2, d.deviceToDeviceCopies(), d.toString());
                 assertEquals(0, d.hostSynchronizations(), d.toString());
                 if (round > 0) assertEquals(0, d.deviceAllocations(), d.toString());

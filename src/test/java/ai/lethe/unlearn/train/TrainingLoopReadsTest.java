@@ -1,7 +1,9 @@
 // The unlearning TrainingLoop on cuda-emu makes no host read inside a step: a fine-tune epoch of 10 steps synchronises
 // ceil(10 / logEvery) times plus a constant (the same constant for every logEvery), and reading every step or every 50
 // steps, with CUDA graphs or without, gives bit for bit the same weights, per-step losses (as the listeners see them) and
-// log lines. The settings come through the system properties the CLI's --log-every and --no-cuda-graphs set.
+// log lines. With graphs the batches come from the host through the input ring's copy stream (GraphedSteps.prefetch),
+// overlapping the step before them. The settings come through the system properties the CLI's --log-every and
+// --no-cuda-graphs set.
 package ai.lethe.unlearn.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -83,5 +85,9 @@ class TrainingLoopReadsTest {
         }
         assertEquals(0, fifty.counters().graphLaunches());
         assertEquals(9, graphs.counters().graphLaunches(), "10 full batches, the first eager");
+        // with graphs every full batch (the eager first one too) reaches the device on the input ring's copy stream,
+        // images and labels, while the step before it runs; without, the loader uploads them on the compute stream
+        assertEquals(20, graphs.counters().asyncHostToDeviceCopies(), graphs.counters().toString());
+        assertEquals(0, fifty.counters().asyncHostToDeviceCopies(), fifty.counters().toString());
     }
 }
