@@ -10,8 +10,8 @@
 // A ReLU network does not over hundreds of steps: once a pre-activation lies within an ulp of 0, the two runs take
 // different sides of the kink, that element's gradient passes in one run and not in the other, and the weights jump
 // apart by ~1e-3 — in one process too (measured: one ulp added to half the ResNet's weights moves them by 1.2e-3
-// within 8 steps). So the width-4 ResNet with synchronised batch norm is checked over 6 steps on cpu and 4 on cuda-emu
-// (measured 4.8e-7 and 1.8e-7), and over 16 steps in one JVM (DataParallelTrainerTest). Tolerance 1e-5 absolute
+// within 8 steps). So the width-4 ResNet with synchronised batch norm is checked over 2 steps on cpu and 4 on cuda-emu
+// (measured 1.2e-7 and 1.8e-7), and over 16 steps in one JVM (DataParallelTrainerTest). Tolerance 1e-5 absolute
 // (weights are O(0.1..1)): 10x the largest measured difference, far below the ~1e-3 a wrong gradient changes.
 package ai.lethe.train.parallel;
 
