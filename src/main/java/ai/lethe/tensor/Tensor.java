@@ -189,9 +189,13 @@ public final class Tensor implements AutoCloseable {
 
     private static Tensor random(RandomKind kind, Shape shape, double a, double b, Generator gen, DType dtype, Device device) {
         if (!dtype.isFloatingPoint()) throw new IllegalArgumentException(kind.name().toLowerCase() + ": dtype must be floating point, got " + dtype);
+        return randomAt(kind, shape, a, b, gen.seed(), gen.reserve(kind, shape.numel()), dtype, device);
+    }
+
+    /** A draw of {@code kind} from Philox block {@code counter} of {@code seed}, reserved by the caller. */
+    static Tensor randomAt(RandomKind kind, Shape shape, double a, double b, long seed, long counter, DType dtype, Device device) {
         Tensor t = empty(shape, dtype, device);
-        long counter = gen.reserve(kind, shape.numel());
-        t.backend.random(kind, t.kernelView(), gen.seed(), counter, a, b);
+        t.backend.random(kind, t.kernelView(), seed, counter, a, b);
         return t;
     }
 

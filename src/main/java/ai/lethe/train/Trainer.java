@@ -63,6 +63,7 @@ import ai.lethe.optim.AdamW;
 import ai.lethe.optim.Optimizer;
 import ai.lethe.optim.SGD;
 import ai.lethe.optim.schedule.LambdaLR;
+import ai.lethe.tensor.BatchShard;
 import ai.lethe.tensor.Generator;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
@@ -344,9 +345,12 @@ public final class Trainer {
     static void step(ImageModel model, Optimizer<?> opt, Tensor images, Tensor labels, double labelSmoothing, StepWindow window,
                      int step, DataParallel dp, int globalBatch) {
         double lr = opt.lr();
-        Tensor logits = model.forward(images);
-        Tensor loss = F.crossEntropy(logits, labels, F.Reduction.MEAN, labelSmoothing);
         int size = (int) images.size(0);
+        Tensor logits;
+        try (var _ = dp == null ? BatchShard.open(null) : dp.shard(size, globalBatch)) {   // dropout: the global batch's masks
+            logits = model.forward(images);
+        }
+        Tensor loss = F.crossEntropy(logits, labels, F.Reduction.MEAN, labelSmoothing);
         window.record(step, loss, logits.argmax(1).eq(labels).sum(), lr, size);
         opt.zeroGrad();
         if (dp == null) loss.backward();

@@ -13,6 +13,8 @@
 // differ). Batch norm keeps per-rank statistics by default (DDP's default); its running statistics then drift apart,
 // so syncBuffers copies rank 0's before evaluation and checkpoints (DDP broadcasts them at every forward; rank 0's
 // running statistics are the same either way). SyncBatchNorm2d.convert makes batch norm use global statistics.
+// Per-sample randomness: shard(local, global) opens this rank's BatchShard around a step's forward, so dropout draws the
+// rank's slice of the masks one process draws for the global batch (the same weights as one process with dropout too).
 // With one rank (SingleProcess) every call is the plain single-process step.
 package ai.lethe.train.parallel;
 
@@ -20,6 +22,7 @@ import ai.lethe.core.DType;
 import ai.lethe.core.Device;
 import ai.lethe.distributed.Communicator;
 import ai.lethe.nn.Module;
+import ai.lethe.tensor.BatchShard;
 import ai.lethe.tensor.GradMode;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
@@ -48,6 +51,19 @@ public final class DataParallel {
 
     /** The gradient buckets (null with one rank). */
     public GradientBuckets buckets() { return buckets; }
+
+    /**
+     * This rank's share of a global batch of {@code globalSamples} — samples [⌊g·r/N⌋, ⌊g·(r+1)/N⌋), as the sharded
+     * DataLoader cuts it — as the thread's BatchShard until the scope closes; with one rank, no shard.
+     */
+    public BatchShard.Open shard(int localSamples, int globalSamples) {
+        if (!active()) return BatchShard.open(null);
+        long offset = (long) globalSamples * comm.rank() / comm.size(), end = (long) globalSamples * (comm.rank() + 1) / comm.size();
+        if (end - offset != localSamples)
+            throw new IllegalArgumentException("DataParallel.shard: rank " + comm.rank() + " of " + comm.size() + " holds " + localSamples
+                    + " samples of a global batch of " + globalSamples + ", expected " + (end - offset));
+        return BatchShard.open(new BatchShard(offset, localSamples, globalSamples));
+    }
 
     /**
      * Backward of this rank's {@code loss} (a scalar, the mean over this rank's {@code localSamples}) as its part of a

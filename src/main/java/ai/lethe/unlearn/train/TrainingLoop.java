@@ -32,6 +32,7 @@ import ai.lethe.data.transform.Transform;
 import ai.lethe.models.ImageModel;
 import ai.lethe.optim.Optimizer;
 import ai.lethe.optim.schedule.LambdaLR;
+import ai.lethe.tensor.BatchShard;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.train.EpochStats;
@@ -161,7 +162,10 @@ public final class TrainingLoop {
     public static void step(ImageModel model, Optimizer<?> optimizer, BatchLoss loss, Batch batch, StepWindow window, int step,
                             DataParallel dp, int globalBatch) {
         double lr = optimizer.lr();
-        Tensor l = loss.apply(model, batch);
+        Tensor l;
+        try (var _ = dp == null ? BatchShard.open(null) : dp.shard(batch.size(), globalBatch)) {   // dropout: the global batch's masks
+            l = loss.apply(model, batch);
+        }
         window.record(step, l, null, lr, batch.size());
         optimizer.zeroGrad();
         if (dp == null) l.backward();
