@@ -6,6 +6,11 @@
 // with --poison is unlearned on its poisoned training set (CliPoison); `--forget poisoned` forgets those samples
 // and adds SA and the attack success rates to the metrics. With -o alpha=auto (ssd, lf-ssd) the tuner chooses α first
 // (ai.lethe.tune.AutoOptions; its trials go to OUT/tune/).
+//
+// Over several ranks (lethe launch, mpirun, srun) every rank runs the method on its share — the training loops take
+// their slices of each global batch, the Fisher diagonals are shared (ai.lethe.distributed) — and rank 0 alone checks
+// and writes OUT and prints; the others print nothing. --sync-bn gives the training-based methods global-batch
+// statistics (SyncBatchNorm2d). alpha=auto is refused there: the tuner runs in one process.
 package ai.lethe.cli;
 
 import ai.lethe.backend.Backends;
@@ -15,6 +20,8 @@ import ai.lethe.data.Dataset;
 import ai.lethe.data.loader.DataLoader;
 import ai.lethe.data.pipeline.Pipeline;
 import ai.lethe.data.split.ForgetRequest;
+import ai.lethe.distributed.Communicator;
+import ai.lethe.distributed.Distributed;
 import ai.lethe.experiment.JobSettings;
 import ai.lethe.experiment.TaskData;
 import ai.lethe.experiment.UnlearnJob;
@@ -108,17 +115,25 @@ final class UnlearnCommand implements Callable<Integer> {
     @Option(names = "--no-cuda-graphs", description = "Run every step of a training-based method eagerly on cuda/cuda-emu (graphs are on by default).")
     boolean noCudaGraphs;
 
+    @Option(names = "--sync-bn", description = "With several ranks (mpirun, srun, lethe launch): the training-based methods' batch norm"
+            + " uses the global batch's statistics (SyncBatchNorm) instead of each rank's own (the default, as PyTorch DDP).")
+    boolean syncBn;
+
     @Override public Integer call() throws Exception {
-        PrintWriter o = spec.commandLine().getOut();
         if (listMethods) {
-            o.println(String.join("\n", Unlearners.names()));
-            o.flush();
+            PrintWriter console = spec.commandLine().getOut();
+            console.println(String.join("\n", Unlearners.names()));
+            console.flush();
             return 0;
         }
         Precision arithmetic = precision();   // a usage error before anything is read or written
         Path weights = RunFolder.modelPath(model);
         if (!Files.exists(weights)) throw usage("--model: " + model + " does not exist");
-        if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent()))
+        // data-parallel: rank 0 alone checks and writes OUT (the others would find it being written)
+        Communicator ranks = Distributed.current();
+        boolean leader = ranks.isLeader();
+        PrintWriter o = leader ? spec.commandLine().getOut() : new PrintWriter(java.io.Writer.nullWriter());
+        if (leader && Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent()))
             throw usage("--out: " + out + " already exists and is not empty; choose a new folder (inputs are never overwritten)");
         if (!Set.of("confidence", "entropy").contains(miaFeature))
             throw usage("--mia-feature: must be confidence or entropy, got '" + miaFeature + "'");
@@ -147,6 +162,9 @@ final class UnlearnCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage("--method: " + e.getMessage());
         }
+        if (auto && ranks.size() > 1)
+            throw usage("--method: alpha=auto runs the tuner in one process; run `lethe tune` first (or without ranks) and pass"
+                    + " the alpha it chose");
         ForgetRequest request;
         try {
             request = ForgetRequest.parse(forget);
@@ -190,13 +208,16 @@ final class UnlearnCommand implements Callable<Integer> {
             Optional<FisherMap> fisher = fisherCache == null ? Optional.empty()
                     : Optional.of(fisher(original, task, unlearner, seed, device, w, o));
             TrainConfig recipe = recipe(weights);
-            JobSettings settings = new JobSettings(device, w, batchSize == null ? 256 : batchSize, miaFeature, fisher, recipe);
-            o.printf(Locale.ROOT, "unlearning with %s: forget %s (%d samples) of %d training samples, on %s%n", method, request.spec(),
-                    task.sets().forget().size(), train.size(), device);
+            JobSettings settings = new JobSettings(device, w, batchSize == null ? 256 : batchSize, miaFeature, fisher, recipe, syncBn);
+            o.printf(Locale.ROOT, "unlearning with %s: forget %s (%d samples) of %d training samples, on %s%s%n", method, request.spec(),
+                    task.sets().forget().size(), train.size(), device, ranks.size() > 1 ? ", " + ranks.size() + " ranks" : "");
             o.flush();
             try (UnlearnJob.Outcome result = UnlearnJob.run(original, task, unlearner, seed, settings, List.of(new ProgressDisplay()))) {
-                Files.createDirectories(out);
-                UnlearnJob.save(result, task, name, out, true);
+                if (leader) {
+                    Files.createDirectories(out);
+                    UnlearnJob.save(result, task, name, out, true);
+                }
+                if (ranks.size() > 1) ranks.barrier();   // OUT is complete when any rank returns
                 result.warnings().forEach(x -> o.println("warning: " + x));
                 var m = result.metrics();
                 o.printf(Locale.ROOT, "%-24s %8s%n", "metric", "value");

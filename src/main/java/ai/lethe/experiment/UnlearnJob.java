@@ -6,6 +6,7 @@ package ai.lethe.experiment;
 
 import ai.lethe.backend.Precision;
 import ai.lethe.core.DType;
+import ai.lethe.distributed.Distributed;
 import ai.lethe.eval.MetricSet;
 import ai.lethe.eval.UnlearnMetrics;
 import ai.lethe.io.AtomicFiles;
@@ -14,6 +15,7 @@ import ai.lethe.io.CheckpointInfo;
 import ai.lethe.models.ImageModel;
 import ai.lethe.models.ModelCopies;
 import ai.lethe.nn.Masks;
+import ai.lethe.nn.SyncBatchNorm2d;
 import ai.lethe.tensor.Scope;
 import ai.lethe.tensor.Tensor;
 import ai.lethe.train.TrainListener;
@@ -69,7 +71,9 @@ public final class UnlearnJob {
                     task.pipeline().evalTransform(), settings.device(), seed, settings.workers(), settings.fullFisher(),
                     settings.recipe() == null ? null : settings.recipe().toBuilder().seed(seed).build(), listeners);
             String precision = Precision.current().cliName();   // the arithmetic the method runs in (this thread's)
+            if (settings.syncBatchNorm()) SyncBatchNorm2d.convert(model, Distributed.current());   // global-batch statistics
             UnlearnResult result = method.run(model, context);
+            SyncBatchNorm2d.convert(model, null);   // evaluation and the saved model: plain batch norm
             model.eval();
             List<String> warnings = new ArrayList<>();
             long bad = nonFinite(model);
