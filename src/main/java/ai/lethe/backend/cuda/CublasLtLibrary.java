@@ -17,8 +17,9 @@
 // D's, as cuBLASLt requires for an in-place-free D = C layout).
 //
 // Precision (CudaPrecision, as the cuBLAS path): FP32 CUBLAS_COMPUTE_32F on CUDA_R_32F operands; TF32
-// CUBLAS_COMPUTE_32F_FAST_TF32; BF16 CUDA_R_16BF A and B (the backend's packed copies), CUBLAS_COMPUTE_32F; D, C,
-// the scale type and the bias (CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE) CUDA_R_32F throughout.
+// CUBLAS_COMPUTE_32F_FAST_TF32; BF16 CUDA_R_16BF A and B (the backend's packed copies), CUBLAS_COMPUTE_32F; D, C and
+// the scale type CUDA_R_32F throughout, and so the bias (CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE is left at its default,
+// "the type of D", so no combination is refused for an attribute Lethe does not need).
 //
 // Per shape (transposes, sizes, leading dimensions, precision and the 16-byte alignment of each pointer, on which the
 // heuristic's choice depends) the matmul descriptor, the three layouts and the algorithm — the first result of
@@ -60,7 +61,6 @@ public final class CublasLtLibrary {
     public static final int CUBLASLT_MATMUL_DESC_TRANSB = 4;
     public static final int CUBLASLT_MATMUL_DESC_EPILOGUE = 7;
     public static final int CUBLASLT_MATMUL_DESC_BIAS_POINTER = 8;
-    public static final int CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE = 26;
     public static final int CUBLASLT_EPILOGUE_BIAS = 4;
     public static final int CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES = 1;
     /** cudaDataType (library_types.h; checked by CublasLtDescriptorTest against the cudart transcription). */
@@ -336,7 +336,6 @@ public final class CublasLtLibrary {
                 setInt(arena, desc, CUBLASLT_MATMUL_DESC_TRANSA, key.transa(), "CUBLASLT_MATMUL_DESC_TRANSA");
                 setInt(arena, desc, CUBLASLT_MATMUL_DESC_TRANSB, key.transb(), "CUBLASLT_MATMUL_DESC_TRANSB");
                 setInt(arena, desc, CUBLASLT_MATMUL_DESC_EPILOGUE, CUBLASLT_EPILOGUE_BIAS, "CUBLASLT_MATMUL_DESC_EPILOGUE");
-                setInt(arena, desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, CUDA_R_32F, "CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE");
                 MemorySegment biasPointer = arena.allocate(ValueLayout.ADDRESS);
                 biasPointer.set(ValueLayout.ADDRESS, 0, ptr(bias));   // the heuristic reads its alignment
                 check(call(MATMUL_DESC_SET_ATTRIBUTE, desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, biasPointer, ValueLayout.ADDRESS.byteSize()),

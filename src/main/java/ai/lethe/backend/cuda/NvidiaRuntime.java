@@ -685,6 +685,7 @@ public final class NvidiaRuntime implements DeviceRuntime {
         synchronized (cublasLtLock) {
             if (cublasLtHandle == null && cublasLt.loaded() && cublasLtFailure == null) {
                 try {
+                    makeCurrent();
                     cublasLtHandle = cublasLt.library().create();
                 } catch (CudaException e) {
                     cublasLtFailure = cublasLt.library().describe() + " is loaded but " + e.getMessage();

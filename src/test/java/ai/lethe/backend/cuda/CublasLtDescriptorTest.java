@@ -3,7 +3,7 @@
 // test dependency; JavaCppHeader reads it) — not NVIDIA's header, which the build machines lack: each function exists
 // under that exact name with the same arity and the same kind of every argument and of the return; every CUBLAS* int
 // constant the binding uses (status, ops, compute types, the matmul-descriptor attributes TRANSA, TRANSB, EPILOGUE,
-// BIAS_POINTER, BIAS_DATA_TYPE, CUBLASLT_EPILOGUE_BIAS, the preference's MAX_WORKSPACE_BYTES) has the transcription's
+// BIAS_POINTER, CUBLASLT_EPILOGUE_BIAS, the preference's MAX_WORKSPACE_BYTES) has the transcription's
 // value, and the cudaDataType values the cudart transcription's. The heuristic-result layout the binding reads is
 // checked by field order and type against the transcription's struct classes: algo (a cublasLtMatmulAlgo_t of
 // uint64_t data[8]), workspaceSize (size_t), state (cublasStatus_t), wavesCount (float), int reserved[] — with
@@ -43,7 +43,7 @@ class CublasLtDescriptorTest {
                         (long) f.getInt(null), f.getName());
                 checked++;
             }
-        assertEquals(13, checked, "every CUBLAS* constant of the binding is checked");
+        assertEquals(12, checked, "every CUBLAS* constant of the binding is checked");
         JavaCppHeader cudart = JavaCppHeader.fromClassPath(CUDART);
         assertEquals(cudart.constant("CUDA_R_32F").orElseThrow(), (long) CublasLtLibrary.CUDA_R_32F);
         assertEquals(cudart.constant("CUDA_R_16BF").orElseThrow(), (long) CublasLtLibrary.CUDA_R_16BF);

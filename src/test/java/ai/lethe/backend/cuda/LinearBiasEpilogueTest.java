@@ -12,7 +12,10 @@
 //   - bytes moved (EmulatorBytes, the kernels' device-memory traffic): the fused op's kernels move nothing, the
 //     composition's bias kernel reads C and bias and writes C — at least 2·M·N·4 bytes more (the GEMM's own traffic,
 //     the same in both, is not a kernel's and is not counted by the emulator).
-// And the SPI checks: shapes, dtypes, contiguity of out and aliasing, each message naming linearBias and the argument.
+// At the runtime: a captured sgemmBias is one graph node (GraphRecording.GemmBias, no kernel), replayed and updated
+// like the eager call (a new shape is not an update); DeviceRuntime's default composition (sgemm, then
+// bias_add_rows_f32) is right on its own, with ldc > n leaving the padding untouched. And the SPI checks: shapes,
+// dtypes, contiguity of out and aliasing, each message naming linearBias and the argument.
 package ai.lethe.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -193,6 +196,133 @@ class LinearBiasEpilogueTest {
                 for (Storage st : keep) st.release();
             }
         });
+    }
+
+    /** Row-major C[m, n] = A[m, k] · B[k, n] + bias, in double, rounded once: within float32's GEMM bound of the device's. */
+    private static float[] host(float[] a, float[] b, float[] bias, int m, int k, int n) {
+        float[] c = new float[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int q = 0; q < k; q++) s += (double) a[i * k + q] * b[q * n + j];
+                c[i * n + j] = (float) (s + bias[j]);
+            }
+        return c;
+    }
+
+    @Test void aCapturedSgemmBiasIsOneGraphNodeReplayedAndUpdatedLikeTheEagerCall() {
+        int m = 7, k = 9, n = 5;
+        Random r = new Random(12);
+        float[] a = normal(r, m * k), b = normal(r, k * n), bias = normal(r, n), a2 = normal(r, m * k);
+        try (EmulatedRuntime rt = EmulatorSupport.open()) {
+            long pa = EmulatorSupport.upload(rt, a), pb = EmulatorSupport.upload(rt, b), pbias = EmulatorSupport.upload(rt, bias);
+            long pa2 = EmulatorSupport.upload(rt, a2), pc = rt.alloc(4L * m * n);
+            java.util.function.LongUnaryOperator noWorkspace = bytes -> { throw new AssertionError("the emulator asked for a workspace"); };
+            Stream s = rt.createStream();
+            long launches = rt.launches();
+            rt.beginCapture(s);
+            assertTrue(rt.sgemmBias(false, false, m, n, k, pa, k, pb, n, pbias, pc, n, s, Precision.FP32, noWorkspace));
+            Graph g = rt.endCapture(s);
+            assertEquals(1, rt.recording(g).size(), "one node");
+            assertTrue(rt.recording(g).ops().get(0) instanceof GraphRecording.GemmBias, rt.recording(g).ops().toString());
+            assertEquals(0, rt.recording(g).launches(), "no kernel in the graph");
+            GraphExec e = rt.instantiate(g);
+            rt.destroyGraph(g);
+            rt.launchGraph(e, s);
+            rt.synchronize(s);
+            assertEquals(launches, rt.launches(), "no kernel ran");
+            float[] expected = host(a, b, bias, m, k, n), got = EmulatorSupport.download(rt, pc, m * n);
+            for (int i = 0; i < got.length; i++)
+                assertTrue(Math.abs(got[i] - expected[i]) <= 1e-5 * (1 + Math.abs(expected[i])), i + ": " + got[i] + " vs " + expected[i]);
+            rt.beginCapture(s);   // the same shape on other operands: an update in place
+            rt.sgemmBias(false, false, m, n, k, pa2, k, pb, n, pbias, pc, n, s, Precision.FP32, noWorkspace);
+            Graph g2 = rt.endCapture(s);
+            assertTrue(rt.update(e, g2));
+            rt.destroyGraph(g2);
+            rt.launchGraph(e, s);
+            rt.synchronize(s);
+            expected = host(a2, b, bias, m, k, n);
+            got = EmulatorSupport.download(rt, pc, m * n);
+            for (int i = 0; i < got.length; i++)
+                assertTrue(Math.abs(got[i] - expected[i]) <= 1e-5 * (1 + Math.abs(expected[i])), "updated " + i + ": " + got[i]);
+            rt.beginCapture(s);   // another shape: not an update
+            rt.sgemmBias(false, false, m - 1, n, k, pa, k, pb, n, pbias, pc, n, s, Precision.FP32, noWorkspace);
+            Graph g3 = rt.endCapture(s);
+            assertEquals(false, rt.update(e, g3));
+            rt.destroyGraph(g3);
+            rt.destroyGraphExec(e);
+            rt.destroyStream(s);
+        }
+    }
+
+    @Test void theInterfacesCompositionIsCorrectOnItsOwn() {
+        // DeviceRuntime's default sgemmBias (sgemm, then bias_add_rows_f32) with a leading dimension wider than n: the
+        // kernel adds the bias to the first n columns of each row and leaves the padding alone
+        int m = 6, k = 4, n = 3, ldc = 5;
+        Random r = new Random(2);
+        float[] a = normal(r, m * k), b = normal(r, k * n), bias = normal(r, n);
+        try (EmulatedRuntime rt = EmulatorSupport.open()) {
+            DeviceRuntime plain = new DeviceRuntime() {   // only what the default composition calls, forwarded
+                @Override public String description() { return "composition"; }
+                @Override public long alloc(long bytes) { return rt.alloc(bytes); }
+                @Override public void free(long p) { rt.free(p); }
+                @Override public void copyHostToDevice(long d, MemorySegment src, long bytes, Stream st) { rt.copyHostToDevice(d, src, bytes, st); }
+                @Override public void copyDeviceToHost(MemorySegment d, long src, long bytes, Stream st) { rt.copyDeviceToHost(d, src, bytes, st); }
+                @Override public void copyDeviceToDevice(long d, long src, long bytes, Stream st) { rt.copyDeviceToDevice(d, src, bytes, st); }
+                @Override public void memset8(long d, int v, long c, Stream st) { rt.memset8(d, v, c, st); }
+                @Override public void memset32(long d, int v, long c, Stream st) { rt.memset32(d, v, c, st); }
+                @Override public void setMaxDynamicSharedMemory(String kernel, int bytes) { rt.setMaxDynamicSharedMemory(kernel, bytes); }
+                @Override public void launch(String kernel, Dim3 grid, Dim3 block, int shared, Stream st, KernelArgs args) {
+                    rt.launch(kernel, grid, block, shared, st, args);
+                }
+                @Override public void sgemm(boolean ta, boolean tb, int m2, int n2, int k2, float alpha, long pa, int lda, long pb,
+                                            int ldb, float beta, long pc, int ldc2, Stream st, Precision p) {
+                    rt.sgemm(ta, tb, m2, n2, k2, alpha, pa, lda, pb, ldb, beta, pc, ldc2, st, p);
+                }
+                @Override public void sgemmStridedBatched(boolean ta, boolean tb, int m2, int n2, int k2, float alpha, long pa, int lda,
+                                                          long sa, long pb, int ldb, long sb, float beta, long pc, int ldc2, long sc,
+                                                          int batch, Stream st, Precision p) {
+                    throw new AssertionError("not used");
+                }
+                @Override public Stream createStream() { return rt.createStream(); }
+                @Override public void destroyStream(Stream st) { rt.destroyStream(st); }
+                @Override public void synchronize(Stream st) { rt.synchronize(st); }
+                @Override public Event createEvent() { return rt.createEvent(); }
+                @Override public void destroyEvent(Event ev) { rt.destroyEvent(ev); }
+                @Override public void record(Event ev, Stream st) { rt.record(ev, st); }
+                @Override public void synchronize(Event ev) { rt.synchronize(ev); }
+                @Override public float elapsedMillis(Event s0, Event s1) { return rt.elapsedMillis(s0, s1); }
+                @Override public void waitEvent(Stream st, Event ev) { rt.waitEvent(st, ev); }
+                @Override public void beginCapture(Stream st) { rt.beginCapture(st); }
+                @Override public Graph endCapture(Stream st) { return rt.endCapture(st); }
+                @Override public boolean capturing(Stream st) { return rt.capturing(st); }
+                @Override public GraphExec instantiate(Graph gr) { return rt.instantiate(gr); }
+                @Override public boolean update(GraphExec ex, Graph gr) { return rt.update(ex, gr); }
+                @Override public void launchGraph(GraphExec ex, Stream st) { rt.launchGraph(ex, st); }
+                @Override public void destroyGraph(Graph gr) { rt.destroyGraph(gr); }
+                @Override public void destroyGraphExec(GraphExec ex) { rt.destroyGraphExec(ex); }
+                @Override public long allocDuringCapture(long bytes) { return rt.allocDuringCapture(bytes); }
+                @Override public MemoryCounters memory() { return rt.memory(); }
+                @Override public long launches() { return rt.launches(); }
+                @Override public void close() {}
+            };
+            long pa = EmulatorSupport.upload(rt, a), pb = EmulatorSupport.upload(rt, b), pbias = EmulatorSupport.upload(rt, bias);
+            float[] padded = new float[m * ldc];
+            java.util.Arrays.fill(padded, 42f);
+            long pc = EmulatorSupport.upload(rt, padded);
+            long launches = rt.launches();
+            assertEquals(false, plain.sgemmBias(false, false, m, n, k, pa, k, pb, n, pbias, pc, ldc, Stream.DEFAULT, Precision.FP32,
+                    bytes -> { throw new AssertionError("no workspace"); }), "a bias kernel ran");
+            assertEquals(launches + 1, rt.launches(), "one launch: " + GemmEpilogue.BIAS_KERNEL);
+            float[] expected = host(a, b, bias, m, k, n), got = EmulatorSupport.download(rt, pc, m * ldc);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < ldc; j++) {
+                    float v = got[i * ldc + j];
+                    if (j >= n) assertEquals(42f, v, "padding [" + i + ", " + j + "] untouched");
+                    else assertTrue(Math.abs(v - expected[i * n + j]) <= 1e-5 * (1 + Math.abs(expected[i * n + j])),
+                            "[" + i + ", " + j + "] " + v + " vs " + expected[i * n + j]);
+                }
+        }
     }
 
     @Test void badArgumentsNameTheOpAndTheArgument() {
