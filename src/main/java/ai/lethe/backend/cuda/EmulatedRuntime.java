@@ -61,6 +61,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongUnaryOperator;
 
 /** The CPU emulator of a CUDA device. */
 public final class EmulatedRuntime implements DeviceRuntime {
@@ -277,7 +278,7 @@ public final class EmulatedRuntime implements DeviceRuntime {
      */
     @Override
     public boolean sgemmBias(boolean transA, boolean transB, int m, int n, int k, long a, int lda, long b, int ldb, long bias,
-                             long c, int ldc, Stream stream, Precision precision, java.util.function.LongUnaryOperator workspace) {
+                             long c, int ldc, Stream stream, Precision precision, LongUnaryOperator workspace) {
         if (!gemmBiasFused())
             return DeviceRuntime.super.sgemmBias(transA, transB, m, n, k, a, lda, b, ldb, bias, c, ldc, stream, precision, workspace);
         ensureOpen();

@@ -44,6 +44,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongUnaryOperator;
 
 /** A CUDA device through the NVIDIA driver. */
 public final class NvidiaRuntime implements DeviceRuntime {
@@ -702,7 +703,7 @@ public final class NvidiaRuntime implements DeviceRuntime {
      */
     @Override
     public boolean sgemmBias(boolean transA, boolean transB, int m, int n, int k, long a, int lda, long b, int ldb, long bias,
-                             long c, int ldc, Stream stream, Precision precision, java.util.function.LongUnaryOperator workspace) {
+                             long c, int ldc, Stream stream, Precision precision, LongUnaryOperator workspace) {
         enter();
         if ((long) m * n > 0 && k > 0 && GemmEpilogue.mode() == GemmEpilogue.Mode.AUTO) {
             CublasLtLibrary.Handle lt = cublasLt();
