@@ -184,9 +184,15 @@ public final class CublasLtLibrary {
 
     private MethodHandle h(NativeFunction f) { return handles.get(f); }
 
-    /** The status's name: cublasLtGetStatusName, else "cublasStatus_t <n>". */
+    /** cublasStatus_t names (cublas_api.h), for when cublasLtGetStatusName cannot say. */
+    private static final Map<Integer, String> STATUS_NAMES = Map.of(0, "CUBLAS_STATUS_SUCCESS", 1, "CUBLAS_STATUS_NOT_INITIALIZED",
+            3, "CUBLAS_STATUS_ALLOC_FAILED", 7, "CUBLAS_STATUS_INVALID_VALUE", 8, "CUBLAS_STATUS_ARCH_MISMATCH",
+            11, "CUBLAS_STATUS_MAPPING_ERROR", 13, "CUBLAS_STATUS_EXECUTION_FAILED", 14, "CUBLAS_STATUS_INTERNAL_ERROR",
+            15, "CUBLAS_STATUS_NOT_SUPPORTED", 16, "CUBLAS_STATUS_LICENSE_ERROR");
+
+    /** The status's name (CUBLAS_STATUS_*): cublasLtGetStatusName, else the table, else "cublasStatus_t <n>". */
     public String statusName(int status) {
-        return string(GET_STATUS_NAME, status, "cublasStatus_t " + status);
+        return string(GET_STATUS_NAME, status, STATUS_NAMES.getOrDefault(status, "cublasStatus_t " + status));
     }
 
     private String string(NativeFunction f, int status, String otherwise) {

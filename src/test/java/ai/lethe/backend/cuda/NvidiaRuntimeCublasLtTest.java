@@ -9,7 +9,8 @@
 // the heuristic asked, from the caching allocator. Descriptors are cached per shape (one heuristic call for two
 // GEMMs), and closing the runtime destroys the handle and every descriptor. Where cuBLASLt has no algorithm, where
 // libcublasLt is absent, and under lethe.cuda.gemm-epilogue=off, the runtime runs cuBLAS's sgemm and launches
-// bias_add_rows_f32, counted as one launch more, and says why.
+// bias_add_rows_f32, counted as one launch more, and says why. A failed cuBLASLt call is a CudaException naming the
+// call and its CUBLAS_STATUS_* name, with the shapes, and leaves no descriptor behind.
 package ai.lethe.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -189,5 +190,19 @@ class NvidiaRuntimeCublasLtTest {
             if (before == null) System.clearProperty(GemmEpilogue.PROPERTY);
             else System.setProperty(GemmEpilogue.PROPERTY, before);
         }
+    }
+    @Test void aFailedCallIsACudaExceptionNamingTheCallAndTheStatus() {
+        // a leading dimension below the rows of the column-major layout: cublasLtMatrixLayoutCreate refuses it
+        CublasLtLibrary.Load load = CublasLtLibrary.load(lt.library.toString());
+        assertTrue(load.loaded(), load.reason());
+        int live = lt.live();
+        try (CublasLtLibrary.Handle h = load.library().create()) {
+            CudaException e = org.junit.jupiter.api.Assertions.assertThrows(CudaException.class, () -> h.matmulBias(false, false,
+                    4, 3, 5, 4096, 2, 8192, 3, 12288, 16384, 3, 0, Precision.FP32, bytes -> 20480));
+            assertEquals("cublasLtMatrixLayoutCreate(B)", e.call(), e.getMessage());
+            assertEquals("CUBLAS_STATUS_INVALID_VALUE", e.errorName(), e.getMessage());
+            assertTrue(e.getMessage().contains("k=5"), "the shapes: " + e.getMessage());
+        }
+        assertEquals(live, lt.live(), "the descriptors made before the failure are destroyed");
     }
 }
