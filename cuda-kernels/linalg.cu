@@ -1,5 +1,6 @@
 // linalg.cu: what the CUDA backend's matmul needs besides the runtime's GEMM (cuBLAS on a GPU, OpenBLAS in the
-// emulator; see ai.lethe.backend.cuda.CudaLinalg): the empty product (k = 0), where out = beta * out; and the
+// emulator; see ai.lethe.backend.cuda.CudaLinalg): the empty product (k = 0), where out = beta * out; a GEMM's bias
+// added to its rows where the runtime's GEMM has no bias epilogue (DeviceRuntime.sgemmBias); and the
 // conversions in front of a reduced-precision GEMM or convolution (ai.lethe.backend.Precision, rounding as
 // precision.cuh defines it): float32 to packed bf16 (cublasGemmEx's CUDA_R_16BF operands) and float32 to float32
 // rounded to TF32 or bf16 (cuDNN's operands under bf16 autocast).
@@ -16,6 +17,19 @@ LETHE_KERNEL(matmul_scale_f32, 256,
              float* out,  // [n] contiguous
              float beta, long long n) {
     for (long long i = grid_first(); i < n; i += grid_step()) out[i] *= beta;
+}
+
+// c[r * ldc + j] += bias[j] for r < rows, j < cols: a GEMM's bias added after it (DeviceRuntime.sgemmBias where the
+// runtime has no GEMM epilogue: no cuBLASLt, or lethe.cuda.gemm-epilogue=off). One element a step.
+LETHE_KERNEL(bias_add_rows_f32, 256,
+             float* c,                       // [rows, ldc], the first cols of each row
+             const float* __restrict__ bias, // [cols] contiguous
+             long long rows, long long cols, long long ldc) {
+    long long n = rows * cols;
+    for (long long i = grid_first(); i < n; i += grid_step()) {
+        long long r = i / cols, j = i - r * cols;
+        c[r * ldc + j] += bias[j];
+    }
 }
 
 // dst (bf16, 2 bytes an element) = src rounded to bf16, for i < n; element i of dst is the low (i even) or high

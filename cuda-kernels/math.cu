@@ -267,8 +267,9 @@ LETHE_KERNEL(random_f32, 256,
 
 // The bias-add epilogue of a GEMM fused with GELU (the ViT MLP's fc1 + act; Backend.biasGelu): pre = y + bias (bias
 // broadcast over the rows, rounded to float as binary ADD rounds it) and out = GELU(pre) (op LU_GELU_ERF or
-// LU_GELU_TANH, computed as unary_f32 computes it), one pass instead of an add and a GELU launch. There is no
-// cuBLASLt here (its epilogues would fuse this into the GEMM itself): this is the next-best, one read of y. float4
+// LU_GELU_TANH, computed as unary_f32 computes it), one pass instead of an add and a GELU launch, after a GEMM without
+// a bias epilogue (FusedLinear now puts the bias in the GEMM's epilogue, DeviceRuntime.sgemmBias, and runs GELU
+// after it, which writes one pass less; this op stays in the SPI for a bias-less GEMM's output). float4
 // accesses when cols % 4 == 0 and every pointer is 16-byte aligned, else scalar. pre may be y (in place).
 // Each thread keeps one column group's bias in registers over a run of rows (at least 16 when there are enough
 // threads: column group tid % groups, rows tid / groups + k * row_groups), so the bias is read about rows / 16 times

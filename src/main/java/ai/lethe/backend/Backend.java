@@ -333,6 +333,22 @@ public interface Backend {
         unary(op, pre, out, 0, 0);
     }
 
+    /**
+     * A linear layer's forward with the bias in the GEMM's epilogue (issue 15): out[M, N] = x[M, K] · w[N, K]ᵀ +
+     * bias[N], the bias added to every row, at the thread's Precision as {@link #matmul} (the product rounded as there,
+     * the bias added in the output's float precision). x and w as matmul's operands (any strides), bias 1-D, out
+     * contiguous and aliasing none of x, w, bias; one dtype. This default composes the backend's own matmul and a
+     * broadcast ADD in place on out (two passes over out, the values of F.linear's unfused matmul then add); the cuda
+     * backend adds the bias as the GEMM writes out (cuBLASLt's CUBLASLT_EPILOGUE_BIAS on a GPU: no second pass).
+     */
+    default void linearBias(View x, View w, View bias, View out) {
+        View wt = new View(w.storage(), w.dtype(), w.offset(), new long[] {w.dim(1), w.dim(0)},
+                new long[] {w.stride(1), w.stride(0)});
+        matmul(x, wt, out, 1, 0);
+        View b = new View(bias.storage(), bias.dtype(), bias.offset(), out.shape().clone(), new long[] {0, bias.stride(0)});
+        binary(BinaryOp.ADD, out, b, out, 1, 0);
+    }
+
     // ---- global top-k over many tensors at once (one host round trip a call on a device backend) --------------
 
     /**

@@ -299,6 +299,11 @@ public final class CheckedBackend implements Backend {
         backend.biasGelu(y, bias, pre, out, op);
     }
 
+    @Override public void linearBias(View x, View w, View bias, View out) {
+        FusedSpiChecks.linearBias(x, w, bias, out);
+        backend.linearBias(x, w, bias, out);
+    }
+
     @Override public void scoreHistograms(List<View> scores, int shift, int bits, int matchShift, int matchValue, long[] counts) {
         SpiChecks.scoreHistograms(scores, counts);
         backend.scoreHistograms(List.copyOf(scores), shift, bits, matchShift, matchValue, counts);

@@ -1,6 +1,7 @@
 // The argument contracts of the Backend SPI's fused ops (issue 15: cross-entropy, batch norm + ReLU, add + ReLU,
-// multi-tensor optimizer steps), called by CheckedBackend before the implementation touches memory, as SpiChecks
-// does for the other ops (kept apart so that each file stays one topic). Messages start with the op's name.
+// multi-tensor optimizer steps, bias + GELU, a linear layer's GEMM with its bias epilogue), called by CheckedBackend
+// before the implementation touches memory, as SpiChecks does for the other ops (kept apart so that each file stays
+// one topic). Messages start with the op's name.
 package ai.lethe.backend;
 
 import static ai.lethe.backend.ViewChecks.elements;
@@ -155,5 +156,35 @@ public final class FusedSpiChecks {
         }
         if (op != UnaryOp.GELU_ERF && op != UnaryOp.GELU_TANH)
             throw new IllegalArgumentException(name + ": op must be GELU_ERF or GELU_TANH, got " + op);
+    }
+    /**
+     * linearBias: x [M, K], w [N, K], bias [N], out [M, N] contiguous, one dtype; out shares no memory with x, w or
+     * bias (the GEMM writes out while it reads them).
+     */
+    public static void linearBias(View x, View w, View bias, View out) {
+        String op = "linearBias";
+        String[] names = {"x", "w", "bias", "out"};
+        View[] views = {x, w, bias, out};
+        for (int i = 0; i < views.length; i++) {
+            if (views[i] == null) throw new IllegalArgumentException(op + ": " + names[i] + " is null");
+            inBounds(op, names[i], views[i]);
+        }
+        rank(op, "x", x, 2);
+        rank(op, "w", w, 2);
+        rank(op, "bias", bias, 1);
+        rank(op, "out", out, 2);
+        long m = x.dim(0), k = x.dim(1), n = w.dim(0);
+        if (w.dim(1) != k)
+            throw new IllegalArgumentException(op + ": x " + Arrays.toString(x.shape()) + " has " + k
+                    + " input features but w " + Arrays.toString(w.shape()) + " has " + w.dim(1));
+        ViewChecks.shape(op, "bias", bias, n);
+        ViewChecks.shape(op, "out", out, m, n);
+        ViewChecks.contiguous(op, "out", out);
+        ViewChecks.dtype(op, "w", w, x.dtype());
+        ViewChecks.dtype(op, "bias", bias, x.dtype());
+        ViewChecks.dtype(op, "out", out, x.dtype());
+        AttentionChecks.apart(op, "out", out, "x", x);
+        AttentionChecks.apart(op, "out", out, "w", w);
+        AttentionChecks.apart(op, "out", out, "bias", bias);
     }
 }

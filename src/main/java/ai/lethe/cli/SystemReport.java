@@ -2,7 +2,8 @@
 // (available or not, why, and the fix), the cpu backend's BLAS (library, version, kernel and why, threads), and
 // the default device. Collected once, rendered as aligned text or as JSON (the same facts). For an available CUDA
 // backend (cuda, cuda-emu) also which path its convolutions take and why (ConvRouting.describe: cuDNN and its
-// version, or Lethe's kernels and why not cuDNN). And the default conv/GEMM precision (Precision.describeDefault).
+// version, or Lethe's kernels and why not cuDNN), and where its linear layers add their bias (GemmEpilogue.describe:
+// cuBLASLt's GEMM epilogue, or a kernel after the GEMM and why). And the default conv/GEMM precision (Precision.describeDefault).
 // And the distributed section: this process's rank (from its launcher's environment), the communicator it joined,
 // and whether MPI (Open MPI's libmpi.so.40: its MPI_Get_library_version) and NCCL (libnccl.so.2) load, or why not.
 package ai.lethe.cli;
@@ -15,6 +16,7 @@ import ai.lethe.backend.cpu.CpuBackend;
 import ai.lethe.backend.cpu.CpuFeatures;
 import ai.lethe.backend.cuda.ConvRouting;
 import ai.lethe.backend.cuda.CudaBackend;
+import ai.lethe.backend.cuda.GemmEpilogue;
 import ai.lethe.distributed.Communicator;
 import ai.lethe.distributed.Distributed;
 import ai.lethe.distributed.DistributedEnvironment;
@@ -79,11 +81,12 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
     record Cpu(String model, int processors, long totalMemoryBytes, long maxHeapBytes) {}
 
     /**
-     * convolution: for an available CUDA backend, its convolution path and why (else null); graphs: for an available
-     * backend with CUDA graphs (GraphCapture), whether training steps use them and how to switch (else null).
+     * convolution: for an available CUDA backend, its convolution path and why (else null); linearBias: likewise where a
+     * linear layer's bias is added (GemmEpilogue.describe: the GEMM's epilogue, or a kernel after it and why); graphs:
+     * for an available backend with CUDA graphs (GraphCapture), whether training steps use them and how to switch (else null).
      */
     record BackendInfo(String name, String device, int priority, boolean available, String detail, String fix,
-                       String convolution, String graphs) {}
+                       String convolution, String linearBias, String graphs) {}
 
     /** The cpu backend's BLAS, and the CPU's vector extensions it was chosen from; null without the cpu backend. */
     record Blas(String library, String version, String kernel, String choice, List<String> rejected, int threadsPerCall,
@@ -130,7 +133,7 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
             device = b.name();
         }
         return new BackendInfo(b.name(), device, b.priority(), a.available(), a.reason(), a.fix(), convolution(b, a),
-                graphs(b, a));
+                linearBias(b, a), graphs(b, a));
     }
 
     /** Whether an available backend's training steps run as CUDA graphs, and the switch (else null). */
@@ -152,6 +155,16 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
         if (!a.available() || !(Backends.implementation(b) instanceof CudaBackend c)) return null;
         try {
             return ConvRouting.describe(c.context().runtime());
+        } catch (RuntimeException | LinkageError e) {
+            return "unknown (" + Main.describe(e) + ")";
+        }
+    }
+
+    /** Where an available CUDA backend adds a linear layer's bias (GemmEpilogue.describe), else null. */
+    private static String linearBias(Backend b, Availability a) {
+        if (!a.available() || !(Backends.implementation(b) instanceof CudaBackend c)) return null;
+        try {
+            return GemmEpilogue.describe(c.context().runtime());
         } catch (RuntimeException | LinkageError e) {
             return "unknown (" + Main.describe(e) + ")";
         }
@@ -216,6 +229,8 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
                     .append(b.fix == null ? "" : ". Fix: " + b.fix).append('\n');
             if (b.convolution != null)
                 sb.append("  ").append(" ".repeat(width)).append("  convolution: ").append(b.convolution).append('\n');
+            if (b.linearBias != null)
+                sb.append("  ").append(" ".repeat(width)).append("  linear bias: ").append(b.linearBias).append('\n');
             if (b.graphs != null)
                 sb.append("  ").append(" ".repeat(width)).append("  CUDA graphs: ").append(b.graphs).append('\n');
         }
@@ -257,7 +272,7 @@ record SystemReport(String letheVersion, Jdk jdk, Os os, Cpu cpu, List<BackendIn
                 "maxHeapBytes", cpu.maxHeapBytes));
         root.put("backends", backends.stream().map(b -> ordered("name", b.name, "device", b.device,
                 "priority", b.priority, "available", b.available, "detail", b.detail, "fix", b.fix,
-                "convolution", b.convolution, "graphs", b.graphs)).toList());
+                "convolution", b.convolution, "linearBias", b.linearBias, "graphs", b.graphs)).toList());
         root.put("blas", blas == null ? null : ordered("library", blas.library, "version", blas.version, "kernel", blas.kernel,
                 "choice", blas.choice, "rejected", blas.rejected, "threadsPerCall", blas.threadsPerCall,
                 "cpuFeatures", blas.cpuFeatures, "path", blas.path));

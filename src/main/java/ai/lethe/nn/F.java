@@ -2,10 +2,13 @@
 // this package are thin modules over these functions. Losses follow PyTorch's definitions and reductions.
 package ai.lethe.nn;
 
+import ai.lethe.backend.Precision;
 import ai.lethe.core.DType;
+import ai.lethe.core.Shape;
 import ai.lethe.tensor.Convolution;
 import ai.lethe.tensor.Dropout;
 import ai.lethe.tensor.Generator;
+import ai.lethe.tensor.Node;
 import ai.lethe.tensor.Normalization;
 import ai.lethe.tensor.Pooling;
 import ai.lethe.tensor.Softmax;
@@ -19,15 +22,61 @@ public final class F {
 
     // ---- layers -----------------------------------------------------------------------------------------
 
-    /** x [..., in] @ weight[out, in]ᵀ + bias [out]. */
+    /**
+     * x [..., in] @ weight[out, in]ᵀ + bias [out]. With a 1-D bias of the weight's dtype and device, the forward is
+     * one backend op, the GEMM with the bias in its epilogue (Backend.linearBias: on cuda the bias is added as the GEMM
+     * writes its output, no broadcast-add kernel); its gradients are those of the unfused matmul-then-add, by the same
+     * calls in the same precision: dx = dy · weight and dweight = (xᵀ · dy)ᵀ by GEMMs, dbias = the sum of dy over every
+     * dimension but the last. Any other bias (broadcast from another shape) takes matmul then add.
+     */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         if (weight.rank() != 2)
             throw new IllegalArgumentException("linear: weight must be 2-D [out, in], got shape " + weight.shape());
         if (x.rank() == 0 || x.shape().dim(-1) != weight.shape().dim(1))
             throw new IllegalArgumentException("linear: input of shape " + x.shape() + " does not end with the "
                     + weight.shape().dim(1) + " input features of weight " + weight.shape());
+        if (bias != null && epilogueFits(x, weight, bias)) return linearBias(x, weight, bias);
         Tensor y = x.matmul(weight.t());
         return bias == null ? y : y.add(bias);
+    }
+
+    /** Whether linear's bias can go in the GEMM's epilogue: [out], float, one dtype and one device for all three. */
+    private static boolean epilogueFits(Tensor x, Tensor weight, Tensor bias) {
+        return bias.rank() == 1 && bias.shape().dim(0) == weight.shape().dim(0) && x.dtype().isFloatingPoint()
+                && weight.dtype() == x.dtype() && bias.dtype() == x.dtype() && weight.device().equals(x.device())
+                && bias.device().equals(x.device());
+    }
+
+    /** linear through Backend.linearBias; the backward as matmul's and add's (see linear). */
+    private static Tensor linearBias(Tensor x, Tensor weight, Tensor bias) {
+        long k = weight.shape().dim(1), n = weight.shape().dim(0);
+        // the rows of the product, as matmul folds them: [k] -> [1, k], [..., k] -> [rows, k]
+        Tensor x2 = x.rank() == 2 ? x : x.rank() == 1 ? x.unsqueeze(0) : x.reshape(-1, k);
+        long m = x2.shape().dim(0);
+        long[] outDims = x.shape().dims();
+        outDims[outDims.length - 1] = n;
+        Tensor out = Tensor.empty(Shape.of(outDims), x.dtype(), x.device());
+        x.backend().linearBias(x2.kernelView(), weight.kernelView(), bias.kernelView(), out.kernelView().reshaped(m, n));
+        if (!Node.wouldRecord(x, weight, bias)) return out;
+        Precision precision = Precision.current();   // the backward products run at the forward's precision, as matmul's
+        Shape xShape = x.shape();
+        int rank = outDims.length;
+        return Node.record(out, "linear", new Tensor[] {x, weight, bias}, new Tensor[] {x2, weight}, (g, needs) -> {
+            Tensor dx = null, dw = null, db = null;
+            if (needs[0] || needs[1]) {
+                Tensor g2 = g.reshape(m, n);
+                try (Precision.Scope ignored = Precision.autocast(precision)) {
+                    if (needs[0]) dx = g2.matmul(weight).reshape(xShape.dims());
+                    if (needs[1]) dw = x2.transpose(-1, -2).matmul(g2).t();
+                }
+            }
+            if (needs[2]) {   // add's gradient of a broadcast [n]: dy summed over the leading dimensions
+                int[] lead = new int[rank - 1];
+                for (int i = 0; i < lead.length; i++) lead[i] = i;
+                db = rank == 1 ? g : g.sum(lead, false);
+            }
+            return new Tensor[] {dx, dw, db};
+        });
     }
 
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {

@@ -12,6 +12,7 @@ import ai.lethe.backend.Precision;
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongUnaryOperator;
 
 /** Counts the calls made of a DeviceRuntime; thread-safe. */
 public final class CountingRuntime implements DeviceRuntime {
@@ -133,6 +134,24 @@ public final class CountingRuntime implements DeviceRuntime {
         delegate.sgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC,
                 batch, stream, precision);
     }
+
+    /**
+     * Counted as one GEMM call, and as one kernel launch more when the wrapped runtime added the bias with a kernel after
+     * its GEMM (it returned false: no epilogue, e.g. a GPU without cuBLASLt), so the counts are what ran.
+     */
+    @Override public boolean sgemmBias(boolean transA, boolean transB, int m, int n, int k, long a, int lda, long b, int ldb,
+                                       long bias, long c, int ldc, Stream stream, Precision precision, LongUnaryOperator workspace) {
+        allowed("sgemmBias");
+        boolean captured = captured(stream);
+        if (!captured) gemms.incrementAndGet();
+        boolean fused = delegate.sgemmBias(transA, transB, m, n, k, a, lda, b, ldb, bias, c, ldc, stream, precision, workspace);
+        if (!fused) (captured ? this.captured : launches).incrementAndGet();
+        return fused;
+    }
+
+    @Override public boolean gemmBiasFused() { return delegate.gemmBiasFused(); }
+
+    @Override public String gemmEpilogueStatus() { return delegate.gemmEpilogueStatus(); }
 
     @Override public Stream createStream() { return delegate.createStream(); }
 

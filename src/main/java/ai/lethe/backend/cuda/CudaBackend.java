@@ -448,6 +448,11 @@ public class CudaBackend implements Backend, GraphCapture {
         families().optim().adamStepMulti(params, grads, expAvgs, expAvgSqs, masks, p);
     }
 
+    /** The GEMM with the bias in its epilogue (CudaLinalg.linearBias); with K = 0, matmul's empty product then the add. */
+    @Override public void linearBias(View x, View w, View bias, View out) {
+        if (!families().linalg().linearBias(x, w, bias, out)) Backend.super.linearBias(x, w, bias, out);
+    }
+
     @Override public void biasGelu(View y, View bias, View pre, View out, UnaryOp op) {
         families().math().biasGelu(y, bias, pre, out, op);
     }

@@ -10,7 +10,9 @@
 // are coalesced jointly across a, b and out; the innermost is one strided-batched call (stride 0 for a broadcast
 // operand), any outer ones that do not merge are a loop of such calls; when b is shared by the whole batch and a's
 // matrices lie row after row (x @ W^T of a linear layer on [B, T, D]) the batch folds into the rows of one GEMM.
-// k = 0 is out = beta * out (linalg.cu). Tolerance against ref: the GEMM bound of a float32 dot product of length k
+// k = 0 is out = beta * out (linalg.cu). linearBias (a linear layer's forward, F.linear) is the same GEMM with the bias
+// in its epilogue: one DeviceRuntime.sgemmBias call (cuBLASLt's CUBLASLT_EPILOGUE_BIAS on a GPU; see GemmEpilogue).
+// Tolerance against ref: the GEMM bound of a float32 dot product of length k
 // (under TF32 or BF16, against ref at the same precision; PrecisionToleranceTest states the bounds).
 //
 // Index ops (cuda-kernels/index.cu): one "take" kernel for gather and indexSelect, one "put-add" kernel (atomicAdd)
@@ -121,6 +123,55 @@ final class CudaLinalg {
                             (float) alpha, fa, (int) la.ld(), sa, fb, (int) lb.ld(), sb, (float) beta, fc, (int) n, sc,
                             (int) count, context.stream(), precision);
             }
+        }
+    }
+
+    /**
+     * out[M, N] = x[M, K] · w[N, K]ᵀ + bias[N] with the bias in the GEMM's epilogue: one runtime sgemmBias call (cuBLASLt's
+     * CUBLASLT_EPILOGUE_BIAS on a GPU, the emulator's GEMM) at the thread's Precision, operands handed over as matmul
+     * hands them (the same transposes and leading dimensions, so the product is matmul's). Returns false, having done
+     * nothing, where the epilogue does not apply (K = 0); the caller then composes matmul and a broadcast add.
+     */
+    boolean linearBias(View x, View w, View bias, View out) {
+        String op = "linearBias";
+        requireDType(op, "x", x, DType.FLOAT32);
+        requireDType(op, "w", w, DType.FLOAT32);
+        requireDType(op, "bias", bias, DType.FLOAT32);
+        requireDType(op, "out", out, DType.FLOAT32);
+        long m = out.dim(0), n = out.dim(1), k = x.dim(1);
+        if (k == 0) return false;
+        if (m * n == 0) return true;
+        for (long s : new long[] {m, n, k})
+            if (s > Integer.MAX_VALUE)
+                throw new IllegalArgumentException(op + ": the GEMM takes matrix sizes up to 2^31 - 1, got " + s + " in x "
+                        + Arrays.toString(x.shape()) + ", w " + Arrays.toString(w.shape()));
+        View wt = new View(w.storage(), w.dtype(), w.offset(), new long[] {k, n}, new long[] {w.stride(1), w.stride(0)});
+        try (CudaTemps temps = context.temps()) {
+            View ea = x, eb = wt, eBias = bias.stride(0) == 1 || n == 1 ? bias : temps.copyOf(bias);
+            MatrixLayout la = MatrixLayout.of(ea, m, k), lb = MatrixLayout.of(eb, k, n);
+            if (la == null) {
+                ea = temps.copyOf(x);
+                la = MatrixLayout.of(ea, m, k);
+            }
+            if (lb == null) {
+                eb = temps.copyOf(wt);
+                lb = MatrixLayout.of(eb, k, n);
+            }
+            Precision precision = Precision.current();
+            boolean bf16 = precision == Precision.BF16;
+            if (bf16) {
+                if (sparse(ea)) ea = temps.copyOf(ea);
+                if (sparse(eb)) eb = temps.copyOf(eb);
+                la = MatrixLayout.of(ea, m, k);
+                lb = MatrixLayout.of(eb, k, n);
+            }
+            long pa = bf16 ? CudaPrecision.bf16Span(context, temps, op, ea) : context.elementPointer(op, ea);
+            long pb = bf16 ? CudaPrecision.bf16Span(context, temps, op, eb) : context.elementPointer(op, eb);
+            context.runtime().sgemmBias(la.transposed(), lb.transposed(), (int) m, (int) n, (int) k, pa, (int) la.ld(), pb,
+                    (int) lb.ld(), context.elementPointer(op, eBias), context.elementPointer(op, out), (int) n,
+                    context.stream(), precision,
+                    bytes -> context.elementPointer(op, temps.allocate(DType.FLOAT32, new long[] {(bytes + 3) / 4})));
+            return true;
         }
     }
 

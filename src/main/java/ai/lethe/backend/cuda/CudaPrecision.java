@@ -8,6 +8,9 @@
 //           leading dimensions and batch strides stay as they are), then cublasGemmEx / cublasGemmStridedBatchedEx
 //           with CUDA_R_16BF A and B, CUDA_R_32F C and CUBLAS_COMPUTE_32F (bf16 tensor cores, float32 accumulation,
 //           float32 output); the emulator widens the bf16 operands on the host and runs cblas_sgemm.
+//     A linear layer's GEMM with its bias epilogue (CudaLinalg.linearBias, DeviceRuntime.sgemmBias) takes the same
+//     operands; through cuBLASLt (CublasLtLibrary) FP32 is CUBLAS_COMPUTE_32F, TF32 CUBLAS_COMPUTE_32F_FAST_TF32, BF16
+//     CUDA_R_16BF A and B with CUBLAS_COMPUTE_32F; the bias is added in float32 to the float32 product.
 //   Convolution (CudaNn):
 //     Lethe's kernels (conv.cu) take the precision code and round each operand value as they load it.
 //     cuDNN: FP32 restricts the algorithms to CUDNN_FMA_MATH; TF32 lets cuDNN use TF32 tensor cores (the default math

@@ -26,6 +26,11 @@
 // (endCapture then fails with CUDA_ERROR_STREAM_CAPTURE_INVALIDATED). Work queued on a capturing stream by another
 // thread is CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD. CaptureRules keeps these rules for both runtimes.
 //
+// A linear layer's GEMM with its bias (sgemmBias): cuBLASLt's CUBLASLT_EPILOGUE_BIAS on a GPU that has libcublasLt, the
+// emulator's GEMM with the bias added on the host before it returns (no kernel), else sgemm then linalg.cu's
+// bias_add_rows_f32 kernel; GemmEpilogue's switch (lethe.cuda.gemm-epilogue / LETHE_CUDA_GEMM_EPILOGUE = auto | off)
+// forces the composition.
+//
 // Convolution: the kernels of cuda-kernels/conv.cu run on every runtime; a runtime that has loaded cuDNN
 // (libcudnn.so.9) also offers it through the optional cudnn() capability, which CudaNn uses when it supports the
 // geometry (ConvRouting: lethe.cuda.conv / LETHE_CUDA_CONV = auto | cudnn | kernels).
@@ -34,6 +39,7 @@ package ai.lethe.backend.cuda;
 import ai.lethe.backend.Precision;
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
+import java.util.function.LongUnaryOperator;
 
 /** A CUDA device as the backend sees it. Errors are CudaExceptions naming the call (and the kernel). */
 public interface DeviceRuntime extends AutoCloseable {
@@ -78,6 +84,33 @@ public interface DeviceRuntime extends AutoCloseable {
     void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
                              long strideA, long b, int ldb, long strideB, float beta, long c, int ldc, long strideC,
                              int batch, Stream stream, Precision precision);
+
+    /**
+     * A linear layer's GEMM with the bias in its epilogue, row-major: C[m, n] = op(A) op(B) + bias, the float32 vector
+     * bias [n] (contiguous) added to every row of C as the GEMM writes it (C is not read). Operands, leading dimensions
+     * and precision as {@link #sgemm} (alpha 1, beta 0); the bias is added in float32 to the float32 product. m, n >= 0,
+     * k >= 1. {@code workspace} returns a device pointer to at least the bytes asked, valid in stream order for this
+     * call (the backend's caching allocator; called at most once, never for 0 bytes). Returns true when no separate
+     * kernel ran for the bias (it went into the GEMM's epilogue), false when a bias kernel was launched after the GEMM.
+     * This default is that composition: sgemm, then linalg.cu's bias_add_rows_f32 (C written, read and written again).
+     */
+    default boolean sgemmBias(boolean transA, boolean transB, int m, int n, int k, long a, int lda, long b, int ldb, long bias,
+                              long c, int ldc, Stream stream, Precision precision, LongUnaryOperator workspace) {
+        sgemm(transA, transB, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc, stream, precision);
+        if ((long) m * n == 0) return true;
+        launch(GemmEpilogue.BIAS_KERNEL, CudaContext.gridFor((long) m * n), Dim3.of(CudaContext.BLOCK), 0, stream,
+                new KernelArgs().pointer(c).pointer(bias).i64(m).i64(n).i64(ldc));
+        return false;
+    }
+
+    /**
+     * Whether {@link #sgemmBias} adds the bias in the GEMM's epilogue now (no bias kernel launched), under the
+     * lethe.cuda.gemm-epilogue switch (GemmEpilogue). Default: false (the composition).
+     */
+    default boolean gemmBiasFused() { return false; }
+
+    /** How {@link #sgemmBias} runs and why, for `lethe info` ("cuBLASLt 13.1.0 (libcublasLt.so.13) ..." or the reason not). */
+    default String gemmEpilogueStatus() { return "sgemm, then the " + GemmEpilogue.BIAS_KERNEL + " kernel (this runtime has no GEMM epilogue)"; }
 
     Stream createStream();
 

@@ -13,7 +13,9 @@
 // that size. Row-major semantics (DeviceRuntime). Precision as on a GPU, computed on the host: under TF32 each
 // operand is copied to host memory rounded to TF32 (ai.lethe.backend.Precision.roundToTf32, ties to even), under BF16
 // the bf16 operands are widened to float32 copies, and cblas_sgemm runs on the copies (exact products of the rounded
-// values, float32 accumulation: what the tensor cores compute, up to the order of the sums).
+// values, float32 accumulation: what the tensor cores compute, up to the order of the sums). sgemmBias (a linear
+// layer's GEMM with its bias epilogue) adds the bias to C on the host right after cblas_sgemm, before it returns: no
+// kernel, as cuBLASLt's epilogue launches none.
 //
 // Graphs: beginCapture(s) .. endCapture(s) records what the capturing thread queues on s into a GraphRecording (the
 // kernels, memsets, device-to-device copies and GEMMs with their arguments; nothing runs) under the driver's rules
@@ -59,6 +61,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongUnaryOperator;
 
 /** The CPU emulator of a CUDA device. */
 public final class EmulatedRuntime implements DeviceRuntime {
@@ -263,6 +266,56 @@ public final class EmulatedRuntime implements DeviceRuntime {
                 strideB, beta, c, ldc, strideC, batch, true, precision))) return;
         String call = batch == 1 && strideC == 0 ? "sgemm" : "sgemmStridedBatched";
         order.pointers(stream.handle(), call, new long[] {a, b, c});
+        gemmNow(call, transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch, precision);
+    }
+
+    /**
+     * The bias epilogue as the GPU's: cblas_sgemm writes C = op(A) op(B) (operands rounded per precision as sgemm's),
+     * then, before this call returns and with no kernel, every row of C gets bias added in float32 — fl(product + bias),
+     * what cuBLASLt's CUBLASLT_EPILOGUE_BIAS computes from its float32 accumulator, and the very values of sgemm then
+     * bias_add_rows_f32. The device's kernels read and write nothing for it (EmulatorBytes counts kernels only). Under
+     * lethe.cuda.gemm-epilogue=off it is the interface's composition (sgemm, then the bias kernel).
+     */
+    @Override
+    public boolean sgemmBias(boolean transA, boolean transB, int m, int n, int k, long a, int lda, long b, int ldb, long bias,
+                             long c, int ldc, Stream stream, Precision precision, LongUnaryOperator workspace) {
+        if (!gemmBiasFused())
+            return DeviceRuntime.super.sgemmBias(transA, transB, m, n, k, a, lda, b, ldb, bias, c, ldc, stream, precision, workspace);
+        ensureOpen();
+        if (record(stream, "sgemmBias", new GraphRecording.GemmBias(transA, transB, m, n, k, a, lda, b, ldb, bias, c, ldc,
+                precision))) return true;
+        String call = "sgemmBias";
+        order.pointers(stream.handle(), call, new long[] {a, b, bias, c});
+        if (k < 1) throw new IllegalArgumentException(call + ": k=" + k + " (the epilogue GEMM needs k >= 1)");
+        if (m < 0 || n < 0) throw new IllegalArgumentException(call + ": negative size m=" + m + " n=" + n);
+        if (m == 0 || n == 0) return true;
+        checkRange(call, "bias", bias, 0, 4L * n, 1);
+        gemmNow(call, transA, transB, m, n, k, 1f, a, lda, 0, b, ldb, 0, 0f, c, ldc, 0, 1, precision);
+        MemorySegment cs = ptr(c).reinterpret(4 * extent(m, n, ldc)), bs = ptr(bias).reinterpret(4L * n);
+        float[] row = new float[n];
+        MemorySegment.copy(bs, ValueLayout.JAVA_FLOAT, 0, row, 0, n);
+        for (long i = 0; i < m; i++) {
+            long at = i * ldc;
+            for (int j = 0; j < n; j++)
+                cs.setAtIndex(ValueLayout.JAVA_FLOAT, at + j, cs.getAtIndex(ValueLayout.JAVA_FLOAT, at + j) + row[j]);
+        }
+        return true;
+    }
+
+    /** Whether sgemmBias adds the bias itself: unless lethe.cuda.gemm-epilogue=off. */
+    @Override
+    public boolean gemmBiasFused() { return GemmEpilogue.mode() == GemmEpilogue.Mode.AUTO; }
+
+    @Override
+    public String gemmEpilogueStatus() {
+        return gemmBiasFused() ? "the emulator's GEMM adds the bias before it returns (as cuBLASLt's CUBLASLT_EPILOGUE_BIAS)"
+                : "sgemm, then the " + GemmEpilogue.BIAS_KERNEL + " kernel (" + GemmEpilogue.PROPERTY + "=off)";
+    }
+
+    /** The GEMMs of sgemm / sgemmStridedBatched / sgemmBias, checked (sizes, leading dimensions, ranges) and run now. */
+    private void gemmNow(String call, boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
+                         long strideA, long b, int ldb, long strideB, float beta, long c, int ldc, long strideC, int batch,
+                         Precision precision) {
         if (m < 0 || n < 0 || k < 0 || batch < 0)
             throw new IllegalArgumentException(call + ": negative size m=" + m + " n=" + n + " k=" + k + " batch=" + batch);
         int colsA = transA ? m : k, rowsA = transA ? k : m, colsB = transB ? k : n, rowsB = transB ? n : k;

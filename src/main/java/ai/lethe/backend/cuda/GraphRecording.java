@@ -1,5 +1,5 @@
 // What a graph capture recorded in the emulator (EmulatedRuntime.beginCapture .. endCapture): the kernel launches,
-// memsets, device-to-device copies and GEMMs queued on the capturing stream, in order, with their arguments, none of
+// memsets, device-to-device copies and GEMMs (with or without a bias epilogue) queued on the capturing stream, in order, with their arguments, none of
 // them run. Replaying it (an instantiated graph's launch) issues them again, in order, on one stream: the same work the
 // eager calls would have done.
 //
@@ -60,6 +60,21 @@ public final class GraphRecording {
             if (strided) rt.sgemmStridedBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c,
                     ldc, strideC, batch, s, precision);
             else rt.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, s, precision);
+        }
+    }
+
+    /** sgemmBias: a GEMM with the bias in its epilogue. */
+    public record GemmBias(boolean transA, boolean transB, int m, int n, int k, long a, int lda, long b, int ldb, long bias,
+                           long c, int ldc, Precision precision) implements Op {
+        @Override public boolean sameNode(Op o) {
+            return o instanceof GemmBias g && g.transA == transA && g.transB == transB && g.m == m && g.n == n && g.k == k
+                    && g.precision == precision;
+        }
+
+        @Override public void issue(DeviceRuntime rt, Stream s) {
+            rt.sgemmBias(transA, transB, m, n, k, a, lda, b, ldb, bias, c, ldc, s, precision, bytes -> {
+                throw new IllegalStateException("a replayed sgemmBias cannot allocate a workspace (" + bytes + " bytes)");
+            });
         }
     }
 

@@ -20,6 +20,10 @@
 // the Java side by CaptureRules, as in the emulator (the driver's relaxed mode lets the caching allocator's private
 // pool grow with cuMemAlloc during a capture; CaptureRules refuses every other allocation).
 //
+// cuBLASLt (libcublasLt.so.13/.12, CublasLtLibrary) is loaded when the runtime opens, if present: sgemmBias (a linear
+// layer's GEMM) then adds the bias in the GEMM's epilogue (CUBLASLT_EPILOGUE_BIAS, one kernel); without it, or with
+// lethe.cuda.gemm-epilogue=off (GemmEpilogue), sgemm and the bias_add_rows_f32 kernel, and gemmEpilogueStatus() says why.
+//
 // cuDNN (libcudnn.so.9, CudnnLibrary) is loaded when the runtime opens, if the dynamic linker finds it: cudnn()
 // then offers its convolutions (CudnnConvolutions, one handle created on first use), which CudaNn prefers where it
 // supports the geometry; without it (the reason is kept for lethe info) convolutions run Lethe's own kernels.
@@ -40,6 +44,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongUnaryOperator;
 
 /** A CUDA device through the NVIDIA driver. */
 public final class NvidiaRuntime implements DeviceRuntime {
@@ -163,13 +168,19 @@ public final class NvidiaRuntime implements DeviceRuntime {
     private final Object cublasLock = new Object();
     private CublasLibrary.Handle cublas;
     private final CudnnConvolutions.Lazy cudnn;
+    private final CublasLtLibrary.Load cublasLt;
+    private final Object cublasLtLock = new Object();
+    private CublasLtLibrary.Handle cublasLtHandle;
+    private String cublasLtFailure;   // why the handle could not be created, or null
     private final CaptureRules capture = new CaptureRules();
     private final Set<Long> graphs = ConcurrentHashMap.newKeySet(), execs = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private NvidiaRuntime(CudaDriver driver, DeviceInfo device, FatbinImage fatbin, String cublasLibrary, String cudnnLibrary) {
+    private NvidiaRuntime(CudaDriver driver, DeviceInfo device, FatbinImage fatbin, String cublasLibrary, String cudnnLibrary,
+                          String cublasLtLibrary) {
         this.driver = driver;
         this.cublasLibrary = cublasLibrary;
+        this.cublasLt = cublasLtLibrary == null ? CublasLtLibrary.load() : CublasLtLibrary.load(cublasLtLibrary);
         this.cudnn = new CudnnConvolutions.Lazy(cudnnLibrary == null ? CudnnLibrary.load() : CudnnLibrary.load(cudnnLibrary),
                 this::makeCurrent);
         this.device = device;
@@ -198,7 +209,7 @@ public final class NvidiaRuntime implements DeviceRuntime {
     public static NvidiaRuntime open() {
         Probe p = probeDefault();
         if (!p.availability().available()) throw new IllegalStateException("CUDA is not available: " + p.availability().reason());
-        return new NvidiaRuntime(p.driver(), p.device(), p.fatbin(), null, null);
+        return new NvidiaRuntime(p.driver(), p.device(), p.fatbin(), null, null, null);
     }
 
     /**
@@ -211,9 +222,15 @@ public final class NvidiaRuntime implements DeviceRuntime {
 
     /** As open(library, cublasLibrary, loader, ordinal), with the given cuDNN library (null: libcudnn.so.9). */
     static NvidiaRuntime open(String library, String cublasLibrary, String cudnnLibrary, ClassLoader loader, int ordinal) {
+        return open(library, cublasLibrary, cudnnLibrary, null, loader, ordinal);
+    }
+
+    /** As open(library, cublasLibrary, cudnnLibrary, loader, ordinal), with the given cuBLASLt library (null: the first of CublasLtLibrary.LIBRARIES). */
+    static NvidiaRuntime open(String library, String cublasLibrary, String cudnnLibrary, String cublasLtLibrary, ClassLoader loader,
+                              int ordinal) {
         Probe p = probe(library, loader, ordinal);
         if (!p.availability().available()) throw new IllegalStateException("CUDA is not available: " + p.availability().reason());
-        return new NvidiaRuntime(p.driver(), p.device(), p.fatbin(), cublasLibrary, cudnnLibrary);
+        return new NvidiaRuntime(p.driver(), p.device(), p.fatbin(), cublasLibrary, cudnnLibrary, cublasLtLibrary);
     }
 
     /** The device this runtime runs on. */
@@ -662,6 +679,55 @@ public final class NvidiaRuntime implements DeviceRuntime {
         }
     }
 
+    // ---------------------------------------------------------------- GEMM with a bias epilogue (cuBLASLt)
+
+    /** The cuBLASLt handle, created on first use; null when the library is absent or the handle cannot be created. */
+    private CublasLtLibrary.Handle cublasLt() {
+        synchronized (cublasLtLock) {
+            if (cublasLtHandle == null && cublasLt.loaded() && cublasLtFailure == null) {
+                try {
+                    makeCurrent();
+                    cublasLtHandle = cublasLt.library().create();
+                } catch (CudaException e) {
+                    cublasLtFailure = cublasLt.library().describe() + " is loaded but " + e.getMessage();
+                }
+            }
+            return cublasLtHandle;
+        }
+    }
+
+    /**
+     * cuBLASLt's GEMM with CUBLASLT_EPILOGUE_BIAS (CublasLtLibrary: the column-major mapping, descriptors cached per
+     * shape) when libcublasLt loaded and lethe.cuda.gemm-epilogue is auto; else, or for a shape cuBLASLt has no
+     * algorithm for, the interface's composition (cuBLAS sgemm, then the bias_add_rows_f32 kernel).
+     */
+    @Override
+    public boolean sgemmBias(boolean transA, boolean transB, int m, int n, int k, long a, int lda, long b, int ldb, long bias,
+                             long c, int ldc, Stream stream, Precision precision, LongUnaryOperator workspace) {
+        enter();
+        if ((long) m * n > 0 && k > 0 && GemmEpilogue.mode() == GemmEpilogue.Mode.AUTO) {
+            CublasLtLibrary.Handle lt = cublasLt();
+            if (lt != null && lt.matmulBias(transA, transB, m, n, k, a, lda, b, ldb, bias, c, ldc, stream.handle(), precision, workspace))
+                return true;
+        }
+        return DeviceRuntime.super.sgemmBias(transA, transB, m, n, k, a, lda, b, ldb, bias, c, ldc, stream, precision, workspace);
+    }
+
+    /** Whether sgemmBias takes cuBLASLt's epilogue: libcublasLt loaded, its handle created, the switch auto. */
+    @Override
+    public boolean gemmBiasFused() {
+        return GemmEpilogue.mode() == GemmEpilogue.Mode.AUTO && cublasLt.loaded() && cublasLt() != null;
+    }
+
+    @Override
+    public String gemmEpilogueStatus() {
+        String kernel = "cuBLAS sgemm, then the " + GemmEpilogue.BIAS_KERNEL + " kernel";
+        if (GemmEpilogue.mode() == GemmEpilogue.Mode.OFF) return kernel + " (" + GemmEpilogue.PROPERTY + "=off)";
+        if (!cublasLt.loaded()) return kernel + " (" + cublasLt.reason() + ")";
+        if (cublasLt() == null) return kernel + " (" + cublasLtFailure + ")";
+        return cublasLt.library().describe() + ": the bias in the GEMM's epilogue (CUBLASLT_EPILOGUE_BIAS)";
+    }
+
     // ---------------------------------------------------------------- convolution (cuDNN)
 
     @Override
@@ -693,6 +759,10 @@ public final class NvidiaRuntime implements DeviceRuntime {
             cublas = null;
         }
         first = attempt(first, cudnn::close);
+        synchronized (cublasLtLock) {
+            if (cublasLtHandle != null) first = attempt(first, cublasLtHandle::close);
+            cublasLtHandle = null;
+        }
         for (long e : execs) first = attempt(first, () -> driver.check(driver.cuGraphExecDestroy(handle(e)), "close: cuGraphExecDestroy"));
         for (long g : graphs) first = attempt(first, () -> driver.check(driver.cuGraphDestroy(handle(g)), "close: cuGraphDestroy"));
         execs.clear();
